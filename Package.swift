@@ -1,0 +1,55 @@
+// swift-tools-version: 6.0
+// Switchboard: a real-time customer-service chat broker.
+// Dependencies point inward: C shims -> Posix -> EventLoop -> protocol cores -> server glue.
+import PackageDescription
+
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard-loadtest", targets: ["switchboard-loadtest"]),
+        .executable(name: "fuzz-http", targets: ["FuzzHTTP"]),
+        .executable(name: "fuzz-frames", targets: ["FuzzFrames"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // C: what Glibc does not export (eventfd, accept4) and libcrypto's SHA-1.
+        .target(name: "CShims", linkerSettings: [.linkedLibrary("crypto")]),
+        // The one place syscalls are made and errno is read.
+        .target(name: "Posix", dependencies: ["CShims"]),
+        // One epoll loop per thread: sockets, timers, outbound queues, backpressure.
+        .target(name: "EventLoop", dependencies: ["Posix"]),
+        // Sans-I/O HTTP/1.1 request parsing and response writing.
+        .target(name: "HTTP"),
+        // Sans-I/O RFC 6455: handshake, frame codec, UTF-8 validation, close rules.
+        .target(name: "WebSocket", dependencies: ["CShims", "HTTP"]),
+        // Glue: connections on the loop speaking HTTP, then WebSocket.
+        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "Posix"]),
+        .executableTarget(
+            name: "switchboard",
+            dependencies: [
+                "WebSocketServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "switchboard-loadtest",
+            dependencies: [
+                "EventLoop", "HTTP", "WebSocket", "Posix",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "loadtest/Sources/switchboard-loadtest"
+        ),
+        // libFuzzer entry points; they link in a normal build too (see PLATFORM.md).
+        .executableTarget(name: "FuzzHTTP", dependencies: ["HTTP"]),
+        .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix"]),
+    ]
+)

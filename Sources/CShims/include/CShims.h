@@ -1,0 +1,31 @@
+// C declarations Swift cannot import from Glibc directly.
+#ifndef SWITCHBOARD_CSHIMS_H
+#define SWITCHBOARD_CSHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <sys/epoll.h>
+#include <signal.h>
+
+/// accept4(2) needs _GNU_SOURCE, which a Swift module cannot define for Glibc.
+int switchboard_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
+/// eventfd(2) from <sys/eventfd.h>, which Glibc's module map leaves out.
+int switchboard_eventfd(unsigned int initval, int flags);
+
+/// SHA-1 of `length` bytes into `digest` (20 bytes), from libcrypto (RFC 6455 §4.2.2 accept key).
+void switchboard_sha1(const void *data, size_t length, unsigned char *digest);
+
+/// Ignore SIGPIPE process-wide: a peer that vanishes must give EPIPE, not kill the broker.
+void switchboard_ignore_sigpipe(void);
+
+/// Block SIGINT, SIGTERM and SIGHUP in the calling thread (and threads it starts later),
+/// so that only the thread that calls sigwait sees them.
+void switchboard_block_shutdown_signals(void);
+
+/// Wait for SIGINT, SIGTERM or SIGHUP; returns the signal number.
+int switchboard_wait_shutdown_signal(void);
+
+#endif

@@ -1,0 +1,49 @@
+#define _GNU_SOURCE
+#include "CShims.h"
+#include <assert.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <pthread.h>
+
+// Swift reads epoll_event as packed with `data` at offset 4; fail the build if not.
+_Static_assert(sizeof(struct epoll_event) == 12, "epoll_event must be packed (12 bytes)");
+_Static_assert(offsetof(struct epoll_event, data) == 4, "epoll_event.data at offset 4");
+
+int switchboard_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
+    return accept4(fd, addr, len, flags);
+}
+
+int switchboard_eventfd(unsigned int initval, int flags) {
+    return eventfd(initval, flags);
+}
+
+void switchboard_sha1(const void *data, size_t length, unsigned char *digest) {
+    // EVP_Digest, not the deprecated SHA1(): same bytes, no OpenSSL 3 warning.
+    unsigned int size = 20;
+    EVP_Digest(data, length, digest, &size, EVP_sha1(), NULL);
+}
+
+void switchboard_ignore_sigpipe(void) {
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void shutdown_signals(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+void switchboard_block_shutdown_signals(void) {
+    sigset_t set;
+    shutdown_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int switchboard_wait_shutdown_signal(void) {
+    sigset_t set;
+    shutdown_signals(&set);
+    int signo = 0;
+    while (sigwait(&set, &signo) != 0) {}
+    return signo;
+}
