@@ -21,14 +21,16 @@ let package = Package(
         .target(name: "CShims", linkerSettings: [.linkedLibrary("crypto")]),
         // The one place syscalls are made and errno is read.
         .target(name: "Posix", dependencies: ["CShims"]),
+        // Growable byte storage with stable pointers, shared by the cores below.
+        .target(name: "ByteBuffers"),
         // One epoll loop per thread: sockets, timers, outbound queues, backpressure.
-        .target(name: "EventLoop", dependencies: ["Posix"]),
+        .target(name: "EventLoop", dependencies: ["Posix", "ByteBuffers"]),
         // Sans-I/O HTTP/1.1 request parsing and response writing.
         .target(name: "HTTP"),
         // Sans-I/O RFC 6455: handshake, frame codec, UTF-8 validation, close rules.
-        .target(name: "WebSocket", dependencies: ["CShims", "HTTP"]),
+        .target(name: "WebSocket", dependencies: ["CShims", "HTTP", "ByteBuffers"]),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
-        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "Posix"]),
+        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "Posix", "ByteBuffers"]),
         .executableTarget(
             name: "switchboard",
             dependencies: [
@@ -39,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-loadtest",
             dependencies: [
-                "EventLoop", "HTTP", "WebSocket", "Posix",
+                "EventLoop", "HTTP", "WebSocket", "Posix", "ByteBuffers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -49,7 +51,7 @@ let package = Package(
         .executableTarget(name: "FuzzHTTP", dependencies: ["HTTP"]),
         .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers"]),
     ]
 )

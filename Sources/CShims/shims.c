@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <signal.h>
 #include <pthread.h>
+#include <sched.h>
+#include <string.h>
 
 // Swift reads epoll_event as packed with `data` at offset 4; fail the build if not.
 _Static_assert(sizeof(struct epoll_event) == 12, "epoll_event must be packed (12 bytes)");
@@ -46,4 +48,18 @@ int switchboard_wait_shutdown_signal(void) {
     int signo = 0;
     while (sigwait(&set, &signo) != 0) {}
     return signo;
+}
+
+void switchboard_set_thread_name(const char *name) {
+    char shortName[16];
+    strncpy(shortName, name, 15);
+    shortName[15] = 0;
+    pthread_setname_np(pthread_self(), shortName);
+}
+
+int switchboard_available_cores(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
 }

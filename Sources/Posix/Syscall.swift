@@ -8,6 +8,11 @@ public struct PosixError: Error, CustomStringConvertible, Sendable {
     public let errno: Int32
     public let function: StaticString
 
+    public init(errno: Int32, function: StaticString) {
+        self.errno = errno
+        self.function = function
+    }
+
     public var description: String {
         "\(function): \(String(cString: strerror(errno))) (errno \(errno))"
     }

@@ -28,4 +28,10 @@ void switchboard_block_shutdown_signals(void);
 /// Wait for SIGINT, SIGTERM or SIGHUP; returns the signal number.
 int switchboard_wait_shutdown_signal(void);
 
+/// Names the calling thread (pthread_setname_np needs _GNU_SOURCE); 15 bytes at most.
+void switchboard_set_thread_name(const char *name);
+
+/// Cores in this process's affinity mask (sched_getaffinity needs _GNU_SOURCE); 0 on error.
+int switchboard_available_cores(void);
+
 #endif

@@ -1,0 +1,159 @@
+import CShims
+import HTTP
+
+/// The opening handshake (RFC 6455 §4): the server's check of an upgrade request and
+/// its 101 answer, and the client's request and check of that answer. Stateless.
+public enum Handshake {
+    static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    /// `Sec-WebSocket-Accept` for a key: base64(SHA-1(key + GUID)) (§4.2.2 step 5.4).
+    public static func acceptValue(forKey key: String) -> String {
+        let input = Array((key + guid).utf8)
+        var digest = [UInt8](repeating: 0, count: 20)
+        input.withUnsafeBytes { raw in
+            digest.withUnsafeMutableBufferPointer { out in
+                switchboard_sha1(raw.baseAddress, raw.count, out.baseAddress)
+            }
+        }
+        return Base64.encode(digest)
+    }
+
+    /// Whether a request asks for a WebSocket at all (`Upgrade: websocket`).
+    public static func isUpgradeRequest(_ request: HTTPRequest) -> Bool {
+        request.headerTokens("Upgrade").contains { $0.lowercased() == "websocket" }
+    }
+
+    /// What the server's policy says about an upgrade, beyond RFC 6455's own rules.
+    public struct Policy: Sendable {
+        /// Allowed `Origin` values; empty allows any (and requests without one).
+        public var allowedOrigins: Set<String> = []
+        /// Subprotocols the server speaks, in its order of preference (§4.2.2 step 5.5 /
+        /// §1.9). A client offering none gets none; a client offering only unknown ones
+        /// is refused when `requireSubprotocol` is set.
+        public var subprotocols: [String] = []
+        public var requireSubprotocol = false
+
+        public init(allowedOrigins: Set<String> = [], subprotocols: [String] = [], requireSubprotocol: Bool = false) {
+            self.allowedOrigins = allowedOrigins
+            self.subprotocols = subprotocols
+            self.requireSubprotocol = requireSubprotocol
+        }
+    }
+
+    /// An accepted upgrade: what to answer and what was agreed.
+    public struct Acceptance: Sendable {
+        public var response: HTTPResponse
+        public var subprotocol: String?
+        /// The client's extension offers (`Sec-WebSocket-Extensions`), for an extension
+        /// layer to negotiate and add its answer to `response`.
+        public var extensionOffers: [Substring]
+    }
+
+    /// Checks an upgrade request (§4.2.1) and builds the 101 answer (§4.2.2), or the
+    /// error response to send before closing.
+    public static func accept(_ request: HTTPRequest, policy: Policy = Policy()) -> Result<Acceptance, HandshakeError> {
+        guard request.method == "GET" else {
+            return .failure(HandshakeError(response: .text(.methodNotAllowed, "WebSocket upgrades use GET\n", headers: [("Allow", "GET")])))
+        }
+        guard isUpgradeRequest(request) else {
+            return .failure(HandshakeError(response: .text(.upgradeRequired, "this endpoint speaks WebSocket only\n",
+                                                           headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13")])))
+        }
+        guard request.minorVersion >= 1 else { return .failure(.bad("WebSocket needs HTTP/1.1")) }
+        guard request.headerTokens("Connection").contains(where: { $0.lowercased() == "upgrade" }) else {
+            return .failure(.bad("Connection header lacks the upgrade token"))
+        }
+        guard request.headerTokens("Sec-WebSocket-Version").contains("13") else {
+            return .failure(HandshakeError(response: .text(.upgradeRequired, "only WebSocket version 13 is supported\n",
+                                                           headers: [("Sec-WebSocket-Version", "13")])))
+        }
+        guard let key = request.header("Sec-WebSocket-Key"), Base64.decodedLength(Substring(key)) == 16 else {
+            return .failure(.bad("Sec-WebSocket-Key must be 16 bytes in base64"))
+        }
+        if !policy.allowedOrigins.isEmpty {
+            guard let origin = request.header("Origin"), policy.allowedOrigins.contains(origin) else {
+                return .failure(HandshakeError(response: .text(.forbidden, "origin not allowed\n")))
+            }
+        }
+        let offered = request.headerTokens("Sec-WebSocket-Protocol").map(String.init)
+        let chosen = policy.subprotocols.first { offered.contains($0) }
+        if chosen == nil && policy.requireSubprotocol {
+            return .failure(.bad("no supported subprotocol offered; this server speaks \(policy.subprotocols.joined(separator: ", "))"))
+        }
+        var headers: [(name: String, value: String)] = [
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", acceptValue(forKey: key)),
+        ]
+        if let chosen { headers.append(("Sec-WebSocket-Protocol", chosen)) }
+        return .success(Acceptance(response: HTTPResponse(status: .switchingProtocols, headers: headers),
+                                   subprotocol: chosen,
+                                   extensionOffers: request.headerTokens("Sec-WebSocket-Extensions")))
+    }
+
+    /// The client's opening request (§4.1) and the key whose accept value to expect.
+    public static func clientRequest(host: String, path: String, subprotocols: [String] = [], extensions: String? = nil) -> (bytes: [UInt8], key: String) {
+        var nonce = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in nonce.indices { nonce[index] = generator.next() }
+        let key = Base64.encode(nonce)
+        var text = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        text += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
+        if !subprotocols.isEmpty { text += "Sec-WebSocket-Protocol: \(subprotocols.joined(separator: ", "))\r\n" }
+        if let extensions { text += "Sec-WebSocket-Extensions: \(extensions)\r\n" }
+        text += "\r\n"
+        return (Array(text.utf8), key)
+    }
+
+    /// Checks the server's answer to a client request (§4.1, the client's checks 1–6).
+    /// Returns the response head's length on success.
+    public static func verifyServerResponse(_ bytes: [UInt8], key: String) -> Result<Int, HandshakeError> {
+        guard let end = findHeadEnd(bytes) else { return .failure(.bad("incomplete response")) }
+        let text = String(decoding: bytes[0..<end], as: UTF8.self)
+        let lines = text.split(separator: "\r\n")
+        guard let status = lines.first, status.hasPrefix("HTTP/1.1 101") else {
+            return .failure(.bad("server did not switch protocols: \(lines.first ?? "")"))
+        }
+        var accept: Substring?
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            if line[..<colon].lowercased() == "sec-websocket-accept" {
+                accept = line[line.index(after: colon)...].trimmingCharacters()
+            }
+        }
+        guard accept.map(String.init) == acceptValue(forKey: key) else { return .failure(.bad("wrong Sec-WebSocket-Accept")) }
+        return .success(end)
+    }
+
+    /// The index just past CRLF CRLF, if the head is complete.
+    public static func findHeadEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4)
+        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index + 4
+        }
+        return nil
+    }
+}
+
+/// A refused upgrade, with the HTTP response that says why.
+public struct HandshakeError: Error, Sendable {
+    public let response: HTTPResponse
+
+    public init(response: HTTPResponse) { self.response = response }
+
+    static func bad(_ reason: String) -> HandshakeError {
+        HandshakeError(response: .text(.badRequest, reason + "\n"))
+    }
+
+    public var reason: String { String(decoding: response.body, as: UTF8.self) }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> Substring {
+        var result = self
+        while result.first == " " || result.first == "\t" { result.removeFirst() }
+        while result.last == " " || result.last == "\t" { result.removeLast() }
+        return result
+    }
+}

@@ -1,0 +1,407 @@
+import ByteBuffers
+import EventLoop
+import HTTP
+import Posix
+import WebSocket
+
+/// One accepted TCP connection: an HTTP/1.1 request or upgrade, then a WebSocket.
+///
+/// Owned by one event loop and touched only on its thread. It keeps no buffers of its
+/// own while idle: reads land in the loop's shared buffer, replies are corked in the
+/// loop's shared write buffer, and only bytes the kernel would not take yet are copied
+/// into `outbound`.
+public final class ServerConnection<App: WebSocketApplication>: Selectable, Flushable {
+    public let fd: Int32
+    public let peer: SocketAddress
+    unowned let loop: EventLoop
+    unowned let context: LoopContext<App>
+
+    enum Phase {
+        case http
+        case webSocket
+        /// Our last bytes are queued or sent; waiting for the peer to close its side.
+        case closing
+        case closed
+    }
+    private(set) var phase: Phase = .http
+    private var parser: HTTPRequestParser?
+    private var reader: FrameReader?
+    private var outbound: ByteBuffer?
+    private var corking = false
+    private var flushScheduled = false
+    private var readPaused = false
+    private var writeInterest = false
+    /// After the queued bytes are sent: shut our side and wait for the peer's FIN.
+    private var closeAfterFlush = false
+    private var writeShut = false
+    private var closeSent = false
+    /// Handshake deadline while in HTTP; close deadline while closing.
+    private var deadline: UInt64
+    private var lastRead: UInt64
+    private var lastWriteProgress: UInt64
+    private var pingSentAt: UInt64 = 0
+    /// The subprotocol agreed in the handshake, if any.
+    public private(set) var subprotocol: String?
+    /// Set at accept when the peer's address already has its share of connections.
+    var overAddressLimit = false
+    /// Whatever the application keeps per connection (e.g. the session it belongs to).
+    public var userData: AnyObject?
+
+    init(fd: Int32, peer: SocketAddress, loop: EventLoop, context: LoopContext<App>) {
+        self.fd = fd
+        self.peer = peer
+        self.loop = loop
+        self.context = context
+        self.parser = HTTPRequestParser(limits: context.configuration.http)
+        let now = loop.now
+        deadline = now &+ context.configuration.handshakeTimeout.nanoseconds
+        lastRead = now
+        lastWriteProgress = now
+    }
+
+    public var isOpen: Bool { phase == .webSocket && !closeSent }
+    /// Bytes queued for this connection that the kernel has not taken yet.
+    public var unsentBytes: Int { outbound?.count ?? 0 }
+
+    // MARK: Events from the loop
+
+    public func handleEvent(_ flags: EpollFlags) {
+        if flags.writable { flush() }
+        if phase == .closed { return }
+        if flags.readable && (!readPaused || phase == .closing) { readAvailable() }
+        else if flags.failed && !flags.readable { teardown(reason: "socket error") }
+    }
+
+    private func readAvailable() {
+        let buffer = loop.readBuffer
+        let count: Int
+        do {
+            switch try Socket.read(fd, into: buffer) {
+            case .wouldBlock: return
+            case .processed(let n): count = n
+            }
+        } catch {
+            teardown(reason: "read: \(error)")
+            return
+        }
+        if count == 0 {
+            teardown(reason: phase == .closing ? nil : "peer closed the connection")
+            return
+        }
+        lastRead = loop.now
+        pingSentAt = 0
+        let input = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+        corking = true
+        switch phase {
+        case .http: processHTTP(UnsafeRawBufferPointer(input))
+        case .webSocket: processFrames(input)
+        case .closing, .closed: break  // discarding until the peer's FIN
+        }
+        corking = false
+        uncork()
+    }
+
+    public func tick(now: UInt64) {
+        let configuration = context.configuration
+        switch phase {
+        case .http:
+            if now > deadline {
+                Log.debug("\(peer): request not finished within \(configuration.handshakeTimeout) s")
+                respond(.text(.requestTimeout, "request not finished in time\n"), close: true)
+            }
+        case .webSocket:
+            if pingSentAt != 0 {
+                if now &- pingSentAt > configuration.pongTimeout.nanoseconds {
+                    teardown(reason: "no pong within \(configuration.pongTimeout) s", abort: true)
+                    return
+                }
+            } else if !closeSent && now &- lastRead > configuration.idlePingInterval.nanoseconds {
+                pingSentAt = now
+                sendFrame(.ping, UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+        case .closing:
+            if now > deadline {
+                teardown(reason: nil, abort: true)
+                return
+            }
+        case .closed:
+            return
+        }
+        if let outbound, !outbound.isEmpty, now &- lastWriteProgress > configuration.sendTimeout.nanoseconds {
+            Log.info("\(peer): closing (1008): \(outbound.count) bytes unsent for \(configuration.sendTimeout) s; the peer is not reading")
+            teardown(reason: nil, abort: true)
+        }
+    }
+
+    // MARK: HTTP
+
+    private func processHTTP(_ input: UnsafeRawBufferPointer) {
+        var result = parser!.parse(input)
+        while true {
+            switch result {
+            case .needMore:
+                return
+            case .failure(let error):
+                Log.debug("\(peer): \(error)")
+                respond(.text(error.status, error.reason + "\n"), close: true)
+                return
+            case .request(let request):
+                switch context.route(request, connection: self) {
+                case .respond(let response):
+                    let keepAlive = request.keepAlive
+                    respond(response, close: !keepAlive)
+                    guard keepAlive, phase == .http else { return }
+                    deadline = loop.now &+ context.configuration.handshakeTimeout.nanoseconds
+                    result = parser!.next()
+                case .upgrade(let policy):
+                    upgrade(request, policy: policy)
+                    return
+                }
+            }
+        }
+    }
+
+    private func upgrade(_ request: HTTPRequest, policy: Handshake.Policy) {
+        switch Handshake.accept(request, policy: policy) {
+        case .failure(let error):
+            respond(error.response, close: true)
+        case .success(let acceptance):
+            write(acceptance.response.serialized())
+            subprotocol = acceptance.subprotocol
+            var leftover = parser!.takeBuffered()
+            parser = nil
+            reader = FrameReader(role: .server, limits: context.configuration.webSocket)
+            phase = .webSocket
+            context.application.opened(self)
+            if !leftover.isEmpty, phase == .webSocket {
+                leftover.withUnsafeMutableBytes { processFrames($0) }
+            }
+        }
+    }
+
+    /// Sends an HTTP response; with `close`, then closes the connection gracefully.
+    private func respond(_ response: HTTPResponse, close: Bool) {
+        write(response.serialized(close: close))
+        if close { beginClosing() }
+    }
+
+    // MARK: WebSocket
+
+    private func processFrames(_ input: UnsafeMutableRawBufferPointer) {
+        var consumed = 0
+        while phase == .webSocket, let event = reader!.next(input, consumed: &consumed) {
+            switch event {
+            case .message(let opcode, let payload, _):
+                if !closeSent { context.application.received(self, opcode: opcode, payload: payload) }
+            case .ping(let payload):
+                if !closeSent { sendFrame(.pong, payload) }
+            case .pong:
+                pingSentAt = 0
+            case .close(let code, _):
+                // §5.5.1: answer a close with a close, echoing the code; then the
+                // server closes the TCP connection first (§7.1.1).
+                if !closeSent {
+                    if let code {
+                        FrameWriter.closePayload(code: code, reason: "").withUnsafeBytes { sendFrame(.close, $0) }
+                    } else {
+                        sendFrame(.close, UnsafeRawBufferPointer(start: nil, count: 0))
+                    }
+                    closeSent = true
+                }
+                finishWebSocket(code: code)
+            case .failure(let code, let reason):
+                Log.debug("\(peer): failing the connection with \(code): \(reason)")
+                close(code: code, reason: reason)
+            }
+        }
+    }
+
+    /// Starts the closing handshake (§7.1.2) with `code`. Frames the peer sends after
+    /// this are ignored; the connection ends when the peer closes or after `closeTimeout`.
+    public func close(code: CloseCode, reason: String = "") {
+        guard phase == .webSocket else { return }
+        if !closeSent {
+            FrameWriter.closePayload(code: code, reason: reason).withUnsafeBytes { sendFrame(.close, $0) }
+            closeSent = true
+        }
+        finishWebSocket(code: code)
+    }
+
+    private func finishWebSocket(code: CloseCode?) {
+        beginClosing()
+        context.application.closed(self, code: code)
+    }
+
+    /// Sends one message (text or binary) or control frame.
+    @inline(__always)
+    public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
+        guard phase == .webSocket, !closeSent else { return }
+        sendFrame(opcode, payload)
+    }
+
+    public func send(text: String) {
+        var text = text
+        text.withUTF8 { send(.text, UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always)
+    private func sendFrame(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
+        FrameWriter.append(to: writeTarget(), opcode: opcode, payload: payload)
+        afterWrite()
+    }
+
+    // MARK: Writing
+
+    /// Where new bytes go: the loop's cork while this connection is being served and
+    /// nothing of its own is waiting; otherwise its own queue, to keep bytes in order.
+    @inline(__always)
+    private func writeTarget() -> ByteBuffer {
+        if corking, outbound?.isEmpty ?? true { return loop.cork }
+        if let outbound { return outbound }
+        let buffer = ByteBuffer()
+        outbound = buffer
+        return buffer
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        writeTarget().append(bytes)
+        afterWrite()
+    }
+
+    @inline(__always)
+    private func afterWrite() {
+        guard !corking, let outbound, !outbound.isEmpty else { return }
+        if outbound.count > context.configuration.effectiveSendHardLimit {
+            Log.info("\(peer): closing (1008): \(outbound.count) unsent bytes exceed the send limit")
+            teardown(reason: nil, abort: true)
+            return
+        }
+        if !flushScheduled {
+            flushScheduled = true
+            loop.scheduleFlush(self)
+        }
+    }
+
+    /// Sends what the cork gathered for this connection; keeps what the kernel refused.
+    private func uncork() {
+        let cork = loop.cork
+        defer { cork.clear(keepingCapacity: 1024 * 1024) }
+        guard phase != .closed else { return }
+        if !cork.isEmpty {
+            var sent = 0
+            do {
+                if case .processed(let n) = try Socket.send(fd, UnsafeRawBufferPointer(cork.readable)) { sent = n }
+            } catch {
+                teardown(reason: "send: \(error)")
+                return
+            }
+            if sent > 0 { lastWriteProgress = loop.now }
+            if sent < cork.count {
+                let rest = UnsafeRawBufferPointer(rebasing: cork.readable[sent...])
+                if let outbound { outbound.append(rest) } else {
+                    let buffer = ByteBuffer(capacity: rest.count)
+                    buffer.append(rest)
+                    outbound = buffer
+                }
+            }
+        }
+        afterFlushAttempt()
+        if let outbound, !outbound.isEmpty, outbound.count > context.configuration.effectiveSendHardLimit {
+            Log.info("\(peer): closing (1008): \(outbound.count) unsent bytes exceed the send limit")
+            teardown(reason: nil, abort: true)
+        }
+    }
+
+    /// Writes queued bytes (the loop calls this at the end of an iteration and on EPOLLOUT).
+    public func flush() {
+        flushScheduled = false
+        guard phase != .closed else { return }
+        if let outbound, !outbound.isEmpty {
+            do {
+                if case .processed(let n) = try Socket.send(fd, UnsafeRawBufferPointer(outbound.readable)), n > 0 {
+                    outbound.moveReaderIndex(by: n)
+                    lastWriteProgress = loop.now
+                }
+            } catch {
+                teardown(reason: "send: \(error)")
+                return
+            }
+        }
+        afterFlushAttempt()
+    }
+
+    /// Backpressure and closing decisions after bytes went out (or did not).
+    private func afterFlushAttempt() {
+        let pending = outbound?.count ?? 0
+        let configuration = context.configuration
+        if pending == 0 {
+            if let outbound, outbound.capacity > 64 * 1024 { outbound.clear() }
+            if readPaused { readPaused = false }
+            if closeAfterFlush && !writeShut {
+                writeShut = true
+                Socket.shutdownWrite(fd)
+            }
+        } else if pending > configuration.sendSoftLimit {
+            readPaused = true
+        } else if pending < configuration.sendSoftLimit / 2 {
+            readPaused = false
+        }
+        let wantWrite = pending > 0
+        updateInterest(write: wantWrite)
+    }
+
+    private var registeredInterest: Epoll.Interest = .read
+
+    private func updateInterest(write: Bool) {
+        var interest: Epoll.Interest = []
+        if !readPaused || phase == .closing { interest.insert(.read) }
+        if write { interest.insert(.write) }
+        if interest != registeredInterest {
+            registeredInterest = interest
+            loop.setInterest(self, interest)
+        }
+        writeInterest = write
+    }
+
+    // MARK: Closing
+
+    /// Stops reading requests or frames; once the queued bytes are out, shuts our
+    /// side, then waits (bounded by `closeTimeout`) for the peer's FIN. Closing only
+    /// after the peer has read everything avoids a RST that would discard our last
+    /// bytes (the close frame, or an error response) before the peer reads them.
+    private func beginClosing() {
+        guard phase != .closing, phase != .closed else { return }
+        phase = .closing
+        parser = nil
+        reader = nil
+        closeAfterFlush = true
+        deadline = loop.now &+ context.configuration.closeTimeout.nanoseconds
+        if !corking { afterFlushAttempt() }
+    }
+
+    /// Releases the connection now. `abort` sends RST (for peers we give up on).
+    func teardown(reason: String?, abort: Bool = false) {
+        guard phase != .closed else { return }
+        let wasOpen = phase == .webSocket
+        phase = .closed
+        if let reason { Log.debug("\(peer): \(reason)") }
+        loop.deregister(self)
+        if abort { Socket.abortOnClose(fd) }
+        Socket.close(fd)
+        outbound = nil
+        parser = nil
+        reader = nil
+        context.connectionClosed(self)
+        if wasOpen { context.application.closed(self, code: nil) }
+    }
+
+    /// Graceful shutdown: a WebSocket gets 1001 (§7.4.1); an HTTP connection is closed.
+    func goAway() {
+        switch phase {
+        case .webSocket: close(code: .goingAway, reason: "server shutting down")
+        case .http: if parser?.isIdle ?? true { teardown(reason: nil) } else { respond(.text(.serviceUnavailable, "server shutting down\n"), close: true) }
+        case .closing, .closed: break
+        }
+        flush()
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Switchboard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "A real-time customer-service chat broker over WebSocket.",
+        subcommands: [Serve.self, Echo.self],
+        defaultSubcommand: Serve.self
+    )
+}

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Posix
+import WebSocketServer
+
+/// Options every server command shares: where to listen and the transport's limits.
+struct TransportOptions: ParsableArguments {
+    @Option(help: "Address to listen on (numeric IPv4 or IPv6, or localhost).")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port; 0 picks a free one (printed at start). Default: 8080 for serve, 9001 for echo.")
+    var port: UInt16?
+
+    @Option(help: "Event-loop threads, one per core by default.")
+    var threads: Int?
+
+    @Option(help: "Largest WebSocket message in bytes (all fragments); larger ones close with 1009.")
+    var maxMessageSize: Int?
+
+    @Option(help: "Largest single WebSocket frame in bytes; larger ones close with 1009.")
+    var maxFrameSize: Int?
+
+    @Option(help: "Seconds a client has to finish its HTTP request before a 408.")
+    var handshakeTimeout: Double = 5
+
+    @Option(help: "Seconds of silence before the server pings a WebSocket.")
+    var idlePing: Double = 30
+
+    @Option(help: "Seconds queued bytes may wait with no write progress before the connection is dropped.")
+    var sendTimeout: Double = 30
+
+    @Option(help: "Open connections allowed per client IP address (0: no limit); beyond it, 429.")
+    var maxConnectionsPerAddress = 0
+
+    @Option(help: "Seconds a graceful shutdown waits for peers to answer the 1001 close.")
+    var shutdownGrace: Double = 5
+
+    @Option(help: "Log level: debug, info, warning or error.")
+    var logLevel = "info"
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
+        if let size = maxMessageSize, size < 1 { throw ValidationError("--max-message-size must be positive") }
+        if let size = maxFrameSize, size < 1 { throw ValidationError("--max-frame-size must be positive") }
+        for (name, value) in [("--handshake-timeout", handshakeTimeout), ("--idle-ping", idlePing),
+                              ("--send-timeout", sendTimeout), ("--shutdown-grace", shutdownGrace)] where value <= 0 {
+            throw ValidationError("\(name) must be a positive number of seconds")
+        }
+        if logLevelValue == nil { throw ValidationError("--log-level must be debug, info, warning or error") }
+    }
+
+    var logLevelValue: Log.Level? {
+        ["debug": .debug, "info": .info, "warning": .warning, "error": .error][logLevel]
+    }
+
+    /// The transport configuration; `defaultMaxMessage` differs between echo and serve.
+    func configuration(defaultPort: UInt16, defaultMaxMessage: Int) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port ?? defaultPort
+        configuration.threads = threads ?? PosixThread.availableCores
+        configuration.webSocket.maxMessageSize = maxMessageSize ?? defaultMaxMessage
+        configuration.webSocket.maxFrameSize = maxFrameSize ?? min(configuration.webSocket.maxMessageSize, 16 * 1024 * 1024)
+        configuration.handshakeTimeout = handshakeTimeout
+        configuration.idlePingInterval = idlePing
+        configuration.sendTimeout = sendTimeout
+        configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
+        configuration.shutdownGrace = shutdownGrace
+        return configuration
+    }
+}
+
+/// Starts a server, prints where it listens, and serves until SIGINT or SIGTERM;
+/// then shuts down gracefully (1001 to every WebSocket) and returns.
+func runUntilSignalled<App>(_ server: WebSocketServer<App>, name: String, logLevel: Log.Level) throws {
+    Log.setLevel(logLevel)
+    // Block the signals before the loop threads start so that they inherit the mask
+    // and only this thread receives them.
+    Signals.blockShutdownSignals()
+    try server.start()
+    let configuration = server.configuration
+    print("switchboard \(name) listening on \(configuration.host):\(server.port) (\(configuration.threads) thread\(configuration.threads == 1 ? "" : "s"))")
+    fflush(nil)
+    while true {
+        let signal = Signals.wait()
+        if signal == 1 {
+            Log.info("SIGHUP: nothing to reload")
+            continue
+        }
+        Log.info("signal \(signal): shutting down (closing WebSockets with 1001, grace \(configuration.shutdownGrace) s)")
+        server.shutdown()
+        Log.info("stopped")
+        return
+    }
+}
