@@ -1,1 +1,34 @@
-// placeholder
+import WebSocket
+
+/// libFuzzer entry point for the WebSocket frame reader, in both roles, with the input
+/// fed in pieces whose sizes come from the first byte. Checks invariants: no crash,
+/// consumption never runs past the input, payloads lie within their limits.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzFrames(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    guard size > 1 else { return 0 }
+    let limits = WebSocketLimits(maxFrameSize: 4096, maxMessageSize: 8192)
+    let step = max(1, Int(data[0] & 0x3F))
+    let role: Role = data[0] & 0x80 == 0 ? .server : .client
+    var reader = FrameReader(role: role, limits: limits)
+    if data[0] & 0x40 != 0 { reader.allowedReservedBits = 0x40 }
+    var copy = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+    copy.withUnsafeMutableBytes { all in
+        var offset = 0
+        while offset < all.count {
+            let end = min(all.count, offset + step)
+            let piece = UnsafeMutableRawBufferPointer(rebasing: all[offset..<end])
+            var consumed = 0
+            while let event = reader.next(piece, consumed: &consumed) {
+                precondition(consumed <= piece.count)
+                switch event {
+                case .message(_, let payload, _): precondition(payload.count <= limits.maxMessageSize)
+                case .ping(let payload), .pong(let payload): precondition(payload.count <= 125)
+                case .close, .failure: break
+                }
+            }
+            precondition(consumed == piece.count, "reader must consume all input when it asks for more")
+            offset = end
+        }
+    }
+    return 0
+}

@@ -1,1 +1,29 @@
-// placeholder
+import HTTP
+
+/// libFuzzer entry point for the HTTP request parser. The input is split in two at a
+/// point taken from its first byte, so requests arriving in pieces are exercised too.
+/// Every outcome is acceptable except a crash, a hang or unbounded memory.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    guard size > 0 else { return 0 }
+    var limits = HTTPLimits()
+    limits.maxHeaderBytes = 4096
+    limits.maxRequestLine = 1024
+    limits.maxBodyBytes = 4096
+    var parser = HTTPRequestParser(limits: limits)
+    let split = Int(bytes[0]) % size
+    for piece in [UnsafeRawBufferPointer(rebasing: bytes[1..<max(1, split)]), UnsafeRawBufferPointer(rebasing: bytes[max(1, split)...])] {
+        var result = parser.parse(piece)
+        var rounds = 0
+        while case .request(let request) = result, rounds < 64 {
+            _ = request.keepAlive
+            _ = request.path
+            _ = request.headerTokens("Connection")
+            result = parser.next()
+            rounds += 1
+        }
+        if case .failure = result { return 0 }
+    }
+    return 0
+}
