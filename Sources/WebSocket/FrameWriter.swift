@@ -47,12 +47,12 @@ import ByteBuffers
 
 extension FrameWriter {
     /// Appends one frame to a connection's byte buffer: the hot path of every send.
+    /// `maskingKey` is for clients (§5.3); servers pass nil.
     @inline(__always)
     public static func append(
         to output: ByteBuffer, opcode: Opcode, payload: UnsafeRawBufferPointer,
-        fin: Bool = true, reservedBits: UInt8 = 0, mask: Bool = false
+        fin: Bool = true, reservedBits: UInt8 = 0, maskingKey key: MaskingKey? = nil
     ) {
-        let key: MaskingKey? = mask ? MaskingKey.random() : nil
         let header = FrameHeader(fin: fin, reservedBits: reservedBits, opcode: opcode, maskingKey: key, payloadLength: UInt64(payload.count))
         let region = output.appendUninitialized(header.headerLength + payload.count)
         header.write(to: region.baseAddress!)

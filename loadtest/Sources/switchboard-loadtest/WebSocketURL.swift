@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// A `ws://host:port/path` URL, restricted to loopback targets: this tool generates
+/// load and must never aim it at another machine.
+struct WebSocketURL: ExpressibleByArgument, CustomStringConvertible {
+    let host: String
+    let port: UInt16
+    let path: String
+
+    init?(argument: String) {
+        guard argument.hasPrefix("ws://") else { return nil }
+        let rest = argument.dropFirst(5)
+        let authority = rest.prefix { $0 != "/" }
+        let path = rest.dropFirst(authority.count)
+        guard let colon = authority.lastIndex(of: ":"), let port = UInt16(authority[authority.index(after: colon)...]) else { return nil }
+        var host = String(authority[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard host == "localhost" || host.hasPrefix("127.") || host == "::1" else { return nil }
+        self.host = host
+        self.port = port
+        self.path = path.isEmpty ? "/" : String(path)
+    }
+
+    var description: String { "ws://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)" }
+
+    static var defaultValueDescription: String { "ws://127.0.0.1:9001/" }
+}
