@@ -29,6 +29,9 @@ struct IdleMemory: ParsableCommand {
     @Flag(help: "Print the result as one JSON object on the last line.")
     var json = false
 
+    @Flag(help: "No progress lines.")
+    var quiet = false
+
     func validate() throws {
         guard (1...19_000).contains(connections) else { throw ValidationError("--connections must be 1…19000 (the fd limit here is 20000)") }
         guard ProcessStats.residentBytes(pid: serverPid) != nil else { throw ValidationError("no process \(serverPid) to measure") }
@@ -105,7 +108,7 @@ final class IdleOpener: ClientDelegate, Selectable {
     func handleEvent(_ flags: EpollFlags) {}
 
     func tick(now: UInt64) {
-        if now &- lastProgress > 1_000_000_000 {
+        if !options.quiet && now &- lastProgress > 1_000_000_000 {
             lastProgress = now
             log("\(open)/\(options.connections) connections open")
         }
