@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // C: what Glibc does not export (eventfd, accept4) and libcrypto's SHA-1.
@@ -29,6 +30,15 @@ let package = Package(
         .target(name: "HTTP"),
         // Sans-I/O RFC 6455: handshake, frame codec, UTF-8 validation, close rules.
         .target(name: "WebSocket", dependencies: ["CShims", "HTTP", "ByteBuffers"]),
+        // The pure domain core: presence, queues, routing, offers, business hours, FAQ.
+        // No I/O; time comes from an injected clock.
+        .target(
+            name: "ChatCore",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
         .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "Posix", "ByteBuffers"]),
         .executableTarget(
@@ -52,6 +62,7 @@ let package = Package(
         .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers"]),
     ]
 )

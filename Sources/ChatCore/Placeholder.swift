@@ -1,0 +1,1 @@
+// placeholder: the domain core arrives with issue 4
