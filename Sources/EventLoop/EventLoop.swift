@@ -145,6 +145,12 @@ public final class EventLoop: @unchecked Sendable {
                 flushPending()
             }
         }
+        // Handlers and tickers may point back at the loop; drop them so the loop and
+        // everything it served can be freed once its thread ends.
+        handlers.removeAll()
+        tickers.removeAll()
+        pendingFlush.removeAll()
+        handlerCount = 0
     }
 
     private func runTasks() {

@@ -11,7 +11,7 @@ import WebSocket
 /// connections, and the shutdown drain. Owned by the loop's thread.
 final class LoopContext<App: WebSocketApplication>: Selectable {
     let configuration: ServerConfiguration
-    let loop: EventLoop
+    unowned let loop: EventLoop
     let application: App
     let addressCounts: AddressCounts?
     /// The listening socket; -1 once closed for shutdown.
