@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EventLoop
+import Posix
+import Synchronization
+import Testing
+
+/// Cross-thread hand-over: a loop on its own thread runs what other threads give it
+/// through `execute`, on its own thread, in order, and `stop` ends `run`.
+@Suite struct EventLoopTests {
+    /// What the loop thread and its tasks report back to the test thread.
+    final class Probe: Sendable {
+        let loopThread = Atomic<UInt>(0)
+        let runReturned = Atomic<Bool>(false)
+        let tasksRun = Atomic<Int>(0)
+        let wrongThread = Atomic<Int>(0)
+        let order = Mutex<[Int]>([])
+    }
+
+    /// Waits up to `seconds` for `condition`, polling; false if it never held.
+    static func wait(seconds: Double = 10, until condition: () -> Bool) -> Bool {
+        let deadline = monotonicNanoseconds() + UInt64(seconds * 1e9)
+        while !condition() {
+            if monotonicNanoseconds() > deadline { return false }
+            usleepMicroseconds(1000)
+        }
+        return true
+    }
+
+    /// Starts `loop.run()` on a new thread; the probe learns the thread and when run returns.
+    static func start(_ loop: EventLoop, _ probe: Probe) throws -> PosixThread {
+        try PosixThread(name: "test-loop") {
+            probe.loopThread.store(UInt(pthread_self()), ordering: .sequentiallyConsistent)
+            loop.run()
+            probe.runReturned.store(true, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    @Test func runsATaskHandedOverFromAnotherThreadOnTheLoopThreadAndStops() throws {
+        let loop = try EventLoop(id: 1, readBufferSize: 4096)
+        let probe = Probe()
+        let thread = try Self.start(loop, probe)
+        #expect(Self.wait { probe.loopThread.load(ordering: .sequentiallyConsistent) != 0 })
+
+        loop.execute {
+            if UInt(pthread_self()) != probe.loopThread.load(ordering: .sequentiallyConsistent) {
+                probe.wrongThread.add(1, ordering: .sequentiallyConsistent)
+            }
+            probe.tasksRun.add(1, ordering: .sequentiallyConsistent)
+        }
+        #expect(Self.wait { probe.tasksRun.load(ordering: .sequentiallyConsistent) == 1 }, "the task never ran")
+        #expect(probe.wrongThread.load(ordering: .sequentiallyConsistent) == 0, "the task ran off the loop thread")
+        #expect(UInt(pthread_self()) != probe.loopThread.load(ordering: .sequentiallyConsistent))
+
+        loop.stop()
+        let stopped = Self.wait { probe.runReturned.load(ordering: .sequentiallyConsistent) }
+        #expect(stopped, "run did not return after stop")
+        if stopped { thread.join() }
+    }
+
+    @Test func runsTasksFromSeveralThreadsEachInTheOrderGiven() throws {
+        let loop = try EventLoop(id: 2, readBufferSize: 4096)
+        let probe = Probe()
+        let thread = try Self.start(loop, probe)
+        let producers = try (0..<3).map { producer in
+            try PosixThread(name: "test-producer") {
+                for index in 0..<200 {
+                    loop.execute { probe.order.withLock { $0.append(producer * 1000 + index) } }
+                }
+            }
+        }
+        for producer in producers { producer.join() }
+        #expect(Self.wait { probe.order.withLock { $0.count } == 600 }, "not every task ran")
+        let order = probe.order.withLock { $0 }
+        for producer in 0..<3 {
+            #expect(order.filter { $0 / 1000 == producer } == (0..<200).map { producer * 1000 + $0 })
+        }
+        loop.stop()
+        let stopped = Self.wait { probe.runReturned.load(ordering: .sequentiallyConsistent) }
+        #expect(stopped, "run did not return after stop")
+        if stopped { thread.join() }
+    }
+
+    @Test func runsTasksHandedOverBeforeTheLoopStarted() throws {
+        let loop = try EventLoop(id: 3, readBufferSize: 4096)
+        let probe = Probe()
+        loop.execute { probe.tasksRun.add(1, ordering: .sequentiallyConsistent) }
+        let thread = try Self.start(loop, probe)
+        #expect(Self.wait { probe.tasksRun.load(ordering: .sequentiallyConsistent) == 1 }, "the early task never ran")
+        loop.stop()
+        let stopped = Self.wait { probe.runReturned.load(ordering: .sequentiallyConsistent) }
+        #expect(stopped, "run did not return after stop")
+        if stopped { thread.join() }
+    }
+
+    @Test func stopFromAnotherThreadEndsAnIdleLoopWithoutWaitingForATick() throws {
+        let loop = try EventLoop(id: 4, readBufferSize: 4096)
+        let probe = Probe()
+        let thread = try Self.start(loop, probe)
+        #expect(Self.wait { probe.loopThread.load(ordering: .sequentiallyConsistent) != 0 })
+        usleepMicroseconds(20_000)  // let it block in epoll_wait
+        let before = monotonicNanoseconds()
+        loop.stop()
+        let stopped = Self.wait { probe.runReturned.load(ordering: .sequentiallyConsistent) }
+        #expect(stopped, "run did not return after stop")
+        // The eventfd wakes the loop at once; without it, run would return only when the
+        // 250 ms epoll timeout that began about 20 ms ago ran out.
+        #expect(monotonicNanoseconds() - before < 200_000_000)
+        if stopped { thread.join() }
+    }
+
+    @Test func stopBeforeRunMakesRunReturnAtOnce() throws {
+        let loop = try EventLoop(id: 5, readBufferSize: 4096)
+        let probe = Probe()
+        loop.stop()
+        let thread = try Self.start(loop, probe)
+        let stopped = Self.wait { probe.runReturned.load(ordering: .sequentiallyConsistent) }
+        #expect(stopped, "run did not return")
+        if stopped { thread.join() }
+    }
+}
