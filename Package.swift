@@ -20,6 +20,8 @@ let package = Package(
     targets: [
         // C: what Glibc does not export (eventfd, accept4) and libcrypto's SHA-1.
         .target(name: "CShims", linkerSettings: [.linkedLibrary("crypto")]),
+        // zlib (zlib1g-dev) for permessage-deflate; the init macros wrapped in C.
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         // The one place syscalls are made and errno is read.
         .target(name: "Posix", dependencies: ["CShims"]),
         // Growable byte storage with stable pointers, shared by the cores below.
@@ -39,8 +41,10 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // RFC 7692 permessage-deflate: negotiation and per-message compression via zlib.
+        .target(name: "WebSocketDeflate", dependencies: ["CZlib", "ByteBuffers"]),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
-        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "Posix", "ByteBuffers"]),
+        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "Posix", "ByteBuffers"]),
         .executableTarget(
             name: "switchboard",
             dependencies: [
@@ -51,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-loadtest",
             dependencies: [
-                "EventLoop", "HTTP", "WebSocket", "Posix", "ByteBuffers",
+                "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "Posix", "ByteBuffers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -62,6 +66,7 @@ let package = Package(
         .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
+        .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers"]),
     ]

@@ -19,9 +19,18 @@ public struct HTTPResponse: Sendable {
     /// (1xx, 204); `close` adds `Connection: close`.
     public func serialized(close: Bool = false) -> [UInt8] {
         var head = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        var closeAnnounced = false
+        for (name, value) in headers {
+            // One Connection field: "close" joins the tokens already there (RFC 9110 §7.6.1).
+            if close && name.lowercased() == "connection" {
+                head += "\(name): \(value), close\r\n"
+                closeAnnounced = true
+            } else {
+                head += "\(name): \(value)\r\n"
+            }
+        }
         if status.code >= 200 && status.code != 204 { head += "Content-Length: \(body.count)\r\n" }
-        if close { head += "Connection: close\r\n" }
+        if close && !closeAnnounced { head += "Connection: close\r\n" }
         head += "\r\n"
         var bytes = Array(head.utf8)
         bytes.append(contentsOf: body)

@@ -64,8 +64,9 @@ public enum Handshake {
             return .failure(.bad("Connection header lacks the upgrade token"))
         }
         guard request.headerTokens("Sec-WebSocket-Version").contains("13") else {
+            // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
             return .failure(HandshakeError(response: .text(.upgradeRequired, "only WebSocket version 13 is supported\n",
-                                                           headers: [("Sec-WebSocket-Version", "13")])))
+                                                           headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13")])))
         }
         guard let key = request.header("Sec-WebSocket-Key"), Base64.decodedLength(Substring(key)) == 16 else {
             return .failure(.bad("Sec-WebSocket-Key must be 16 bytes in base64"))

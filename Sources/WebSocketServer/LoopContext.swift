@@ -6,6 +6,8 @@ import HTTP
 import Posix
 import Synchronization
 import WebSocket
+import WebSocketDeflate
+import ByteBuffers
 
 /// Per-loop server state: the listener, the application instance, the open
 /// connections, and the shutdown drain. Owned by the loop's thread.
@@ -21,6 +23,11 @@ final class LoopContext<App: WebSocketApplication>: Selectable {
     private var draining = false
     private var drainDeadline: UInt64 = 0
     private let onDrained: @Sendable () -> Void
+    /// Compression contexts shared by this loop's connections (shared mode only).
+    private(set) lazy var sharedDeflate = SharedDeflateContexts(configuration: configuration.deflate)
+    /// Scratch space for one inflated message and one compressed message at a time.
+    let inflated = ByteBuffer()
+    let deflated = ByteBuffer()
 
     init(configuration: ServerConfiguration, loop: EventLoop, listenFD: Int32, application: App,
          addressCounts: AddressCounts?, onDrained: @escaping @Sendable () -> Void) throws {

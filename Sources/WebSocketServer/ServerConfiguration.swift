@@ -1,5 +1,6 @@
 import HTTP
 import WebSocket
+import WebSocketDeflate
 
 /// Everything the transport needs to know to serve; a value, read by every loop.
 public struct ServerConfiguration: Sendable {
@@ -11,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     public var http = HTTPLimits()
     public var webSocket = WebSocketLimits()
     public var handshakePolicy = Handshake.Policy()
+    /// permessage-deflate (RFC 7692): on by default, accepted when a client offers it.
+    public var deflate = DeflateConfiguration()
 
     /// A connection must finish its HTTP request within this time (a client that
     /// dribbles bytes is cut off with 408); also the idle limit between keep-alive requests.

@@ -3,6 +3,7 @@ import EventLoop
 import HTTP
 import Posix
 import WebSocket
+import WebSocketDeflate
 
 /// One accepted TCP connection: an HTTP/1.1 request or upgrade, then a WebSocket.
 ///
@@ -26,6 +27,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private(set) var phase: Phase = .http
     private var parser: HTTPRequestParser?
     private var reader: FrameReader?
+    /// permessage-deflate, when the client offered it and we accepted.
+    private var deflate: PerMessageDeflate?
     private var outbound: ByteBuffer?
     private var corking = false
     private var flushScheduled = false
@@ -165,12 +168,19 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         switch Handshake.accept(request, policy: policy) {
         case .failure(let error):
             respond(error.response, close: true)
-        case .success(let acceptance):
+        case .success(var acceptance):
+            let configuration = context.configuration
+            reader = FrameReader(role: .server, limits: configuration.webSocket)
+            if let (parameters, answer) = DeflateNegotiation.negotiate(offers: acceptance.extensionOffers, configuration: configuration.deflate) {
+                acceptance.response.headers.append(("Sec-WebSocket-Extensions", answer))
+                let shared = configuration.deflate.mode == .sharedPerLoop ? context.sharedDeflate : nil
+                deflate = PerMessageDeflate(parameters: parameters, isServer: true, configuration: configuration.deflate, shared: shared)
+                reader!.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
+            }
             write(acceptance.response.serialized())
             subprotocol = acceptance.subprotocol
             var leftover = parser!.takeBuffered()
             parser = nil
-            reader = FrameReader(role: .server, limits: context.configuration.webSocket)
             phase = .webSocket
             context.application.opened(self)
             if !leftover.isEmpty, phase == .webSocket {
@@ -191,8 +201,13 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         var consumed = 0
         while phase == .webSocket, let event = reader!.next(input, consumed: &consumed) {
             switch event {
-            case .message(let opcode, let payload, _):
-                if !closeSent { context.application.received(self, opcode: opcode, payload: payload) }
+            case .message(let opcode, let payload, let compressed):
+                if closeSent { break }
+                if compressed {
+                    deliverCompressed(opcode, payload)
+                } else {
+                    context.application.received(self, opcode: opcode, payload: payload)
+                }
             case .ping(let payload):
                 if !closeSent { sendFrame(.pong, payload) }
             case .pong:
@@ -216,6 +231,30 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         }
     }
 
+    /// Inflates a compressed message (RFC 7692 §7.2.2), checks text for UTF-8 after
+    /// inflating (§8.1 applies to the inflated data), and delivers it.
+    private func deliverCompressed(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
+        guard let deflate else { return }
+        let output = context.inflated
+        output.clear(keepingCapacity: 1024 * 1024)
+        do {
+            try deflate.decompress(payload, into: output, limit: context.configuration.webSocket.maxMessageSize)
+        } catch {
+            switch error {
+            case .tooBig(let limit): close(code: .messageTooBig, reason: "inflated message larger than \(limit) bytes")
+            case .corrupt: close(code: .invalidPayload, reason: "corrupt deflate data")
+            case .unavailable: close(code: .internalError, reason: "")
+            }
+            return
+        }
+        let message = UnsafeRawBufferPointer(output.readable)
+        if opcode == .text && !UTF8Validator.isValid(message) {
+            close(code: .invalidPayload, reason: "invalid UTF-8 in text message")
+            return
+        }
+        context.application.received(self, opcode: opcode, payload: message)
+    }
+
     /// Starts the closing handshake (§7.1.2) with `code`. Frames the peer sends after
     /// this are ignored; the connection ends when the peer closes or after `closeTimeout`.
     public func close(code: CloseCode, reason: String = "") {
@@ -236,7 +275,25 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     @inline(__always)
     public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
         guard phase == .webSocket, !closeSent else { return }
-        sendFrame(opcode, payload)
+        if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
+            sendCompressed(opcode, payload, deflate)
+        } else {
+            sendFrame(opcode, payload)
+        }
+    }
+
+    private func sendCompressed(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer, _ deflate: PerMessageDeflate) {
+        let output = context.deflated
+        output.clear(keepingCapacity: 1024 * 1024)
+        do {
+            try deflate.compress(payload, into: output)
+        } catch {
+            Log.error("\(peer): compression failed: \(error)")
+            close(code: .internalError)
+            return
+        }
+        FrameWriter.append(to: writeTarget(), opcode: opcode, payload: UnsafeRawBufferPointer(output.readable), reservedBits: 0x40)
+        afterWrite()
     }
 
     public func send(text: String) {

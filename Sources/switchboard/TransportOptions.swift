@@ -37,6 +37,15 @@ struct TransportOptions: ParsableArguments {
     @Option(help: "Seconds a graceful shutdown waits for peers to answer the 1001 close.")
     var shutdownGrace: Double = 5
 
+    @Flag(help: "Refuse permessage-deflate (RFC 7692) even when clients offer it.")
+    var noDeflate = false
+
+    @Flag(help: "Share one compressor and decompressor per event loop (no context takeover): no per-connection zlib memory, a lower ratio.")
+    var deflateShared = false
+
+    @Option(help: "Messages shorter than this many bytes are sent uncompressed. Default: 0 for echo, 64 for serve.")
+    var deflateMinSize: Int?
+
     @Option(help: "Log level: debug, info, warning or error.")
     var logLevel = "info"
 
@@ -48,6 +57,7 @@ struct TransportOptions: ParsableArguments {
                               ("--send-timeout", sendTimeout), ("--shutdown-grace", shutdownGrace)] where value <= 0 {
             throw ValidationError("\(name) must be a positive number of seconds")
         }
+        if let size = deflateMinSize, size < 0 { throw ValidationError("--deflate-min-size must be 0 or more") }
         if logLevelValue == nil { throw ValidationError("--log-level must be debug, info, warning or error") }
     }
 
@@ -56,18 +66,23 @@ struct TransportOptions: ParsableArguments {
     }
 
     /// The transport configuration; `defaultMaxMessage` differs between echo and serve.
-    func configuration(defaultPort: UInt16, defaultMaxMessage: Int) -> ServerConfiguration {
+    func configuration(defaultPort: UInt16, defaultMaxMessage: Int, defaultDeflateMinSize: Int) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port ?? defaultPort
         configuration.threads = threads ?? PosixThread.availableCores
         configuration.webSocket.maxMessageSize = maxMessageSize ?? defaultMaxMessage
-        configuration.webSocket.maxFrameSize = maxFrameSize ?? min(configuration.webSocket.maxMessageSize, 16 * 1024 * 1024)
+        // One frame may carry a whole message: a compressed 16 MiB message of random
+        // bytes is a little over 16 MiB on the wire.
+        configuration.webSocket.maxFrameSize = maxFrameSize ?? configuration.webSocket.maxMessageSize
         configuration.handshakeTimeout = handshakeTimeout
         configuration.idlePingInterval = idlePing
         configuration.sendTimeout = sendTimeout
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         configuration.shutdownGrace = shutdownGrace
+        configuration.deflate.enabled = !noDeflate
+        configuration.deflate.mode = deflateShared ? .sharedPerLoop : .contextTakeover
+        configuration.deflate.minimumSize = deflateMinSize ?? defaultDeflateMinSize
         return configuration
     }
 }

@@ -1,1 +1,0 @@
-// placeholder: the domain core arrives with issue 4
