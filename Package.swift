@@ -22,12 +22,16 @@ let package = Package(
         .target(name: "CShims", linkerSettings: [.linkedLibrary("crypto")]),
         // zlib (zlib1g-dev) for permessage-deflate; the init macros wrapped in C.
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        // OpenSSL 3 (libssl-dev) for TLS; macros and callbacks wrapped in C.
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // The one place syscalls are made and errno is read.
         .target(name: "Posix", dependencies: ["CShims"]),
         // Growable byte storage with stable pointers, shared by the cores below.
         .target(name: "ByteBuffers"),
         // One epoll loop per thread: sockets, timers, outbound queues, backpressure.
         .target(name: "EventLoop", dependencies: ["Posix", "ByteBuffers"]),
+        // TLS sessions on nonblocking sockets, and certificate reload.
+        .target(name: "TLS", dependencies: ["COpenSSL", "Posix"]),
         // Sans-I/O HTTP/1.1 request parsing and response writing.
         .target(name: "HTTP"),
         // Sans-I/O RFC 6455: handshake, frame codec, UTF-8 validation, close rules.
@@ -44,18 +48,18 @@ let package = Package(
         // RFC 7692 permessage-deflate: negotiation and per-message compression via zlib.
         .target(name: "WebSocketDeflate", dependencies: ["CZlib", "ByteBuffers"]),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
-        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "Posix", "ByteBuffers"]),
+        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers"]),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "WebSocketServer",
+                "WebSocketServer", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "switchboard-loadtest",
             dependencies: [
-                "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "Posix", "ByteBuffers",
+                "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -7,6 +7,7 @@ import Posix
 import Synchronization
 import WebSocket
 import WebSocketDeflate
+import TLS
 import ByteBuffers
 
 /// Per-loop server state: the listener, the application instance, the open
@@ -62,7 +63,17 @@ final class LoopContext<App: WebSocketApplication>: Selectable {
                 return
             }
             Socket.setNoDelay(accepted.fd)
-            let connection = ServerConnection<App>(fd: accepted.fd, peer: accepted.peer, loop: loop, context: self)
+            var tls: TLSSession?
+            if let certificates = configuration.tls {
+                do {
+                    tls = try TLSSession(context: certificates.context, fd: accepted.fd, isServer: true)
+                } catch {
+                    Log.error("TLS session: \(error)")
+                    Socket.close(accepted.fd)
+                    continue
+                }
+            }
+            let connection = ServerConnection<App>(fd: accepted.fd, peer: accepted.peer, loop: loop, context: self, tls: tls)
             do {
                 try loop.register(connection, interest: .read)
             } catch {

@@ -1,6 +1,7 @@
 import HTTP
 import WebSocket
 import WebSocketDeflate
+import TLS
 
 /// Everything the transport needs to know to serve; a value, read by every loop.
 public struct ServerConfiguration: Sendable {
@@ -12,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     public var http = HTTPLimits()
     public var webSocket = WebSocketLimits()
     public var handshakePolicy = Handshake.Policy()
+    /// TLS (wss://): the certificate store, reloadable with SIGHUP; nil serves plain TCP.
+    public var tls: TLSCertificateStore?
     /// permessage-deflate (RFC 7692): on by default, accepted when a client offers it.
     public var deflate = DeflateConfiguration()
 

@@ -4,6 +4,7 @@ import HTTP
 import Posix
 import WebSocket
 import WebSocketDeflate
+import TLS
 
 /// One accepted TCP connection: an HTTP/1.1 request or upgrade, then a WebSocket.
 ///
@@ -29,6 +30,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private var reader: FrameReader?
     /// permessage-deflate, when the client offered it and we accepted.
     private var deflate: PerMessageDeflate?
+    /// TLS on this connection, when the server has a certificate.
+    private let tls: TLSSession?
+    /// OpenSSL needs the socket writable before the handshake or a read can go on.
+    private var tlsWantsWrite = false
     private var outbound: ByteBuffer?
     private var corking = false
     private var flushScheduled = false
@@ -50,8 +55,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// Whatever the application keeps per connection (e.g. the session it belongs to).
     public var userData: AnyObject?
 
-    init(fd: Int32, peer: SocketAddress, loop: EventLoop, context: LoopContext<App>) {
+    init(fd: Int32, peer: SocketAddress, loop: EventLoop, context: LoopContext<App>, tls: TLSSession?) {
         self.fd = fd
+        self.tls = tls
         self.peer = peer
         self.loop = loop
         self.context = context
@@ -69,24 +75,107 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     // MARK: Events from the loop
 
     public func handleEvent(_ flags: EpollFlags) {
-        if flags.writable { flush() }
+        if let tls, !tls.handshakeDone {
+            continueHandshake(tls)
+            return
+        }
+        if flags.writable {
+            if tlsWantsWrite {
+                tlsWantsWrite = false
+                if !readPaused || phase == .closing { readAvailable() }
+            }
+            flush()
+        }
         if phase == .closed { return }
         if flags.readable && (!readPaused || phase == .closing) { readAvailable() }
         else if flags.failed && !flags.readable { teardown(reason: "socket error") }
     }
 
+    /// Drives the TLS handshake; once done, reads whatever followed it.
+    private func continueHandshake(_ tls: TLSSession) {
+        switch tls.handshake() {
+        case .done:
+            tlsWantsWrite = false
+            updateInterest(write: (outbound?.count ?? 0) > 0)
+            readAvailable()
+        case .wantRead:
+            tlsWantsWrite = false
+            updateInterest(write: false)
+        case .wantWrite:
+            tlsWantsWrite = true
+            updateInterest(write: false)
+        case .closed:
+            teardown(reason: "closed during the TLS handshake")
+        case .failed(let reason):
+            Log.debug("\(peer): TLS handshake failed: \(reason)")
+            teardown(reason: nil)
+        }
+    }
+
+    /// One read from the socket, or as many TLS records as fit the loop's buffer.
+    /// Returns the byte count (0: the peer closed), or nil when nothing is ready.
+    private func readTransport(_ buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let tls else {
+            do {
+                switch try Socket.read(fd, into: buffer) {
+                case .wouldBlock: return nil
+                case .processed(let n): return n
+                }
+            } catch {
+                teardown(reason: "read: \(error)")
+                return nil
+            }
+        }
+        var total = 0
+        while total < buffer.count {
+            switch tls.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...])) {
+            case .done(let n):
+                total += n
+                continue
+            case .wantRead:
+                break
+            case .wantWrite:
+                tlsWantsWrite = true
+                updateInterest(write: true)
+            case .closed:
+                if total == 0 { return 0 }
+            case .failed(let reason):
+                teardown(reason: "TLS: \(reason)")
+                return nil
+            }
+            break
+        }
+        return total > 0 ? total : nil
+    }
+
+    /// Sends bytes over TCP or TLS; nil after a fatal error (the connection is gone).
+    private func writeTransport(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let tls else {
+            do {
+                switch try Socket.send(fd, bytes) {
+                case .wouldBlock: return 0
+                case .processed(let n): return n
+                }
+            } catch {
+                teardown(reason: "send: \(error)")
+                return nil
+            }
+        }
+        switch tls.write(bytes) {
+        case .done(let n): return n
+        case .wantWrite, .wantRead: return 0
+        case .closed:
+            teardown(reason: "TLS closed while sending")
+            return nil
+        case .failed(let reason):
+            teardown(reason: "TLS: \(reason)")
+            return nil
+        }
+    }
+
     private func readAvailable() {
         let buffer = loop.readBuffer
-        let count: Int
-        do {
-            switch try Socket.read(fd, into: buffer) {
-            case .wouldBlock: return
-            case .processed(let n): count = n
-            }
-        } catch {
-            teardown(reason: "read: \(error)")
-            return
-        }
+        guard let count = readTransport(buffer), phase != .closed else { return }
         if count == 0 {
             teardown(reason: phase == .closing ? nil : "peer closed the connection")
             return
@@ -108,6 +197,11 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         let configuration = context.configuration
         switch phase {
         case .http:
+            if now > deadline, let tls, !tls.handshakeDone {
+                Log.debug("\(peer): TLS handshake not finished within \(configuration.handshakeTimeout) s")
+                teardown(reason: nil, abort: true)
+                return
+            }
             if now > deadline {
                 Log.debug("\(peer): request not finished within \(configuration.handshakeTimeout) s")
                 respond(.text(.requestTimeout, "request not finished in time\n"), close: true)
@@ -345,13 +439,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         defer { cork.clear(keepingCapacity: 1024 * 1024) }
         guard phase != .closed else { return }
         if !cork.isEmpty {
-            var sent = 0
-            do {
-                if case .processed(let n) = try Socket.send(fd, UnsafeRawBufferPointer(cork.readable)) { sent = n }
-            } catch {
-                teardown(reason: "send: \(error)")
-                return
-            }
+            guard let sent = writeTransport(UnsafeRawBufferPointer(cork.readable)) else { return }
             if sent > 0 { lastWriteProgress = loop.now }
             if sent < cork.count {
                 let rest = UnsafeRawBufferPointer(rebasing: cork.readable[sent...])
@@ -374,14 +462,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         flushScheduled = false
         guard phase != .closed else { return }
         if let outbound, !outbound.isEmpty {
-            do {
-                if case .processed(let n) = try Socket.send(fd, UnsafeRawBufferPointer(outbound.readable)), n > 0 {
-                    outbound.moveReaderIndex(by: n)
-                    lastWriteProgress = loop.now
-                }
-            } catch {
-                teardown(reason: "send: \(error)")
-                return
+            guard let sent = writeTransport(UnsafeRawBufferPointer(outbound.readable)) else { return }
+            if sent > 0 {
+                outbound.moveReaderIndex(by: sent)
+                lastWriteProgress = loop.now
             }
         }
         afterFlushAttempt()
@@ -396,6 +480,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             if readPaused { readPaused = false }
             if closeAfterFlush && !writeShut {
                 writeShut = true
+                tls?.shutdown()  // close_notify before the FIN
                 Socket.shutdownWrite(fd)
             }
         } else if pending > configuration.sendSoftLimit {
@@ -412,7 +497,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private func updateInterest(write: Bool) {
         var interest: Epoll.Interest = []
         if !readPaused || phase == .closing { interest.insert(.read) }
-        if write { interest.insert(.write) }
+        if write || tlsWantsWrite { interest.insert(.write) }
         if interest != registeredInterest {
             registeredInterest = interest
             loop.setInterest(self, interest)

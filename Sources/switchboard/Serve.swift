@@ -32,7 +32,7 @@ struct Serve: ParsableCommand {
         if mkdir(dataDir, 0o750) != 0 && errno != EEXIST {
             throw ValidationError("cannot create data directory \(dataDir): \(PosixError(errno: errno, function: "mkdir"))")
         }
-        let configuration = transport.configuration(defaultPort: 8080, defaultMaxMessage: 64 * 1024, defaultDeflateMinSize: 64)
+        let configuration = try transport.configuration(defaultPort: 8080, defaultMaxMessage: 64 * 1024, defaultDeflateMinSize: 64)
         let stats = BrokerStats(startedAt: monotonicNanoseconds())
         let server = WebSocketServer(configuration: configuration) { _ in OperatorEndpoints(stats: stats) }
         try runUntilSignalled(server, name: "serve", logLevel: transport.logLevelValue ?? .info)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Posix
+import TLS
 import WebSocketServer
 
 /// Options every server command shares: where to listen and the transport's limits.
@@ -37,6 +38,12 @@ struct TransportOptions: ParsableArguments {
     @Option(help: "Seconds a graceful shutdown waits for peers to answer the 1001 close.")
     var shutdownGrace: Double = 5
 
+    @Option(help: "PEM certificate chain (leaf first) for TLS (wss://); needs --tls-key. SIGHUP reloads it.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
     @Flag(help: "Refuse permessage-deflate (RFC 7692) even when clients offer it.")
     var noDeflate = false
 
@@ -57,6 +64,7 @@ struct TransportOptions: ParsableArguments {
                               ("--send-timeout", sendTimeout), ("--shutdown-grace", shutdownGrace)] where value <= 0 {
             throw ValidationError("\(name) must be a positive number of seconds")
         }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if let size = deflateMinSize, size < 0 { throw ValidationError("--deflate-min-size must be 0 or more") }
         if logLevelValue == nil { throw ValidationError("--log-level must be debug, info, warning or error") }
     }
@@ -66,7 +74,7 @@ struct TransportOptions: ParsableArguments {
     }
 
     /// The transport configuration; `defaultMaxMessage` differs between echo and serve.
-    func configuration(defaultPort: UInt16, defaultMaxMessage: Int, defaultDeflateMinSize: Int) -> ServerConfiguration {
+    func configuration(defaultPort: UInt16, defaultMaxMessage: Int, defaultDeflateMinSize: Int) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port ?? defaultPort
@@ -83,6 +91,13 @@ struct TransportOptions: ParsableArguments {
         configuration.deflate.enabled = !noDeflate
         configuration.deflate.mode = deflateShared ? .sharedPerLoop : .contextTakeover
         configuration.deflate.minimumSize = deflateMinSize ?? defaultDeflateMinSize
+        if let tlsCert, let tlsKey {
+            do {
+                configuration.tls = try TLSCertificateStore(certificatePath: tlsCert, keyPath: tlsKey)
+            } catch {
+                throw ValidationError("TLS: \(error)")
+            }
+        }
         return configuration
     }
 }
@@ -96,12 +111,23 @@ func runUntilSignalled<App>(_ server: WebSocketServer<App>, name: String, logLev
     Signals.blockShutdownSignals()
     try server.start()
     let configuration = server.configuration
-    print("switchboard \(name) listening on \(configuration.host):\(server.port) (\(configuration.threads) thread\(configuration.threads == 1 ? "" : "s"))")
+    let scheme = configuration.tls == nil ? "ws" : "wss"
+    print("switchboard \(name) listening on \(configuration.host):\(server.port) (\(scheme), \(configuration.threads) thread\(configuration.threads == 1 ? "" : "s"))")
     fflush(nil)
     while true {
         let signal = Signals.wait()
         if signal == 1 {
-            Log.info("SIGHUP: nothing to reload")
+            if let certificates = configuration.tls {
+                // New connections get the new certificate; open ones keep theirs.
+                do {
+                    try certificates.reload()
+                    Log.info("SIGHUP: reloaded the TLS certificate and key from \(certificates.certificatePath)")
+                } catch {
+                    Log.error("SIGHUP: could not reload TLS (\(error)); still serving the previous certificate")
+                }
+            } else {
+                Log.info("SIGHUP: nothing to reload")
+            }
             continue
         }
         Log.info("signal \(signal): shutting down (closing WebSockets with 1001, grace \(configuration.shutdownGrace) s)")
