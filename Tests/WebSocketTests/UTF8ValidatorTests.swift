@@ -4,8 +4,8 @@ import Testing
 /// RFC 3629 §4 validation, incremental: valid text of every width, every kind of
 /// ill-formed sequence, where exactly it fails, and input split anywhere.
 @Suite struct UTF8ValidatorTests {
-    /// A validator fed arrays. A class, so that calls made inside `#expect` (which may
-    /// capture a copy of a value) act on the one validator.
+    /// A validator fed arrays. A class, so a feed can sit inside `#expect` in any
+    /// form (the macro's function-call form takes its receiver as an immutable value).
     final class Harness {
         private(set) var validator = UTF8Validator()
         func feed(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { validator.validate($0) } }

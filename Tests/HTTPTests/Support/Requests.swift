@@ -3,8 +3,9 @@ import HTTP
 /// Byte-level helpers shared by the HTTP tests: requests are written as text with
 /// explicit CRLFs and fed to the parser as bytes, whole or in pieces.
 
-/// A parser driven as a connection drives it. A class, so that calls made inside
-/// `#expect` (which may capture a copy of a value) act on the one parser.
+/// A parser driven as a connection drives it. A class, so a feed can sit inside
+/// `#expect` in any form: the macro's function-call form takes its receiver as an
+/// immutable value, which a mutating method on a struct cannot use.
 final class ParserHarness {
     private(set) var parser: HTTPRequestParser
 

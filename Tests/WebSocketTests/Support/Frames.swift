@@ -100,8 +100,9 @@ enum Event: Equatable, CustomStringConvertible {
 }
 
 /// A frame reader driven the way a connection drives it: each read is a separate
-/// writable buffer, and `next` is called until it asks for more. A class, so that
-/// calls made inside `#expect` (which may capture a copy of a value) act on the one reader.
+/// writable buffer, and `next` is called until it asks for more. A class, so a feed
+/// can sit inside `#expect` in any form (the macro's function-call form takes its
+/// receiver as an immutable value).
 final class ReaderHarness {
     private(set) var reader: FrameReader
 
