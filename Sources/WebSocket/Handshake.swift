@@ -106,9 +106,17 @@ public enum Handshake {
         return (Array(text.utf8), key)
     }
 
+    /// The server's accepted answer, as a client sees it.
+    public struct ServerAnswer: Sendable {
+        /// Bytes of the response head; frames may follow them in the same read.
+        public var headLength: Int
+        /// `Sec-WebSocket-Extensions` elements the server agreed to.
+        public var extensions: [Substring]
+        public var subprotocol: String?
+    }
+
     /// Checks the server's answer to a client request (§4.1, the client's checks 1–6).
-    /// Returns the response head's length on success.
-    public static func verifyServerResponse(_ bytes: [UInt8], key: String) -> Result<Int, HandshakeError> {
+    public static func parseServerResponse(_ bytes: [UInt8], key: String) -> Result<ServerAnswer, HandshakeError> {
         guard let end = findHeadEnd(bytes) else { return .failure(.bad("incomplete response")) }
         let text = String(decoding: bytes[0..<end], as: UTF8.self)
         let lines = text.split(separator: "\r\n")
@@ -116,14 +124,24 @@ public enum Handshake {
             return .failure(.bad("server did not switch protocols: \(lines.first ?? "")"))
         }
         var accept: Substring?
+        var answer = ServerAnswer(headLength: end, extensions: [], subprotocol: nil)
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            if line[..<colon].lowercased() == "sec-websocket-accept" {
-                accept = line[line.index(after: colon)...].trimmingCharacters()
+            let value = line[line.index(after: colon)...].trimmingCharacters()
+            switch line[..<colon].lowercased() {
+            case "sec-websocket-accept": accept = value
+            case "sec-websocket-extensions": answer.extensions += value.split(separator: ",").map { $0.trimmingCharacters() }
+            case "sec-websocket-protocol": answer.subprotocol = String(value)
+            default: break
             }
         }
         guard accept.map(String.init) == acceptValue(forKey: key) else { return .failure(.bad("wrong Sec-WebSocket-Accept")) }
-        return .success(end)
+        return .success(answer)
+    }
+
+    /// As `parseServerResponse`, returning only the response head's length.
+    public static func verifyServerResponse(_ bytes: [UInt8], key: String) -> Result<Int, HandshakeError> {
+        parseServerResponse(bytes, key: key).map(\.headLength)
     }
 
     /// The index just past CRLF CRLF, if the head is complete.

@@ -15,11 +15,11 @@ public struct DeflateConfiguration: Sendable {
     public var enabled = true
     public var mode: Mode = .contextTakeover
     /// Our compressor's window (RFC 7692 §7.1.2.1); lower when the client asks.
-    public var serverMaxWindowBits = 12
+    public var serverMaxWindowBits = 11
     /// The window we ask clients to use when they let us choose (§7.1.2.2).
-    public var clientMaxWindowBits = 12
+    public var clientMaxWindowBits = 11
     /// zlib memLevel 1–9 for our compressor: memory = 2^(memLevel+9) bytes + the window.
-    public var memoryLevel = 5
+    public var memoryLevel = 4
     /// zlib level 1–9.
     public var compressionLevel = 6
     /// Messages shorter than this go out uncompressed (RSV1 clear): compressing a few

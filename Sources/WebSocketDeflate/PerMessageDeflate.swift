@@ -73,7 +73,8 @@ public final class PerMessageDeflate {
         } else if let ownDecompressor {
             decompressor = ownDecompressor
         } else {
-            decompressor = Decompressor(windowBits: 15)
+            // The peer's window was agreed; a smaller one costs less memory per connection.
+            decompressor = Decompressor(windowBits: isServer ? parameters.clientMaxWindowBits : parameters.serverMaxWindowBits)
             ownDecompressor = decompressor
         }
         try decompressor.decompress(payload, into: output, limit: limit, reset: receiveNoContextTakeover || shared != nil)

@@ -2,7 +2,23 @@ import ByteBuffers
 import EventLoop
 import HTTP
 import Posix
+import TLS
 import WebSocket
+import WebSocketDeflate
+
+/// How clients connect: TLS for wss:// URLs, and whether to offer permessage-deflate.
+struct ClientOptions {
+    var tls: TLSContext?
+    var deflate = false
+    /// Scratch buffers shared by every client on the loop (one message at a time).
+    let inflated = ByteBuffer()
+    let deflated = ByteBuffer()
+
+    init(url: WebSocketURL, deflate: Bool) throws {
+        self.deflate = deflate
+        if url.secure { tls = try TLSContext.client(caPath: nil) }
+    }
+}
 
 /// What a load-test scenario does with its client connections. Called on the loop thread.
 protocol ClientDelegate: AnyObject {
@@ -19,6 +35,10 @@ final class ClientConnection: Selectable {
     unowned let loop: EventLoop
     unowned let delegate: any ClientDelegate
     private let url: WebSocketURL
+    private let options: ClientOptions
+    private var tls: TLSSession?
+    private var deflate: PerMessageDeflate?
+    private var tlsWantsWrite = false
 
     enum Phase { case connecting, handshaking, open, closed }
     private(set) var phase: Phase = .connecting
@@ -36,8 +56,9 @@ final class ClientConnection: Selectable {
     /// Scenario data (e.g. an index).
     var tag = 0
 
-    init(url: WebSocketURL, loop: EventLoop, delegate: any ClientDelegate, maxMessageSize: Int = 64 * 1024 * 1024) throws {
+    init(url: WebSocketURL, options: ClientOptions, loop: EventLoop, delegate: any ClientDelegate, maxMessageSize: Int = 64 * 1024 * 1024) throws {
         self.url = url
+        self.options = options
         self.loop = loop
         self.delegate = delegate
         reader = FrameReader(role: .client, limits: WebSocketLimits(maxFrameSize: maxMessageSize, maxMessageSize: maxMessageSize))
@@ -46,6 +67,9 @@ final class ClientConnection: Selectable {
         let (fd, _) = try Socket.connect(host: url.host, port: url.port)
         self.fd = fd
         Socket.setNoDelay(fd)
+        if let context = options.tls {
+            tls = try TLSSession(context: context, fd: fd, isServer: false, serverName: url.host)
+        }
         try loop.register(self, interest: [.read, .write])
     }
 
@@ -57,12 +81,21 @@ final class ClientConnection: Selectable {
                 fail("connect: \(PosixError(errno: error, function: "connect"))")
                 return
             }
-            let request = Handshake.clientRequest(host: "\(url.host):\(url.port)", path: url.path)
+            let request = Handshake.clientRequest(host: "\(url.host):\(url.port)", path: url.path,
+                                                  extensions: options.deflate ? DeflateNegotiation.clientOffer() : nil)
             handshakeKey = request.key
             outbound.append(request.bytes)
             phase = .handshaking
-            flush()
+            if tls == nil { flush() } else { continueTLSHandshake() }
             return
+        }
+        if let tls, !tls.handshakeDone {
+            continueTLSHandshake()
+            return
+        }
+        if tlsWantsWrite && flags.writable {
+            tlsWantsWrite = false
+            readAvailable()
         }
         if flags.writable { flush() }
         if phase != .closed && flags.readable { readAvailable() }
@@ -70,18 +103,61 @@ final class ClientConnection: Selectable {
 
     func tick(now: UInt64) {}
 
+    private func continueTLSHandshake() {
+        guard let tls else { return }
+        switch tls.handshake() {
+        case .done:
+            flush()
+            readAvailable()
+        case .wantRead:
+            loop.setInterest(self, .read)
+        case .wantWrite:
+            loop.setInterest(self, [.read, .write])
+        case .closed:
+            fail("server closed during the TLS handshake")
+        case .failed(let reason):
+            fail("TLS handshake: \(reason)")
+        }
+    }
+
+    /// Reads plaintext: straight from the socket, or TLS records until none is ready.
+    private func readTransport(_ buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let tls else {
+            do {
+                switch try Socket.read(fd, into: buffer) {
+                case .wouldBlock: return nil
+                case .processed(let n): return n
+                }
+            } catch {
+                fail("read: \(error)")
+                return nil
+            }
+        }
+        var total = 0
+        while total < buffer.count {
+            switch tls.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...])) {
+            case .done(let n):
+                total += n
+                continue
+            case .wantRead:
+                break
+            case .wantWrite:
+                tlsWantsWrite = true
+                loop.setInterest(self, [.read, .write])
+            case .closed:
+                if total == 0 { return 0 }
+            case .failed(let reason):
+                fail("TLS: \(reason)")
+                return nil
+            }
+            break
+        }
+        return total > 0 ? total : nil
+    }
+
     private func readAvailable() {
         let buffer = loop.readBuffer
-        let count: Int
-        do {
-            switch try Socket.read(fd, into: buffer) {
-            case .wouldBlock: return
-            case .processed(let n): count = n
-            }
-        } catch {
-            fail("read: \(error)")
-            return
-        }
+        guard let count = readTransport(buffer), phase != .closed else { return }
         if count == 0 {
             fail(phase == .open ? "server closed the connection" : "server closed during the handshake")
             return
@@ -94,12 +170,23 @@ final class ClientConnection: Selectable {
                 if response.count > 16 * 1024 { fail("handshake response too large") }
                 return
             }
-            switch Handshake.verifyServerResponse(response, key: handshakeKey) {
+            switch Handshake.parseServerResponse(response, key: handshakeKey) {
             case .failure(let error):
                 fail("handshake: \(error.reason)")
                 return
-            case .success(let headLength):
-                let leftover = response.count - headLength
+            case .success(let answer):
+                if options.deflate && !answer.extensions.isEmpty {
+                    guard let parameters = DeflateNegotiation.clientAccept(answer.extensions) else {
+                        fail("server answered with extensions we did not offer: \(answer.extensions)")
+                        return
+                    }
+                    var configuration = DeflateConfiguration()
+                    configuration.minimumSize = 0
+                    configuration.serverMaxWindowBits = 15
+                    deflate = PerMessageDeflate(parameters: parameters, isServer: false, configuration: configuration, shared: nil)
+                    reader.allowedReservedBits = 0x40
+                }
+                let leftover = response.count - answer.headLength
                 input = UnsafeMutableRawBufferPointer(rebasing: buffer[(count - leftover)..<count])
                 response = []
                 phase = .open
@@ -109,8 +196,19 @@ final class ClientConnection: Selectable {
         var consumed = 0
         while phase == .open, let event = reader.next(input, consumed: &consumed) {
             switch event {
-            case .message(let opcode, let payload, _):
-                delegate.client(self, received: opcode, payload: payload, now: now)
+            case .message(let opcode, let payload, let compressed):
+                if compressed, let deflate {
+                    options.inflated.clear()
+                    do {
+                        try deflate.decompress(payload, into: options.inflated, limit: 64 << 20)
+                    } catch {
+                        fail("inflate: \(error)")
+                        return
+                    }
+                    delegate.client(self, received: opcode, payload: UnsafeRawBufferPointer(options.inflated.readable), now: now)
+                } else {
+                    delegate.client(self, received: opcode, payload: payload, now: now)
+                }
             case .ping(let payload):
                 send(.pong, payload)
             case .pong:
@@ -130,19 +228,41 @@ final class ClientConnection: Selectable {
         maskState ^= maskState << 13
         maskState ^= maskState >> 7
         maskState ^= maskState << 17
-        FrameWriter.append(to: outbound, opcode: opcode, payload: payload, maskingKey: MaskingKey(packed: UInt32(truncatingIfNeeded: maskState)))
+        let key = MaskingKey(packed: UInt32(truncatingIfNeeded: maskState))
+        if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
+            options.deflated.clear()
+            do {
+                try deflate.compress(payload, into: options.deflated)
+            } catch {
+                fail("deflate: \(error)")
+                return
+            }
+            FrameWriter.append(to: outbound, opcode: opcode, payload: UnsafeRawBufferPointer(options.deflated.readable), reservedBits: 0x40, maskingKey: key)
+        } else {
+            FrameWriter.append(to: outbound, opcode: opcode, payload: payload, maskingKey: key)
+        }
     }
 
     func flush() {
         guard phase != .closed else { return }
+        if let tls, !tls.handshakeDone { return }
         if !outbound.isEmpty {
-            do {
-                if case .processed(let n) = try Socket.send(fd, UnsafeRawBufferPointer(outbound.readable)) {
-                    outbound.moveReaderIndex(by: n)
+            if let tls {
+                switch tls.write(UnsafeRawBufferPointer(outbound.readable)) {
+                case .done(let n): outbound.moveReaderIndex(by: n)
+                case .wantRead, .wantWrite: break
+                case .closed: fail("TLS closed while sending"); return
+                case .failed(let reason): fail("TLS: \(reason)"); return
                 }
-            } catch {
-                fail("send: \(error)")
-                return
+            } else {
+                do {
+                    if case .processed(let n) = try Socket.send(fd, UnsafeRawBufferPointer(outbound.readable)) {
+                        outbound.moveReaderIndex(by: n)
+                    }
+                } catch {
+                    fail("send: \(error)")
+                    return
+                }
             }
         }
         let want = !outbound.isEmpty

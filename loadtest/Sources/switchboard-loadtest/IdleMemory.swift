@@ -26,6 +26,12 @@ struct IdleMemory: ParsableCommand {
     @Option(help: "Seconds to let the server settle before reading its memory.")
     var settle: Double = 1
 
+    @Flag(help: "Offer permessage-deflate.")
+    var deflate = false
+
+    @Flag(help: "Exchange one 200-byte message on each connection before measuring, so per-connection compression state exists.")
+    var exchangeOne = false
+
     @Flag(help: "Print the result as one JSON object on the last line.")
     var json = false
 
@@ -40,7 +46,7 @@ struct IdleMemory: ParsableCommand {
     func run() throws {
         let loop = try EventLoop(id: 0)
         let before = ProcessStats.residentBytes(pid: serverPid) ?? 0
-        let opener = IdleOpener(options: self, loop: loop)
+        let opener = try IdleOpener(options: self, loop: loop)
         try opener.openMore()
         loop.addTicker(opener)
         loop.run()
@@ -62,7 +68,11 @@ struct IdleMemory: ParsableCommand {
 final class IdleOpener: ClientDelegate, Selectable {
     let fd: Int32 = -1
     private let options: IdleMemory
+    private let clientOptions: ClientOptions
     private let loop: EventLoop
+    private var ready = 0
+    /// About 200 bytes of chat text, cut on a character boundary.
+    private let message = Array(String(String(repeating: "배송 문의 delivery question ", count: 8).prefix(120)).utf8)
     private var clients: [ClientConnection] = []
     private var connecting = 0
     private(set) var open = 0
@@ -73,14 +83,15 @@ final class IdleOpener: ClientDelegate, Selectable {
     private let startedAt = monotonicNanoseconds()
     private var lastProgress: UInt64 = 0
 
-    init(options: IdleMemory, loop: EventLoop) {
+    init(options: IdleMemory, loop: EventLoop) throws {
         self.options = options
+        self.clientOptions = try ClientOptions(url: options.url, deflate: options.deflate)
         self.loop = loop
     }
 
     func openMore() throws {
         while connecting < options.batch && clients.count < options.connections {
-            clients.append(try ClientConnection(url: options.url, loop: loop, delegate: self))
+            clients.append(try ClientConnection(url: options.url, options: clientOptions, loop: loop, delegate: self))
             connecting += 1
         }
     }
@@ -89,10 +100,22 @@ final class IdleOpener: ClientDelegate, Selectable {
         connecting -= 1
         open += 1
         do { try openMore() } catch { fail("\(error)") }
-        if open == options.connections { allOpenAt = now }
+        if options.exchangeOne {
+            message.withUnsafeBytes { client.send(.text, $0) }
+            client.flush()
+        } else {
+            markReady(now: now)
+        }
     }
 
-    func client(_ client: ClientConnection, received opcode: Opcode, payload: UnsafeRawBufferPointer, now: UInt64) {}
+    private func markReady(now: UInt64) {
+        ready += 1
+        if ready == options.connections { allOpenAt = now }
+    }
+
+    func client(_ client: ClientConnection, received opcode: Opcode, payload: UnsafeRawBufferPointer, now: UInt64) {
+        markReady(now: now)
+    }
 
     func clientClosed(_ client: ClientConnection, error: String?) {
         connecting -= 1
@@ -110,7 +133,7 @@ final class IdleOpener: ClientDelegate, Selectable {
     func tick(now: UInt64) {
         if !options.quiet && now &- lastProgress > 1_000_000_000 {
             lastProgress = now
-            log("\(open)/\(options.connections) connections open")
+            log("\(open)/\(options.connections) connections open, \(ready) ready")
         }
         if allOpenAt == 0 {
             if now &- startedAt > 120_000_000_000 { fail("timed out opening connections") }

@@ -42,6 +42,9 @@ struct TransportBenchmark: ParsableCommand {
     @Flag(help: "Send binary messages instead of text.")
     var binary = false
 
+    @Flag(help: "Offer permessage-deflate (RFC 7692) and compress what we send.")
+    var deflate = false
+
     @Option(help: "PID of the server, to report its CPU use beside ours.")
     var serverPid: Int32?
 
@@ -60,7 +63,7 @@ struct TransportBenchmark: ParsableCommand {
 
     func run() throws {
         let loop = try EventLoop(id: 0, readBufferSize: 1 << 20)
-        let scenario = EchoScenario(options: self, loop: loop)
+        let scenario = try EchoScenario(options: self, loop: loop)
         try scenario.start()
         loop.addTicker(scenario)
         loop.run()
@@ -76,6 +79,7 @@ struct TransportBenchmark: ParsableCommand {
 final class EchoScenario: ClientDelegate, Selectable {
     let fd: Int32 = -1
     private let options: TransportBenchmark
+    private let clientOptions: ClientOptions
     private let loop: EventLoop
     private var clients: [ClientConnection] = []
     private var payload: [UInt8]
@@ -95,16 +99,19 @@ final class EchoScenario: ClientDelegate, Selectable {
     private var cpuAtStart: (mine: Double, server: Double?) = (0, nil)
     private var cpuAtEnd: (mine: Double, server: Double?) = (0, nil)
 
-    init(options: TransportBenchmark, loop: EventLoop) {
+    init(options: TransportBenchmark, loop: EventLoop) throws {
         self.options = options
+        self.clientOptions = try ClientOptions(url: options.url, deflate: options.deflate)
         self.loop = loop
-        payload = [UInt8](repeating: UInt8(ascii: "x"), count: options.size)
+        // Chat-like text: compressible, but not a single repeated byte.
+        let sample = Array("안녕하세요, 주문번호 20261125-0042 배송 문의드립니다. Hello, where is my order? ".utf8)
+        payload = (0..<options.size).map { sample[$0 % sample.count] }
         opcode = options.binary ? .binary : .text
     }
 
     func start() throws {
         for index in 0..<options.connections {
-            let client = try ClientConnection(url: options.url, loop: loop, delegate: self)
+            let client = try ClientConnection(url: options.url, options: clientOptions, loop: loop, delegate: self)
             client.tag = index
             client.inFlight = [UInt64](repeating: 0, count: options.inflight)
             clients.append(client)
@@ -204,7 +211,7 @@ final class EchoScenario: ClientDelegate, Selectable {
         let myCPU = (cpuAtEnd.mine - cpuAtStart.mine) / seconds * 100
         var serverCPU: Double?
         if let end = cpuAtEnd.server, let start = cpuAtStart.server { serverCPU = (end - start) / seconds * 100 }
-        var text = "transport: \(options.connections) connections, \(options.size)-byte \(options.binary ? "binary" : "text"), \(options.inflight) in flight, \(format(seconds, 1)) s measured, \(options.url)\n"
+        var text = "transport: \(options.connections) connections, \(options.size)-byte \(options.binary ? "binary" : "text")\(options.deflate ? " (deflate)" : ""), \(options.inflight) in flight, \(format(seconds, 1)) s measured, \(options.url)\n"
         text += "  messages/s \(Int(rate))   rtt p50 \(format(micros(50), 0)) us  p99 \(format(micros(99), 0)) us  p99.9 \(format(micros(99.9), 0)) us\n"
         text += "  cpu: loadtest \(format(myCPU, 0))% of a core"
         if let serverCPU { text += ", server \(format(serverCPU, 0))% of a core" }

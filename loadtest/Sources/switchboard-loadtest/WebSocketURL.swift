@@ -1,15 +1,17 @@
 import ArgumentParser
 
-/// A `ws://host:port/path` URL, restricted to loopback targets: this tool generates
-/// load and must never aim it at another machine.
+/// A `ws://` or `wss://host:port/path` URL, restricted to loopback targets: this tool
+/// generates load and must never aim it at another machine.
 struct WebSocketURL: ExpressibleByArgument, CustomStringConvertible {
+    let secure: Bool
     let host: String
     let port: UInt16
     let path: String
 
     init?(argument: String) {
-        guard argument.hasPrefix("ws://") else { return nil }
-        let rest = argument.dropFirst(5)
+        secure = argument.hasPrefix("wss://")
+        guard secure || argument.hasPrefix("ws://") else { return nil }
+        let rest = argument.dropFirst(secure ? 6 : 5)
         let authority = rest.prefix { $0 != "/" }
         let path = rest.dropFirst(authority.count)
         guard let colon = authority.lastIndex(of: ":"), let port = UInt16(authority[authority.index(after: colon)...]) else { return nil }
@@ -21,7 +23,7 @@ struct WebSocketURL: ExpressibleByArgument, CustomStringConvertible {
         self.path = path.isEmpty ? "/" : String(path)
     }
 
-    var description: String { "ws://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)" }
+    var description: String { "\(secure ? "wss" : "ws")://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)" }
 
     static var defaultValueDescription: String { "ws://127.0.0.1:9001/" }
 }
