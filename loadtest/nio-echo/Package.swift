@@ -10,7 +10,8 @@ let package = Package(
         .executable(name: "nio-echo", targets: ["nio-echo"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.2")
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         .executableTarget(
@@ -20,6 +21,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         )
     ]

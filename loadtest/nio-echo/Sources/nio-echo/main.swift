@@ -1,9 +1,10 @@
 // nio-echo: a WebSocket echo server written the ordinary SwiftNIO way
 // (NIOPosix + NIOHTTP1 + NIOWebSocket, HTTPServerUpgradeHandler with
 // NIOWebSocketServerUpgrader, NIOWebSocketFrameAggregator). It is the SwiftNIO
-// reference peer for Switchboard's transport benchmark.
+// reference peer for Switchboard's transport benchmark. With --tls-cert/--tls-key
+// it serves wss:// through swift-nio-ssl (NIOSSLServerHandler first in each pipeline).
 //
-//   nio-echo [--port P] [--threads N]     (defaults: 9002, 1)
+//   nio-echo [--port P] [--threads N] [--tls-cert PEM --tls-key PEM]   (defaults: 9002, 1, plain)
 
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,7 @@ import Darwin
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 // MARK: - Limits
@@ -30,7 +32,12 @@ let maxFragmentsPerMessage = 1 << 16
 struct Options {
     var port = 9002
     var threads = 1
+    /// PEM certificate chain and private key; TLS is on when both are given.
+    var tlsCert: String? = nil
+    var tlsKey: String? = nil
 }
+
+let usage = "usage: nio-echo [--port P] [--threads N] [--tls-cert PEM --tls-key PEM]"
 
 /// Writes one line to stderr (unbuffered).
 func printError(_ message: String) {
@@ -42,23 +49,22 @@ func printError(_ message: String) {
 
 func usageAndExit(_ message: String) -> Never {
     printError("nio-echo: \(message)")
-    printError("usage: nio-echo [--port P] [--threads N]")
+    printError(usage)
     exit(2)
 }
 
 func parseOptions(_ argv: [String]) -> Options {
     var options = Options()
     var i = 1
+    func text(for flag: String, inline: String?) -> String {
+        if let inline { return inline }
+        i += 1
+        guard i < argv.count else { usageAndExit("\(flag) needs a value") }
+        return argv[i]
+    }
     func value(for flag: String, inline: String?) -> Int {
-        let text: String
-        if let inline {
-            text = inline
-        } else {
-            i += 1
-            guard i < argv.count else { usageAndExit("\(flag) needs a value") }
-            text = argv[i]
-        }
-        guard let n = Int(text) else { usageAndExit("\(flag): not an integer: \(text)") }
+        let raw = text(for: flag, inline: inline)
+        guard let n = Int(raw) else { usageAndExit("\(flag): not an integer: \(raw)") }
         return n
     }
     while i < argv.count {
@@ -76,13 +82,20 @@ func parseOptions(_ argv: [String]) -> Options {
         case "--threads", "-t":
             options.threads = value(for: flag, inline: inline)
             guard options.threads >= 1 else { usageAndExit("--threads must be at least 1") }
+        case "--tls-cert":
+            options.tlsCert = text(for: flag, inline: inline)
+        case "--tls-key":
+            options.tlsKey = text(for: flag, inline: inline)
         case "--help", "-h":
-            print("usage: nio-echo [--port P] [--threads N]   (defaults: --port 9002 --threads 1)")
+            print("\(usage)   (defaults: --port 9002 --threads 1, no TLS)")
             exit(0)
         default:
             usageAndExit("unknown argument: \(arg)")
         }
         i += 1
+    }
+    guard (options.tlsCert == nil) == (options.tlsKey == nil) else {
+        usageAndExit("--tls-cert and --tls-key go together")
     }
     return options
 }
@@ -197,7 +210,21 @@ final class PlainHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 // MARK: - Server
 
 enum EchoServer {
+    /// The server TLS context for --tls-cert/--tls-key, or nil when serving plain ws://.
+    static func makeSSLContext(options: Options) throws -> NIOSSLContext? {
+        guard let certPath = options.tlsCert, let keyPath = options.tlsKey else { return nil }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certPath).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem))
+        )
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.applicationProtocols = ["http/1.1"]
+        return try NIOSSLContext(configuration: configuration)
+    }
+
     static func run(options: Options) throws {
+        // Load certificate and key before binding, so bad files fail at startup.
+        let sslContext = try makeSSLContext(options: options)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         defer { try? group.syncShutdownGracefully() }
 
@@ -237,6 +264,10 @@ enum EchoServer {
                         }
                     )
                     let sync = channel.pipeline.syncOperations
+                    if let sslContext {
+                        // TLS first: everything after it sees plaintext bytes.
+                        try sync.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
                     try sync.configureHTTPServerPipeline(withServerUpgrade: upgradeConfiguration)
                     try sync.addHandler(PlainHTTPHandler(), name: PlainHTTPHandler.name)
                 }
@@ -248,7 +279,7 @@ enum EchoServer {
 
         let channel = try bootstrap.bind(host: "127.0.0.1", port: options.port).wait()
         let port = channel.localAddress?.port ?? options.port
-        print("nio-echo listening on 127.0.0.1:\(port)")
+        print("nio-echo listening on 127.0.0.1:\(port)\(sslContext == nil ? "" : " (tls)")")
         fflush(nil)
 
         // Runs until the process is terminated.
