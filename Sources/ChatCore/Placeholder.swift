@@ -1,1 +1,0 @@
-// Keeps the target non-empty until the domain core's files land.
