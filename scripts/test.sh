@@ -5,7 +5,7 @@
 #   3. unit tests (debug)                       swift test
 #   4. fuzz smoke run (if scripts/fuzz.sh)      bash scripts/fuzz.sh --smoke
 #   5. interop tests (Python, Node, raw)        pytest -q Tests/interop
-#   6. Autobahn TestSuite via kosoku            python Tests/interop/run_autobahn.py
+#   6. Autobahn TestSuite via kosoku            python Tests/interop/run_autobahn.py --all
 # Every stage runs unless one it depends on failed (no binary: no interop or
 # Autobahn run); the script exits non-zero if any stage failed or was skipped
 # for that reason.
@@ -71,10 +71,10 @@ fi
 
 if [[ $setup_ok -eq 1 && $build_ok -eq 1 ]]; then
   stage "interop tests (pytest)" "$PY" -m pytest -q Tests/interop
-  stage "autobahn (kosoku, sections 1-10)" "$PY" Tests/interop/run_autobahn.py
+  stage "autobahn (kosoku, all sections 1-13)" "$PY" Tests/interop/run_autobahn.py --all
 else
   skip "interop tests (pytest)" "set-up or build failed"; FAILED=1
-  skip "autobahn (kosoku, sections 1-10)" "set-up or build failed"; FAILED=1
+  skip "autobahn (kosoku, all sections 1-13)" "set-up or build failed"; FAILED=1
 fi
 
 heading "summary"

@@ -107,9 +107,10 @@ public struct HTTPRequestParser: Sendable {
             index += 1
         }
         scanFrom = count
-        if let lineEnd = pending.firstIndex(of: 10) {
-            if lineEnd > limits.maxRequestLine { return .failure(HTTPParseError(status: .uriTooLong, reason: "request line too long")) }
-        } else if count > limits.maxRequestLine {
+        // The request line's length excludes its CRLF, however the bytes arrived.
+        var lineLength = pending.firstIndex(of: 10) ?? count
+        if lineLength > 0 && pending[lineLength - 1] == 13 { lineLength -= 1 }
+        if lineLength > limits.maxRequestLine {
             return .failure(HTTPParseError(status: .uriTooLong, reason: "request line too long"))
         }
         if count > limits.maxHeaderBytes {

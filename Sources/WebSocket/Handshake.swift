@@ -115,7 +115,8 @@ public enum Handshake {
         public var subprotocol: String?
     }
 
-    /// Checks the server's answer to a client request (§4.1, the client's checks 1–6).
+    /// Checks the server's answer to a client request (§4.1, the client's checks 1–4;
+    /// checks 5–6 on extensions and subprotocol are the caller's, who knows its offer).
     public static func parseServerResponse(_ bytes: [UInt8], key: String) -> Result<ServerAnswer, HandshakeError> {
         guard let end = findHeadEnd(bytes) else { return .failure(.bad("incomplete response")) }
         let text = String(decoding: bytes[0..<end], as: UTF8.self)
@@ -124,17 +125,23 @@ public enum Handshake {
             return .failure(.bad("server did not switch protocols: \(lines.first ?? "")"))
         }
         var accept: Substring?
+        var upgrade = false, connection = false
         var answer = ServerAnswer(headLength: end, extensions: [], subprotocol: nil)
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let value = line[line.index(after: colon)...].trimmingCharacters()
+            let tokens = value.split(separator: ",").map { $0.trimmingCharacters().lowercased() }
             switch line[..<colon].lowercased() {
+            case "upgrade": upgrade = upgrade || tokens.contains("websocket")
+            case "connection": connection = connection || tokens.contains("upgrade")
             case "sec-websocket-accept": accept = value
             case "sec-websocket-extensions": answer.extensions += value.split(separator: ",").map { $0.trimmingCharacters() }
             case "sec-websocket-protocol": answer.subprotocol = String(value)
             default: break
             }
         }
+        guard upgrade else { return .failure(.bad("101 without Upgrade: websocket")) }
+        guard connection else { return .failure(.bad("101 without Connection: Upgrade")) }
         guard accept.map(String.init) == acceptValue(forKey: key) else { return .failure(.bad("wrong Sec-WebSocket-Accept")) }
         return .success(answer)
     }

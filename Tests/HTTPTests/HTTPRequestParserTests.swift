@@ -140,7 +140,7 @@ import Testing
         #expect(parseWhole("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n", limits: smallLimits()).request?.target == target)
     }
 
-    @Test(.disabled("bug: while the head is incomplete, the 414 check counts the CR after the request line (lineEnd is the LF's index), so a request line of exactly maxRequestLine bytes is refused when the head arrives in pieces but accepted when it arrives whole"))
+    @Test
     func acceptsARequestLineExactlyAtTheLimitWhenItArrivesOneByteAtATime() {
         let target = "/" + String(repeating: "a", count: 18)  // request line of 32 bytes
         let (result, early) = parseOneByteAtATime("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n", limits: smallLimits())
