@@ -112,17 +112,17 @@ extension CenterState {
     /// their queues and live channels, until full or none is left.
     mutating func fillAgent(_ id: AgentID) {
         let i = id.index
-        while agents[i].isRoutable {
-            let chatRoom = agents[i].freeChatSlots > 0
-            let callRoom = agents[i].canTakeCall
+        let skills = agents[i].skills
+        while true {
+            let (chatRoom, callRoom) = room(ofAgentAt: i)
             guard chatRoom || callRoom else { return }
             var best: (key: Int64, line: Int, contact: ContactID)?
-            for queue in agents[i].skills {
+            for queue in skills {
                 let base = queue.index &* 2
-                if chatRoom, let e = firstEligible(in: base, for: id, at: now), e.key < (best?.key ?? .max) {
+                if chatRoom, let e = firstEligible(in: base, for: id), e.key < (best?.key ?? .max) {
                     best = (e.key, base, e.contact)
                 }
-                if callRoom, let e = firstEligible(in: base &+ 1, for: id, at: now), e.key < (best?.key ?? .max) {
+                if callRoom, let e = firstEligible(in: base &+ 1, for: id), e.key < (best?.key ?? .max) {
                     best = (e.key, base &+ 1, e.contact)
                 }
             }
@@ -133,8 +133,20 @@ extension CenterState {
         }
     }
 
+    /// Whether the agent at `i` is routable and has room for a chat, and for a call:
+    /// `Agent.isRoutable`, `freeChatSlots > 0` and `canTakeCall`, read field by field so
+    /// that the agent is not copied.
+    @inline(__always)
+    func room(ofAgentAt i: Int) -> (chat: Bool, call: Bool) {
+        guard agents[i].status == .available, agents[i].droppedAt == nil else { return (false, false) }
+        let chats = agents[i].heldChats
+        let calls = agents[i].heldCalls
+        return (calls == 0 && chats < agents[i].capacity.chat,
+                calls == 0 && chats == 0 && agents[i].capacity.voice > 0)
+    }
+
     /// The first entry of a line that `agent` may take: connected, and not excluding them.
-    func firstEligible(in li: Int, for agent: AgentID, at now: Instant) -> WaitingLine.Entry? {
+    func firstEligible(in li: Int, for agent: AgentID) -> WaitingLine.Entry? {
         let count = lines[li].count
         var p = 0
         while p < count {
@@ -229,17 +241,15 @@ extension CenterState {
         for id in agentsToRank {
             let i = id.index
             agents[i].awaitingRanking = false
-            guard agents[i].isRoutable else { continue }
-            let chatSlots = agents[i].freeChatSlots
-            let callRoom = agents[i].canTakeCall
-            guard chatSlots > 0 || callRoom else { continue }
+            let (chatRoom, callRoom) = room(ofAgentAt: i)
+            guard chatRoom || callRoom else { continue }
             let candidate = AgentRanking.Candidate(
-                freeSlots: Int32(clamping: chatSlots),
+                freeSlots: Int32(clamping: agents[i].capacity.chat - agents[i].heldChats),
                 lastAssigned: agents[i].lastAssignedAt?.milliseconds ?? .min,
                 agent: id.rawValue, version: agents[i].version)
             for queue in agents[i].skills {
                 let base = queue.index &* 2
-                if chatSlots > 0 { pushCandidate(candidate, base) }
+                if chatRoom { pushCandidate(candidate, base) }
                 if callRoom { pushCandidate(candidate, base &+ 1) }
             }
         }

@@ -33,14 +33,16 @@ public enum RoutingBenchmark {
         let center = try! ContactCenter(configuration: configuration, clock: clock)
         var random = SplitMix64(seed: seed)
         let queueCount = configuration.queues.count
+        // Conversations held now, and their agents (same index).
         var held: [ConversationID] = []
+        var holders: [AgentID] = []
         held.reserveCapacity(agentCount * 3)
-        var agentOf: [ConversationID: AgentID] = [:]
+        holders.reserveCapacity(agentCount * 3)
 
         func collect(_ notices: [Notice]) {
             for case .assigned(let conversation, _, let agent) in notices {
                 held.append(conversation)
-                agentOf[conversation] = agent
+                holders.append(agent)
             }
         }
         func arrive() {
@@ -66,9 +68,11 @@ public enum RoutingBenchmark {
             clock.advance(by: .milliseconds(1))
             let pick = random.next(below: held.count)
             let conversation = held[pick]
+            let agent = holders[pick]
             held.swapAt(pick, held.count - 1)
+            holders.swapAt(pick, holders.count - 1)
             held.removeLast()
-            let agent = agentOf.removeValue(forKey: conversation)!  // Every held conversation has an agent.
+            holders.removeLast()
             let before = held.count
             collect(try! center.endConversation(conversation, by: agent))  // Held by that agent.
             made += held.count - before

@@ -1,6 +1,6 @@
 /// An id that a `Slab` hands out: a slot index in the low 32 bits and the slot's
-/// generation in the high 32, so a lookup is an array index and a stale id (its slot
-/// since reused) finds nothing.
+/// generation in the high 32, so a lookup is an array index and a stale id (its record
+/// since removed) finds nothing.
 protocol SlabID: Hashable {
     var rawValue: UInt64 { get }
     init(_ rawValue: UInt64)
@@ -10,33 +10,41 @@ extension ContactID: SlabID {}
 extension ConversationID: SlabID {}
 
 /// Records addressed by `SlabID`s: O(1) insert, lookup and removal with no hashing,
-/// and in-place access to a record's fields. Freed slots are reused; ids are not.
-/// Owned by the engine state, on the domain thread.
+/// and in-place access to a record's fields (no copy of the record).
+///
+/// Removing a record marks its slot free and bumps the slot's generation, so every id
+/// of it goes stale; the record itself stays in the slot until the slot is reused (so
+/// memory is that of the most records ever held at once). Ids are never reused (until
+/// a slot's 32-bit generation wraps). Owned by the engine state,
+/// on the domain thread.
 struct Slab<ID: SlabID, Element> {
-    private var elements: [Element?] = []
+    private var elements: [Element] = []
+    /// The generation of the id that the slot's current (or next) record has.
     private var generations: [UInt32] = []
+    private var occupied: [Bool] = []
     private var freeSlots: [Int] = []
     private(set) var count = 0
 
     /// Stores the record that `make` builds for its new id; returns the id.
     mutating func insert(_ make: (ID) -> Element) -> ID {
-        let slot: Int
-        if let reused = freeSlots.popLast() {
-            slot = reused
-            generations[slot] &+= 1
-        } else {
-            slot = elements.count
-            precondition(slot < Int(UInt32.max), "slab full")
-            elements.append(nil)
-            generations.append(1)
+        if let slot = freeSlots.popLast() {
+            let id = Self.id(slot, generations[slot])
+            elements[slot] = make(id)
+            occupied[slot] = true
+            count += 1
+            return id
         }
-        let id = ID(UInt64(generations[slot]) << 32 | UInt64(slot))
-        elements[slot] = make(id)
+        let slot = elements.count
+        precondition(slot < Int(UInt32.max), "slab full")
+        let id = Self.id(slot, 1)
+        generations.append(1)
+        occupied.append(true)
+        elements.append(make(id))
         count += 1
         return id
     }
 
-    /// The record for `id`, or nil if it was never stored or has been removed.
+    /// A copy of the record for `id`, or nil if it was never stored or has been removed.
     subscript(id: ID) -> Element? {
         guard let slot = slot(of: id) else { return nil }
         return elements[slot]
@@ -46,21 +54,29 @@ struct Slab<ID: SlabID, Element> {
 
     /// In-place access to a record the caller knows is stored.
     subscript(live id: ID) -> Element {
-        _read { yield elements[Int(truncatingIfNeeded: id.rawValue & 0xFFFF_FFFF)]! }
-        _modify { yield &elements[Int(truncatingIfNeeded: id.rawValue & 0xFFFF_FFFF)]! }
+        _read { yield elements[Self.slot(id)] }
+        _modify { yield &elements[Self.slot(id)] }
     }
 
     mutating func remove(_ id: ID) {
         guard let slot = slot(of: id) else { return }
-        elements[slot] = nil
+        generations[slot] &+= 1
+        if generations[slot] == 0 { generations[slot] = 1 }  // 0 is never issued.
+        occupied[slot] = false
         freeSlots.append(slot)
         count -= 1
     }
 
     private func slot(of id: ID) -> Int? {
-        let slot = Int(truncatingIfNeeded: id.rawValue & 0xFFFF_FFFF)
-        guard slot < elements.count, generations[slot] == UInt32(truncatingIfNeeded: id.rawValue >> 32),
-              elements[slot] != nil else { return nil }
+        let slot = Self.slot(id)
+        guard slot < elements.count, occupied[slot],
+              generations[slot] == UInt32(truncatingIfNeeded: id.rawValue >> 32) else { return nil }
         return slot
+    }
+
+    private static func slot(_ id: ID) -> Int { Int(truncatingIfNeeded: id.rawValue & 0xFFFF_FFFF) }
+
+    private static func id(_ slot: Int, _ generation: UInt32) -> ID {
+        ID(UInt64(generation) << 32 | UInt64(slot))
     }
 }
