@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "switchboard-loadtest", targets: ["switchboard-loadtest"]),
         .executable(name: "fuzz-http", targets: ["FuzzHTTP"]),
         .executable(name: "fuzz-frames", targets: ["FuzzFrames"]),
+        .executable(name: "fuzz-deflate", targets: ["FuzzDeflate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -68,6 +69,7 @@ let package = Package(
         // libFuzzer entry points; they link in a normal build too (see PLATFORM.md).
         .executableTarget(name: "FuzzHTTP", dependencies: ["HTTP"]),
         .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
+        .executableTarget(name: "FuzzDeflate", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
