@@ -40,7 +40,7 @@ public struct FAQMatch: Hashable, Sendable {
 /// or just `dice(M, question)` for an entry with no keywords. Entries in the
 /// customer's language whose score reaches the threshold are returned best first
 /// (ties in configuration order). Owned by the engine; read on the domain thread.
-struct FAQIndex {
+package struct FAQIndex {
     private struct Prepared {
         var entry: FAQEntry
         var question: BigramSet
@@ -51,7 +51,7 @@ struct FAQIndex {
     let threshold: Double
     let limit: Int
 
-    init(entries: [FAQEntry], threshold: Double, limit: Int) {
+    package init(entries: [FAQEntry], threshold: Double, limit: Int) {
         prepared = entries.map {
             Prepared(entry: $0, question: BigramSet($0.question),
                      keywords: $0.keywords.map(BigramSet.init).filter { !$0.isEmpty })
@@ -60,10 +60,10 @@ struct FAQIndex {
         self.limit = limit
     }
 
-    var isEmpty: Bool { prepared.isEmpty }
+    package var isEmpty: Bool { prepared.isEmpty }
 
     /// The best entries for `message`, at most `limit`, each scoring at least `threshold`.
-    func matches(for message: String, language: Language) -> [FAQMatch] {
+    package func matches(for message: String, language: Language) -> [FAQMatch] {
         let grams = BigramSet(message)
         guard !grams.isEmpty, limit > 0 else { return [] }
         var found: [(score: Double, order: Int, match: FAQMatch)] = []

@@ -1,7 +1,7 @@
 /// An id that a `Slab` hands out: a slot index in the low 32 bits and the slot's
 /// generation in the high 32, so a lookup is an array index and a stale id (its record
 /// since removed) finds nothing.
-protocol SlabID: Hashable {
+package protocol SlabID: Hashable {
     var rawValue: UInt64 { get }
     init(_ rawValue: UInt64)
 }
@@ -17,16 +17,18 @@ extension ConversationID: SlabID {}
 /// memory is that of the most records ever held at once). Ids are never reused (until
 /// a slot's 32-bit generation wraps). Owned by the engine state,
 /// on the domain thread.
-struct Slab<ID: SlabID, Element> {
+package struct Slab<ID: SlabID, Element> {
     private var elements: [Element] = []
     /// The generation of the id that the slot's current (or next) record has.
     private var generations: [UInt32] = []
     private var occupied: [Bool] = []
     private var freeSlots: [Int] = []
-    private(set) var count = 0
+    package private(set) var count = 0
+
+    package init() {}
 
     /// Stores the record that `make` builds for its new id; returns the id.
-    mutating func insert(_ make: (ID) -> Element) -> ID {
+    package mutating func insert(_ make: (ID) -> Element) -> ID {
         if let slot = freeSlots.popLast() {
             let id = Self.id(slot, generations[slot])
             elements[slot] = make(id)
@@ -45,12 +47,12 @@ struct Slab<ID: SlabID, Element> {
     }
 
     /// A copy of the record for `id`, or nil if it was never stored or has been removed.
-    subscript(id: ID) -> Element? {
+    package subscript(id: ID) -> Element? {
         guard let slot = slot(of: id) else { return nil }
         return elements[slot]
     }
 
-    func contains(_ id: ID) -> Bool { slot(of: id) != nil }
+    package func contains(_ id: ID) -> Bool { slot(of: id) != nil }
 
     /// In-place access to a record the caller knows is stored.
     subscript(live id: ID) -> Element {
@@ -58,7 +60,7 @@ struct Slab<ID: SlabID, Element> {
         _modify { yield &elements[Self.slot(id)] }
     }
 
-    mutating func remove(_ id: ID) {
+    package mutating func remove(_ id: ID) {
         guard let slot = slot(of: id) else { return }
         generations[slot] &+= 1
         if generations[slot] == 0 { generations[slot] = 1 }  // 0 is never issued.

@@ -7,23 +7,31 @@ import DequeModule
 /// contact returning to its original place, or leaving from the middle, costs a
 /// binary search and a move of the shorter side. Place in line is a binary search.
 /// Owned by the engine, on the domain thread.
-struct WaitingLine {
-    struct Entry {
-        var key: Int64
-        var contact: ContactID
+package struct WaitingLine {
+    package struct Entry {
+        package var key: Int64
+        package var contact: ContactID
         /// Mirrors `Contact.isBlocked`: when false, routing may take it without looking
         /// the contact up.
-        var blocked: Bool
+        package var blocked: Bool
+
+        package init(key: Int64, contact: ContactID, blocked: Bool = false) {
+            self.key = key
+            self.contact = contact
+            self.blocked = blocked
+        }
     }
 
-    private(set) var entries = Deque<Entry>()
+    package private(set) var entries = Deque<Entry>()
 
-    var count: Int { entries.count }
+    package init() {}
+
+    package var count: Int { entries.count }
     var isEmpty: Bool { entries.isEmpty }
 
     /// Inserts in key order; returns the 0-based position.
     @discardableResult
-    mutating func insert(_ entry: Entry) -> Int {
+    package mutating func insert(_ entry: Entry) -> Int {
         if let last = entries.last, last.key > entry.key {
             let i = lowerBound(entry.key)
             entries.insert(entry, at: i)
@@ -35,7 +43,7 @@ struct WaitingLine {
 
     /// Removes the entry with `key`; returns its former 0-based position.
     @discardableResult
-    mutating func remove(key: Int64) -> Int? {
+    package mutating func remove(key: Int64) -> Int? {
         guard let i = position(of: key) else { return nil }
         if i == 0 {
             entries.removeFirst()
@@ -46,7 +54,7 @@ struct WaitingLine {
     }
 
     /// The 0-based position of the entry with `key`.
-    func position(of key: Int64) -> Int? {
+    package func position(of key: Int64) -> Int? {
         let i = lowerBound(key)
         return i < entries.count && entries[i].key == key ? i : nil
     }
@@ -55,7 +63,7 @@ struct WaitingLine {
         if let i = position(of: key) { entries[i].blocked = blocked }
     }
 
-    subscript(position: Int) -> Entry { entries[position] }
+    package subscript(position: Int) -> Entry { entries[position] }
 
     private func lowerBound(_ key: Int64) -> Int {
         var low = 0

@@ -1,0 +1,36 @@
+import Testing
+import ChatCore
+
+struct SlabTests {
+    @Test func storedRecordsAreFoundByTheirIds() {
+        var slab = Slab<ContactID, String>()
+        let a = slab.insert { "a\($0.rawValue)" }
+        let b = slab.insert { _ in "b" }
+        #expect(slab[a] == "a\(a.rawValue)")
+        #expect(slab[b] == "b")
+        #expect(slab.count == 2)
+    }
+
+    @Test func aRemovedRecordsIdGoesStaleEvenWhenItsSlotIsReused() {
+        var slab = Slab<ContactID, String>()
+        let a = slab.insert { _ in "a" }
+        slab.remove(a)
+        #expect(slab[a] == nil)
+        let b = slab.insert { _ in "b" }
+        #expect(b != a)
+        #expect(slab[a] == nil)
+        #expect(slab[b] == "b")
+        slab.remove(a)  // stale: no effect
+        #expect(slab[b] == "b")
+    }
+
+    @Test func idsThatWereNeverIssuedFindNothing() {
+        var slab = Slab<ContactID, Int>()
+        let a = slab.insert { _ in 1 }
+        slab.remove(a)
+        let guessedNext = ContactID(a.rawValue + (1 << 32))
+        #expect(slab[guessedNext] == nil)
+        #expect(slab[ContactID(12_345)] == nil)
+        #expect(!slab.contains(ContactID(0)))
+    }
+}
