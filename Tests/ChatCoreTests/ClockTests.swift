@@ -40,3 +40,14 @@ struct ClockTests {
         #expect(clock.wallNow.millisecondsSince1970 > 1_700_000_000_000)
     }
 }
+
+/// `Clock` must name this module's protocol, not the standard library's.
+private func readTimes<C: Clock>(_ clock: C) -> (Instant, WallTime) { (clock.now, clock.wallNow) }
+
+struct ClockProtocolTests {
+    @Test func anyClockGivesMonotonicAndWallTime() {
+        let (now, wall) = readTimes(ManualClock(now: Instant(milliseconds: 7)))
+        #expect(now.milliseconds == 7)
+        #expect(wall.millisecondsSince1970 == 0)
+    }
+}
