@@ -72,7 +72,3 @@ struct ContactCenterVoiceTests {
     }
 }
 
-extension QueueID {
-    static let orders = Harness.orders
-    static let returns = Harness.returns
-}

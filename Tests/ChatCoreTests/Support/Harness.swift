@@ -76,3 +76,10 @@ final class Harness {
         center.waitingContacts(in: LineID(queue: queue, channel: channel))
     }
 }
+
+extension QueueID {
+    static let orders = Harness.orders
+    static let returns = Harness.returns
+    static let products = Harness.products
+    static let other = Harness.other
+}
