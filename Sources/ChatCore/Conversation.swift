@@ -40,6 +40,12 @@ public struct Rating: Hashable, Sendable {
     public var score: Int
     public var comment: String?
     public var at: Instant
+
+    public init(score: Int, comment: String?, at: Instant) {
+        self.score = score
+        self.comment = comment
+        self.at = at
+    }
 }
 
 /// A conversation between a customer and agents: created at the contact's first

@@ -30,6 +30,13 @@ public struct FAQMatch: Hashable, Sendable {
     public var question: String
     public var answer: String
     public var score: Double
+
+    public init(entryID: String, question: String, answer: String, score: Double) {
+        self.entryID = entryID
+        self.question = question
+        self.answer = answer
+        self.score = score
+    }
 }
 
 /// The FAQ entries prepared for matching: each question's and keyword's bigrams are
