@@ -3,7 +3,7 @@
 /// `available` takes new contacts; `away` keeps what they hold but takes nothing new
 /// (pending offers are withdrawn); `offline` holds nothing: going offline returns the
 /// agent's conversations to the front of their queues. An agent who is away still
-/// counts as on duty, so their queues stay open to customers.
+/// counts as on duty, so their queues stay open to customers. A plain value.
 public enum AgentStatus: String, Hashable, Sendable, CaseIterable {
     case available
     case away

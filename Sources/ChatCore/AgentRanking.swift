@@ -9,6 +9,7 @@ import HeapModule
 /// top. The heap is rebuilt when stale entries outnumber live ones, so it stays within
 /// a constant factor of the number of agents. Owned by the engine, on the domain thread.
 struct AgentRanking {
+    /// One agent's standing in a line's ranking when it was pushed. A plain value.
     struct Candidate: Comparable {
         var freeSlots: Int32
         /// Milliseconds of the last assignment; `Int64.min` if never.

@@ -1,6 +1,6 @@
 /// How a customer reaches the center. Chat and voice are live and wait in line for an
 /// agent; email is a message left for later ("leave a message"); faq is a contact that
-/// an FAQ answer resolved before it ever queued (a deflection).
+/// an FAQ answer resolved before it ever queued (a deflection). A plain value.
 public enum Channel: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
     case chat
     case voice
@@ -19,7 +19,7 @@ public enum Channel: String, Hashable, Sendable, CaseIterable, CustomStringConve
 /// both. A call can be given only to an agent holding no chat and no call (offers
 /// count as held); while a call is held or offered the agent gets no chat. Up to
 /// `chat` chats may be held together. Email messages are handed over outside this
-/// capacity, since nobody waits on the line for them.
+/// capacity, since nobody waits on the line for them. A plain value.
 public struct Capacity: Hashable, Sendable {
     /// Chats held together; at least 0. Default 3.
     public var chat: Int

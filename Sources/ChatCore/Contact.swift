@@ -32,7 +32,7 @@ public struct ContactRequest: Hashable, Sendable {
     }
 }
 
-/// Why a contact ended before any agent answered it.
+/// Why a contact ended before any agent answered it. A plain value.
 public enum AbandonReason: String, Hashable, Sendable, CaseIterable {
     /// The customer left (closed the widget, hung up).
     case left
@@ -43,7 +43,7 @@ public enum AbandonReason: String, Hashable, Sendable, CaseIterable {
     case closed
 }
 
-/// How a contact ended.
+/// How a contact ended. A plain value.
 public enum ContactOutcome: Hashable, Sendable {
     /// An agent answered it; the conversation's `endReason` says how it ended.
     case served
@@ -55,7 +55,7 @@ public enum ContactOutcome: Hashable, Sendable {
     case messageDelivered(AgentID)
 }
 
-/// Where a contact is in its life.
+/// Where a contact is in its life. A plain value.
 public enum ContactState: Hashable, Sendable {
     /// FAQ answers were suggested; waiting for "this solved it" or "no, an agent please".
     case consultingFAQ

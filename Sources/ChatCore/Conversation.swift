@@ -1,4 +1,4 @@
-/// Why a conversation ended.
+/// Why a conversation ended. A plain value.
 public enum ConversationEndReason: String, Hashable, Sendable, CaseIterable {
     case agentEnded = "agent_ended"
     case customerLeft = "customer_left"
@@ -9,7 +9,7 @@ public enum ConversationEndReason: String, Hashable, Sendable, CaseIterable {
     case closed
 }
 
-/// Where a transfer sends a conversation.
+/// Where a transfer sends a conversation. A plain value.
 public enum TransferTarget: Hashable, Sendable {
     /// To the front of another (or the same) queue's line, ordered among other returned
     /// contacts by original arrival.
@@ -18,8 +18,9 @@ public enum TransferTarget: Hashable, Sendable {
     case agent(AgentID)
 }
 
-/// One move of a conversation away from an agent.
+/// One move of a conversation away from an agent. A plain value.
 public struct Transfer: Hashable, Sendable {
+    /// Why the conversation moved. A plain value.
     public enum Reason: String, Hashable, Sendable {
         /// The agent asked for it.
         case requested
@@ -33,7 +34,7 @@ public struct Transfer: Hashable, Sendable {
     public var reason: Reason
 }
 
-/// The customer's verdict after a conversation: 1 to 5 stars and an optional comment.
+/// The customer's verdict after a conversation: 1 to 5 stars and an optional comment. A plain value.
 public struct Rating: Hashable, Sendable {
     public static let scores = 1...5
 

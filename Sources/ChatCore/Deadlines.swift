@@ -1,6 +1,6 @@
 import HeapModule
 
-/// Something the engine must do at a given instant.
+/// Something the engine must do at a given instant. A plain value.
 enum TimerEvent: Hashable {
     case offerExpires(OfferID)
     case customerGraceEnds(ContactID, generation: UInt32)

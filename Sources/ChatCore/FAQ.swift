@@ -1,4 +1,4 @@
-/// A language the product speaks. Korean first; English available.
+/// A language the product speaks. Korean first; English available. A plain value.
 public enum Language: String, Hashable, Sendable, CaseIterable {
     case ko
     case en

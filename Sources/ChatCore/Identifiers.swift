@@ -1,5 +1,5 @@
 /// Identifies an agent: a dense index handed out by `ContactCenter.addAgent`, stable
-/// for the life of the engine. The agent's login name is `Agent.handle`.
+/// for the life of the engine. The agent's login name is `Agent.handle`. A plain value.
 public struct AgentID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: Int32
 
@@ -13,7 +13,7 @@ public struct AgentID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
 /// Identifies a topic queue: its position in `CenterConfiguration.queues`. The queue's
 /// stable machine name is `QueueConfiguration.key` (look it up with
-/// `ContactCenter.queueID(forKey:)`).
+/// `ContactCenter.queueID(forKey:)`). A plain value.
 public struct QueueID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: Int32
 
@@ -26,7 +26,8 @@ public struct QueueID: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 /// Identifies one contact: one customer's request for help, from arrival to its end.
-/// Numbers rise with arrival order and are never reused within an engine's life.
+/// Never reused within an engine's life; not ordered (compare `Contact.arrivedAt`).
+/// `rawValue` stays below 2^53, so it survives a JSON number in JavaScript.
 ///
 /// It is not a secret: the glue gives the customer a random session token and keeps
 /// the token → `ContactID` map itself.
@@ -40,7 +41,8 @@ public struct ContactID: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 /// Identifies a conversation: created when a contact is first assigned to an agent and
-/// kept through transfers and re-queueing. Never reused.
+/// kept through transfers and re-queueing. Never reused within an engine's life; not
+/// ordered. `rawValue` stays below 2^53 (JSON-safe).
 public struct ConversationID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64
 
@@ -52,6 +54,7 @@ public struct ConversationID: Hashable, Comparable, Sendable, CustomStringConver
 
 /// Identifies an offer (offer mode only). Never reused, so a late accept of an offer
 /// that has already expired fails with `unknown_offer` instead of taking a newer one.
+/// Numbers rise from 1. A plain value.
 public struct OfferID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64
 
@@ -64,7 +67,7 @@ public struct OfferID: Hashable, Comparable, Sendable, CustomStringConvertible {
 /// One waiting line: the customers of one queue who want one live channel (chat or
 /// voice). Chats and calls wait apart because different agents can take them (a call
 /// needs an agent with no chat open), so each has its own first-in, first-out order
-/// and its own place in line.
+/// and its own place in line. A plain value.
 public struct LineID: Hashable, Sendable, CustomStringConvertible {
     public let queue: QueueID
     /// `.chat` or `.voice`.

@@ -1,4 +1,4 @@
-/// Why a customer is offered "leave a message" instead of a place in line.
+/// Why a customer is offered "leave a message" instead of a place in line. A plain value.
 public enum LeaveMessageReason: String, Hashable, Sendable {
     /// Outside business hours.
     case closed

@@ -1,4 +1,4 @@
-/// How routing hands a contact to the agent it picked.
+/// How routing hands a contact to the agent it picked. A plain value.
 public enum RoutingMode: Hashable, Sendable {
     /// The contact is assigned at once.
     case direct
@@ -20,7 +20,7 @@ public struct Offer: Hashable, Sendable {
     public let expiresAt: Instant
 }
 
-/// Why an offer ended without being accepted.
+/// Why an offer ended without being accepted. A plain value.
 public enum OfferEndReason: String, Hashable, Sendable, CaseIterable {
     case declined
     case expired

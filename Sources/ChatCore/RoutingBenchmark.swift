@@ -8,6 +8,7 @@
 /// arrives (finding no agent, it queues), so the line stays at `waiting`. Runs on
 /// the calling thread; the engine is its own.
 public enum RoutingBenchmark {
+    /// What one run measured. A plain value.
     public struct Result: Sendable, CustomStringConvertible {
         public var agents: Int
         public var waiting: Int

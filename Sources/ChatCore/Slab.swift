@@ -1,6 +1,7 @@
 /// An id that a `Slab` hands out: a slot index in the low 32 bits and the slot's
-/// generation in the high 32, so a lookup is an array index and a stale id (its record
-/// since removed) finds nothing.
+/// generation (1 ..< 2^21) above them, so a lookup is an array index, a stale id (its
+/// record since removed) finds nothing, and every id is below 2^53 (JSON-safe).
+/// Adopted by `ContactID` and `ConversationID`.
 package protocol SlabID: Hashable {
     var rawValue: UInt64 { get }
     init(_ rawValue: UInt64)
@@ -14,8 +15,8 @@ extension ConversationID: SlabID {}
 ///
 /// Removing a record marks its slot free and bumps the slot's generation, so every id
 /// of it goes stale; the record itself stays in the slot until the slot is reused (so
-/// memory is that of the most records ever held at once). Ids are never reused (until
-/// a slot's 32-bit generation wraps). Owned by the engine state,
+/// memory is that of the most records ever held at once). Ids are not reused (see
+/// `generationLimit`). Owned by the engine state,
 /// on the domain thread.
 package struct Slab<ID: SlabID, Element> {
     private var elements: [Element] = []
@@ -62,8 +63,7 @@ package struct Slab<ID: SlabID, Element> {
 
     package mutating func remove(_ id: ID) {
         guard let slot = slot(of: id) else { return }
-        generations[slot] &+= 1
-        if generations[slot] == 0 { generations[slot] = 1 }  // 0 is never issued.
+        generations[slot] = generations[slot] >= Self.generationLimit ? 1 : generations[slot] + 1
         occupied[slot] = false
         freeSlots.append(slot)
         count -= 1
@@ -75,6 +75,10 @@ package struct Slab<ID: SlabID, Element> {
               generations[slot] == UInt32(truncatingIfNeeded: id.rawValue >> 32) else { return nil }
         return slot
     }
+
+    /// Generations wrap below 2^21, so ids stay below 2^53; a slot would have to be
+    /// reused two million times before an old id could find a new record.
+    static var generationLimit: UInt32 { (1 << 21) - 1 }
 
     private static func slot(_ id: ID) -> Int { Int(truncatingIfNeeded: id.rawValue & 0xFFFF_FFFF) }
 

@@ -8,6 +8,7 @@ import DequeModule
 /// binary search and a move of the shorter side. Place in line is a binary search.
 /// Owned by the engine, on the domain thread.
 package struct WaitingLine {
+    /// One waiting contact and its order key. A plain value.
     package struct Entry {
         package var key: Int64
         package var contact: ContactID
