@@ -22,7 +22,8 @@ extension CenterState {
     mutating func dispatch() {
         if !routableContacts.isEmpty {
             if routableContacts.count > 1 {
-                routableContacts.sort { (contacts[$0]?.orderKey ?? 0) < (contacts[$1]?.orderKey ?? 0) }
+                let contacts = self.contacts  // shares storage; read while the list is sorted
+                routableContacts.sort { Self.orderKey(of: $0, in: contacts) < Self.orderKey(of: $1, in: contacts) }
             }
             for id in routableContacts { routeContact(id) }
             routableContacts.removeAll(keepingCapacity: true)
@@ -32,6 +33,10 @@ extension CenterState {
             agentsWithRoom.removeAll(keepingCapacity: true)
         }
         flushRankings()
+    }
+
+    static func orderKey(of id: ContactID, in contacts: Slab<ContactID, Contact>) -> Int64 {
+        contacts.contains(id) ? contacts[live: id].orderKey : .max
     }
 
     func lineID(index: Int) -> LineID {

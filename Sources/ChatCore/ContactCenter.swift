@@ -23,6 +23,22 @@
 ///
 /// Ids (`ContactID`, `ConversationID`, `OfferID`) are unique within one engine's
 /// life; storage that outlives the process should qualify them with a boot id.
+///
+/// Driving it from the glue (every line on the domain thread):
+///
+/// ```swift
+/// let center = try ContactCenter(configuration: configuration, clock: SystemClock())
+/// let orders = center.queueID(forKey: "orders")!
+/// let kim = try center.addAgent(AgentProfile(handle: "kim", displayName: "김상담", skills: [orders]))
+/// deliver(try center.setStatus(kim, .available))
+/// let (contact, notices) = try center.customerArrives(
+///     ContactRequest(queue: orders, preChat: PreChat(orderNumber: "2024-0001", firstMessage: "배송이 언제 와요?")))
+/// deliver(notices)                      // .faqSuggested / .queued / .assigned / …
+/// // When the loop's timer fires at `center.nextDeadline`:
+/// deliver(center.fireDueTimers())
+/// ```
+///
+/// A thrown `ChatError`'s `code` is what the wire protocol sends back.
 public final class ContactCenter<C: Clock> {
     let clock: C
     var state: CenterState

@@ -34,3 +34,17 @@ struct SlabTests {
         #expect(!slab.contains(ContactID(0)))
     }
 }
+
+struct SlabIDTests {
+    @Test func idsStayJSONSafeAndDistinctAcrossManyReuses() {
+        var slab = Slab<ConversationID, Int>()
+        var seen = Set<ConversationID>()
+        for i in 0..<5_000 {
+            let id = slab.insert { _ in i }
+            #expect(id.rawValue < 1 << 53)
+            #expect(seen.insert(id).inserted)
+            if i % 3 != 0 { slab.remove(id) }
+        }
+        #expect(slab.count == 1_667)
+    }
+}
