@@ -118,7 +118,8 @@ public enum Weekday: Int, Hashable, Sendable, CaseIterable {
 /// with no daylight saving time since 1988. IANA names are resolved through a small
 /// table (`Asia/Seoul`, `UTC` and a few fixed-offset neighbours); a zone with daylight
 /// saving time is deliberately absent rather than silently wrong. `+09:00`-style
-/// offsets are accepted too. A plain value.
+/// offsets are accepted too; a configuration loader reports a name that resolves to
+/// nothing as `ChatError.unknownTimeZone` (`unknown_time_zone`). A plain value.
 public struct TimeZoneOffset: Hashable, Sendable, CustomStringConvertible {
     /// The name it was made from (an IANA name or `+HH:MM`).
     public let identifier: String
