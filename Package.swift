@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "fuzz-http", targets: ["FuzzHTTP"]),
         .executable(name: "fuzz-frames", targets: ["FuzzFrames"]),
         .executable(name: "fuzz-deflate", targets: ["FuzzDeflate"]),
+        .executable(name: "fuzz-protocol", targets: ["FuzzProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,6 +47,9 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The chat wire protocol switchboard.v1 (protocol/): typed messages, a strict
+        // decoder, an encoder, error and close codes. No dependencies at all.
+        .target(name: "ChatProtocol"),
         // RFC 7692 permessage-deflate: negotiation and per-message compression via zlib.
         .target(name: "WebSocketDeflate", dependencies: ["CZlib", "ByteBuffers"]),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
@@ -70,10 +74,13 @@ let package = Package(
         .executableTarget(name: "FuzzHTTP", dependencies: ["HTTP"]),
         .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
         .executableTarget(name: "FuzzDeflate", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
+        .executableTarget(name: "FuzzProtocol", dependencies: ["ChatProtocol"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
+        // ChatCore only to check that every domain error code has its wire code.
+        .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers"]),
     ]
 )
