@@ -67,6 +67,9 @@ public final class TLSSession {
         return rc > 0 ? .done(Int(rc)) : progress(rc)
     }
 
+    /// Whether OpenSSL holds received bytes not yet returned by `read` (with read-ahead).
+    public var hasPendingData: Bool { SSL_has_pending(ssl) == 1 }
+
     /// Sends close_notify (best effort; the TCP close follows).
     public func shutdown() {
         if handshakeDone && !broken { _ = SSL_shutdown(ssl) }

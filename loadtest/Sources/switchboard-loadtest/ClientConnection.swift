@@ -156,6 +156,13 @@ final class ClientConnection: Selectable {
     }
 
     private func readAvailable() {
+        // With TLS read-ahead, OpenSSL may hold bytes that epoll will never report.
+        repeat {
+            readOnce()
+        } while phase != .closed && tls?.hasPendingData == true
+    }
+
+    private func readOnce() {
         let buffer = loop.readBuffer
         guard let count = readTransport(buffer), phase != .closed else { return }
         if count == 0 {
