@@ -37,7 +37,7 @@ public struct CustomerCard: Hashable, Sendable, WireObject {
 }
 
 /// `offer` (offer mode): accept or decline before `expiresAt`.
-public struct Offer: Hashable, Sendable, WireObject {
+public struct OfferedContact: Hashable, Sendable, WireObject {
     public var offer: String
     public var queue: String
     public var channel: Channel
@@ -170,13 +170,13 @@ public struct AgentState: Hashable, Sendable, WireObject {
     public var status: AgentStatus
     /// False while the agent's connection is lost (their grace period runs).
     public var connected: Bool
-    public var capacity: Capacity
+    public var capacity: AgentCapacity
     /// Chats held (conversations and pending offers).
     public var chats: Int
     /// Calls held (0 or 1).
     public var calls: Int
 
-    public init(handle: String, name: String, status: AgentStatus, connected: Bool, capacity: Capacity, chats: Int, calls: Int) {
+    public init(handle: String, name: String, status: AgentStatus, connected: Bool, capacity: AgentCapacity, chats: Int, calls: Int) {
         self.handle = handle
         self.name = name
         self.status = status

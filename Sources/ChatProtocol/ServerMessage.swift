@@ -10,7 +10,7 @@ public enum ServerMessage: WireMessage {
     case placeInLine(PlaceInLine)
     case leaveMessageOffered(LeaveMessageOffered)
     case messageStored(MessageStored)
-    case offer(Offer)
+    case offer(OfferedContact)
     case offerWithdrawn(OfferWithdrawn)
     case assigned(Assigned)
     case leftMessage(LeftMessage)

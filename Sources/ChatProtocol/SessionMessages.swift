@@ -14,10 +14,10 @@ public struct Welcome: Hashable, Sendable, WireObject {
     public var limits: Limits
     public var queues: [QueueInfo]
     /// The signed-in agent (agents only).
-    public var agent: AgentProfile?
+    public var agent: SignedInAgent?
 
     public init(role: Role, session: String? = nil, resumed: Bool = false, ts: Int64, open: Bool, limits: Limits,
-                queues: [QueueInfo], agent: AgentProfile? = nil) {
+                queues: [QueueInfo], agent: SignedInAgent? = nil) {
         self.role = role
         self.session = session
         self.resumed = resumed
@@ -93,15 +93,15 @@ public struct QueueInfo: Hashable, Sendable, WireObject {
 }
 
 /// The signed-in agent, in their `welcome`.
-public struct AgentProfile: Hashable, Sendable, WireObject {
+public struct SignedInAgent: Hashable, Sendable, WireObject {
     public var handle: String
     public var name: String
     public var status: AgentStatus
-    public var capacity: Capacity
+    public var capacity: AgentCapacity
     /// The queue keys the agent serves.
     public var queues: [String]
 
-    public init(handle: String, name: String, status: AgentStatus, capacity: Capacity, queues: [String]) {
+    public init(handle: String, name: String, status: AgentStatus, capacity: AgentCapacity, queues: [String]) {
         self.handle = handle
         self.name = name
         self.status = status
@@ -129,7 +129,7 @@ public struct AgentProfile: Hashable, Sendable, WireObject {
 }
 
 /// How much live work an agent may hold: up to `chat` chats, or one call if `voice` is 1.
-public struct Capacity: Hashable, Sendable, WireObject {
+public struct AgentCapacity: Hashable, Sendable, WireObject {
     public var chat: Int
     public var voice: Int
     public init(chat: Int, voice: Int) { self.chat = chat; self.voice = voice }

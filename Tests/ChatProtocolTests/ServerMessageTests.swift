@@ -50,15 +50,15 @@ struct ServerMessageTests {
         let welcome = ServerMessage.welcome(Welcome(
             role: .agent, ts: 1, open: true, limits: Limits(),
             queues: [QueueInfo(key: "orders", name: "주문/배송")],
-            agent: AgentProfile(handle: "minji.park", name: "박민지", status: .offline,
-                                capacity: Capacity(chat: 3, voice: 1), queues: ["orders"])))
+            agent: SignedInAgent(handle: "minji.park", name: "박민지", status: .offline,
+                                capacity: AgentCapacity(chat: 3, voice: 1), queues: ["orders"])))
         #expect(try ServerMessage.decode(welcome.encoded()) == welcome)
         #expect(welcome.json.hasPrefix(#"{"type":"welcome","role":"agent","resumed":false,"ts":1,"open":true,"limits":{"max_text_length":4000,"#))
     }
 
     @Test func aSnapshotRoundTripsWithItsStatistics() throws {
         let agent = AgentState(handle: "a", name: "에이", status: .available, connected: true,
-                               capacity: Capacity(chat: 3, voice: 0), chats: 2, calls: 0)
+                               capacity: AgentCapacity(chat: 3, voice: 0), chats: 2, calls: 0)
         let queue = QueueSnapshot(queue: "orders", name: "주문/배송", waitingChats: 4, waitingCalls: 0, agentsOnDuty: 1,
                                   pendingMessages: 0, deflected: 2, rejectedFull: 0, closedOut: 1, messagesLeft: 1,
                                   longestWaitMs: 30_000,
@@ -72,7 +72,7 @@ struct ServerMessageTests {
     @Test func offersAssignmentsAndLeftMessagesRoundTrip() throws {
         let card = CustomerCard(language: .ko, name: "김하늘", orderNumber: "1", product: "V12", firstMessage: "배송?")
         let all: [ServerMessage] = [
-            .offer(Offer(offer: "o-1", queue: "orders", channel: .chat, expiresAt: 10, waitedMs: 0, customer: card)),
+            .offer(OfferedContact(offer: "o-1", queue: "orders", channel: .chat, expiresAt: 10, waitedMs: 0, customer: card)),
             .offerWithdrawn(OfferWithdrawn(offer: "o-1", reason: .agentUnavailable)),
             .assigned(Assigned(conversation: "c", queue: "orders", channel: .voice, customer: CustomerCard(language: .en),
                                startedAt: 1, lastSeq: 0)),
