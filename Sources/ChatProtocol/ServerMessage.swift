@@ -30,6 +30,9 @@ public enum ServerMessage: WireMessage {
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> ServerMessage {
         let (object, type, id) = try Envelope.open(bytes)
+        guard types.contains(type) else {
+            throw ProtocolError(.unknownType, "no server message has type \(ProtocolError.quote(type))", field: "type", requestID: id)
+        }
         do throws(ProtocolError) {
             switch type {
             case "welcome": return .welcome(try Envelope.read(object))
