@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // The broker's configuration file (TOML); parse errors carry the line.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C: what Glibc does not export (eventfd, accept4) and libcrypto's SHA-1.
@@ -54,10 +56,19 @@ let package = Package(
         .target(name: "WebSocketDeflate", dependencies: ["CZlib", "ByteBuffers"]),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
         .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers"]),
+        // The broker's glue: the chat endpoints on the I/O loops, the domain thread that
+        // owns the ContactCenter and the transcripts, sign-in, the configuration file.
+        .target(
+            name: "ChatServer",
+            dependencies: [
+                "ChatCore", "ChatProtocol", "WebSocketServer", "EventLoop", "HTTP", "WebSocket", "Posix", "COpenSSL",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "WebSocketServer", "TLS",
+                "WebSocketServer", "TLS", "ChatServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +92,7 @@ let package = Package(
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
         // ChatCore only to check that every domain error code has its wire code.
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
+        .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers"]),
     ]
 )

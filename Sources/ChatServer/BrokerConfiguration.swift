@@ -1,0 +1,69 @@
+import ChatCore
+
+/// Everything `switchboard serve` is configured with beyond the transport flags:
+/// the contact center (queues, routing, grace periods, hours, FAQ), who may sign in,
+/// and the broker's own limits. Every field has a default, so
+/// `BrokerConfiguration()` serves. Read from a TOML file by `ConfigurationFile`
+/// (protocol/configuration.md). A plain value, read once at start-up.
+public struct BrokerConfiguration: Sendable {
+    public var center = CenterConfiguration()
+    public var agents: [AgentAccount] = []
+    public var supervisors: [SupervisorAccount] = []
+    public var limits = BrokerLimits()
+    /// Browser origins allowed to open the WebSockets (`Origin` header); empty: any.
+    public var allowedOrigins: [String] = []
+
+    public init() {}
+}
+
+/// An agent who may sign in on /v1/ws/agent. A plain value.
+public struct AgentAccount: Sendable {
+    /// The login, also the handle other agents transfer to.
+    public var handle: String
+    public var name: String
+    /// Queue keys the agent serves.
+    public var skills: [String]
+    public var capacity: Capacity
+    /// `SecretHash.encoded`; the secret itself is never stored.
+    public var secret: String
+
+    public init(handle: String, name: String, skills: [String], capacity: Capacity = Capacity(), secret: String) {
+        self.handle = handle
+        self.name = name
+        self.skills = skills
+        self.capacity = capacity
+        self.secret = secret
+    }
+}
+
+/// A supervisor who may sign in on /v1/ws/supervisor. A plain value.
+public struct SupervisorAccount: Sendable {
+    public var login: String
+    public var name: String
+    public var secret: String
+
+    public init(login: String, name: String, secret: String) {
+        self.login = login
+        self.name = name
+        self.secret = secret
+    }
+}
+
+/// The broker's limits on clients (habit 3: every buffer has one). A plain value.
+public struct BrokerLimits: Sendable, Hashable {
+    /// Client messages per second per connection (token bucket rate), 1...1000.
+    public var maxMessagesPerSecond = 20
+    /// The bucket's size: how many messages may come at once.
+    public var messageBurst = 40
+    /// Open connections per client IP address (0: no limit); past it, 429.
+    public var maxConnectionsPerAddress = 0
+    /// Conversations whose transcripts stay in memory (oldest ended ones go first).
+    public var transcriptsKept = 10_000
+    /// Events kept per conversation; a `send` past it is refused (`invalid_state`).
+    public var maxEventsPerConversation = 10_000
+    /// Customer sessions held at once (connected or in their grace period); a new
+    /// session past it is refused with `internal_error` and logged.
+    public var maxSessions = 100_000
+
+    public init() {}
+}

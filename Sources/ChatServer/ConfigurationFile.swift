@@ -1,0 +1,262 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ChatCore
+import TOMLKit
+
+/// Reads the broker's TOML configuration file (protocol/configuration.md) into a
+/// `BrokerConfiguration`. Strict: a syntax error, an unknown key, a value of the wrong
+/// type or out of range, a skill naming no queue or a malformed secret hash is a
+/// `ConfigurationError` with the line and the key, and the broker does not start.
+/// Every key is optional. Stateless; used once at start-up.
+public enum ConfigurationFile {
+    /// Reads and parses the file at `path`.
+    public static func load(path: String) throws(ConfigurationError) -> BrokerConfiguration {
+        guard let file = fopen(path, "rb") else {
+            throw ConfigurationError(line: nil, key: nil, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n > 0 { bytes += chunk[0..<n] }
+            if n < chunk.count { break }
+            if bytes.count > 16 * 1024 * 1024 {
+                throw ConfigurationError(line: nil, key: nil, reason: "larger than 16 MiB; is this the right file?")
+            }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigurationError(line: nil, key: nil, reason: "not UTF-8 text")
+        }
+        return try parse(text)
+    }
+
+    public static func parse(_ text: String) throws(ConfigurationError) -> BrokerConfiguration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(line: error.source.begin.line, key: nil, reason: "TOML syntax: \(error.description)")
+        } catch {
+            throw ConfigurationError(line: nil, key: nil, reason: "TOML syntax: \(error)")
+        }
+        let root = TOMLSection(table: table, path: "", lines: TOMLLines(text))
+        try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "security", "agents", "supervisors"])
+        var configuration = BrokerConfiguration()
+        if let queues = try root.sections("queues") { configuration.center.queues = try readQueues(queues, root) }
+        if let routing = try root.section("routing") { try readRouting(routing, into: &configuration.center) }
+        if let grace = try root.section("grace") {
+            try grace.allowOnly(["customer_seconds", "agent_seconds"])
+            if let d = try grace.seconds("customer_seconds", 0...86_400) { configuration.center.customerGracePeriod = d }
+            if let d = try grace.seconds("agent_seconds", 0...86_400) { configuration.center.agentGracePeriod = d }
+        }
+        if let hours = try root.section("business_hours") { configuration.center.businessHours = try readHours(hours) }
+        if let faq = try root.section("faq") { try readFAQ(faq, into: &configuration.center) }
+        if let limits = try root.section("limits") { try readLimits(limits, into: &configuration) }
+        if let security = try root.section("security") {
+            try security.allowOnly(["allowed_origins"])
+            configuration.allowedOrigins = try security.strings("allowed_origins") ?? []
+        }
+        let queueKeys = configuration.center.queues.map(\.key)
+        if let agents = try root.sections("agents") {
+            configuration.agents = try agents.map { (s) throws(ConfigurationError) in try readAgent(s, queueKeys: queueKeys) }
+            try refuseRepeats(agents, configuration.agents.map(\.handle), key: "handle")
+        }
+        if let supervisors = try root.sections("supervisors") {
+            configuration.supervisors = try supervisors.map { (s) throws(ConfigurationError) in try readSupervisor(s) }
+            try refuseRepeats(supervisors, configuration.supervisors.map(\.login), key: "login")
+        }
+        return configuration
+    }
+
+    // MARK: Sections
+
+    private static func readQueues(_ sections: [TOMLSection], _ root: TOMLSection) throws(ConfigurationError) -> [QueueConfiguration] {
+        guard !sections.isEmpty else { throw root.error("queues", "at least one queue is needed") }
+        var queues: [QueueConfiguration] = []
+        for s in sections {
+            try s.allowOnly(["key", "name", "english_name", "max_waiting"])
+            guard let key = try s.string("key") else { throw s.error(nil, "a queue needs a key") }
+            try requireIdentifier(key, s, "key")
+            let name = try s.string("name") ?? key
+            try requireDisplayName(name, s, "name")
+            let english = try s.string("english_name") ?? ""
+            if !english.isEmpty { try requireDisplayName(english, s, "english_name") }
+            let maxWaiting = try s.int("max_waiting", 0...1_000_000) ?? 1_000
+            queues.append(QueueConfiguration(key: key, name: name, englishName: english, maxWaiting: maxWaiting))
+        }
+        try refuseRepeats(sections, queues.map(\.key), key: "key")
+        return queues
+    }
+
+    private static func readRouting(_ s: TOMLSection, into center: inout CenterConfiguration) throws(ConfigurationError) {
+        try s.allowOnly(["mode", "offer_timeout_seconds", "reoffer_delay_seconds"])
+        let timeout = try s.seconds("offer_timeout_seconds", 1...3_600) ?? .seconds(20)
+        switch try s.string("mode") ?? "direct" {
+        case "direct":
+            if s.has("offer_timeout_seconds") { throw s.error("offer_timeout_seconds", "applies only with mode = \"offer\"") }
+            center.routing = .direct
+        case "offer": center.routing = .offer(timeout: timeout)
+        case let other: throw s.error("mode", "must be \"direct\" or \"offer\", not \"\(other)\"")
+        }
+        if let d = try s.seconds("reoffer_delay_seconds", 0...86_400) { center.reofferDelay = d }
+    }
+
+    static let weekdayKeys: [(String, Weekday)] = [
+        ("monday", .monday), ("tuesday", .tuesday), ("wednesday", .wednesday), ("thursday", .thursday),
+        ("friday", .friday), ("saturday", .saturday), ("sunday", .sunday),
+    ]
+
+    private static func readHours(_ s: TOMLSection) throws(ConfigurationError) -> BusinessHours {
+        try s.allowOnly(["always_open", "time_zone", "holidays"] + weekdayKeys.map(\.0))
+        var zone = TimeZoneOffset.seoul
+        if let name = try s.string("time_zone") {
+            guard let z = TimeZoneOffset(identifier: name) else {
+                throw s.error("time_zone", "unknown time zone '\(name)' (Asia/Seoul, Asia/Tokyo, UTC, … or an offset like +09:00)")
+            }
+            zone = z
+        }
+        var weekly: [Weekday: [OpeningHours]] = [:]
+        for (key, day) in weekdayKeys {
+            guard let spans = try s.strings(key) else { continue }
+            weekly[day] = try spans.enumerated().map { (index, text) throws(ConfigurationError) in
+                guard let hours = OpeningHours(text) else {
+                    throw s.error("\(key)[\(index)]", "'\(text)' is not HH:MM-HH:MM")
+                }
+                return hours
+            }
+        }
+        var holidays = Set<LocalDate>()
+        if let value = s.value("holidays") {
+            guard let array = value.array else { throw s.error("holidays", "must be an array of dates, not \(value.type)") }
+            for (index, element) in array.enumerated() {
+                if let d = element.date, let date = LocalDate(year: Int(d.year), month: Int(d.month), day: Int(d.day)) {
+                    holidays.insert(date)
+                } else if let text = element.string, let date = LocalDate(text) {
+                    holidays.insert(date)
+                } else {
+                    throw s.error("holidays[\(index)]", "must be a date (2026-01-01 or \"2026-01-01\")")
+                }
+            }
+        }
+        let alwaysOpen = try s.bool("always_open") ?? weekly.isEmpty
+        if alwaysOpen {
+            if !weekly.isEmpty { throw s.error("always_open", "true conflicts with weekday hours; remove one") }
+            return .alwaysOpen
+        }
+        return BusinessHours(timeZone: zone, weekly: weekly, holidays: holidays)
+    }
+
+    private static func readFAQ(_ s: TOMLSection, into center: inout CenterConfiguration) throws(ConfigurationError) {
+        try s.allowOnly(["threshold", "max_suggestions", "entries"])
+        if let t = try s.double("threshold", 0...1) { center.faqThreshold = t }
+        if let n = try s.int("max_suggestions", 0...10) { center.faqSuggestionLimit = n }
+        var entries: [FAQEntry] = []
+        for e in try s.sections("entries") ?? [] {
+            try e.allowOnly(["id", "language", "question", "answer", "keywords"])
+            guard let id = try e.string("id") else { throw e.error(nil, "an FAQ entry needs an id") }
+            try requireIdentifier(id, e, "id")
+            guard let question = try e.string("question"), (1...500).contains(question.unicodeScalars.count),
+                  !question.unicodeScalars.contains(where: isControl) else {
+                throw e.error("question", "one line of 1 to 500 characters is needed")
+            }
+            guard let answer = try e.string("answer"), (1...4_000).contains(answer.unicodeScalars.count) else {
+                throw e.error("answer", "1 to 4000 characters are needed")
+            }
+            let languageName = try e.string("language") ?? "ko"
+            guard let language = Language(rawValue: languageName) else { throw e.error("language", "must be \"ko\" or \"en\"") }
+            entries.append(FAQEntry(id: id, question: question, answer: answer, language: language,
+                                    keywords: try e.strings("keywords") ?? []))
+        }
+        if let sections = try s.sections("entries") { try refuseRepeats(sections, entries.map(\.id), key: "id") }
+        center.faqEntries = entries
+    }
+
+    private static func readLimits(_ s: TOMLSection, into configuration: inout BrokerConfiguration) throws(ConfigurationError) {
+        try s.allowOnly(["max_messages_per_second", "message_burst", "max_connections_per_address", "max_text_length",
+                         "max_comment_length", "max_pending_messages", "ended_contacts_kept", "transcripts_kept",
+                         "max_events_per_conversation", "max_sessions"])
+        if let n = try s.int("max_messages_per_second", 1...1_000) {
+            configuration.limits.maxMessagesPerSecond = n
+            configuration.limits.messageBurst = 2 * n
+        }
+        if let n = try s.int("message_burst", 1...10_000) { configuration.limits.messageBurst = n }
+        if let n = try s.int("max_connections_per_address", 0...1_000_000) { configuration.limits.maxConnectionsPerAddress = n }
+        if let n = try s.int("max_text_length", 1...4_000) { configuration.center.maxMessageLength = n }
+        if let n = try s.int("max_comment_length", 0...1_000) { configuration.center.maxCommentLength = n }
+        if let n = try s.int("max_pending_messages", 0...10_000_000) { configuration.center.maxPendingMessages = n }
+        if let n = try s.int("ended_contacts_kept", 0...10_000_000) { configuration.center.endedContactsKept = n }
+        if let n = try s.int("transcripts_kept", 1...10_000_000) { configuration.limits.transcriptsKept = n }
+        if let n = try s.int("max_events_per_conversation", 10...1_000_000) { configuration.limits.maxEventsPerConversation = n }
+        if let n = try s.int("max_sessions", 1...10_000_000) { configuration.limits.maxSessions = n }
+    }
+
+    private static func readAgent(_ s: TOMLSection, queueKeys: [String]) throws(ConfigurationError) -> AgentAccount {
+        try s.allowOnly(["handle", "name", "skills", "chat_capacity", "voice_capacity", "secret"])
+        guard let handle = try s.string("handle") else { throw s.error(nil, "an agent needs a handle (their login)") }
+        try requireIdentifier(handle, s, "handle")
+        let name = try s.string("name") ?? handle
+        try requireDisplayName(name, s, "name")
+        let skills = try s.strings("skills") ?? queueKeys
+        for (index, key) in skills.enumerated() where !queueKeys.contains(key) {
+            throw s.error("skills[\(index)]", "no queue has the key '\(key)' (queues: \(queueKeys.joined(separator: ", ")))")
+        }
+        let capacity = Capacity(chat: try s.int("chat_capacity", 0...1_000) ?? 3, voice: try s.int("voice_capacity", 0...1) ?? 1)
+        let secret = try requireSecret(s)
+        return AgentAccount(handle: handle, name: name, skills: skills, capacity: capacity, secret: secret)
+    }
+
+    private static func readSupervisor(_ s: TOMLSection) throws(ConfigurationError) -> SupervisorAccount {
+        try s.allowOnly(["login", "name", "secret"])
+        guard let login = try s.string("login") else { throw s.error(nil, "a supervisor needs a login") }
+        try requireIdentifier(login, s, "login")
+        let name = try s.string("name") ?? login
+        try requireDisplayName(name, s, "name")
+        return SupervisorAccount(login: login, name: name, secret: try requireSecret(s))
+    }
+
+    // MARK: Checks
+
+    private static func requireSecret(_ s: TOMLSection) throws(ConfigurationError) -> String {
+        guard let secret = try s.string("secret") else {
+            throw s.error("secret", "is required: a hash from `switchboard hash-secret` (the secret itself is never stored)")
+        }
+        do {
+            _ = try SecretHash(parsing: secret)
+        } catch {
+            throw s.error("secret", error.reason)
+        }
+        return secret
+    }
+
+    /// The protocol's identifiers: 1–64 of `A–Z a–z 0–9 . _ : @ + -`.
+    static func isIdentifier(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return (1...64).contains(bytes.count) && bytes.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || b == 0x2E || b == 0x5F || b == 0x3A || b == 0x40 || b == 0x2B || b == 0x2D
+        }
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7F }
+
+    private static func requireIdentifier(_ text: String, _ s: TOMLSection, _ key: String) throws(ConfigurationError) {
+        guard isIdentifier(text) else {
+            throw s.error(key, "'\(text)' is not an identifier (1 to 64 of A-Z a-z 0-9 . _ : @ + -)")
+        }
+    }
+
+    private static func requireDisplayName(_ text: String, _ s: TOMLSection, _ key: String) throws(ConfigurationError) {
+        guard (1...100).contains(text.unicodeScalars.count), !text.unicodeScalars.contains(where: isControl) else {
+            throw s.error(key, "must be one line of 1 to 100 characters")
+        }
+    }
+
+    private static func refuseRepeats(_ sections: [TOMLSection], _ values: [String], key: String) throws(ConfigurationError) {
+        var seen = Set<String>()
+        for (section, value) in zip(sections, values) where !seen.insert(value).inserted {
+            throw section.error(key, "'\(value)' repeats")
+        }
+    }
+}
