@@ -5,7 +5,7 @@ struct Switchboard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "A real-time customer-service chat broker over WebSocket.",
-        subcommands: [Serve.self, Echo.self],
+        subcommands: [Serve.self, Echo.self, HashSecret.self],
         defaultSubcommand: Serve.self
     )
 }

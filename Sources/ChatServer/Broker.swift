@@ -1,0 +1,104 @@
+import ChatCore
+import EventLoop
+import Posix
+import WebSocketServer
+
+/// The chat broker: the transport's I/O loops running `ChatEndpoints`, the domain
+/// thread that owns the `ServiceDesk`, and the sign-in thread that checks staff
+/// secrets (protocol/threading.md).
+///
+/// Made and stopped on the main thread: `init` starts the domain and sign-in threads,
+/// `server.start()` (or `runUntilSignalled`) starts the I/O loops, and `stop()`, after
+/// the server's shutdown, ends the other two.
+public final class Broker: Sendable {
+    public let server: WebSocketServer<ChatEndpoints>
+    let shared: BrokerShared
+    private let threads: [PosixThread]
+
+    public init(configuration: BrokerConfiguration, transport: ServerConfiguration) throws(ConfigurationError) {
+        let metrics = BrokerMetrics()
+        let directory: StaffDirectory
+        let domain: EventLoop
+        let signIn: EventLoop
+        let desk: ServiceDesk
+        do {
+            directory = try StaffDirectory(agents: configuration.agents, supervisors: configuration.supervisors)
+        } catch {
+            throw ConfigurationError(line: nil, key: "secret", reason: error.reason)
+        }
+        do {
+            domain = try EventLoop(id: 1_000, readBufferSize: 16)
+            signIn = try EventLoop(id: 1_001, readBufferSize: 16)
+        } catch {
+            throw ConfigurationError(line: nil, key: nil, reason: "cannot make the domain loop: \(error)")
+        }
+        do {
+            desk = try ServiceDesk(configuration: configuration, domain: domain, metrics: metrics)
+        } catch {
+            throw ConfigurationError(line: nil, key: nil, reason: error.description)
+        }
+        // The desk was made here but from now on is touched only on the domain thread:
+        // the bound reference travels there through `execute` and the thread below.
+        let bound = LoopBound(desk)
+        shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, directory: directory, metrics: metrics,
+                              limits: configuration.limits, allowedOrigins: configuration.allowedOrigins)
+        do {
+            threads = [
+                try PosixThread(name: "domain") {
+                    domain.addTicker(DeskTicker(desk: bound))
+                    bound.value.tick()
+                    domain.run()
+                },
+                try PosixThread(name: "sign-in") { signIn.run() },
+            ]
+        } catch {
+            throw ConfigurationError(line: nil, key: nil, reason: "cannot start the domain thread: \(error)")
+        }
+        let shared = self.shared
+        server = WebSocketServer(configuration: transport) { loop in ChatEndpoints(loop: loop, shared: shared) }
+    }
+
+    /// Ends the domain and sign-in threads; call after `server.shutdown()`.
+    public func stop() {
+        shared.signIn.stop()
+        shared.domain.stop()
+        for thread in threads { thread.join() }
+    }
+}
+
+/// What the I/O loops share with each other and with the domain thread: the loops to
+/// hand work to, the desk (dereferenced only on the domain thread), the staff
+/// directory and the metrics. Immutable; Sendable.
+final class BrokerShared: Sendable {
+    let domain: EventLoop
+    let signIn: EventLoop
+    let desk: LoopBound<ServiceDesk>
+    let directory: StaffDirectory
+    let metrics: BrokerMetrics
+    let limits: BrokerLimits
+    let allowedOrigins: [String]
+
+    init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, directory: StaffDirectory,
+         metrics: BrokerMetrics, limits: BrokerLimits, allowedOrigins: [String]) {
+        self.domain = domain
+        self.signIn = signIn
+        self.desk = desk
+        self.directory = directory
+        self.metrics = metrics
+        self.limits = limits
+        self.allowedOrigins = allowedOrigins
+    }
+}
+
+/// Drives the desk's `tick` from the domain loop's ticks (every quarter second). A
+/// ticker owns no fd. Lives on the domain thread.
+private final class DeskTicker: Selectable {
+    let desk: LoopBound<ServiceDesk>
+    let fd: Int32 = -1
+
+    init(desk: LoopBound<ServiceDesk>) { self.desk = desk }
+
+    func handleEvent(_ flags: EpollFlags) {}
+
+    func tick(now: UInt64) { desk.value.tick() }
+}

@@ -1,0 +1,248 @@
+import ChatProtocol
+import EventLoop
+import HTTP
+import Posix
+import WebSocket
+import WebSocketServer
+
+/// The broker on one I/O loop: routes HTTP requests (the three chat endpoints, the
+/// operator's `/healthz`, `/metrics`, `/v1/stats`), and for each chat WebSocket
+/// decodes messages (strictly, `ChatProtocol`), applies the message rate, and hands
+/// them to the domain thread; what comes back (`deliver`) it writes out.
+///
+/// One instance per I/O loop, touched only on that loop's thread (see
+/// `WebSocketApplication`). Messages for the domain thread are gathered during one
+/// loop iteration and handed over with a single `execute` when it ends (`flush`).
+public final class ChatEndpoints: WebSocketApplication, Flushable {
+    let loop: EventLoop
+    let shared: BrokerShared
+    private var connections: [UInt64: ServerConnection<ChatEndpoints>] = [:]
+    private var nextNumber: UInt64 = 1
+    private var inbox: [Inbound] = []
+    private var flushScheduled = false
+    private let policy: Handshake.Policy
+    private lazy var helloTimer = HelloTimer(endpoints: self)
+
+    init(loop: EventLoop, shared: BrokerShared) {
+        self.loop = loop
+        self.shared = shared
+        policy = Handshake.Policy(allowedOrigins: Set(shared.allowedOrigins), subprotocols: [WireProtocol.subprotocol],
+                                  requireSubprotocol: true)
+        loop.addTicker(helloTimer)
+        let port = Outbox.Port(loop: loop, endpoints: LoopBound(self))
+        let desk = shared.desk
+        shared.domain.execute { desk.value.outbox.register(port) }
+    }
+
+    // MARK: HTTP
+
+    public func route(_ request: HTTPRequest, connection: ServerConnection<ChatEndpoints>) -> Route {
+        if let role = ChatProtocol.Role(path: request.path) {
+            connection.userData = ChatConnection(
+                role: role, rate: MessageRate(perSecond: shared.limits.maxMessagesPerSecond, burst: shared.limits.messageBurst, now: loop.now),
+                now: loop.now, helloTimeout: UInt64(WireProtocol.helloTimeout.components.seconds) * 1_000_000_000)
+            return .upgrade(policy)
+        }
+        return OperatorPages.respond(to: request, metrics: shared.metrics)
+    }
+
+    public func opened(_ connection: ServerConnection<ChatEndpoints>) {
+        guard let chat = connection.userData as? ChatConnection else {
+            connection.close(code: .internalError)
+            return
+        }
+        chat.number = nextNumber
+        nextNumber += 1
+        connections[chat.number] = connection
+        shared.metrics.opened(chat.role, by: 1)
+    }
+
+    public func closed(_ connection: ServerConnection<ChatEndpoints>, code: CloseCode?) {
+        guard let chat = connection.userData as? ChatConnection, connections.removeValue(forKey: chat.number) != nil else { return }
+        shared.metrics.opened(chat.role, by: -1)
+        let id = ConnectionID(loop: loop.id, number: chat.number)
+        switch chat.phase {
+        case .awaitingHello:
+            return  // the domain thread never heard of it
+        case .signingIn:
+            // Behind the sign-in verdict, so the domain never binds a dead connection.
+            let domain = shared.domain, desk = shared.desk
+            shared.signIn.execute { domain.execute { desk.value.receive([.closed(id)]) } }
+        case .forwarding, .finished:
+            post(.closed(id))
+        }
+        chat.phase = .finished
+    }
+
+    // MARK: Messages
+
+    public func received(_ connection: ServerConnection<ChatEndpoints>, opcode: Opcode, payload: UnsafeRawBufferPointer) {
+        guard let chat = connection.userData as? ChatConnection else { return }
+        if case .finished = chat.phase { return }
+        shared.metrics.messagesReceived.add(1, ordering: .relaxed)
+        guard opcode == .text else {
+            connection.close(code: .unsupportedData, reason: "switchboard.v1 is JSON text only")
+            return
+        }
+        let id = ConnectionID(loop: loop.id, number: chat.number)
+        let message: ClientMessage
+        do {
+            message = try ClientMessage.decode(payload, from: chat.role)
+        } catch {
+            if admit(chat, id, requestID: error.requestID) {
+                if case .awaitingHello = chat.phase {
+                    refuseBeforeHello(chat, id, requestID: error.requestID)
+                } else {
+                    pass(.refused(id, ErrorReport(error), close: nil), chat)
+                }
+            }
+            return
+        }
+        guard admit(chat, id, requestID: message.id) else { return }
+        switch chat.phase {
+        case .awaitingHello:
+            switch message {
+            case .customer(.hello):
+                chat.phase = .forwarding
+                post(.message(id, message))
+            case .agent(.hello(let hello)), .supervisor(.hello(let hello)):
+                chat.phase = .signingIn(held: [])
+                signIn(hello, role: chat.role, id)
+            default:
+                refuseBeforeHello(chat, id, requestID: message.id)
+            }
+        case .signingIn, .forwarding:
+            pass(.message(id, message), chat)
+        case .finished:
+            break
+        }
+    }
+
+    /// The message rate: false (and an error on its way) when over the limit.
+    private func admit(_ chat: ChatConnection, _ id: ConnectionID, requestID: String?) -> Bool {
+        switch chat.rate.admit(now: loop.now) {
+        case .allowed:
+            return true
+        case .limited(let retry):
+            pass(.refused(id, rateLimited(requestID, retry, fatal: false), close: nil), chat)
+            return false
+        case .exceeded(let retry):
+            pass(.refused(id, rateLimited(requestID, retry, fatal: true), close: .rateLimited), chat)
+            finish(chat)
+            return false
+        }
+    }
+
+    private func rateLimited(_ id: String?, _ retry: Int64, fatal: Bool) -> ErrorReport {
+        ErrorReport(id: id, code: .rateLimited,
+                    message: fatal ? "Too many messages, repeatedly; wait at least 10 seconds before reconnecting."
+                        : "Too many messages; wait before sending again.",
+                    fatal: fatal, retryAfterMs: retry)
+    }
+
+    private func refuseBeforeHello(_ chat: ChatConnection, _ id: ConnectionID, requestID: String?) {
+        let report = ErrorReport(id: requestID, code: .notAuthenticated, message: "The first message must be hello.", fatal: true)
+        chat.phase = .forwarding
+        pass(.refused(id, report, close: .notAuthenticated), chat)
+        finish(chat)
+    }
+
+    private func finish(_ chat: ChatConnection) {
+        if case .signingIn = chat.phase { return }  // the held messages end with the fatal error
+        chat.phase = .finished
+    }
+
+    /// To the domain thread now, or after the sign-in verdict.
+    private func pass(_ item: Inbound, _ chat: ChatConnection) {
+        switch chat.phase {
+        case .signingIn(var held):
+            if held.count >= ChatConnection.maxHeld {
+                held.removeAll()
+                chat.phase = .finished
+                connections[chat.number]?.close(code: .policyViolation, reason: "too many messages before welcome")
+                return
+            }
+            held.append(item)
+            chat.phase = .signingIn(held: held)
+        default:
+            post(item)
+        }
+    }
+
+    private func signIn(_ hello: StaffHello, role: ChatProtocol.Role, _ id: ConnectionID) {
+        let directory = shared.directory, domain = shared.domain, desk = shared.desk
+        let requestID = hello.id, credentials = hello.credentials
+        shared.signIn.execute {
+            let identity = directory.verify(credentials, role: role)
+            domain.execute { desk.value.receive([.staffHello(id, role, requestID: requestID, identity)]) }
+        }
+    }
+
+    private func post(_ item: Inbound) {
+        inbox.append(item)
+        if !flushScheduled {
+            flushScheduled = true
+            loop.scheduleFlush(self)
+        }
+    }
+
+    /// Hands this iteration's messages to the domain thread in one task.
+    public func flush() {
+        flushScheduled = false
+        guard !inbox.isEmpty else { return }
+        let batch = inbox
+        inbox.removeAll(keepingCapacity: true)
+        let desk = shared.desk
+        shared.domain.execute { desk.value.receive(batch) }
+    }
+
+    // MARK: From the domain thread
+
+    /// Writes what the domain thread sent (runs on this loop, via `execute`).
+    func deliver(_ batch: [Outbound]) {
+        for item in batch {
+            switch item {
+            case .send(let number, let bytes):
+                guard let connection = connections[number] else { continue }
+                bytes.withUnsafeBytes { connection.send(.text, $0) }
+            case .close(let number, let code):
+                guard let connection = connections[number] else { continue }
+                if let chat = connection.userData as? ChatConnection { chat.phase = .finished }
+                connection.close(code: CloseCode(code.rawValue), reason: code.reason)
+            case .release(let number):
+                guard let connection = connections[number], let chat = connection.userData as? ChatConnection,
+                      case .signingIn(let held) = chat.phase else { continue }
+                chat.phase = .forwarding
+                for item in held {
+                    post(item)
+                    if case .refused(_, _, close: _?) = item { chat.phase = .finished }
+                }
+            }
+        }
+    }
+
+    // MARK: Hello deadline
+
+    fileprivate func closeSilentConnections(now: UInt64) {
+        for connection in connections.values {
+            guard let chat = connection.userData as? ChatConnection, case .awaitingHello(let deadline) = chat.phase,
+                  now > deadline else { continue }
+            chat.phase = .forwarding
+            let report = ErrorReport(code: .notAuthenticated, message: "No hello within 10 seconds.", fatal: true)
+            post(.refused(ConnectionID(loop: loop.id, number: chat.number), report, close: .notAuthenticated))
+            chat.phase = .finished
+        }
+    }
+}
+
+/// Ticks the hello deadline of one loop's connections (a ticker: it owns no fd).
+private final class HelloTimer: Selectable {
+    unowned let endpoints: ChatEndpoints
+    let fd: Int32 = -1
+
+    init(endpoints: ChatEndpoints) { self.endpoints = endpoints }
+
+    func handleEvent(_ flags: EpollFlags) {}
+
+    func tick(now: UInt64) { endpoints.closeSilentConnections(now: now) }
+}

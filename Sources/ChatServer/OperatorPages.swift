@@ -1,0 +1,160 @@
+import ChatProtocol
+import HTTP
+import WebSocketServer
+
+/// The operator's HTTP endpoints (BRIEF "Contracts"): `GET /healthz`, `GET /metrics`
+/// in the Prometheus text format (0.0.4), `GET /v1/stats` as JSON. Built from
+/// `BrokerMetrics` on whichever I/O loop got the request. Stateless.
+enum OperatorPages {
+    static let paths = ["/healthz", "/metrics", "/v1/stats"]
+
+    static func respond(to request: HTTPRequest, metrics: BrokerMetrics) -> Route {
+        let path = String(request.path)
+        guard paths.contains(path) else {
+            return .respond(.text(.notFound, "no such resource: \(path)\n"))
+        }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return .respond(.text(.methodNotAllowed, "\(path) answers GET only\n", headers: [("Allow", "GET, HEAD")]))
+        }
+        switch path {
+        case "/healthz":
+            return .respond(.text(.ok, "ok\n"))
+        case "/metrics":
+            return .respond(HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                         body: Array(prometheus(metrics).utf8)))
+        default:
+            return .respond(HTTPResponse(status: .ok, headers: [("Content-Type", "application/json")],
+                                         body: Array(stats(metrics).utf8)))
+        }
+    }
+
+    static func prometheus(_ metrics: BrokerMetrics) -> String {
+        let g = metrics.gauges
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for sample in samples { out += "\(name)\(sample.labels) \(sample.value)\n" }
+        }
+        family("switchboard_connections_open", "gauge", "Open chat WebSockets by role.",
+               Role.allCases.map { ("{role=\"\($0.rawValue)\"}", "\(metrics.open($0))") })
+        family("switchboard_connections_total", "counter", "Chat WebSockets opened since start.",
+               [("", "\(metrics.connectionsTotal.load(ordering: .relaxed))")])
+        family("switchboard_messages_received_total", "counter", "Client messages received.",
+               [("", "\(metrics.messagesReceived.load(ordering: .relaxed))")])
+        family("switchboard_messages_relayed_total", "counter", "Chat messages recorded and relayed.",
+               [("", "\(metrics.messagesRelayed.load(ordering: .relaxed))")])
+        let errors = metrics.errorCounts
+        family("switchboard_errors_total", "counter", "Error messages sent, by code.",
+               errors.keys.sorted { $0.rawValue < $1.rawValue }.map { ("{code=\"\($0.rawValue)\"}", "\(errors[$0]!)") })
+        family("switchboard_queue_waiting", "gauge", "Contacts waiting in line, by queue and channel.",
+               g.queues.flatMap { q in [("{queue=\"\(q.key)\",channel=\"chat\"}", "\(q.waitingChats)"),
+                                        ("{queue=\"\(q.key)\",channel=\"voice\"}", "\(q.waitingCalls)")] })
+        family("switchboard_queue_agents_on_duty", "gauge", "Agents not offline who serve the queue.",
+               g.queues.map { ("{queue=\"\($0.key)\"}", "\($0.agentsOnDuty)") })
+        family("switchboard_queue_pending_messages", "gauge", "Left messages not yet handed to an agent.",
+               g.queues.map { ("{queue=\"\($0.key)\"}", "\($0.pendingMessages)") })
+        family("switchboard_queue_deflected_total", "counter", "Contacts resolved by an FAQ answer.",
+               g.queues.map { ("{queue=\"\($0.key)\"}", "\($0.deflected)") })
+        family("switchboard_queue_rejected_full_total", "counter", "Arrivals refused because the queue was full.",
+               g.queues.map { ("{queue=\"\($0.key)\"}", "\($0.rejectedFull)") })
+        family("switchboard_queue_closed_out_total", "counter", "Contacts offered \"leave a message\".",
+               g.queues.map { ("{queue=\"\($0.key)\"}", "\($0.closedOut)") })
+        family("switchboard_agents", "gauge", "Agents by status.",
+               g.agentsByStatus.keys.sorted().map { ("{status=\"\($0)\"}", "\(g.agentsByStatus[$0]!)") })
+        family("switchboard_agents_connected", "gauge", "Agents with an open connection.", [("", "\(g.agentsConnected)")])
+        family("switchboard_customer_sessions", "gauge", "Customer sessions (connected or in their grace period).",
+               [("", "\(g.customerSessions)")])
+        family("switchboard_conversations_open", "gauge", "Conversations held by agents.", [("", "\(g.openConversations)")])
+        family("switchboard_open", "gauge", "1 while business hours are open.", [("", g.open ? "1" : "0")])
+        family("switchboard_uptime_seconds", "gauge", "Seconds since the broker started.", [("", "\(metrics.uptimeSeconds)")])
+        return out
+    }
+
+    static func stats(_ metrics: BrokerMetrics) -> String {
+        let g = metrics.gauges
+        var w = JSONText()
+        w.open()
+        w.number("uptime_seconds", metrics.uptimeSeconds)
+        w.bool("open", g.open)
+        w.key("connections")
+        w.open()
+        for role in Role.allCases { w.number(role.rawValue, Double(metrics.open(role))) }
+        w.close()
+        w.number("connections_total", Double(metrics.connectionsTotal.load(ordering: .relaxed)))
+        w.number("messages_received", Double(metrics.messagesReceived.load(ordering: .relaxed)))
+        w.number("messages_relayed", Double(metrics.messagesRelayed.load(ordering: .relaxed)))
+        w.number("customer_sessions", Double(g.customerSessions))
+        w.number("conversations_open", Double(g.openConversations))
+        w.key("agents")
+        w.open()
+        for status in g.agentsByStatus.keys.sorted() { w.number(status, Double(g.agentsByStatus[status]!)) }
+        w.number("connected", Double(g.agentsConnected))
+        w.close()
+        w.key("queues")
+        w.beginArray()
+        for q in g.queues {
+            w.element()
+            w.open()
+            w.string("queue", q.key)
+            w.number("waiting_chats", Double(q.waitingChats))
+            w.number("waiting_calls", Double(q.waitingCalls))
+            w.number("agents_on_duty", Double(q.agentsOnDuty))
+            w.number("pending_messages", Double(q.pendingMessages))
+            w.number("deflected", Double(q.deflected))
+            w.number("rejected_full", Double(q.rejectedFull))
+            w.number("closed_out", Double(q.closedOut))
+            w.number("messages_left", Double(q.messagesLeft))
+            w.close()
+        }
+        w.endArray()
+        w.key("errors")
+        w.open()
+        let errors = metrics.errorCounts
+        for code in errors.keys.sorted(by: { $0.rawValue < $1.rawValue }) { w.number(code.rawValue, Double(errors[code]!)) }
+        w.close()
+        w.close()
+        return w.text + "\n"
+    }
+}
+
+/// A tiny JSON text builder for `/v1/stats` (keys are ASCII; values are numbers,
+/// booleans and queue keys, which are identifiers). A plain value.
+struct JSONText {
+    private(set) var text = ""
+    private var needsComma = false
+
+    private mutating func separate() {
+        if needsComma { text += "," }
+        needsComma = true
+    }
+
+    mutating func key(_ name: String) {
+        separate()
+        text += "\"\(name)\":"
+        needsComma = false
+    }
+
+    mutating func element() { separate(); needsComma = false }
+    mutating func open() { text += "{"; needsComma = false }
+    mutating func close() { text += "}"; needsComma = true }
+    mutating func beginArray() { text += "["; needsComma = false }
+    mutating func endArray() { text += "]"; needsComma = true }
+
+    mutating func number(_ name: String, _ value: Double) {
+        key(name)
+        text += value == value.rounded() && abs(value) < 1e15 ? "\(Int64(value))" : "\(value)"
+        needsComma = true
+    }
+
+    mutating func bool(_ name: String, _ value: Bool) {
+        key(name)
+        text += value ? "true" : "false"
+        needsComma = true
+    }
+
+    mutating func string(_ name: String, _ value: String) {
+        key(name)
+        text += "\"\(value)\""
+        needsComma = true
+    }
+}

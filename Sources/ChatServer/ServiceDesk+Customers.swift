@@ -1,0 +1,253 @@
+import ChatCore
+import ChatProtocol
+
+// What customers ask on /v1/ws/customer (protocol/README.md, "Customer → server").
+// Domain thread only.
+
+extension ServiceDesk {
+    func customer(_ message: CustomerMessage, on connection: ConnectionID) {
+        if case .hello(let hello) = message {
+            customerHello(hello, on: connection)
+            return
+        }
+        guard case .customer(let session)? = bindings[connection] else {
+            notAuthenticated(connection, id: message.id)
+            return
+        }
+        switch message {
+        case .hello: break
+        case .startChat(let r): startChat(r, session, connection)
+        case .faqResolved(let r):
+            contactCommand(r.id, session, connection) { (contact) throws(ChatError) in try center.resolveWithFAQ(contact, entryID: r.entry) }
+        case .faqContinue(let r):
+            contactCommand(r.id, session, connection) { (contact) throws(ChatError) in try center.continueAfterFAQ(contact) }
+        case .leaveMessage(let r): leaveMessage(r, session, connection)
+        case .send(let r): customerSend(r, session, connection)
+        case .typing(let r):
+            guard let conversation = openConversation(of: session, id: r.id, on: connection) else { return }
+            ack(r.id, on: connection)
+            if let agent = agentConnection(of: center.conversation(conversation)?.agent) {
+                send(.typing(Typing(conversation: WireID.conversation(conversation), from: .customer, active: r.active)), to: agent)
+            }
+        case .receipt(let r):
+            guard let conversation = session.conversation else {
+                fail(connection, id: r.id, .invalidState, "Not possible now: no conversation yet.")
+                return
+            }
+            receipt(in: conversation, from: .customer, kind: r.kind, seq: r.seq, id: r.id, on: connection,
+                    to: agentConnection(of: center.conversation(conversation)?.agent))
+        case .end(let r):
+            if let contact = session.contact, let c = center.contact(contact), !c.isEnded {
+                contactCommand(r.id, session, connection) { (contact) throws(ChatError) in try center.customerLeaves(contact) }
+            } else {
+                ack(r.id, on: connection)
+            }
+        case .rate(let r):
+            guard let conversation = session.conversation, let contact = session.contact else {
+                fail(connection, id: r.id, .invalidState, "Not possible now: no conversation to rate.")
+                return
+            }
+            do {
+                let notices = try center.rate(conversation, by: contact, score: r.score, comment: r.comment)
+                ack(r.id, on: connection)
+                apply(notices)
+            } catch {
+                fail(connection, id: r.id, error, field: error == .commentTooLong ? "comment" : nil)
+            }
+        case .fetchHistory(let r):
+            guard let conversation = session.conversation else {
+                fail(connection, id: r.id, .invalidState, "Not possible now: no conversation yet.")
+                return
+            }
+            sendHistory(of: conversation, after: r.afterSeq ?? 0, to: connection)
+            ack(r.id, on: connection)
+        }
+    }
+
+    /// A new session, or the resumption of one within its grace period.
+    private func customerHello(_ hello: CustomerHello, on connection: ConnectionID) {
+        guard bindings[connection] == nil else {
+            fail(connection, id: hello.id, .invalidState, "Not possible now: this connection has already said hello.")
+            return
+        }
+        guard let token = hello.session else {
+            guard sessions.count < limits.maxSessions else {
+                fail(connection, id: hello.id, .rateLimited, "The broker holds too many sessions; try again later.")
+                return
+            }
+            let session = CustomerSession(token: SessionToken.make(), language: hello.language.map(ChatCore.Language.init) ?? .ko)
+            sessions[session.token] = session
+            bind(session, to: connection)
+            send(welcome(role: .customer, session: session.token, resumed: false, language: session.language), to: connection)
+            return
+        }
+        guard let session = sessions[token], !isExpired(session) else {
+            fail(connection, id: hello.id, .unknownSession,
+                 "The session is unknown or has expired; start a new one with a hello without 'session'.", field: "session")
+            return
+        }
+        if let old = session.connection {
+            bindings[old] = nil
+            fail(old, id: nil, .sessionReplaced, "This session was opened on another connection.", close: .sessionReplaced)
+        }
+        if let language = hello.language { session.language = ChatCore.Language(language) }
+        bind(session, to: connection)
+        var notices: [Notice]?
+        if let contact = session.contact, let c = center.contact(contact), !c.isEnded, c.disconnectedAt != nil {
+            notices = try? center.customerReconnected(contact)
+        }
+        send(welcome(role: .customer, session: session.token, resumed: true, language: session.language), to: connection)
+        resendState(of: session, lastSeq: hello.lastSeq, to: connection)
+        apply(notices)
+    }
+
+    private func bind(_ session: CustomerSession, to connection: ConnectionID) {
+        session.connection = connection
+        session.disconnectedAt = nil
+        bindings[connection] = .customer(session)
+    }
+
+    func isExpired(_ session: CustomerSession) -> Bool {
+        guard let since = session.disconnectedAt else { return false }
+        return since.advanced(by: center.configuration.customerGracePeriod) <= center.now
+    }
+
+    /// After a resume: what describes where the contact is, then the missed events.
+    private func resendState(of session: CustomerSession, lastSeq: Int64?, to connection: ConnectionID) {
+        if let id = session.contact, let contact = center.contact(id) {
+            switch contact.state {
+            case .consultingFAQ:
+                send(.faqSuggestions(FAQSuggestions(contact.faqSuggestions)), to: connection)
+            case .waiting(let line):
+                let place = center.placeInLine(of: id) ?? 1
+                session.place = place
+                send(.queued(Queued(queue: center.queues[Int(line.queue.rawValue)].key, place: place)), to: connection)
+            case .offered:
+                send(.queued(Queued(queue: center.queues[Int(contact.currentQueue.rawValue)].key, place: 1)), to: connection)
+            case .ended, .inConversation, .messagePending:
+                if let reason = session.leaveMessageReason {
+                    send(.leaveMessageOffered(leaveMessageOffer(reason)), to: connection)
+                }
+            }
+        }
+        if let conversation = session.conversation {
+            sendHistory(of: conversation, after: lastSeq ?? 0, to: connection)
+        }
+    }
+
+    private func startChat(_ r: StartChat, _ session: CustomerSession, _ connection: ConnectionID) {
+        if let id = session.contact, let contact = center.contact(id), !contact.isEnded {
+            fail(connection, id: r.id, .invalidState, "Not possible now: a contact is active; end it first.")
+            return
+        }
+        guard let queue = center.queueID(forKey: r.queue) else {
+            fail(connection, id: r.id, .unknownQueue, ChatError.unknownQueue.message, field: "queue")
+            return
+        }
+        if let text = r.firstMessage, text.unicodeScalars.count > center.configuration.maxMessageLength {
+            fail(connection, id: r.id, .messageTooLong, ChatError.messageTooLong.message, field: "first_message")
+            return
+        }
+        let preChat = PreChat(customerName: r.name ?? "", orderNumber: r.orderNumber ?? "", product: r.product ?? "",
+                              firstMessage: r.firstMessage ?? "")
+        do {
+            let (contact, notices) = try center.customerArrives(
+                ContactRequest(queue: queue, channel: .chat, language: session.language, preChat: preChat))
+            if let previous = session.contact { contactOwners[previous] = nil }
+            session.contact = contact
+            session.conversation = nil
+            session.leaveMessageReason = nil
+            session.place = nil
+            contactOwners[contact] = session
+            ack(r.id, on: connection)
+            apply(notices)
+        } catch {
+            fail(connection, id: r.id, error)
+        }
+    }
+
+    /// A command on the session's current contact: ack, then what it caused.
+    private func contactCommand(_ id: String?, _ session: CustomerSession, _ connection: ConnectionID,
+                                _ body: (ContactID) throws(ChatError) -> [Notice]) {
+        guard let contact = session.contact else {
+            fail(connection, id: id, .invalidState, "Not possible now: no contact; start a chat first.")
+            return
+        }
+        do {
+            let notices = try body(contact)
+            ack(id, on: connection)
+            apply(notices)
+        } catch {
+            fail(connection, id: id, error)
+        }
+    }
+
+    private func leaveMessage(_ r: LeaveMessage, _ session: CustomerSession, _ connection: ConnectionID) {
+        guard let contact = session.contact else {
+            fail(connection, id: r.id, .invalidState, "Not possible now: leaving a message follows leave_message_offered.")
+            return
+        }
+        do {
+            let (left, notices) = try center.leaveMessage(after: contact, text: r.text)
+            session.leaveMessageReason = nil
+            contactOwners[left] = session
+            if let replyTo = r.replyTo, !replyTo.isEmpty { self.replyTo[left] = replyTo }
+            ack(r.id, on: connection)
+            apply(notices)
+        } catch {
+            fail(connection, id: r.id, error, field: error == .messageTooLong ? "text" : nil)
+        }
+    }
+
+    /// The open conversation of a session, or an `invalid_state` error.
+    private func openConversation(of session: CustomerSession, id: String?, on connection: ConnectionID) -> ConversationID? {
+        guard let conversation = session.conversation, let c = center.conversation(conversation) else {
+            fail(connection, id: id, .invalidState, "Not possible now: no agent has joined yet.")
+            return nil
+        }
+        guard !c.isEnded else {
+            fail(connection, id: id, .invalidState, "Not possible now: the conversation has ended.")
+            return nil
+        }
+        return conversation
+    }
+
+    private func customerSend(_ r: CustomerSend, _ session: CustomerSession, _ connection: ConnectionID) {
+        if let conversation = session.conversation,
+           let earlier = transcripts.message(in: conversation, clientID: r.id, from: .customer) {
+            ack(r.id, on: connection, stored: Ack.Stored(conversation: earlier.conversation, seq: earlier.seq, ts: earlier.ts, duplicate: true))
+            return
+        }
+        guard let conversation = openConversation(of: session, id: r.id, on: connection) else { return }
+        guard r.text.unicodeScalars.count <= center.configuration.maxMessageLength else {
+            fail(connection, id: r.id, .messageTooLong, ChatError.messageTooLong.message, field: "text")
+            return
+        }
+        guard transcripts.lastSeq(of: conversation) < Int64(limits.maxEventsPerConversation) else {
+            fail(connection, id: r.id, .invalidState, "Not possible now: the conversation has reached its length limit.")
+            return
+        }
+        let event = record(conversation) { wire, seq, ts in
+            .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: r.text, clientID: r.id))
+        }
+        ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts))
+        deliver(event, to: agentConnection(of: center.conversation(conversation)?.agent))
+        metrics.messagesRelayed.add(1, ordering: .relaxed)
+    }
+
+    func leaveMessageOffer(_ reason: ChatCore.LeaveMessageReason) -> LeaveMessageOffered {
+        var opensAt: Int64?
+        if reason == .closed, let next = center.configuration.businessHours.nextChange(after: SystemClock().wallNow) {
+            opensAt = next.millisecondsSince1970
+        }
+        return LeaveMessageOffered(reason: ChatProtocol.LeaveMessageReason(reason), opensAt: opensAt)
+    }
+}
+
+extension FAQSuggestions {
+    init(_ matches: [FAQMatch]) {
+        self.init(suggestions: matches.prefix(ProtocolLimits.maxFAQSuggestions).map {
+            FAQSuggestion(entry: $0.entryID, question: $0.question, answer: $0.answer, score: min(1, max(0, $0.score)))
+        })
+    }
+}

@@ -1,0 +1,138 @@
+import ChatCore
+import ChatProtocol
+
+// The center's decisions (`Notice`) turned into transcript events and wire messages
+// for the people concerned (protocol/README.md, "Server → client"). Domain thread only.
+
+extension ServiceDesk {
+    func apply(_ notices: [Notice]?) {
+        guard let notices else { return }
+        for notice in notices {
+            apply(notice)
+        }
+        if !notices.isEmpty { snapshotDirty = true }
+    }
+
+    private func apply(_ notice: Notice) {
+        switch notice {
+        case .faqSuggested(let contact, let matches):
+            guard !matches.isEmpty, let to = customerConnection(of: contact) else { return }
+            send(.faqSuggestions(FAQSuggestions(matches)), to: to)
+        case .leaveMessageOffered(let contact, let reason):
+            contactOwners[contact]?.leaveMessageReason = reason
+            guard let to = customerConnection(of: contact) else { return }
+            send(.leaveMessageOffered(leaveMessageOffer(reason)), to: to)
+        case .queued(let contact, let line, let place):
+            contactOwners[contact]?.place = place
+            guard let to = customerConnection(of: contact) else { return }
+            send(.queued(Queued(queue: key(of: line.queue), place: place)), to: to)
+        case .lineChanged(let line):
+            dirtyLines.insert(line)
+        case .messageStored(let contact):
+            guard let to = customerConnection(of: contact) else { return }
+            send(.messageStored(MessageStored(ts: nowTS)), to: to)
+        case .offered(let offer):
+            guard let to = agentConnection(of: offer.agent) else { return }
+            send(.offer(wireOffer(offer)), to: to)
+        case .offerWithdrawn(let offer, let reason):
+            guard let to = agentConnection(of: offer.agent) else { return }
+            send(.offerWithdrawn(OfferWithdrawn(offer: WireID.offer(offer.id), reason: ChatProtocol.OfferEndReason(reason))), to: to)
+        case .messageDelivered(let contactID, let agent):
+            guard let to = agentConnection(of: agent), let contact = center.contact(contactID) else { return }
+            let text = contact.message ?? contact.preChat.firstMessage
+            send(.leftMessage(LeftMessage(contact: WireID.contact(contactID), queue: key(of: contact.queue),
+                                          text: text.isEmpty ? " " : text, replyTo: replyTo[contactID],
+                                          leftAt: ts(contact.enqueuedAt ?? contact.arrivedAt), customer: CustomerCard(contact))),
+                 to: to)
+        case .assigned(let conversation, let contact, let agent):
+            assigned(conversation, contact: contact, agent: agent)
+        case .transferred(let conversation, let contact, let from, let target):
+            let destination: Transferred.Destination
+            switch target {
+            case .queue(let queue): destination = .queue(key(of: queue))
+            case .agent(let agent): destination = .agent(name: center.agent(agent)?.displayName ?? "")
+            }
+            let event = record(conversation) { wire, seq, ts in
+                .transferred(Transferred(conversation: wire, seq: seq, ts: ts, reason: .requested,
+                                         fromAgentName: name(of: from), to: destination))
+            }
+            deliver(event, to: customerConnection(of: contact), agentConnection(of: from))
+        case .returnedToQueue(let conversation, let contact, let from):
+            let queue = center.contact(contact)?.currentQueue ?? QueueID(0)
+            let event = record(conversation) { wire, seq, ts in
+                .transferred(Transferred(conversation: wire, seq: seq, ts: ts, reason: .agentLeft,
+                                         fromAgentName: name(of: from), to: .queue(key(of: queue))))
+            }
+            deliver(event, to: customerConnection(of: contact), agentConnection(of: from))
+        case .conversationEnded(let conversation, let contact, let agent, let reason):
+            let event = record(conversation) { wire, seq, ts in
+                .ended(ConversationEnded(conversation: wire, seq: seq, ts: ts, reason: ChatProtocol.ConversationEndReason(reason)))
+            }
+            deliver(event, to: customerConnection(of: contact), agentConnection(of: agent))
+            conversationEnded(conversation)
+        case .agentStatusChanged(let agent, _):
+            broadcastPresence(of: agent)
+        case .contactFinished(let contact):
+            replyTo[contact] = nil
+            if let owner = contactOwners[contact], owner.contact != contact { contactOwners[contact] = nil }
+        case .rated(let conversation, let rating):
+            let event = record(conversation) { wire, seq, ts in
+                .rated(Rated(conversation: wire, seq: seq, ts: ts, score: rating.score, comment: rating.comment))
+            }
+            deliver(event, to: agentConnection(of: center.conversation(conversation)?.agents.last))
+        }
+    }
+
+    /// A conversation taken by an agent: on its first assignment the pre-chat message
+    /// becomes event 1; `agent_joined` follows. The agent gets `assigned` (with the
+    /// newest seq, so it can fetch what came before) and, like the customer, the new
+    /// events live.
+    private func assigned(_ conversation: ConversationID, contact contactID: ContactID, agent: AgentID) {
+        guard let contact = center.contact(contactID) else { return }
+        var fresh: [ConversationEvent] = []
+        if transcripts.lastSeq(of: conversation) == 0, !contact.preChat.firstMessage.isEmpty {
+            let text = contact.preChat.firstMessage
+            fresh.append(record(conversation, at: contact.arrivedAt) { wire, seq, ts in
+                .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: text))
+            })
+        }
+        let agentName = name(of: agent)
+        fresh.append(record(conversation) { wire, seq, ts in
+            .agentJoined(AgentJoined(conversation: wire, seq: seq, ts: ts, agentName: agentName))
+        })
+        if let owner = contactOwners[contactID] {
+            owner.conversation = conversation
+            owner.place = nil
+        }
+        if let to = agentConnection(of: agent) {
+            sendAssigned(conversation, to: to)
+            for event in fresh { deliver(event, to: to) }
+        }
+        if let to = customerConnection(of: contactID) {
+            for event in fresh { deliver(event, to: to) }
+        }
+    }
+
+    func sendAssigned(_ conversationID: ConversationID, to connection: ConnectionID) {
+        guard let conversation = center.conversation(conversationID), let contact = center.contact(conversation.contact) else { return }
+        send(.assigned(Assigned(conversation: WireID.conversation(conversationID), queue: key(of: contact.currentQueue),
+                                channel: ChatProtocol.Channel(conversation.channel), customer: CustomerCard(contact),
+                                startedAt: ts(conversation.startedAt), lastSeq: transcripts.lastSeq(of: conversationID))),
+             to: connection)
+    }
+
+    func wireOffer(_ offer: ChatCore.Offer) -> OfferedContact {
+        let contact = center.contact(offer.contact)
+        let waited = contact.flatMap { $0.enqueuedAt }.map { max(0, center.now.milliseconds - $0.milliseconds) }
+        return OfferedContact(offer: WireID.offer(offer.id), queue: key(of: offer.line.queue),
+                                  channel: ChatProtocol.Channel(offer.line.channel), expiresAt: ts(offer.expiresAt),
+                                  waitedMs: waited, customer: contact.map(CustomerCard.init) ?? CustomerCard(language: .ko))
+    }
+
+    func key(of queue: QueueID) -> String {
+        let index = Int(queue.rawValue)
+        return center.queues.indices.contains(index) ? center.queues[index].key : "unknown"
+    }
+
+    func name(of agent: AgentID) -> String { center.agent(agent)?.displayName ?? "" }
+}

@@ -1,0 +1,210 @@
+import ChatCore
+import ChatProtocol
+
+// What agents and supervisors ask on /v1/ws/agent and /v1/ws/supervisor
+// (protocol/README.md, "Agent → server", "Supervisor → server"). Domain thread only.
+
+extension ServiceDesk {
+    /// The sign-in thread's verdict on a staff `hello`.
+    func staffHello(on connection: ConnectionID, role: Role, requestID: String?, identity: StaffIdentity?) {
+        defer { outbox.release(connection) }
+        switch identity {
+        case .agent(let handle)?:
+            guard role == .agent, let agentID = center.agentID(forHandle: handle), let agent = center.agent(agentID) else { break }
+            var resumed = false
+            if let old = agentConnections[agentID] {
+                bindings[old] = nil
+                fail(old, id: nil, .sessionReplaced, "This agent signed in on another connection.", close: .sessionReplaced)
+                resumed = true
+            }
+            agentConnections[agentID] = connection
+            bindings[connection] = .agent(agentID)
+            var notices: [Notice]?
+            if agent.droppedAt != nil {
+                resumed = true
+                notices = try? center.agentReconnected(agentID)
+            }
+            send(welcome(role: .agent, session: nil, resumed: resumed, language: .ko, agent: profile(of: agent)), to: connection)
+            if resumed {
+                for conversation in agent.conversations { sendAssigned(conversation, to: connection) }
+                for offer in agent.offers.compactMap(center.offer) { send(.offer(wireOffer(offer)), to: connection) }
+            }
+            apply(notices)
+            broadcastPresence(of: agentID)
+            return
+        case .supervisor(let login, _)?:
+            guard role == .supervisor else { break }
+            supervisors[connection] = login
+            bindings[connection] = .supervisor(login: login)
+            send(welcome(role: .supervisor, session: nil, resumed: false, language: .ko), to: connection)
+            send(.snapshot(snapshot()), to: connection)
+            return
+        case nil:
+            break
+        }
+        fail(connection, id: requestID, .authenticationFailed, "The login, secret or token is not right.",
+             close: .authenticationFailed)
+    }
+
+    func agent(_ message: AgentMessage, on connection: ConnectionID) {
+        guard case .agent(let me)? = bindings[connection] else {
+            notAuthenticated(connection, id: message.id)
+            return
+        }
+        do throws(ChatError) {
+            switch message {
+            case .hello(let r):
+                fail(connection, id: r.id, .invalidState, "Not possible now: this connection has already said hello.")
+            case .setStatus(let r):
+                let notices = try center.setStatus(me, ChatCore.AgentStatus(r.status))
+                ack(r.id, on: connection)
+                apply(notices)
+                if !notices.contains(where: { if case .agentStatusChanged(me, _) = $0 { true } else { false } }),
+                   let agent = center.agent(me) {
+                    send(.presence(Presence(agent: AgentState(agent, connected: true))), to: connection)
+                }
+            case .accept(let r):
+                guard let offer = WireID.offer(r.offer) else { throw .unknownOffer }
+                let notices = try center.acceptOffer(offer, by: me)
+                ack(r.id, on: connection)
+                apply(notices)
+            case .decline(let r):
+                guard let offer = WireID.offer(r.offer) else { throw .unknownOffer }
+                let notices = try center.declineOffer(offer, by: me)
+                ack(r.id, on: connection)
+                apply(notices)
+            case .send(let r):
+                try agentSend(r, by: me, on: connection)
+            case .typing(let r):
+                let conversation = try held(r.conversation, by: me)
+                ack(r.id, on: connection)
+                if let customer = center.conversation(conversation).flatMap({ customerConnection(of: $0.contact) }) {
+                    send(.typing(Typing(conversation: r.conversation, from: .agent, active: r.active)), to: customer)
+                }
+            case .receipt(let r):
+                let conversation = try held(r.conversation, by: me)
+                receipt(in: conversation, from: .agent, kind: r.kind, seq: r.seq, id: r.id, on: connection,
+                        to: center.conversation(conversation).flatMap { customerConnection(of: $0.contact) })
+            case .transfer(let r):
+                let conversation = try conversationID(r.conversation)
+                let target: TransferTarget
+                switch r.target {
+                case .queue(let key):
+                    guard let queue = center.queueID(forKey: key) else { throw .unknownQueue }
+                    target = .queue(queue)
+                case .agent(let handle):
+                    guard let agent = center.agentID(forHandle: handle) else { throw .unknownAgent }
+                    target = .agent(agent)
+                }
+                let notices = try center.transfer(conversation, to: target, by: me)
+                ack(r.id, on: connection)
+                apply(notices)
+            case .end(let r):
+                let notices = try center.endConversation(try conversationID(r.conversation), by: me)
+                ack(r.id, on: connection)
+                apply(notices)
+            case .fetchHistory(let r):
+                let conversation = try conversationID(r.conversation)
+                guard let c = center.conversation(conversation) else { throw .unknownConversation }
+                let offered = center.agent(me)?.offers.contains { center.offer($0)?.contact == c.contact } ?? false
+                guard c.agent == me || offered else { throw .notAssigned }
+                sendHistory(of: conversation, after: r.afterSeq ?? 0, to: connection)
+                ack(r.id, on: connection)
+            }
+        } catch {
+            fail(connection, id: message.id, error, field: Self.field(of: error))
+        }
+    }
+
+    func supervisor(_ message: SupervisorMessage, on connection: ConnectionID) {
+        guard case .supervisor? = bindings[connection] else {
+            notAuthenticated(connection, id: message.id)
+            return
+        }
+        switch message {
+        case .hello(let r):
+            fail(connection, id: r.id, .invalidState, "Not possible now: this connection has already said hello.")
+        case .getSnapshot(let r):
+            send(.snapshot(snapshot()), to: connection)
+            ack(r.id, on: connection)
+        case .fetchHistory(let r):
+            guard let conversation = WireID.conversation(r.conversation),
+                  center.conversation(conversation) != nil || transcripts.lastSeq(of: conversation) > 0 else {
+                fail(connection, id: r.id, .unknownConversation, ChatError.unknownConversation.message, field: "conversation")
+                return
+            }
+            sendHistory(of: conversation, after: r.afterSeq ?? 0, to: connection)
+            ack(r.id, on: connection)
+        }
+    }
+
+    private func agentSend(_ r: AgentSend, by me: AgentID, on connection: ConnectionID) throws(ChatError) {
+        let conversation = try held(r.conversation, by: me)
+        if let earlier = transcripts.message(in: conversation, clientID: r.id, from: .agent) {
+            ack(r.id, on: connection, stored: Ack.Stored(conversation: earlier.conversation, seq: earlier.seq, ts: earlier.ts, duplicate: true))
+            return
+        }
+        guard r.text.unicodeScalars.count <= center.configuration.maxMessageLength else { throw .messageTooLong }
+        guard transcripts.lastSeq(of: conversation) < Int64(limits.maxEventsPerConversation) else {
+            throw .invalidState("the conversation has reached its length limit")
+        }
+        let notices = try center.agentReplied(in: conversation, by: me)
+        let name = center.agent(me)?.displayName ?? ""
+        let event = record(conversation) { wire, seq, ts in
+            .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .agent, agentName: name, text: r.text, clientID: r.id))
+        }
+        ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts))
+        deliver(event, to: center.conversation(conversation).flatMap { customerConnection(of: $0.contact) })
+        metrics.messagesRelayed.add(1, ordering: .relaxed)
+        apply(notices)
+    }
+
+    private func conversationID(_ text: String) throws(ChatError) -> ConversationID {
+        guard let id = WireID.conversation(text) else { throw .unknownConversation }
+        return id
+    }
+
+    /// A conversation this agent holds now: `unknown_conversation` or `not_assigned` otherwise.
+    private func held(_ text: String, by agent: AgentID) throws(ChatError) -> ConversationID {
+        let id = try conversationID(text)
+        guard let conversation = center.conversation(id) else { throw .unknownConversation }
+        guard conversation.agent == agent else { throw .notAssigned }
+        return id
+    }
+
+    private static func field(of error: ChatError) -> String? {
+        switch error {
+        case .unknownConversation, .notAssigned: "conversation"
+        case .unknownOffer, .notOffered: "offer"
+        case .unknownQueue, .topicUnattended, .queueFull: "queue"
+        case .unknownAgent, .agentUnavailable: "agent"
+        case .messageTooLong: "text"
+        default: nil
+        }
+    }
+
+    func profile(of agent: Agent) -> SignedInAgent {
+        SignedInAgent(handle: agent.handle, name: agent.displayName, status: ChatProtocol.AgentStatus(agent.status),
+                                  capacity: AgentCapacity(agent.capacity),
+                                  queues: agent.skills.map { center.queues[Int($0.rawValue)].key })
+    }
+
+    func welcome(role: Role, session: String?, resumed: Bool, language: ChatCore.Language,
+                 agent: SignedInAgent? = nil) -> ServerMessage {
+        let configuration = center.configuration
+        return .welcome(Welcome(
+            role: role, session: session, resumed: resumed, ts: nowTS, open: center.isOpen,
+            limits: Limits(maxTextLength: configuration.maxMessageLength, maxCommentLength: configuration.maxCommentLength,
+                           maxMessagesPerSecond: limits.maxMessagesPerSecond),
+            queues: center.queues.map { QueueInfo(key: $0.key, name: language == .en ? $0.englishName : $0.name) },
+            agent: agent))
+    }
+
+    func broadcastPresence(of id: AgentID) {
+        guard let agent = center.agent(id) else { return }
+        let bytes = ServerMessage.presence(Presence(agent: AgentState(agent, connected: agentConnections[id] != nil))).encoded()
+        for connection in agentConnections.values { outbox.send(bytes, to: connection) }
+        for connection in supervisors.keys { outbox.send(bytes, to: connection) }
+        snapshotDirty = true
+    }
+}

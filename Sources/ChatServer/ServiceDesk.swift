@@ -1,0 +1,225 @@
+import ChatCore
+import ChatProtocol
+import EventLoop
+import Posix
+
+/// The broker's domain side: the one object that owns the `ContactCenter`, the
+/// customer sessions, which connection belongs to whom, the transcripts with their
+/// sequence numbers, client-message-id deduplication, receipts and the typing relay.
+///
+/// Threading (protocol/threading.md): it lives on the domain thread, a dedicated
+/// `EventLoop` of its own, and nothing else ever touches it. I/O loops decode client
+/// messages and hand them over as `Inbound` values with `execute`; the desk answers
+/// with encoded bytes through its `Outbox`, which hands each I/O loop one batch per
+/// domain-loop iteration. A ticker drives `tick()` every quarter second: the center's
+/// timers (`fireDueTimers` at `nextDeadline`), places in line, supervisor snapshots,
+/// session expiry and the published gauges.
+final class ServiceDesk {
+    let center: ContactCenter<SystemClock>
+    let outbox: Outbox
+    let metrics: BrokerMetrics
+    let limits: BrokerLimits
+    let transcripts: any TranscriptStore
+    /// Wall-clock milliseconds minus monotonic milliseconds, fixed at start: every `ts`
+    /// is an `Instant` moved onto the calendar, so timestamps never go backwards even
+    /// when the host's clock is stepped.
+    let wallOffset: Int64
+
+    var sessions: [String: CustomerSession] = [:]
+    /// The session each live contact belongs to (chat contacts and left messages).
+    var contactOwners: [ContactID: CustomerSession] = [:]
+    var bindings: [ConnectionID: Binding] = [:]
+    var agentConnections: [AgentID: ConnectionID] = [:]
+    var supervisors: [ConnectionID: String] = [:]
+    var receipts: [ConversationID: ReceiptMarks] = [:]
+    /// `reply_to` of left messages, until they are handed to an agent.
+    var replyTo: [ContactID: String] = [:]
+    /// Disconnected sessions in the order their grace periods end.
+    var expiring = FIFO<(token: String, at: Instant)>()
+    /// Ended conversations, oldest first, whose transcripts are still in memory.
+    var endedConversations = FIFO<ConversationID>()
+    var dirtyLines = Set<LineID>()
+    var lastPlacePush = Instant(milliseconds: .min)
+    var snapshotDirty = true
+    var lastSnapshotPush = Instant(milliseconds: .min)
+
+    /// Builds the center from the configuration and adds its agents (all offline).
+    /// Throws the center's configuration errors (`invalid_configuration`, …).
+    init(configuration: BrokerConfiguration, domain: EventLoop, metrics: BrokerMetrics,
+         transcripts: any TranscriptStore = MemoryTranscripts()) throws(ChatError) {
+        let clock = SystemClock()
+        center = try ContactCenter(configuration: configuration.center, clock: clock)
+        for account in configuration.agents {
+            var skills: [QueueID] = []
+            for key in account.skills {
+                guard let queue = center.queueID(forKey: key) else { throw .unknownQueue }
+                skills.append(queue)
+            }
+            _ = try center.addAgent(ChatCore.AgentProfile(handle: account.handle, displayName: account.name,
+                                                          skills: skills, capacity: account.capacity))
+        }
+        outbox = Outbox(domain: domain)
+        self.metrics = metrics
+        self.limits = configuration.limits
+        self.transcripts = transcripts
+        wallOffset = clock.wallNow.millisecondsSince1970 - clock.now.milliseconds
+    }
+
+    // MARK: Input
+
+    func receive(_ batch: [Inbound]) {
+        for item in batch {
+            switch item {
+            case .message(let connection, let message):
+                switch message {
+                case .customer(let m): customer(m, on: connection)
+                case .agent(let m): agent(m, on: connection)
+                case .supervisor(let m): supervisor(m, on: connection)
+                }
+            case .refused(let connection, let report, let close):
+                metrics.countError(report.code)
+                send(.error(report), to: connection)
+                if let close { outbox.close(connection, close) }
+            case .staffHello(let connection, let role, let id, let identity):
+                staffHello(on: connection, role: role, requestID: id, identity: identity)
+            case .closed(let connection):
+                closed(connection)
+            }
+        }
+    }
+
+    private func closed(_ connection: ConnectionID) {
+        guard let binding = bindings.removeValue(forKey: connection) else { return }
+        switch binding {
+        case .customer(let session):
+            guard session.connection == connection else { return }
+            session.connection = nil
+            session.disconnectedAt = center.now
+            expiring.append((session.token, center.now.advanced(by: center.configuration.customerGracePeriod)))
+            if let contact = session.contact, let c = center.contact(contact), !c.isEnded {
+                apply(try? center.customerDisconnected(contact))
+            }
+        case .agent(let agent):
+            guard agentConnections[agent] == connection else { return }
+            agentConnections[agent] = nil
+            apply(try? center.agentDisconnected(agent))
+            broadcastPresence(of: agent)
+        case .supervisor:
+            supervisors[connection] = nil
+        }
+    }
+
+    // MARK: Output
+
+    var nowTS: Int64 { ts(center.now) }
+
+    func ts(_ instant: Instant) -> Int64 { max(0, instant.milliseconds &+ wallOffset) }
+
+    func send(_ message: ServerMessage, to connection: ConnectionID) {
+        outbox.send(message.encoded(), to: connection)
+    }
+
+    func ack(_ id: String?, on connection: ConnectionID, stored: Ack.Stored? = nil) {
+        guard let id else { return }
+        send(.ack(Ack(id: id, stored: stored)), to: connection)
+    }
+
+    /// Refuses a request; with `close`, the error is fatal and the connection closes.
+    func fail(_ connection: ConnectionID, id: String?, _ code: ErrorCode, _ message: String, field: String? = nil,
+              close: ApplicationCloseCode? = nil) {
+        metrics.countError(code)
+        send(.error(ErrorReport(id: id, code: code, message: message, field: field, fatal: close != nil)), to: connection)
+        if let close { outbox.close(connection, close) }
+    }
+
+    func fail(_ connection: ConnectionID, id: String?, _ error: ChatError, field: String? = nil) {
+        fail(connection, id: id, ErrorCode(error), error.message, field: field)
+    }
+
+    func notAuthenticated(_ connection: ConnectionID, id: String?) {
+        fail(connection, id: id, .notAuthenticated, "The first message must be hello.", close: .notAuthenticated)
+    }
+
+    func customerConnection(of contact: ContactID) -> ConnectionID? { contactOwners[contact]?.connection }
+
+    func agentConnection(of agent: AgentID?) -> ConnectionID? { agent.flatMap { agentConnections[$0] } }
+
+    // MARK: Transcripts
+
+    /// Numbers and stamps the next event of `conversation` and records it.
+    @discardableResult
+    func record(_ conversation: ConversationID, at instant: Instant? = nil,
+                _ make: (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent) -> ConversationEvent {
+        let event = make(WireID.conversation(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? center.now))
+        transcripts.append(event, to: conversation)
+        return event
+    }
+
+    /// Sends one event (encoded once) to each connection given.
+    func deliver(_ event: ConversationEvent, to connections: ConnectionID?...) {
+        let bytes = ServerMessage.event(event).encoded()
+        for case let connection? in connections { outbox.send(bytes, to: connection) }
+    }
+
+    func sendHistory(of conversation: ConversationID, after seq: Int64, to connection: ConnectionID) {
+        let page = transcripts.events(of: conversation, after: seq, limit: ProtocolLimits.maxHistoryEvents)
+        send(.history(History(conversation: WireID.conversation(conversation), events: page.events, more: page.more)),
+             to: connection)
+    }
+
+    /// A conversation that ended: its transcript stays in memory among the newest
+    /// `transcriptsKept` ended ones.
+    func conversationEnded(_ conversation: ConversationID) {
+        endedConversations.append(conversation)
+        while endedConversations.count > limits.transcriptsKept, let oldest = endedConversations.removeFirst() {
+            transcripts.forget(oldest)
+            receipts[oldest] = nil
+        }
+    }
+
+    /// Passes a receipt on to the other side, once per higher seq (cumulative).
+    func receipt(in conversation: ConversationID, from side: Participant, kind: ReceiptKind, seq: Int64,
+                 id: String?, on connection: ConnectionID, to other: ConnectionID?) {
+        guard seq <= transcripts.lastSeq(of: conversation) else {
+            fail(connection, id: id, .invalidField, "'seq' is past the conversation's last event", field: "seq")
+            return
+        }
+        var marks = receipts[conversation] ?? ReceiptMarks()
+        let isNews: Bool
+        switch (side, kind) {
+        case (.customer, .delivered): isNews = seq > marks.customerDelivered; marks.customerDelivered = max(seq, marks.customerDelivered)
+        case (.customer, .read): isNews = seq > marks.customerRead; marks.customerRead = max(seq, marks.customerRead)
+        case (.agent, .delivered): isNews = seq > marks.agentDelivered; marks.agentDelivered = max(seq, marks.agentDelivered)
+        case (.agent, .read): isNews = seq > marks.agentRead; marks.agentRead = max(seq, marks.agentRead)
+        }
+        receipts[conversation] = marks
+        ack(id, on: connection)
+        if isNews, let other {
+            send(.receipt(Receipt(conversation: WireID.conversation(conversation), from: side, kind: kind, seq: seq, ts: nowTS)),
+                 to: other)
+        }
+    }
+}
+
+/// A first-in, first-out list that drops from the front without shifting: an array
+/// and a head index, compacted once half of it is spent. A plain value.
+struct FIFO<Element> {
+    private var items: [Element] = []
+    private var head = 0
+
+    var count: Int { items.count - head }
+    var first: Element? { head < items.count ? items[head] : nil }
+
+    mutating func append(_ element: Element) { items.append(element) }
+
+    mutating func removeFirst() -> Element? {
+        guard head < items.count else { return nil }
+        let element = items[head]
+        head += 1
+        if head > 1024 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return element
+    }
+}
