@@ -89,12 +89,10 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
         do {
             message = try ClientMessage.decode(payload, from: chat.role)
         } catch {
+            // Refused as it is, even before `hello`: a malformed message is not
+            // "another message first", and the client learns what to fix.
             if admit(chat, id, requestID: error.requestID) {
-                if case .awaitingHello = chat.phase {
-                    refuseBeforeHello(chat, id, requestID: error.requestID)
-                } else {
-                    pass(.refused(id, ErrorReport(error), close: nil), chat)
-                }
+                pass(.refused(id, ErrorReport(error), close: nil), chat)
             }
             return
         }
