@@ -180,3 +180,17 @@ struct ConfigurationFileTests {
         #expect(error.description == "line 7: agents[1].secret: bad")
     }
 }
+
+struct ExampleConfigurationTests {
+    @Test func theDocumentedExampleFileLoads() throws {
+        let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let configuration = try ConfigurationFile.load(path: "/" + path + "/protocol/examples/switchboard.toml")
+        #expect(configuration.center.queues.count == 4)
+        #expect(configuration.agents.map(\.handle) == ["minji.park", "joon.lee"])
+        #expect(configuration.center.faqEntries.count == 3)
+        #expect(!configuration.center.businessHours.isAlwaysOpen)
+        let minji = try SecretHash(parsing: configuration.agents[0].secret)
+        #expect(minji.iterations == 210_000)
+        #expect(minji.verify("correct horse battery staple"))
+    }
+}
