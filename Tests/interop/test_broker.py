@@ -531,6 +531,7 @@ async def crowd(srv: BrokerServer, agents: list[dict]) -> None:
     # Each agent answers every customer message with "re: <text>" and records what it got.
     received_by_agents: dict[str, list[str]] = {}
     ready = asyncio.Event()
+    customers_done = asyncio.Event()
     signed_in = 0
 
     async def run_agent(who):
@@ -540,13 +541,17 @@ async def crowd(srv: BrokerServer, agents: list[dict]) -> None:
         assert (await recv(ws))["type"] == "welcome"
         await ws.send(json.dumps({"type": "set_status", "id": "st", "status": "available"}))
         seqs: dict[str, int] = {}
-        done = 0
         counter = 0
         signed_in += 1
         if signed_in == len(agents):
             ready.set()
-        while done < CUSTOMERS // AGENTS:
-            m = await recv(ws)
+        # Routing decides who serves whom (an agent whose chat ends early may take
+        # an eleventh), so agents serve until every customer is done.
+        while not customers_done.is_set():
+            try:
+                m = json.loads(await asyncio.wait_for(ws.recv(), timeout=0.2))
+            except asyncio.TimeoutError:
+                continue
             if m["type"] == "message":
                 conv = m["conversation"]
                 assert m["seq"] > seqs.get(conv, 0), f"seq went back in {conv}: {m}"
@@ -558,8 +563,6 @@ async def crowd(srv: BrokerServer, agents: list[dict]) -> None:
                                               "text": f"re: {m['text']}"}))
             elif m["type"] == "agent_joined":
                 seqs[m["conversation"]] = max(seqs.get(m["conversation"], 0), m["seq"])
-            elif m["type"] == "conversation_ended":
-                done += 1
             elif m["type"] == "error":
                 raise AssertionError(f"agent {who['handle']} got {m}")
         await ws.close()
@@ -605,6 +608,7 @@ async def crowd(srv: BrokerServer, agents: list[dict]) -> None:
     agent_tasks = [asyncio.create_task(run_agent(a)) for a in agents]
     await asyncio.wait_for(ready.wait(), timeout=60)
     conversations = await asyncio.gather(*(run_customer(i) for i in range(CUSTOMERS)))
+    customers_done.set()
     await asyncio.gather(*agent_tasks)
 
     assert len(set(conversations)) == CUSTOMERS
@@ -612,3 +616,109 @@ async def crowd(srv: BrokerServer, agents: list[dict]) -> None:
         sent = [f"customer {i} message {k}" for k in range(MESSAGES)]
         assert received_by_agents[conversation] == sent, f"customer {i}: agents got {received_by_agents[conversation]}"
         assert replies[conversation] == [f"re: {t}" for t in sent]
+
+
+# ---- routing through the glue ----------------------------------------------------------------
+
+def test_offer_mode_decline_then_accept(start_broker):
+    srv = start_broker(broker_config(agents=[MINJI, JOON], extra=FAST + "[routing]\nmode = \"offer\"\noffer_timeout_seconds = 5\n"))
+    minji = agent(srv, MINJI)
+    c, _ = customer(srv)
+    c.send(type="start_chat", id="s1", queue="orders", first_message="교환하고 싶어요")
+    c.next("ack", id="s1")
+    c.next("queued", place=1)
+    offer = minji.next("offer", queue="orders", channel="chat")
+    assert offer["customer"]["first_message"] == "교환하고 싶어요"
+    minji.send(type="decline", id="d1", offer=offer["offer"])
+    minji.next("ack", id="d1")
+    minji.next("offer_withdrawn", offer=offer["offer"], reason="declined")
+    minji.send(type="accept", id="a0", offer=offer["offer"])
+    minji.next("error", id="a0", code="unknown_offer")
+    joon = agent(srv, JOON)
+    second = joon.next("offer")
+    joon.send(type="accept", id="a1", offer=second["offer"])
+    joon.next("ack", id="a1")
+    assigned = joon.next("assigned", last_seq=2)
+    c.next("queued", place=1)  # back in line after the decline
+    c.next("message", seq=1)
+    c.next("agent_joined", seq=2, agent_name="이준", conversation=assigned["conversation"])
+
+
+def test_a_transfer_to_another_queue_reaches_the_next_agent_with_the_history(start_broker):
+    returns_only = dict(JOON, skills=["returns"])
+    srv = start_broker(broker_config(agents=[MINJI, returns_only], extra=FAST))
+    minji = agent(srv, dict(MINJI, skills=["orders"]))
+    joon = agent(srv, returns_only, available=False)
+    c, conversation, _ = chat_with(srv, minji)
+    minji.send(type="transfer", id="t1", conversation=conversation, queue="other")
+    minji.next("error", id="t1", code="topic_unattended")
+    joon.send(type="set_status", id="away", status="away")
+    joon.next("ack", id="away")
+    minji.send(type="transfer", id="t2", conversation=conversation, queue="returns")
+    minji.next("ack", id="t2")
+    minji.next("transferred", seq=3, to_queue="returns", reason="requested", from_agent_name="박민지")
+    c.next("transferred", seq=3, to_queue="returns")
+    joon.send(type="set_status", id="on", status="available")
+    joon.next("ack", id="on")
+    assigned = joon.next("assigned", conversation=conversation, last_seq=4, queue="returns")
+    assert assigned["customer"]["order_number"] == "2026050412345"
+    c.next("queued", queue="returns", place=1)
+    c.next("agent_joined", seq=4, agent_name="이준")
+    joon.next("agent_joined", seq=4)
+    joon.send(type="fetch_history", id="h", conversation=conversation, after_seq=0)
+    assert [e["seq"] for e in joon.next("history")["events"]] == [1, 2, 3, 4]
+    minji.send(type="send", id="late", conversation=conversation, text="제가 계속할게요")
+    minji.next("error", id="late", code="not_assigned")
+
+
+def test_places_in_line_move_up_when_someone_leaves(broker):
+    minji = agent(broker, MINJI, available=False)
+    minji.send(type="set_status", id="away", status="away")  # on duty, taking nothing
+    minji.next("ack", id="away")
+    first, _ = customer(broker)
+    second, _ = customer(broker)
+    for n, c in enumerate([first, second], start=1):
+        c.send(type="start_chat", id="s", queue="orders")
+        c.next("ack", id="s")
+        c.next("queued", place=n)
+    first.send(type="end", id="bye")
+    first.next("ack", id="bye")
+    second.next("place_in_line", place=1, timeout=5)
+
+
+def test_an_agent_who_reconnects_in_time_keeps_their_conversations(broker):
+    minji = agent(broker, MINJI)
+    c, conversation, _ = chat_with(broker, minji)
+    minji.close()
+    again = Peer(broker, "agent")
+    again.send(type="hello", login=MINJI["handle"], secret=MINJI["secret"])
+    assert again.next("welcome")["resumed"] is True
+    again.next("assigned", conversation=conversation, last_seq=2)
+    c.send(type="send", id="m1", text="다시 연결되셨나요?")
+    c.next("ack", id="m1", seq=3)
+    again.next("message", seq=3)
+
+
+def test_the_supervisor_sees_changes_pushed(broker):
+    lead = supervisor(broker)
+    minji = agent(broker, MINJI)
+    assert lead.next("presence")["agent"]["handle"] == MINJI["handle"]
+    chat_with(broker, minji)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        message = lead.recv()
+        if message["type"] == "snapshot" and message["agents"][0]["chats"] == 1:
+            break
+    else:
+        raise AssertionError("no snapshot with the new chat")
+
+
+def test_connections_per_address_are_limited(start_broker):
+    srv = start_broker(broker_config(extra="[limits]\nmax_connections_per_address = 2\n"))
+    a, _ = customer(srv)
+    b, _ = customer(srv)
+    with pytest.raises(InvalidStatus) as refused:
+        connect(srv.ws_url("customer"), subprotocols=[SUBPROTOCOL], open_timeout=5)
+    assert refused.value.response.status_code == 429
+    a.close()
+    b.close()
