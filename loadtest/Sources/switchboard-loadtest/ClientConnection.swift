@@ -6,16 +6,20 @@ import TLS
 import WebSocket
 import WebSocketDeflate
 
-/// How clients connect: TLS for wss:// URLs, and whether to offer permessage-deflate.
+/// How clients connect: TLS for wss:// URLs, whether to offer permessage-deflate, and
+/// which WebSocket subprotocols to offer (none for the echo server; `switchboard.v1`
+/// for the chat endpoints, whose answer must then name one of them).
 struct ClientOptions {
     var tls: TLSContext?
     var deflate = false
+    var subprotocols: [String] = []
     /// Scratch buffers shared by every client on the loop (one message at a time).
     let inflated = ByteBuffer()
     let deflated = ByteBuffer()
 
-    init(url: WebSocketURL, deflate: Bool) throws {
+    init(url: WebSocketURL, deflate: Bool, subprotocols: [String] = []) throws {
         self.deflate = deflate
+        self.subprotocols = subprotocols
         if url.secure { tls = try TLSContext.client(caPath: nil) }
     }
 }
@@ -39,6 +43,8 @@ final class ClientConnection: Selectable {
     private var tls: TLSSession?
     private var deflate: PerMessageDeflate?
     private var tlsWantsWrite = false
+    /// We sent a close frame and wait for the server's (`closeGracefully`).
+    private var closeSent = false
 
     enum Phase { case connecting, handshaking, open, closed }
     private(set) var phase: Phase = .connecting
@@ -82,6 +88,7 @@ final class ClientConnection: Selectable {
                 return
             }
             let request = Handshake.clientRequest(host: "\(url.host):\(url.port)", path: url.path,
+                                                  subprotocols: options.subprotocols,
                                                   extensions: options.deflate ? DeflateNegotiation.clientOffer() : nil)
             handshakeKey = request.key
             outbound.append(request.bytes)
@@ -166,6 +173,11 @@ final class ClientConnection: Selectable {
         let buffer = loop.readBuffer
         guard let count = readTransport(buffer), phase != .closed else { return }
         if count == 0 {
+            if closeSent {
+                release()
+                delegate.clientClosed(self, error: nil)
+                return
+            }
             fail(phase == .open ? "server closed the connection" : "server closed during the handshake")
             return
         }
@@ -182,6 +194,14 @@ final class ClientConnection: Selectable {
                 fail("handshake: \(error.reason)")
                 return
             case .success(let answer):
+                if let chosen = answer.subprotocol, !options.subprotocols.contains(chosen) {
+                    fail("server chose subprotocol \(chosen), which we did not offer")
+                    return
+                }
+                if !options.subprotocols.isEmpty && answer.subprotocol == nil {
+                    fail("server accepted none of the subprotocols we offered (\(options.subprotocols.joined(separator: ", ")))")
+                    return
+                }
                 if options.deflate && !answer.extensions.isEmpty {
                     guard let parameters = DeflateNegotiation.clientAccept(answer.extensions) else {
                         fail("server answered with extensions we did not offer: \(answer.extensions)")
@@ -221,6 +241,11 @@ final class ClientConnection: Selectable {
             case .pong:
                 break
             case .close(let code, let reason):
+                if closeSent {
+                    release()
+                    delegate.clientClosed(self, error: nil)
+                    return
+                }
                 fail("server closed with \(code.map { String($0.rawValue) } ?? "no code") \(reason)")
             case .failure(let code, let reason):
                 fail("protocol error \(code): \(reason)")
@@ -287,6 +312,25 @@ final class ClientConnection: Selectable {
             flush()
         }
         release()
+    }
+
+    /// Starts the closing handshake (RFC 6455 §7.1.2): sends a close frame (1000) and
+    /// keeps reading until the server's close frame or end of stream, then releases the
+    /// connection and tells the delegate, with no error. A connection that is not open
+    /// yet is released at once (the delegate is told too).
+    func closeGracefully() {
+        switch phase {
+        case .closed:
+            return
+        case .open:
+            guard !closeSent else { return }
+            closeSent = true
+            FrameWriter.closePayload(code: .normal, reason: "").withUnsafeBytes { send(.close, $0) }
+            flush()
+        case .connecting, .handshaking:
+            release()
+            delegate.clientClosed(self, error: nil)
+        }
     }
 
     private func fail(_ error: String) {

@@ -23,6 +23,18 @@ struct WebSocketURL: ExpressibleByArgument, CustomStringConvertible {
         self.path = path.isEmpty ? "/" : String(path)
     }
 
+    private init(secure: Bool, host: String, port: UInt16, path: String) {
+        self.secure = secure
+        self.host = host
+        self.port = port
+        self.path = path
+    }
+
+    /// The same server with another path (e.g. `/v1/ws/customer`).
+    func with(path: String) -> WebSocketURL {
+        WebSocketURL(secure: secure, host: host, port: port, path: path)
+    }
+
     var description: String { "\(secure ? "wss" : "ws")://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)" }
 
     static var defaultValueDescription: String { "ws://127.0.0.1:9001/" }
