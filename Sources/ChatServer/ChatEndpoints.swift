@@ -213,7 +213,10 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
                 chat.phase = .forwarding
                 for item in held {
                     post(item)
-                    if case .refused(_, _, close: _?) = item { chat.phase = .finished }
+                    if case .refused(_, _, close: _?) = item {
+                        chat.phase = .finished  // nothing after a fatal error
+                        break
+                    }
                 }
             }
         }

@@ -722,3 +722,14 @@ def test_connections_per_address_are_limited(start_broker):
     assert refused.value.response.status_code == 429
     a.close()
     b.close()
+
+
+def test_only_allowed_origins_may_open_the_chat(start_broker):
+    srv = start_broker(broker_config(extra='[security]\nallowed_origins = ["https://shop.example"]\n'))
+    with pytest.raises(InvalidStatus) as refused:
+        connect(srv.ws_url("customer"), subprotocols=[SUBPROTOCOL], origin="https://evil.example", open_timeout=5)
+    assert refused.value.response.status_code == 403
+    ws = connect(srv.ws_url("customer"), subprotocols=[SUBPROTOCOL], origin="https://shop.example", open_timeout=5)
+    ws.send(json.dumps({"type": "hello"}))
+    assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
+    ws.close()
