@@ -733,3 +733,14 @@ def test_only_allowed_origins_may_open_the_chat(start_broker):
     ws.send(json.dumps({"type": "hello"}))
     assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
     ws.close()
+
+
+def test_after_the_grace_period_the_session_is_gone_and_the_agent_told(start_broker):
+    srv = start_broker(broker_config(agents=[MINJI], extra=FAST + "[grace]\ncustomer_seconds = 0.5\n"))
+    minji = agent(srv, MINJI)
+    c, conversation, session = chat_with(srv, minji)
+    c.close()
+    minji.next("conversation_ended", conversation=conversation, reason="customer_timed_out", timeout=5)
+    again = Peer(srv, "customer")
+    again.send(type="hello", id="h", session=session, last_seq=2)
+    again.next("error", id="h", code="unknown_session")
