@@ -129,6 +129,12 @@ final class RelayScenario: ClientDelegate, Selectable {
     private var measureStart: UInt64 = 0
     private var measureEnd: UInt64 = 0
     private var maxLag: UInt64 = 0
+    /// The longest time between two pacer wake-ups while measuring: how long this
+    /// tool's loop was busy or descheduled at once (0.5 ms when idle).
+    private var maxPaceGap: UInt64 = 0
+    private var lastPace: UInt64 = 0
+    private var intervalLag: UInt64 = 0
+    private var intervalStall: UInt64 = 0
     private var endsExpected = 0
     private var awaitingClose = 0
     private var endedForCustomers = 0
@@ -462,7 +468,9 @@ final class RelayScenario: ClientDelegate, Selectable {
                     measuredC2A += 1
                     sinceProgressC2A += 1
                 }
-                if options.replyEvery > 0 && (k + 1) % options.replyEvery == 0 && phase < .ending {
+                // Staggered by conversation, so that replies do not come in waves.
+                if options.replyEvery > 0 && (k + customer.index) % options.replyEvery == options.replyEvery - 1
+                    && phase < .ending {
                     let j = conversation.replyTimes.count
                     conversation.replyTimes.append(monotonicNanoseconds())
                     replies += 1
@@ -503,6 +511,11 @@ final class RelayScenario: ClientDelegate, Selectable {
     /// moves between phases, prints progress.
     func pace() {
         let now = monotonicNanoseconds()
+        if measuring && lastPace != 0 {
+            maxPaceGap = max(maxPaceGap, now &- lastPace)
+            intervalStall = max(intervalStall, now &- lastPace)
+        }
+        lastPace = now
         guard phase == .sending else {
             if phase == .draining || phase == .ending || phase == .closing { advanceAfterSending(now: now) }
             return
@@ -524,7 +537,10 @@ final class RelayScenario: ClientDelegate, Selectable {
             sent += 1
             if measuring {
                 measuredSent += 1
-                if sentAt > dueAt { maxLag = max(maxLag, sentAt &- dueAt) }
+                if sentAt > dueAt {
+                    maxLag = max(maxLag, sentAt &- dueAt)
+                    intervalLag = max(intervalLag, sentAt &- dueAt)
+                }
             }
             send(client, .send(CustomerSend(id: "m\(k)", text: customerText)))
             client.flush()
@@ -559,11 +575,13 @@ final class RelayScenario: ClientDelegate, Selectable {
             log("\(format(Double(now &- measureStart) / 1e9, 0))/\(format(options.duration, 0)) s  "
                 + "relayed \(Int(c2aRate + a2cRate)) msg/s (customer→agent \(Int(c2aRate)), agent→customer \(Int(a2cRate)))  "
                 + "c→a p50 \(millis(interval.valueAtPercentile(50))) p99 \(millis(interval.valueAtPercentile(99))) ms  "
-                + "lag max \(millis(maxLag)) ms  errors \(errorCount)")
+                + "pacing lag \(millis(intervalLag)) ms  loop stall \(millis(intervalStall)) ms  errors \(errorCount)")
         }
         lastProgress = now
         sinceProgressC2A = 0
         sinceProgressA2C = 0
+        intervalLag = 0
+        intervalStall = 0
         interval.reset()
     }
 
@@ -756,7 +774,7 @@ final class RelayScenario: ClientDelegate, Selectable {
             + "p99.9 \(format(micros(c2a, 99.9) / 1000, 2)) ms  max \(format(Double(c2a.max) / 1e6, 2)) ms\n"
         text += "  agent→customer latency p50 \(format(micros(a2c, 50) / 1000, 2)) ms  p99 \(format(micros(a2c, 99) / 1000, 2)) ms\n"
         text += "  setup: agents available after \(format(signInSeconds, 1)) s, all conversations open after \(format(setupSeconds, 1)) s; "
-            + "pacing lag max \(millis(maxLag)) ms\n"
+            + "pacing lag max \(millis(maxLag)) ms, loop stall max \(millis(maxPaceGap)) ms\n"
         text += "  cpu: loadtest \(format(myCPU, 0))% of a core"
         if let serverCPU { text += ", broker \(format(serverCPU, 0))% of a core" }
         text += "\n  errors: \(errors)"
@@ -785,7 +803,7 @@ final class RelayScenario: ClientDelegate, Selectable {
         json += "\"c2a_p999_us\":\(format(micros(c2a, 99.9), 1)),\"c2a_max_us\":\(format(Double(c2a.max) / 1000, 1)),"
         json += "\"a2c_p50_us\":\(format(micros(a2c, 50), 1)),\"a2c_p99_us\":\(format(micros(a2c, 99), 1)),"
         json += "\"a2c_p999_us\":\(format(micros(a2c, 99.9), 1)),"
-        json += "\"pacing_lag_max_us\":\(format(Double(maxLag) / 1000, 1)),\"signin_seconds\":\(format(signInSeconds, 3)),"
+        json += "\"pacing_lag_max_us\":\(format(Double(maxLag) / 1000, 1)),\"loop_stall_max_us\":\(format(Double(maxPaceGap) / 1000, 1)),\"signin_seconds\":\(format(signInSeconds, 3)),"
         json += "\"setup_seconds\":\(format(setupSeconds, 3)),"
         json += "\"client_cpu_pct\":\(format(myCPU, 1)),\"server_cpu_pct\":\(serverCPU.map { format($0, 1) } ?? "null"),"
         json += "\"errors\":\(errors),\"error_codes\":{\(codes)},\"unexpected_closes\":\(unexpectedCloses),\"undecodable\":\(undecodable),"

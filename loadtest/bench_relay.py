@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Relay benchmark: chat messages through the broker, customer to agent and back.
+
+Builds release binaries, writes a broker configuration with --agents agents of
+chat_capacity enough for the largest conversation count (`switchboard-loadtest relay
+--write-config`, the secret hashed once by `switchboard hash-secret`), then for each
+conversation count runs --runs short runs, each against a fresh `switchboard serve
+--threads 1` pinned to core 0 with the load generator pinned to core 1, and prints the
+medians: relayed messages per second, customer-to-agent latency p50/p99/p99.9, and CPU
+of both. Raw results go to test-output/bench/relay.json. Loopback only; every run is
+bounded and stops by itself.
+
+    python3 loadtest/bench_relay.py                       # the README's figures
+    python3 loadtest/bench_relay.py --runs 1 --duration 3 --conversations 1000   # quick look
+
+Target (issue 4): p99 relay latency under 5 ms at 20,000 relayed messages/s with 10,000
+concurrent conversations, without errors.
+"""
+import argparse, json, math, os, platform, resource, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT = os.path.join(ROOT, "test-output", "bench", "relay.json")
+
+
+def build(scratch):
+    print(f"== building release binaries (switchboard, switchboard-loadtest) in {scratch}", flush=True)
+    for product in ("switchboard", "switchboard-loadtest"):
+        subprocess.run(["nice", "swift", "build", "-c", "release", "--product", product, "--scratch-path", scratch],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def raise_fd_limit(needed):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and needed > hard:
+        sys.exit(f"bench_relay: {needed} file descriptors are needed per process, the hard limit is {hard}; "
+                 f"use fewer --conversations or --agents")
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def start_broker(binary, config, workdir, run_name):
+    log_path = os.path.join(workdir, f"{run_name}.serve.log")
+    data = os.path.join(workdir, f"{run_name}.data")
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(["taskset", "-c", "0", binary, "serve", "--port", "0", "--threads", "1", "--config", config,
+                             "--data-dir", data, "--log-level", "warning"],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    log.close()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        with open(log_path, "rb") as f:
+            text = f.read().decode(errors="replace")
+        for line in text.splitlines():
+            if " listening on " in line:
+                address = line.split(" listening on ")[1].split()[0]
+                return proc, int(address.rsplit(":", 1)[1]), log_path
+        if proc.poll() is not None:
+            raise RuntimeError(f"broker exited with {proc.returncode}:\n{text}")
+        time.sleep(0.05)
+    stop_broker(proc)
+    raise RuntimeError("broker did not say where it listens within 20 s")
+
+
+def stop_broker(proc):
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def busy_processes():
+    """Other processes using CPU right now (a shared machine): a short sample of /proc."""
+    def sample():
+        ticks = {}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    stat = f.read()
+                name = stat[stat.index("(") + 1:stat.rindex(")")]
+                fields = stat[stat.rindex(")") + 2:].split()
+                ticks[int(pid)] = (name, int(fields[11]) + int(fields[12]))
+            except (OSError, ValueError, IndexError):
+                pass
+        return ticks
+    before = sample()
+    time.sleep(1)
+    after = sample()
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = []
+    for pid, (name, t) in after.items():
+        if pid in before and pid != os.getpid():
+            pct = (t - before[pid][1]) / hz * 100
+            if pct >= 5:
+                busy.append({"pid": pid, "name": name, "cpu_pct": round(pct)})
+    return sorted(busy, key=lambda p: -p["cpu_pct"])
+
+
+def run_loadtest(binary, port, broker_pid, args, conversations):
+    cmd = ["taskset", "-c", "1", binary, "relay", "--url", f"ws://127.0.0.1:{port}", "--conversations", str(conversations),
+           "--agents", str(args.agents), "--rate", str(args.rate), "--reply-every", str(args.reply_every),
+           "--duration", str(args.duration), "--warmup", str(args.warmup), "--server-pid", str(broker_pid),
+           "--json", "--quiet"]
+    budget = 300 + args.duration + args.warmup
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=budget)
+    lines = done.stdout.strip().splitlines()
+    if not lines or not lines[-1].startswith("{"):
+        raise RuntimeError(f"load test failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    result = json.loads(lines[-1])
+    result["summary"] = "\n".join(lines[:-1])
+    return result
+
+
+def median(runs, key):
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=20_000, help="customer messages per second, all conversations")
+    parser.add_argument("--reply-every", type=int, default=10, help="agents answer every n'th customer message")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--scratch-path", default=".build-relay", help="swift build --scratch-path (relative to the repo)")
+    parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
+    parser.add_argument("--output", default=OUTPUT)
+    args = parser.parse_args()
+
+    scratch = os.path.join(ROOT, args.scratch_path)
+    if not args.no_build:
+        build(scratch)
+    switchboard = os.path.join(scratch, "release", "switchboard")
+    loadtest = os.path.join(scratch, "release", "switchboard-loadtest")
+    if os.cpu_count() < 2 or not shutil.which("taskset"):
+        sys.exit("bench_relay: needs two cores and taskset (util-linux)")
+
+    largest = max(args.conversations)
+    capacity = math.ceil(largest / args.agents)
+    if capacity > 1000:
+        sys.exit("bench_relay: more than 1000 chats per agent; raise --agents")
+    # Each side holds every connection (conversations + agents) plus a few of its own.
+    limit = raise_fd_limit(largest + args.agents + 64)
+
+    workdir = tempfile.mkdtemp(prefix="switchboard-relay-")
+    config = os.path.join(workdir, "relay.toml")
+    subprocess.run([loadtest, "relay", "--write-config", config, "--agents", str(args.agents), "--capacity", str(capacity),
+                    "--switchboard", switchboard, "--quiet"], check=True)
+    print(f"== relay: broker (--threads 1) on core 0, load generator on core 1; {args.agents} agents × {capacity} chats; "
+          f"{args.rate:.0f} customer msg/s, agents answer every {args.reply_every}th; {args.warmup:g} s warm-up + "
+          f"{args.duration:g} s per run, {args.runs} runs; fd limit {limit[0]}; work dir {workdir}", flush=True)
+
+    report = {"command": " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
+              "machine": {"cores": os.cpu_count(), "platform": platform.platform()},
+              "agents": args.agents, "capacity": capacity, "rate": args.rate, "reply_every": args.reply_every,
+              "duration": args.duration, "warmup": args.warmup, "runs": args.runs, "results": {}}
+    failures = 0
+    for conversations in args.conversations:
+        runs = []
+        for run in range(args.runs):
+            others = busy_processes()
+            load = os.getloadavg()[0]
+            name = f"c{conversations}-run{run + 1}"
+            proc, port, log_path = start_broker(switchboard, config, workdir, name)
+            try:
+                r = run_loadtest(loadtest, port, proc.pid, args, conversations)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                print(f"  {conversations:>6} conversations run {run + 1}: FAILED: {e}", flush=True)
+                failures += 1
+                continue
+            finally:
+                stop_broker(proc)
+            with open(log_path, "rb") as f:
+                broker_log = f.read().decode(errors="replace").splitlines()
+            r["broker_log_tail"] = broker_log[-20:]
+            r["loadavg_before"] = round(load, 2)
+            r["busy_before"] = others
+            runs.append(r)
+            note = ""
+            if r["client_cpu_pct"] >= 90:
+                note += "  [load generator saturated its core]"
+            if others:
+                note += "  [busy before: " + ", ".join(f"{p['name']} {p['cpu_pct']}%" for p in others[:3]) + "]"
+            print(f"  {conversations:>6} conversations run {run + 1}: relayed {r['relayed_per_sec']:>8.0f} msg/s  "
+                  f"c→a p50 {r['c2a_p50_us'] / 1000:6.2f} ms  p99 {r['c2a_p99_us'] / 1000:7.2f} ms  "
+                  f"p99.9 {r['c2a_p999_us'] / 1000:7.2f} ms  cpu broker {r['server_cpu_pct'] or 0:.0f}% "
+                  f"loadtest {r['client_cpu_pct']:.0f}%  loop stall {r['loop_stall_max_us'] / 1000:.1f} ms  "
+                  f"errors {r['errors']}{note}", flush=True)
+            if r["errors"]:
+                print("      " + r["summary"].replace("\n", "\n      "), flush=True)
+        report["results"][str(conversations)] = {
+            "relayed_per_sec_median": median(runs, "relayed_per_sec"),
+            "customer_sent_per_sec_median": median(runs, "customer_sent_per_sec"),
+            "c2a_p50_us_median": median(runs, "c2a_p50_us"),
+            "c2a_p99_us_median": median(runs, "c2a_p99_us"),
+            "c2a_p999_us_median": median(runs, "c2a_p999_us"),
+            "a2c_p99_us_median": median(runs, "a2c_p99_us"),
+            "server_cpu_pct_median": median(runs, "server_cpu_pct"),
+            "client_cpu_pct_median": median(runs, "client_cpu_pct"),
+            "loop_stall_max_us_median": median(runs, "loop_stall_max_us"),
+            "setup_seconds_median": median(runs, "setup_seconds"),
+            "errors_total": sum(r["errors"] for r in runs),
+            "runs": runs,
+        }
+
+    print(f"\nRelay, medians of {args.runs} runs ({args.rate:.0f} customer msg/s, agents answer every {args.reply_every}th)")
+    print("| conversations | relayed msg/s | c→a p50 | c→a p99 | c→a p99.9 | broker CPU | load generator CPU | errors |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for conversations, m in report["results"].items():
+        if m["relayed_per_sec_median"] is None:
+            print(f"| {int(conversations):,} | failed | | | | | | |")
+            continue
+        print(f"| {int(conversations):,} | {m['relayed_per_sec_median']:,.0f} | {m['c2a_p50_us_median'] / 1000:.2f} ms | "
+              f"{m['c2a_p99_us_median'] / 1000:.2f} ms | {m['c2a_p999_us_median'] / 1000:.2f} ms | "
+              f"{m['server_cpu_pct_median']:.0f}% | {m['client_cpu_pct_median']:.0f}% | {m['errors_total']} |")
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, "w") as f:
+        json.dump(report, f, indent=1, ensure_ascii=False)
+    print(f"\nraw results: {os.path.relpath(args.output, ROOT)}")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
