@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh Debian 12 machine of the project's kind.
 #   bash scripts/setup.sh           # apt packages + Python venv (.venv) for the tests
+#                                   # (+ headless Chromium, its driver and a Korean font)
 #   bash scripts/setup.sh --apt     # apt packages only (what running the broker needs)
 # Installs only what is missing: apt-get runs only if a package is absent (dpkg -s),
 # pip only if .venv does not already hold the pinned versions.
@@ -25,6 +26,9 @@ APT_PACKAGES=(libssl-dev zlib1g-dev)
 if [[ $APT_ONLY -eq 0 ]]; then
   # The venv needs python3-venv when the Debian python is the one used.
   APT_PACKAGES+=(python3-venv)
+  # Headless Chromium for Tests/interop/test_chromium.py (driven by selenium
+  # through chromedriver); fonts-nanum so Hangul renders (not empty boxes).
+  APT_PACKAGES+=(chromium chromium-driver fonts-nanum)
 fi
 
 missing=()
@@ -42,6 +46,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 else
   log "Debian packages present: ${APT_PACKAGES[*]}"
+fi
+if [[ $APT_ONLY -eq 0 ]]; then
+  log "$(/usr/bin/chromium --version 2>/dev/null || echo 'WARNING: /usr/bin/chromium missing')"
 fi
 
 if [[ $APT_ONLY -eq 1 ]]; then
@@ -117,7 +124,7 @@ else
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$REQ"
   reqs_satisfied || { echo "setup: pinned versions not installed as required" >&2; exit 1; }
 fi
-"$VENV/bin/python" -c 'import websockets, kosoku, pytest' \
-  || { echo "setup: the venv cannot import websockets/kosoku/pytest" >&2; exit 1; }
+"$VENV/bin/python" -c 'import websockets, kosoku, pytest, selenium, cryptography' \
+  || { echo "setup: the venv cannot import websockets/kosoku/pytest/selenium/cryptography" >&2; exit 1; }
 log "ok: $("$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null \
-  | awk '$1 ~ /^(pytest|websockets|kosoku)$/ {printf "%s %s  ", $1, $2}')"
+  | awk '$1 ~ /^(pytest|websockets|kosoku|selenium|cryptography)$/ {printf "%s %s  ", $1, $2}')"

@@ -1,12 +1,21 @@
 // Node 20's built-in WebSocket (undici) against an echo server.
-//   node --experimental-websocket node_echo.mjs ws://127.0.0.1:PORT/path
+//   node --experimental-websocket node_echo.mjs ws://127.0.0.1:PORT/path [--extensions=EXPECTED]
 // Exchanges text (with Korean), binary and a 16 MiB message, then closes
 // with 1000. Exits 0 on success, 1 on any mismatch, error or time-out.
+// undici offers "permessage-deflate; client_max_window_bits" by itself;
+// --extensions=permessage-deflate fails unless the server agreed to it
+// (ws.extensions names it), --extensions= (empty) unless it agreed to none.
+// wss:// URLs: trust a test CA with NODE_EXTRA_CA_CERTS=ca.pem.
 
 const url = process.argv[2];
 if (!url) {
-  console.error("usage: node --experimental-websocket node_echo.mjs ws://HOST:PORT/path");
+  console.error("usage: node --experimental-websocket node_echo.mjs ws://HOST:PORT/path [--extensions=EXPECTED]");
   process.exit(2);
+}
+let expectedExtension = null;
+for (const arg of process.argv.slice(3)) {
+  if (arg.startsWith("--extensions=")) expectedExtension = arg.slice("--extensions=".length);
+  else { console.error(`unknown argument: ${arg}`); process.exit(2); }
 }
 if (typeof WebSocket === "undefined") {
   console.error("no global WebSocket: run node with --experimental-websocket");
@@ -79,6 +88,12 @@ await new Promise((resolve) => {
   ws.addEventListener("open", resolve, { once: true });
 });
 console.log(`open: extensions=${JSON.stringify(ws.extensions)}`);
+if (expectedExtension !== null) {
+  const agreed = ws.extensions.split(",").map((e) => e.split(";")[0].trim()).filter((e) => e);
+  if (expectedExtension === "" ? agreed.length !== 0 : !agreed.includes(expectedExtension)) {
+    fail(`extensions ${JSON.stringify(ws.extensions)}, expected ${JSON.stringify(expectedExtension)}`);
+  }
+}
 
 try {
   await echoText("hello from node");

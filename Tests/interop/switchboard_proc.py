@@ -51,8 +51,12 @@ class EchoServer:
     """One `switchboard echo` process on a free port."""
 
     def __init__(self, extra_args: list[str] | tuple[str, ...] = (), *,
-                 log_path: Path | None = None, startup_timeout: float = 20.0):
+                 log_path: Path | None = None, startup_timeout: float = 20.0,
+                 client_ssl=None):
         self.extra_args = [str(a) for a in extra_args]
+        # An ssl.SSLContext that trusts the server's certificate when it serves
+        # wss:// (--tls-cert/--tls-key); None for plain ws://.
+        self.client_ssl = client_ssl
         self.log_path = log_path
         self.startup_timeout = startup_timeout
         self.port: int | None = None
@@ -71,8 +75,12 @@ class EchoServer:
         return self.proc.pid
 
     @property
+    def scheme(self) -> str:
+        return "wss" if self.client_ssl is not None else "ws"
+
+    @property
     def url(self) -> str:
-        return f"ws://{HOST}:{self.port}/"
+        return f"{self.scheme}://{HOST}:{self.port}/"
 
     def printed_listening_line(self, timeout: float = 0.0) -> bool:
         return self._ready.wait(timeout)
@@ -82,6 +90,21 @@ class EchoServer:
 
     def output_tail(self, n: int = 40) -> str:
         return "".join(self._lines[-n:])
+
+    def wait_for_output(self, needle: str, timeout: float, start_line: int = 0) -> str | None:
+        """The first output line (from line `start_line` on) containing `needle`,
+        waiting up to `timeout` seconds for it; None if it does not appear."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self._lines[start_line:]:
+                if needle in line:
+                    return line
+            if time.monotonic() >= deadline or not self.alive():
+                return None
+            time.sleep(0.05)
+
+    def output_line_count(self) -> int:
+        return len(self._lines)
 
     # ---- start ------------------------------------------------------------
     def _pump(self) -> None:
