@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-loadtest",
             dependencies: [
-                "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol",
+                "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
