@@ -174,6 +174,14 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     }
 
     private func readAvailable() {
+        // A full read buffer can end inside a TLS record; the rest of it is then
+        // decrypted inside OpenSSL, where epoll cannot see it. Read on while it is.
+        repeat {
+            readOnce()
+        } while phase != .closed && (!readPaused || phase == .closing) && tls?.hasPendingData == true
+    }
+
+    private func readOnce() {
         let buffer = loop.readBuffer
         guard let count = readTransport(buffer), phase != .closed else { return }
         if count == 0 {
@@ -475,6 +483,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private func afterFlushAttempt() {
         let pending = outbound?.count ?? 0
         let configuration = context.configuration
+        let wasPaused = readPaused
+        defer {
+            // Bytes OpenSSL already decrypted wake no epoll: when reading resumes,
+            // read them on the next loop turn (not from inside this flush).
+            if wasPaused && !readPaused && tls?.hasPendingData == true {
+                let connection = LoopBound(self)
+                loop.execute { connection.value.resumeReading() }
+            }
+        }
         if pending == 0 {
             if let outbound, outbound.capacity > 64 * 1024 { outbound.clear() }
             if readPaused { readPaused = false }
@@ -490,6 +507,11 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         }
         let wantWrite = pending > 0
         updateInterest(write: wantWrite)
+    }
+
+    private func resumeReading() {
+        guard phase != .closed else { return }
+        readAvailable()
     }
 
     private var registeredInterest: Epoll.Interest = .read

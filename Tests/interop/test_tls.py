@@ -216,19 +216,11 @@ def _raw_conn(srv, tls: bool) -> RawConn:
     return c
 
 
-SSL_PENDING_BUG = (
-    "server bug: ServerConnection.readTransport stops calling SSL_read once the loop's "
-    "256 KiB read buffer is full; when that happens inside a TLS record, the rest of the "
-    "record's plaintext stays inside OpenSSL (SSL_has_pending; TLSSession.hasPendingData "
-    "exists but nothing calls it), level-triggered epoll cannot see it, and with the "
-    "kernel queue empty the message is never completed until the peer sends more "
-    "(a ping then releases it)")
 
 
 @pytest.mark.parametrize("transport", [
     pytest.param("ws", id="ws-control"),
-    pytest.param("wss", id="wss", marks=pytest.mark.xfail(
-        strict=True, raises=ServerStalled, reason=SSL_PENDING_BUG)),
+    pytest.param("wss", id="wss"),
 ])
 @pytest.mark.parametrize("small", [1, 100, 5000])
 def test_burst_ending_inside_a_record_at_the_read_buffer_boundary(start_server,
