@@ -102,6 +102,20 @@ def busy_processes():
     return sorted(busy, key=lambda p: -p["cpu_pct"])
 
 
+def wait_for_quiet(seconds):
+    """On a shared machine, waits (at most `seconds`) until no other process uses 20% of
+    a core or more, so that runs are not measured beside someone's build. Returns the
+    busy processes of the last sample (recorded with the run)."""
+    deadline = time.time() + seconds
+    while True:
+        others = busy_processes()
+        if not any(p["cpu_pct"] >= 20 for p in others) or time.time() >= deadline:
+            return others
+        print("      waiting for a quieter machine: " + ", ".join(f"{p['name']} {p['cpu_pct']}%" for p in others[:3]),
+              flush=True)
+        time.sleep(4)
+
+
 def run_loadtest(binary, port, broker_pid, args, conversations):
     cmd = ["taskset", "-c", "1", binary, "relay", "--url", f"ws://127.0.0.1:{port}", "--conversations", str(conversations),
            "--agents", str(args.agents), "--rate", str(args.rate), "--reply-every", str(args.reply_every),
@@ -134,6 +148,8 @@ def main():
     parser.add_argument("--scratch-path", default=".build-relay", help="swift build --scratch-path (relative to the repo)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--output", default=OUTPUT)
+    parser.add_argument("--quiet-wait", type=float, default=180,
+                        help="seconds to wait before each run for other processes to go idle (a shared machine)")
     args = parser.parse_args()
 
     scratch = os.path.join(ROOT, args.scratch_path)
@@ -167,7 +183,7 @@ def main():
     for conversations in args.conversations:
         runs = []
         for run in range(args.runs):
-            others = busy_processes()
+            others = wait_for_quiet(args.quiet_wait)
             load = os.getloadavg()[0]
             name = f"c{conversations}-run{run + 1}"
             proc, port, log_path = start_broker(switchboard, config, workdir, name)

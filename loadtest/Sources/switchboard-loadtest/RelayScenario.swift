@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ChatProtocol
 import EventLoop
 import Histogram
@@ -152,6 +155,17 @@ final class RelayScenario: ClientDelegate, Selectable {
     private var c2a = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private var a2c = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private var interval = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    /// Milliseconds from a customer's send to the broker's `ts` on the message, and from
+    /// that `ts` to the agent's receipt (each ±1 ms: `ts` has millisecond resolution).
+    private var toBroker = Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
+    private var fromBroker = Histogram<UInt64>(highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
+    /// Wall clock minus monotonic clock, in nanoseconds, taken once.
+    private let wallOffset: UInt64 = {
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        let wallNs = UInt64(wall.tv_sec) * 1_000_000_000 + UInt64(wall.tv_nsec)
+        return wallNs &- monotonicNanoseconds()
+    }()
     private var measuredSent = 0
     private var measuredC2A = 0
     private var measuredA2C = 0
@@ -159,6 +173,10 @@ final class RelayScenario: ClientDelegate, Selectable {
     private var sinceProgressA2C = 0
     private var cpuAtStart: (mine: Double, server: Double?) = (0, nil)
     private var cpuAtEnd: (mine: Double, server: Double?) = (0, nil)
+
+    /// What each side received over the whole run, by message type.
+    private var customerReceivedTypes: [String: Int] = [:]
+    private var agentReceivedTypes: [String: Int] = [:]
 
     // Errors.
     private var errorCodes: [String: Int] = [:]
@@ -321,8 +339,10 @@ final class RelayScenario: ClientDelegate, Selectable {
             return
         }
         if client.tag < 0 {
+            agentReceivedTypes[message.type, default: 0] += 1
             agentReceived(message, agent: agents[-client.tag - 1], client: client, now: now)
         } else {
+            customerReceivedTypes[message.type, default: 0] += 1
             customerReceived(message, customer: customers[client.tag], client: client, now: now)
         }
     }
@@ -462,6 +482,12 @@ final class RelayScenario: ClientDelegate, Selectable {
                 conversation.delivered += 1
                 delivered += 1
                 if measuring {
+                    // Where the time went, by the broker's own stamp (milliseconds since
+                    // 1970 when the domain thread recorded the message): before it, after it.
+                    let sentMs = Int64((customer.sendTimes[k] &+ wallOffset) / 1_000_000)
+                    let receivedMs = Int64((now &+ wallOffset) / 1_000_000)
+                    _ = toBroker.record(UInt64(max(0, m.ts - sentMs)))
+                    _ = fromBroker.record(UInt64(max(0, receivedMs - m.ts)))
                     let latency = now &- customer.sendTimes[k]
                     _ = c2a.record(latency)
                     _ = interval.record(latency)
@@ -772,6 +798,8 @@ final class RelayScenario: ClientDelegate, Selectable {
         text += "  relayed \(Int(relayedRate)) msg/s (customer→agent \(Int(c2aRate)), agent→customer \(Int(a2cRate))); customers sent \(Int(sentRate)) msg/s\n"
         text += "  customer→agent latency p50 \(format(micros(c2a, 50) / 1000, 2)) ms  p99 \(format(micros(c2a, 99) / 1000, 2)) ms  "
             + "p99.9 \(format(micros(c2a, 99.9) / 1000, 2)) ms  max \(format(Double(c2a.max) / 1e6, 2)) ms\n"
+        text += "  of which: send to the broker's ts p50 \(toBroker.valueAtPercentile(50)) ms p99 \(toBroker.valueAtPercentile(99)) ms, "
+            + "ts to the agent p50 \(fromBroker.valueAtPercentile(50)) ms p99 \(fromBroker.valueAtPercentile(99)) ms (±1 ms)\n"
         text += "  agent→customer latency p50 \(format(micros(a2c, 50) / 1000, 2)) ms  p99 \(format(micros(a2c, 99) / 1000, 2)) ms\n"
         text += "  setup: agents available after \(format(signInSeconds, 1)) s, all conversations open after \(format(setupSeconds, 1)) s; "
             + "pacing lag max \(millis(maxLag)) ms, loop stall max \(millis(maxPaceGap)) ms\n"
@@ -803,12 +831,18 @@ final class RelayScenario: ClientDelegate, Selectable {
         json += "\"c2a_p999_us\":\(format(micros(c2a, 99.9), 1)),\"c2a_max_us\":\(format(Double(c2a.max) / 1000, 1)),"
         json += "\"a2c_p50_us\":\(format(micros(a2c, 50), 1)),\"a2c_p99_us\":\(format(micros(a2c, 99), 1)),"
         json += "\"a2c_p999_us\":\(format(micros(a2c, 99.9), 1)),"
+        json += "\"c2a_to_broker_ts_p50_ms\":\(toBroker.valueAtPercentile(50)),\"c2a_to_broker_ts_p99_ms\":\(toBroker.valueAtPercentile(99)),"
+        json += "\"c2a_from_broker_ts_p50_ms\":\(fromBroker.valueAtPercentile(50)),\"c2a_from_broker_ts_p99_ms\":\(fromBroker.valueAtPercentile(99)),"
         json += "\"pacing_lag_max_us\":\(format(Double(maxLag) / 1000, 1)),\"loop_stall_max_us\":\(format(Double(maxPaceGap) / 1000, 1)),\"signin_seconds\":\(format(signInSeconds, 3)),"
         json += "\"setup_seconds\":\(format(setupSeconds, 3)),"
         json += "\"client_cpu_pct\":\(format(myCPU, 1)),\"server_cpu_pct\":\(serverCPU.map { format($0, 1) } ?? "null"),"
         json += "\"errors\":\(errors),\"error_codes\":{\(codes)},\"unexpected_closes\":\(unexpectedCloses),\"undecodable\":\(undecodable),"
         json += "\"seq_missing\":\(seqMissing),\"seq_duplicates\":\(seqDuplicates),\"seq_out_of_order\":\(seqOutOfOrder),"
         json += "\"unacked\":\(unacked),\"undelivered\":\(undelivered),\"other_errors\":\(otherErrors),"
+        func counts(_ d: [String: Int]) -> String {
+            "{" + d.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+        }
+        json += "\"customers_received\":\(counts(customerReceivedTypes)),\"agents_received\":\(counts(agentReceivedTypes)),"
         json += "\"aborted\":\(aborted.map { jsonString($0) } ?? "null"),\"first_error\":\(firstError.map { jsonString($0) } ?? "null")}"
         return Result(text: text, json: json, relayed: measuredC2A + measuredA2C, errors: errors)
     }
