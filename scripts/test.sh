@@ -2,6 +2,7 @@
 # Run every test, doing its own set-up on a fresh machine of this kind:
 #   1. set-up (apt packages, Python venv)       scripts/setup.sh
 #   2. release build of the server              swift build -c release --product switchboard
+#      and of the load tester                   swift build -c release --product switchboard-loadtest
 #   3. unit tests (debug)                       swift test
 #   4. fuzz smoke run (if scripts/fuzz.sh)      bash scripts/fuzz.sh --smoke
 #   5. interop tests (Python, Node, raw)        pytest -q Tests/interop
@@ -60,6 +61,9 @@ setup_ok=0; last_ok && setup_ok=1
 
 stage "build (release)" swift build -c release --product switchboard
 build_ok=0; last_ok && build_ok=1
+
+# The load tester too: Tests/interop/test_relay_loadtest.py runs its relay mode briefly.
+stage "build (release, load tester)" swift build -c release --product switchboard-loadtest
 
 stage "unit tests (swift test)" swift test
 

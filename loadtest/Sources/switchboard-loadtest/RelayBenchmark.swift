@@ -123,6 +123,7 @@ struct RelayBenchmark: ParsableCommand {
             try writeConfiguration(to: writeConfig)
             return
         }
+        try raiseFileLimit(to: conversations + agents + 64)
         let loop = try EventLoop(id: 0, readBufferSize: 1 << 20)
         let scenario = try RelayScenario(options: self, loop: loop)
         try scenario.start()
@@ -193,6 +194,21 @@ struct RelayBenchmark: ParsableCommand {
         fclose(file)
         guard written == bytes.count else { throw ValidationError("cannot write \(path)") }
         if !quiet { log("wrote \(path): \(agents) agents × \(perAgent) chats on \"\(queue)\"") }
+    }
+}
+
+/// Raises this process's soft limit on open files to `needed` (up to the hard limit),
+/// or says why the run cannot hold that many connections.
+func raiseFileLimit(to needed: Int) throws {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+    if limit.rlim_cur >= rlim_t(needed) { return }
+    guard limit.rlim_max >= rlim_t(needed) else {
+        throw ValidationError("this run needs \(needed) file descriptors; the hard limit is \(limit.rlim_max) (ulimit -Hn)")
+    }
+    limit.rlim_cur = rlim_t(needed)
+    guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
+        throw ValidationError("cannot raise the open-file limit to \(needed): \(String(cString: strerror(errno)))")
     }
 }
 
