@@ -10,6 +10,11 @@ medians: relayed messages per second, customer-to-agent latency p50/p99/p99.9, a
 of both. Raw results go to test-output/bench/relay.json. Loopback only; every run is
 bounded and stops by itself.
 
+The machine may be shared: before each run the script waits (--quiet-wait) until no
+other process is busy, and the load tester reports how much CPU everything else on the
+machine used during the measurement; a run where that exceeds --max-other-cpu is
+measured again (at most --retries times; the contended attempts stay in the JSON).
+
     python3 loadtest/bench_relay.py                       # the README's figures
     python3 loadtest/bench_relay.py --runs 1 --duration 3 --conversations 1000   # quick look
 
@@ -148,6 +153,9 @@ def main():
     parser.add_argument("--scratch-path", default=".build-relay", help="swift build --scratch-path (relative to the repo)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--output", default=OUTPUT)
+    parser.add_argument("--max-other-cpu", type=float, default=15,
+                        help="a run during which other processes used more than this %% of a core is measured again")
+    parser.add_argument("--retries", type=int, default=6, help="contended runs measured again, at most, per size")
     parser.add_argument("--quiet-wait", type=float, default=180,
                         help="seconds to wait before each run for other processes to go idle (a shared machine)")
     args = parser.parse_args()
@@ -182,19 +190,34 @@ def main():
     failures = 0
     for conversations in args.conversations:
         runs = []
-        for run in range(args.runs):
+        discarded = []
+        run, attempt = 0, 0
+        while run < args.runs:
+            attempt += 1
             others = wait_for_quiet(args.quiet_wait)
             load = os.getloadavg()[0]
-            name = f"c{conversations}-run{run + 1}"
+            name = f"c{conversations}-attempt{attempt}"
             proc, port, log_path = start_broker(switchboard, config, workdir, name)
             try:
                 r = run_loadtest(loadtest, port, proc.pid, args, conversations)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 print(f"  {conversations:>6} conversations run {run + 1}: FAILED: {e}", flush=True)
                 failures += 1
+                run += 1
                 continue
             finally:
                 stop_broker(proc)
+            other = r.get("other_cpu_pct") or 0
+            if other > args.max_other_cpu and len(discarded) < args.retries:
+                # Someone else's work shared the cores during the measurement: not this
+                # broker's figure. Measure again (the attempt is kept in the raw results).
+                print(f"  {conversations:>6} conversations run {run + 1}: other processes used {other:.0f}% of a core "
+                      f"during the measurement (p99 {r['c2a_p99_us'] / 1000:.2f} ms); measuring again", flush=True)
+                r["loadavg_before"] = round(load, 2)
+                r["busy_before"] = others
+                discarded.append(r)
+                continue
+            run += 1
             with open(log_path, "rb") as f:
                 broker_log = f.read().decode(errors="replace").splitlines()
             r["broker_log_tail"] = broker_log[-20:]
@@ -206,7 +229,9 @@ def main():
                 note += "  [load generator saturated its core]"
             if others:
                 note += "  [busy before: " + ", ".join(f"{p['name']} {p['cpu_pct']}%" for p in others[:3]) + "]"
-            print(f"  {conversations:>6} conversations run {run + 1}: relayed {r['relayed_per_sec']:>8.0f} msg/s  "
+            if other > args.max_other_cpu:
+                note += f"  [CONTENDED: other processes {other:.0f}% of a core]"
+            print(f"  {conversations:>6} conversations run {run}: relayed {r['relayed_per_sec']:>8.0f} msg/s  "
                   f"c→a p50 {r['c2a_p50_us'] / 1000:6.2f} ms  p99 {r['c2a_p99_us'] / 1000:7.2f} ms  "
                   f"p99.9 {r['c2a_p999_us'] / 1000:7.2f} ms  cpu broker {r['server_cpu_pct'] or 0:.0f}% "
                   f"loadtest {r['client_cpu_pct']:.0f}%  loop stall {r['loop_stall_max_us'] / 1000:.1f} ms  "
@@ -225,7 +250,9 @@ def main():
             "loop_stall_max_us_median": median(runs, "loop_stall_max_us"),
             "setup_seconds_median": median(runs, "setup_seconds"),
             "errors_total": sum(r["errors"] for r in runs),
+            "other_cpu_pct_max": max((r.get("other_cpu_pct") or 0 for r in runs), default=None),
             "runs": runs,
+            "discarded_contended_runs": discarded,
         }
 
     print(f"\nRelay, medians of {args.runs} runs ({args.rate:.0f} customer msg/s, agents answer every {args.reply_every}th)")

@@ -19,6 +19,20 @@ enum ProcessStats {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// CPU seconds every process on the machine has used since boot, all cores together
+    /// (the non-idle time of /proc/stat's first line): with our own and the server's
+    /// CPU, what the rest of a shared machine was doing meanwhile.
+    static func machineBusySeconds() -> Double? {
+        guard let stat = readFile("/proc/stat"), let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else {
+            return nil
+        }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 5 else { return nil }
+        // user nice system idle iowait irq softirq steal [guest guest_nice, already in user]
+        let busy = ticks.prefix(8).enumerated().filter { $0.offset != 3 && $0.offset != 4 }.map(\.element).reduce(0, +)
+        return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Resident set size in bytes (VmRSS).
     static func residentBytes(pid: Int32) -> Int? {
         guard let status = readFile("/proc/\(pid)/status") else { return nil }

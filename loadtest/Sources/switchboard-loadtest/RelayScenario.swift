@@ -171,8 +171,8 @@ final class RelayScenario: ClientDelegate, Selectable {
     private var measuredA2C = 0
     private var sinceProgressC2A = 0
     private var sinceProgressA2C = 0
-    private var cpuAtStart: (mine: Double, server: Double?) = (0, nil)
-    private var cpuAtEnd: (mine: Double, server: Double?) = (0, nil)
+    private var cpuAtStart: (mine: Double, server: Double?, machine: Double?) = (0, nil, nil)
+    private var cpuAtEnd: (mine: Double, server: Double?, machine: Double?) = (0, nil, nil)
 
     /// What each side received over the whole run, by message type.
     private var customerReceivedTypes: [String: Int] = [:]
@@ -579,19 +579,24 @@ final class RelayScenario: ClientDelegate, Selectable {
             sinceProgressC2A = 0
             sinceProgressA2C = 0
             interval.reset()
-            cpuAtStart = (ProcessStats.cpuSeconds(pid: 0) ?? 0, options.serverPid.flatMap { ProcessStats.cpuSeconds(pid: $0) })
+            cpuAtStart = cpuNow()
         }
         if measuring {
             if now &- lastProgress >= 1_000_000_000 { progress(now: now) }
             if now &- measureStart >= UInt64(options.duration * 1e9) {
                 measuring = false
                 measureEnd = now
-                cpuAtEnd = (ProcessStats.cpuSeconds(pid: 0) ?? 0, options.serverPid.flatMap { ProcessStats.cpuSeconds(pid: $0) })
+                cpuAtEnd = cpuNow()
                 phase = .draining
                 phaseStartedAt = now
                 if !options.quiet { log("measured; draining messages in flight") }
             }
         }
+    }
+
+    private func cpuNow() -> (mine: Double, server: Double?, machine: Double?) {
+        (ProcessStats.cpuSeconds(pid: 0) ?? 0, options.serverPid.flatMap { ProcessStats.cpuSeconds(pid: $0) },
+         ProcessStats.machineBusySeconds())
     }
 
     private func progress(now: UInt64) {
@@ -715,7 +720,7 @@ final class RelayScenario: ClientDelegate, Selectable {
         if measuring {
             measuring = false
             measureEnd = now
-            cpuAtEnd = (ProcessStats.cpuSeconds(pid: 0) ?? 0, options.serverPid.flatMap { ProcessStats.cpuSeconds(pid: $0) })
+            cpuAtEnd = cpuNow()
         }
         for customer in customers { customer.connection?.close() }
         for agent in agents { agent.connection?.close() }
@@ -788,6 +793,10 @@ final class RelayScenario: ClientDelegate, Selectable {
         let myCPU = (cpuAtEnd.mine - cpuAtStart.mine) / seconds * 100
         var serverCPU: Double?
         if let end = cpuAtEnd.server, let start = cpuAtStart.server { serverCPU = (end - start) / seconds * 100 }
+        var machineCPU: Double?
+        if let end = cpuAtEnd.machine, let start = cpuAtStart.machine { machineCPU = (end - start) / seconds * 100 }
+        // What the rest of the machine used meanwhile (a shared machine: someone's build).
+        let otherCPU = machineCPU.map { max(0, $0 - myCPU - (serverCPU ?? 0)) }
         let setupSeconds = pairedAt == 0 ? 0 : Double(pairedAt &- startedAt) / 1e9
         let signInSeconds = agentsReadyAt == 0 ? 0 : Double(agentsReadyAt &- startedAt) / 1e9
         let errors = errorCount
@@ -805,6 +814,7 @@ final class RelayScenario: ClientDelegate, Selectable {
             + "pacing lag max \(millis(maxLag)) ms, loop stall max \(millis(maxPaceGap)) ms\n"
         text += "  cpu: loadtest \(format(myCPU, 0))% of a core"
         if let serverCPU { text += ", broker \(format(serverCPU, 0))% of a core" }
+        if let otherCPU { text += ", everything else on the machine \(format(otherCPU, 0))%" }
         text += "\n  errors: \(errors)"
         if errors > 0 {
             var parts: [String] = []
@@ -836,6 +846,7 @@ final class RelayScenario: ClientDelegate, Selectable {
         json += "\"pacing_lag_max_us\":\(format(Double(maxLag) / 1000, 1)),\"loop_stall_max_us\":\(format(Double(maxPaceGap) / 1000, 1)),\"signin_seconds\":\(format(signInSeconds, 3)),"
         json += "\"setup_seconds\":\(format(setupSeconds, 3)),"
         json += "\"client_cpu_pct\":\(format(myCPU, 1)),\"server_cpu_pct\":\(serverCPU.map { format($0, 1) } ?? "null"),"
+        json += "\"machine_cpu_pct\":\(machineCPU.map { format($0, 1) } ?? "null"),\"other_cpu_pct\":\(otherCPU.map { format($0, 1) } ?? "null"),"
         json += "\"errors\":\(errors),\"error_codes\":{\(codes)},\"unexpected_closes\":\(unexpectedCloses),\"undecodable\":\(undecodable),"
         json += "\"seq_missing\":\(seqMissing),\"seq_duplicates\":\(seqDuplicates),\"seq_out_of_order\":\(seqOutOfOrder),"
         json += "\"unacked\":\(unacked),\"undelivered\":\(undelivered),\"other_errors\":\(otherErrors),"
