@@ -59,6 +59,19 @@ public final class TLSSession {
         return rc > 0 ? .done(Int(rc)) : progress(rc)
     }
 
+    /// Reads records into `buffer` until it is full or OpenSSL needs the socket:
+    /// the plaintext byte count, and what stopped the reading (`.done` when the
+    /// buffer filled).
+    public func readRecords(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, stopped: Progress) {
+        var total = 0
+        while total < buffer.count {
+            let progress = read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]))
+            guard case .done(let n) = progress else { return (total, progress) }
+            total += n
+        }
+        return (total, .done(total))
+    }
+
     /// Encrypts and sends as much of `bytes` as the socket takes; `.done(n)`.
     @inline(__always)
     public func write(_ bytes: UnsafeRawBufferPointer) -> Progress {

@@ -126,26 +126,20 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
                 return nil
             }
         }
-        var total = 0
-        while total < buffer.count {
-            switch tls.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...])) {
-            case .done(let n):
-                total += n
-                continue
-            case .wantRead:
-                break
-            case .wantWrite:
-                tlsWantsWrite = true
-                updateInterest(write: true)
-            case .closed:
-                if total == 0 { return 0 }
-            case .failed(let reason):
-                teardown(reason: "TLS: \(reason)")
-                return nil
-            }
+        let (count, stopped) = tls.readRecords(into: buffer)
+        switch stopped {
+        case .wantWrite:
+            tlsWantsWrite = true
+            updateInterest(write: true)
+        case .closed where count == 0:
+            return 0
+        case .failed(let reason):
+            teardown(reason: "TLS: \(reason)")
+            return nil
+        default:
             break
         }
-        return total > 0 ? total : nil
+        return count > 0 ? count : nil
     }
 
     /// Sends bytes over TCP or TLS; nil after a fatal error (the connection is gone).

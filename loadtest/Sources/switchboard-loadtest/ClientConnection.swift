@@ -140,26 +140,20 @@ final class ClientConnection: Selectable {
                 return nil
             }
         }
-        var total = 0
-        while total < buffer.count {
-            switch tls.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...])) {
-            case .done(let n):
-                total += n
-                continue
-            case .wantRead:
-                break
-            case .wantWrite:
-                tlsWantsWrite = true
-                loop.setInterest(self, [.read, .write])
-            case .closed:
-                if total == 0 { return 0 }
-            case .failed(let reason):
-                fail("TLS: \(reason)")
-                return nil
-            }
+        let (count, stopped) = tls.readRecords(into: buffer)
+        switch stopped {
+        case .wantWrite:
+            tlsWantsWrite = true
+            loop.setInterest(self, [.read, .write])
+        case .closed where count == 0:
+            return 0
+        case .failed(let reason):
+            fail("TLS: \(reason)")
+            return nil
+        default:
             break
         }
-        return total > 0 ? total : nil
+        return count > 0 ? count : nil
     }
 
     private func readAvailable() {
