@@ -78,22 +78,43 @@ def stop_broker(proc):
         proc.wait()
 
 
+def cpu_sample():
+    """{pid: (name, CPU ticks so far)} for every process (children's threads included)."""
+    ticks = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2:].split()
+            ticks[int(pid)] = (name, int(fields[11]) + int(fields[12]))
+        except (OSError, ValueError, IndexError):
+            pass
+    return ticks
+
+
+def others_cpu(before, after, seconds, exclude):
+    """CPU (% of a core) that processes other than `exclude` used between two samples:
+    a process that started in between counts with all it used. Processes that both
+    started and ended in between are not seen."""
+    hz = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid, (name, t) in after.items():
+        if pid in exclude:
+            continue
+        delta = t - before[pid][1] if pid in before else t
+        if delta > 0:
+            used[name] = used.get(name, 0) + delta
+    top = sorted(used.items(), key=lambda kv: -kv[1])
+    total = sum(used.values()) / hz / seconds * 100
+    return total, [{"name": n, "cpu_pct": round(t / hz / seconds * 100, 1)} for n, t in top[:5]]
+
+
 def busy_processes():
     """Other processes using CPU right now (a shared machine): a short sample of /proc."""
-    def sample():
-        ticks = {}
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    stat = f.read()
-                name = stat[stat.index("(") + 1:stat.rindex(")")]
-                fields = stat[stat.rindex(")") + 2:].split()
-                ticks[int(pid)] = (name, int(fields[11]) + int(fields[12]))
-            except (OSError, ValueError, IndexError):
-                pass
-        return ticks
+    sample = cpu_sample
     before = sample()
     time.sleep(1)
     after = sample()
@@ -122,17 +143,32 @@ def wait_for_quiet(seconds):
 
 
 def run_loadtest(binary, port, broker_pid, args, conversations):
+    """Runs one load test; returns its JSON result, with `other_cpu_pct`: what every
+    other process on the machine used meanwhile (% of a core)."""
     cmd = ["taskset", "-c", "1", binary, "relay", "--url", f"ws://127.0.0.1:{port}", "--conversations", str(conversations),
            "--agents", str(args.agents), "--rate", str(args.rate), "--reply-every", str(args.reply_every),
            "--duration", str(args.duration), "--warmup", str(args.warmup), "--server-pid", str(broker_pid),
            "--json", "--quiet"]
     budget = 300 + args.duration + args.warmup
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=budget)
-    lines = done.stdout.strip().splitlines()
+    before, started = cpu_sample(), time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Sample again just before it ends (its own process must still be there to exclude it).
+    time.sleep(max(0.0, args.warmup + args.duration - 0.5))
+    after, seconds = cpu_sample(), time.monotonic() - started
+    try:
+        stdout, stderr = proc.communicate(timeout=budget)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    lines = stdout.strip().splitlines()
     if not lines or not lines[-1].startswith("{"):
-        raise RuntimeError(f"load test failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"load test failed ({proc.returncode}):\n{stdout}\n{stderr}")
     result = json.loads(lines[-1])
     result["summary"] = "\n".join(lines[:-1])
+    other, top = others_cpu(before, after, seconds, {broker_pid, proc.pid, os.getpid()})
+    result["other_cpu_pct"] = round(other, 1)
+    result["other_processes"] = top
     return result
 
 

@@ -19,9 +19,8 @@ enum ProcessStats {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    /// CPU seconds every process on the machine has used since boot, all cores together
-    /// (the non-idle time of /proc/stat's first line): with our own and the server's
-    /// CPU, what the rest of a shared machine was doing meanwhile.
+    /// CPU seconds the machine has been busy since boot, all cores together (the
+    /// non-idle time of /proc/stat's first line; tick-sampled, so only roughly).
     static func machineBusySeconds() -> Double? {
         guard let stat = readFile("/proc/stat"), let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else {
             return nil
