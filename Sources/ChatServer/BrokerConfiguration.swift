@@ -57,10 +57,13 @@ public struct BrokerLimits: Sendable, Hashable {
     public var messageBurst = 40
     /// Open connections per client IP address (0: no limit); past it, 429.
     public var maxConnectionsPerAddress = 0
-    /// Conversations whose transcripts stay in memory (oldest ended ones go first).
-    public var transcriptsKept = 10_000
+    /// Ended conversations whose transcripts stay in memory (oldest go first).
+    /// With `maxEventsPerConversation` this bounds transcript memory until the disk
+    /// store (issue 6) takes over: at about 360 bytes an event, 2,000 × 2,000 events
+    /// is at most ~1.4 GB even if every conversation ran to the limit.
+    public var transcriptsKept = 2_000
     /// Events kept per conversation; a `send` past it is refused (`invalid_state`).
-    public var maxEventsPerConversation = 10_000
+    public var maxEventsPerConversation = 2_000
     /// Customer sessions held at once (connected or in their grace period); a new
     /// session past it is refused with `internal_error` and logged.
     public var maxSessions = 100_000
