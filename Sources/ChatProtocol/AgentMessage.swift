@@ -18,7 +18,7 @@ public enum AgentMessage: WireMessage {
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> AgentMessage {
         let (object, type, id) = try Envelope.open(bytes)
         try ClientMessage.check(type: type, role: .agent, id: id)
-        do throws(ProtocolError) {
+        return try Envelope.stamping(id) { () throws(ProtocolError) -> Self in
             switch type {
             case "hello": return .hello(try Envelope.read(object))
             case "set_status": return .setStatus(try Envelope.read(object))
@@ -32,10 +32,6 @@ public enum AgentMessage: WireMessage {
             case "fetch_history": return .fetchHistory(try Envelope.read(object))
             default: throw ProtocolError(.unknownType, "no agent message has type '\(type)'", field: "type")
             }
-        } catch {
-            var e = error
-            e.requestID = id
-            throw e
         }
     }
 

@@ -19,7 +19,7 @@ public enum CustomerMessage: WireMessage {
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> CustomerMessage {
         let (object, type, id) = try Envelope.open(bytes)
         try ClientMessage.check(type: type, role: .customer, id: id)
-        do throws(ProtocolError) {
+        return try Envelope.stamping(id) { () throws(ProtocolError) -> Self in
             switch type {
             case "hello": return .hello(try Envelope.read(object))
             case "start_chat": return .startChat(try Envelope.read(object))
@@ -34,10 +34,6 @@ public enum CustomerMessage: WireMessage {
             case "fetch_history": return .fetchHistory(try Envelope.read(object))
             default: throw ProtocolError(.unknownType, "no customer message has type '\(type)'", field: "type")
             }
-        } catch {
-            var e = error
-            e.requestID = id
-            throw e
         }
     }
 

@@ -33,7 +33,7 @@ public enum ServerMessage: WireMessage {
         guard types.contains(type) else {
             throw ProtocolError(.unknownType, "no server message has type \(ProtocolError.quote(type))", field: "type", requestID: id)
         }
-        do throws(ProtocolError) {
+        return try Envelope.stamping(id) { () throws(ProtocolError) -> Self in
             switch type {
             case "welcome": return .welcome(try Envelope.read(object))
             case "ack": return .ack(try Envelope.read(object))
@@ -54,10 +54,6 @@ public enum ServerMessage: WireMessage {
             case "history": return .history(try Envelope.read(object))
             default: return .event(try ConversationEvent.read(object, type: type))
             }
-        } catch {
-            var e = error
-            e.requestID = id
-            throw e
         }
     }
 

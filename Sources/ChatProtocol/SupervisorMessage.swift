@@ -10,17 +10,13 @@ public enum SupervisorMessage: WireMessage {
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> SupervisorMessage {
         let (object, type, id) = try Envelope.open(bytes)
         try ClientMessage.check(type: type, role: .supervisor, id: id)
-        do throws(ProtocolError) {
+        return try Envelope.stamping(id) { () throws(ProtocolError) -> Self in
             switch type {
             case "hello": return .hello(try Envelope.read(object))
             case "get_snapshot": return .getSnapshot(try Envelope.read(object))
             case "fetch_history": return .fetchHistory(try Envelope.read(object))
             default: throw ProtocolError(.unknownType, "no supervisor message has type '\(type)'", field: "type")
             }
-        } catch {
-            var e = error
-            e.requestID = id
-            throw e
         }
     }
 

@@ -54,6 +54,18 @@ enum Envelope {
         return (object, type, id)
     }
 
+    /// Runs a message family's decoding and stamps the request id on any error it
+    /// throws, so the `error` answer names the request it refuses.
+    static func stamping<Message>(_ id: String?, _ decode: () throws(ProtocolError) -> Message) throws(ProtocolError) -> Message {
+        do throws(ProtocolError) {
+            return try decode()
+        } catch {
+            var e = error
+            e.requestID = id
+            throw e
+        }
+    }
+
     /// Reads `object` as a `Body`, with its field lists.
     static func read<Body: WireObject>(_ object: JSONObject, as: Body.Type = Body.self) throws(ProtocolError) -> Body {
         try Body(reading: FieldReader(object, required: Body.requiredFields, optional: Body.optionalFields))
