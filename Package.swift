@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "fuzz-frames", targets: ["FuzzFrames"]),
         .executable(name: "fuzz-deflate", targets: ["FuzzDeflate"]),
         .executable(name: "fuzz-protocol", targets: ["FuzzProtocol"]),
+        .executable(name: "fuzz-segments", targets: ["FuzzSegments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,12 +57,19 @@ let package = Package(
         .target(name: "WebSocketDeflate", dependencies: ["CZlib", "ByteBuffers"]),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
         .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers"]),
+        // Transcripts: a byte-budgeted ring of recent events spilled to checksummed,
+        // length-prefixed segment files by a writer thread (group commit, fsync policy),
+        // recovery that cuts torn tails, and the index from conversation to records.
+        .target(
+            name: "ChatStorage",
+            dependencies: ["CZlib", "Posix", .product(name: "DequeModule", package: "swift-collections")]
+        ),
         // The broker's glue: the chat endpoints on the I/O loops, the domain thread that
         // owns the ContactCenter and the transcripts, sign-in, the configuration file.
         .target(
             name: "ChatServer",
             dependencies: [
-                "ChatCore", "ChatProtocol", "WebSocketServer", "EventLoop", "HTTP", "WebSocket", "Posix", "COpenSSL",
+                "ChatCore", "ChatProtocol", "ChatStorage", "WebSocketServer", "EventLoop", "HTTP", "WebSocket", "Posix", "COpenSSL",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -86,10 +94,12 @@ let package = Package(
         .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
         .executableTarget(name: "FuzzDeflate", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .executableTarget(name: "FuzzProtocol", dependencies: ["ChatProtocol"]),
+        .executableTarget(name: "FuzzSegments", dependencies: ["ChatStorage"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"]),
+        .testTarget(name: "ChatStorageTests", dependencies: ["ChatStorage", "Posix"]),
         // ChatCore only to check that every domain error code has its wire code.
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
         .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol"]),

@@ -1,0 +1,70 @@
+/// Where each conversation's records lie on disk: for every conversation its first
+/// seq still stored and one packed location (segment number << 32 | offset) per event,
+/// so seq n of a conversation is one array lookup. Rebuilt by recovery; owned by the
+/// domain thread.
+public struct RecordIndex {
+    struct Locations {
+        var firstSeq: Int64
+        var packed: [UInt64] = []
+        var lastSeq: Int64 { firstSeq + Int64(packed.count) - 1 }
+    }
+
+    private(set) var streams: [TranscriptKey: Locations] = [:]
+
+    public init() {}
+
+    public var conversationCount: Int { streams.count }
+    public var keys: some Collection<TranscriptKey> { streams.keys }
+
+    static func pack(segment: UInt64, offset: Int64) -> UInt64 { segment << 32 | UInt64(offset) }
+    static func unpack(_ packed: UInt64) -> (segment: UInt64, offset: Int64) { (packed >> 32, Int64(packed & 0xFFFF_FFFF)) }
+
+    /// The newest seq of `key` (0 if it has none).
+    public func lastSeq(of key: TranscriptKey) -> Int64 { streams[key]?.lastSeq ?? 0 }
+
+    /// The oldest seq of `key` still stored (nil if it has none).
+    public func firstSeq(of key: TranscriptKey) -> Int64? { streams[key]?.firstSeq }
+
+    /// Records where event `seq` of `key` lies. Returns false (and records nothing) for
+    /// a seq at or below the newest one; a gap restarts the conversation's run there.
+    @discardableResult
+    public mutating func add(_ key: TranscriptKey, seq: Int64, segment: UInt64, offset: Int64) -> Bool {
+        let location = RecordIndex.pack(segment: segment, offset: offset)
+        guard var stream = streams[key] else {
+            streams[key] = Locations(firstSeq: seq, packed: [location])
+            return true
+        }
+        guard seq > stream.lastSeq else { return false }
+        streams[key] = nil  // keep the array uniquely referenced while it grows
+        if seq != stream.lastSeq + 1 {
+            stream = Locations(firstSeq: seq)
+        }
+        stream.packed.append(location)
+        streams[key] = stream
+        return true
+    }
+
+    /// Where event `seq` of `key` lies.
+    public func location(of key: TranscriptKey, seq: Int64) -> (segment: UInt64, offset: Int64)? {
+        guard let stream = streams[key], seq >= stream.firstSeq, seq <= stream.lastSeq else { return nil }
+        return RecordIndex.unpack(stream.packed[Int(seq - stream.firstSeq)])
+    }
+
+    /// Forgets every location in segments numbered below `segment` (retention removed them).
+    public mutating func removeSegments(below segment: UInt64) {
+        let limit = segment << 32
+        for key in Array(streams.keys) {
+            var stream = streams[key]!
+            guard let first = stream.packed.first, first < limit else { continue }
+            let drop = stream.packed.firstIndex(where: { $0 >= limit }) ?? stream.packed.count
+            if drop == stream.packed.count {
+                streams[key] = nil
+            } else {
+                streams[key] = nil
+                stream.packed.removeFirst(drop)
+                stream.firstSeq += Int64(drop)
+                streams[key] = stream
+            }
+        }
+    }
+}

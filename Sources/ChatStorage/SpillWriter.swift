@@ -1,0 +1,234 @@
+import Posix
+
+/// A run of records for one segment file, starting at a byte offset the domain side
+/// assigned (so a retry after a failed write rewrites exactly the same bytes). A plain
+/// value handed from the domain thread to the writer.
+struct Chunk: Sendable {
+    var segment: UInt64
+    var offset: Int64
+    var bytes: [UInt8]
+    /// Log position after the chunk's last byte.
+    var end: UInt64
+    var newestTS: Int64
+}
+
+/// What the writer reports after each group commit: log positions (cumulative record
+/// bytes, the same count `TranscriptLog.append` returns) that reached the OS and stable
+/// storage, the current failure, and which segments retention removed. A plain value.
+public struct SpillProgress: Sendable, Equatable {
+    public var written: UInt64 = 0
+    public var synced: UInt64 = 0
+    /// Why writing fails right now (nil: healthy); the writer keeps retrying.
+    public var failure: String?
+    /// Segments numbered below this have been removed.
+    public var removedBelow: UInt64 = 0
+}
+
+/// The spill writer: one thread that takes every chunk queued since its last pass
+/// (group commit), writes them with pwrite, syncs them as the `FsyncPolicy` says,
+/// rotates and retains segment files, and reports progress through a callback.
+///
+/// Threads: `submit` and `stop` are called on the domain thread; everything else runs
+/// on the writer's own thread. The queue between them is guarded by `wake`.
+final class SpillWriter: @unchecked Sendable {
+    private let wake = WakeCondition()
+    // Guarded by `wake`.
+    private var queue: [Chunk] = []
+    private var stopping = false
+
+    // Writer thread only.
+    private let directory: String
+    private let policy: FsyncPolicy
+    private let configuration: StorageConfiguration
+    private let report: @Sendable (SpillProgress) -> Void
+    private var progress = SpillProgress()
+    private var retry: [Chunk] = []
+    private var active: (number: UInt64, fd: Int32)?
+    private var activeInfo: SegmentInfo?
+    private var closed: [SegmentInfo]
+    private var unsynced = false
+    private var lastSync: UInt64 = 0
+    private var lastRetention: UInt64 = 0
+    private var thread: PosixThread?
+
+    init(configuration: StorageConfiguration, recovered: [SegmentInfo], start: SpillProgress,
+         report: @escaping @Sendable (SpillProgress) -> Void) {
+        self.configuration = configuration
+        directory = configuration.directory
+        policy = configuration.fsync
+        closed = recovered
+        progress = start
+        self.report = report
+    }
+
+    func start() throws(PosixError) {
+        thread = try PosixThread(name: "spill") { [self] in run() }
+    }
+
+    /// Queues chunks for the next group commit (domain thread).
+    func submit(_ chunks: [Chunk]) {
+        guard !chunks.isEmpty else { return }
+        wake.withLock {
+            queue.append(contentsOf: chunks)
+            wake.signal()
+        }
+    }
+
+    /// Writes and syncs what is queued, then ends the thread (domain thread, at shutdown).
+    func stop() {
+        wake.withLock {
+            stopping = true
+            wake.signal()
+        }
+        thread?.join()
+        thread = nil
+    }
+
+    static func path(_ directory: String, segment: UInt64) -> String {
+        let digits = String(segment)
+        return directory + "/" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".seg"
+    }
+
+    // MARK: Writer thread
+
+    private func run() {
+        while true {
+            var batch: [Chunk] = []
+            var ending = false
+            wake.withLock {
+                while queue.isEmpty && retry.isEmpty && !stopping {
+                    let now = WakeCondition.monotonicNow()
+                    var deadline = now + 1_000_000_000
+                    if unsynced, case .interval(let ms) = policy {
+                        deadline = min(deadline, lastSync + UInt64(ms) * 1_000_000)
+                    }
+                    if deadline <= now { break }
+                    wake.wait(until: deadline)
+                    if WakeCondition.monotonicNow() >= deadline { break }
+                }
+                batch = queue
+                queue.removeAll(keepingCapacity: true)
+                ending = stopping
+            }
+            let failedBefore = progress.failure
+            if !retry.isEmpty {
+                batch = retry + batch
+                retry = []
+            }
+            write(batch)
+            syncIfDue(force: ending || policy == .always)
+            let now = WakeCondition.monotonicNow()
+            if now &- lastRetention >= 1_000_000_000 {
+                lastRetention = now
+                applyRetention()
+            }
+            report(progress)
+            if ending && (retry.isEmpty || progress.failure != nil && failedBefore != nil) {
+                if let fd = active?.fd { File.close(fd) }
+                return
+            }
+            if !retry.isEmpty {
+                // The disk failed: try again in a second, without spinning.
+                wake.withLock { if !stopping { wake.wait(until: WakeCondition.monotonicNow() + 1_000_000_000) } }
+            }
+        }
+    }
+
+    private func write(_ batch: [Chunk]) {
+        for (i, chunk) in batch.enumerated() {
+            do {
+                let fd = try segment(chunk.segment)
+                try File.write(fd, chunk.bytes, at: chunk.offset)
+                unsynced = true
+                progress.written = chunk.end
+                if var info = activeInfo {
+                    info.bytes = max(info.bytes, chunk.offset + Int64(chunk.bytes.count))
+                    info.newestTS = max(info.newestTS, chunk.newestTS)
+                    activeInfo = info
+                }
+                if progress.failure != nil {
+                    Log.warning("transcripts: writing to \(directory) works again")
+                    progress.failure = nil
+                }
+            } catch {
+                fail("cannot write segment \(chunk.segment) in \(directory): \(error)")
+                retry = Array(batch[i...])
+                return
+            }
+        }
+    }
+
+    private func syncIfDue(force: Bool) {
+        guard unsynced, progress.failure == nil else { return }
+        let now = WakeCondition.monotonicNow()
+        switch policy {
+        case .never:
+            progress.synced = progress.written
+            unsynced = false
+            return
+        case .interval(let ms):
+            guard force || now &- lastSync >= UInt64(ms) * 1_000_000 else { return }
+        case .always:
+            break
+        }
+        guard let fd = active?.fd else { return }
+        do {
+            try File.syncData(fd)
+            progress.synced = progress.written
+            unsynced = false
+            lastSync = now
+        } catch {
+            fail("cannot sync segment in \(directory): \(error)")
+        }
+    }
+
+    /// The open file of segment `number`, rotating to it if it is a new one.
+    private func segment(_ number: UInt64) throws(PosixError) -> Int32 {
+        if let active, active.number == number { return active.fd }
+        if let old = active {
+            // The old segment is complete: sync it before it is closed, whatever the
+            // policy, so a closed segment is always whole on disk.
+            try File.syncData(old.fd)
+            progress.synced = progress.written
+            unsynced = false
+            File.close(old.fd)
+            if let info = activeInfo { closed.append(info) }
+            active = nil
+            activeInfo = nil
+        }
+        try File.makeDirectory(directory)
+        let fd = try File.open(SpillWriter.path(directory, segment: number), write: true, create: true)
+        active = (number, fd)
+        let existing = (try? File.size(fd)) ?? 0
+        activeInfo = SegmentInfo(number: number, bytes: existing, newestTS: 0)
+        if let dir = try? File.open(directory) {
+            try? File.sync(dir)  // the new file's name is durable too
+            File.close(dir)
+        }
+        lastRetention = 0
+        return fd
+    }
+
+    private func applyRetention() {
+        let count = Retention.removable(closed: closed, activeBytes: activeInfo?.bytes ?? 0,
+                                        maxBytes: configuration.retentionBytes, maxAgeSeconds: configuration.retentionSeconds,
+                                        nowMilliseconds: WakeCondition.wallMilliseconds())
+        guard count > 0 else { return }
+        for segment in closed.prefix(count) {
+            do {
+                try File.remove(SpillWriter.path(directory, segment: segment.number))
+            } catch where File.isMissing(error) {
+            } catch {
+                Log.warning("transcripts: cannot remove segment \(segment.number): \(error)")
+            }
+            progress.removedBelow = segment.number + 1
+        }
+        Log.info("transcripts: retention removed \(count) segment(s); oldest kept is \(progress.removedBelow)")
+        closed.removeFirst(count)
+    }
+
+    private func fail(_ message: String) {
+        if progress.failure != message { Log.error("transcripts: \(message)") }
+        progress.failure = message
+    }
+}

@@ -1,0 +1,209 @@
+import Posix
+
+/// The transcript store's engine: records appended by the domain thread go into the
+/// ring (`TranscriptRing`) and into the next group commit of the spill writer
+/// (`SpillWriter`); reads come from the ring, or from the segment files through the
+/// index (`RecordIndex`) for what the ring has let go.
+///
+/// Log positions: `append` returns the count of bytes appended so far (segment headers
+/// included); the writer reports the positions written and synced, so a caller can
+/// hold back what depends on an event (an acknowledgement) until it is durable.
+///
+/// Owned by the domain thread, except the progress callback, which runs on the
+/// writer's thread and must only hand the value over (`progressed` on the domain).
+public final class TranscriptLog {
+    public let configuration: StorageConfiguration
+    /// This run's boot number: one more than any earlier run's (protocol/storage.md).
+    public let boot: UInt32
+    public let recovery: RecoveryReport
+    public private(set) var ring: TranscriptRing
+    public private(set) var index = RecordIndex()
+    /// Log position after the last appended record.
+    public private(set) var appended: UInt64 = 0
+    /// The writer's latest report.
+    public private(set) var progress = SpillProgress()
+    /// Why the store cannot write right now (recovery or the writer); nil when healthy.
+    public private(set) var failure: String?
+    private let writer: SpillWriter
+    private var pending: [Chunk] = []
+    private var segment: UInt64
+    private var segmentSize: Int64 = 0
+    private var readers: [UInt64: Int32] = [:]
+
+    /// Recovers what `configuration.directory` holds and starts the writer. Never fails:
+    /// a directory that cannot be read or written leaves the store degraded (`failure`),
+    /// holding events in memory and retrying, and the broker keeps serving.
+    public init(configuration: StorageConfiguration, report: @escaping @Sendable (SpillProgress) -> Void) {
+        self.configuration = configuration
+        ring = TranscriptRing(budget: configuration.ringBytes)
+        var index = RecordIndex()
+        let (recovery, segments) = Recovery.run(directory: configuration.directory, into: &index)
+        self.index = index
+        self.recovery = recovery
+        failure = recovery.failure
+        segment = recovery.nextSegment - 1
+        let bootPath = configuration.directory + "/boot"
+        boot = max(TranscriptLog.readBoot(bootPath), recovery.maxBoot) &+ 1
+        if let error = TranscriptLog.writeBoot(boot, to: bootPath), failure == nil {
+            failure = "cannot write \(bootPath): \(error)"
+            Log.error("transcripts: \(failure!)")
+        }
+        writer = SpillWriter(configuration: configuration, recovered: segments, start: SpillProgress(), report: report)
+        do {
+            try writer.start()
+        } catch {
+            failure = "cannot start the spill writer: \(error)"
+        }
+    }
+
+    deinit {
+        for fd in readers.values { File.close(fd) }
+    }
+
+    // MARK: Writing
+
+    /// Records event `seq` (the next one) of `key`; returns the log position after it.
+    @discardableResult
+    public func append(_ key: TranscriptKey, seq: Int64, ts: Int64, payload: [UInt8]) -> UInt64 {
+        precondition(seq == index.lastSeq(of: key) + 1 || index.firstSeq(of: key) == nil, "events are numbered without gaps")
+        let size = Int64(RecordFormat.recordSize(payload: payload.count))
+        if segmentSize == 0 || segmentSize + size > Int64(configuration.segmentBytes) && segmentSize > Int64(RecordFormat.segmentHeaderSize) {
+            segment += 1
+            var header: [UInt8] = []
+            RecordFormat.appendSegmentHeader(number: segment, to: &header)
+            appended += UInt64(header.count)
+            pending.append(Chunk(segment: segment, offset: 0, bytes: header, end: appended, newestTS: ts))
+            segmentSize = Int64(header.count)
+        } else if pending.isEmpty {
+            pending.append(Chunk(segment: segment, offset: segmentSize, bytes: [], end: appended, newestTS: ts))
+        }
+        let offset = segmentSize
+        RecordFormat.append(key: key, seq: seq, ts: ts, payload: payload, to: &pending[pending.count - 1].bytes)
+        segmentSize += size
+        appended += UInt64(size)
+        pending[pending.count - 1].end = appended
+        pending[pending.count - 1].newestTS = max(pending[pending.count - 1].newestTS, ts)
+        index.add(key, seq: seq, segment: segment, offset: offset)
+        ring.append(key, seq: seq, payload: payload, end: appended)
+        ring.evict(durable: progress.synced)
+        return appended
+    }
+
+    /// Hands everything appended since the last call to the writer (one group commit
+    /// candidate). Call once per domain-loop iteration.
+    public func flush() {
+        guard !pending.isEmpty else { return }
+        writer.submit(pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Takes in the writer's report (domain thread).
+    public func progressed(_ report: SpillProgress) {
+        if report.removedBelow > progress.removedBelow {
+            index.removeSegments(below: report.removedBelow)
+            for (number, fd) in readers where number < report.removedBelow {
+                File.close(fd)
+                readers[number] = nil
+            }
+        }
+        progress = report
+        failure = report.failure ?? (report.written > 0 ? nil : failure)
+        ring.evict(durable: report.synced)
+    }
+
+    /// Bytes appended that have not reached the OS yet.
+    public var pendingBytes: UInt64 { appended - progress.written }
+
+    /// False while the writer lags more than `maxPendingBytes`: callers refuse new
+    /// client messages (backpressure) instead of letting memory grow.
+    public var isAccepting: Bool { pendingBytes < UInt64(configuration.maxPendingBytes) }
+
+    /// Writes and syncs everything, then stops the writer (shutdown).
+    public func close() {
+        flush()
+        writer.stop()
+    }
+
+    // MARK: Reading
+
+    public func lastSeq(of key: TranscriptKey) -> Int64 { index.lastSeq(of: key) }
+    public func firstSeq(of key: TranscriptKey) -> Int64? { index.firstSeq(of: key) }
+
+    /// Payloads of the events of `key` after `seq`, oldest first, at most `limit`; `more`
+    /// when others follow. From the ring where it has them, else from the segment files.
+    public func read(_ key: TranscriptKey, after seq: Int64, limit: Int) -> (payloads: [[UInt8]], more: Bool) {
+        guard let first = index.firstSeq(of: key) else { return ([], false) }
+        let last = index.lastSeq(of: key)
+        let from = max(seq + 1, first)
+        guard from <= last, limit > 0 else { return ([], false) }
+        let to = min(last, from + Int64(limit) - 1)
+        var payloads: [[UInt8]] = []
+        payloads.reserveCapacity(Int(to - from + 1))
+        for s in from...to {
+            if let payload = ring.payload(of: key, seq: s) ?? readFromDisk(key, seq: s) {
+                payloads.append(payload)
+            } else {
+                return (payloads, false)
+            }
+        }
+        return (payloads, to < last)
+    }
+
+    private func readFromDisk(_ key: TranscriptKey, seq: Int64) -> [UInt8]? {
+        guard let (number, offset) = index.location(of: key, seq: seq) else { return nil }
+        do {
+            let fd: Int32
+            if let open = readers[number] {
+                fd = open
+            } else {
+                fd = try File.open(SpillWriter.path(configuration.directory, segment: number))
+                readers[number] = fd
+            }
+            var size = 4096
+            while true {
+                let data = try File.read(fd, count: size, at: offset)
+                let count = data.count
+                let step = data.withUnsafeBytes { RecordScanner.step($0, at: 0) }
+                switch step {
+                case .record(let view):
+                    guard view.key == key, view.seq == seq else {
+                        Log.error("transcripts: segment \(number) offset \(offset) holds \(view.key) seq \(view.seq), not \(key) seq \(seq)")
+                        return nil
+                    }
+                    return Array(data[view.payload])
+                case .needMore(let missing) where count == size:
+                    size += missing
+                case .needMore, .corrupt:
+                    Log.error("transcripts: segment \(number) offset \(offset): unreadable record")
+                    return nil
+                }
+            }
+        } catch {
+            Log.error("transcripts: cannot read segment \(number): \(error)")
+            return nil
+        }
+    }
+
+    // MARK: Boot number
+
+    static func readBoot(_ path: String) -> UInt32 {
+        guard let fd = try? File.open(path) else { return 0 }
+        defer { File.close(fd) }
+        let bytes = (try? File.read(fd, count: 16, at: 0)) ?? []
+        return UInt32(String(decoding: bytes, as: UTF8.self).filter { $0.isNumber }) ?? 0
+    }
+
+    static func writeBoot(_ boot: UInt32, to path: String) -> PosixError? {
+        do throws(PosixError) {
+            let fd = try File.open(path, write: true, create: true)
+            defer { File.close(fd) }
+            let text = Array("\(boot)\n".utf8)
+            try File.truncate(fd, to: 0)
+            try File.write(fd, text, at: 0)
+            try File.syncData(fd)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import DequeModule
+
+/// The recent events of every conversation, in memory, within a byte budget: what
+/// resume and recent reads are served from without touching the disk.
+///
+/// Each conversation keeps a contiguous run of its newest events; the oldest entry of
+/// all (append order) is evicted first, and only once the log position it ends at is
+/// durable (`evict(durable:)`), so an event never exists nowhere. Owned by the domain
+/// thread.
+public struct TranscriptRing {
+    /// Bytes counted per entry beyond its record (array header, bookkeeping).
+    public static let entryOverhead = 64
+    /// Bytes counted per conversation that has entries (its deque and map slot).
+    public static let streamOverhead = 96
+
+    struct Entry {
+        let seq: Int64
+        let payload: [UInt8]
+        let end: UInt64
+        var cost: Int { RecordFormat.recordSize(payload: payload.count) + TranscriptRing.entryOverhead }
+    }
+
+    public let budget: Int
+    /// Bytes counted now (see the overheads); above `budget` only while entries are
+    /// waiting for the disk.
+    public private(set) var bytes = 0
+    public private(set) var entryCount = 0
+    private var streams: [TranscriptKey: Deque<Entry>] = [:]
+    private var order = Deque<TranscriptKey>()
+
+    public init(budget: Int) {
+        self.budget = budget
+    }
+
+    public var conversationCount: Int { streams.count }
+
+    /// Adds the newest event of `key`; `end` is the log position after its record.
+    public mutating func append(_ key: TranscriptKey, seq: Int64, payload: [UInt8], end: UInt64) {
+        let entry = Entry(seq: seq, payload: payload, end: end)
+        if streams[key] == nil { bytes += TranscriptRing.streamOverhead }
+        streams[key, default: []].append(entry)
+        order.append(key)
+        bytes += entry.cost
+        entryCount += 1
+    }
+
+    /// Drops the oldest entries while over budget, never one that is not yet durable.
+    public mutating func evict(durable: UInt64) {
+        while bytes > budget, let key = order.first {
+            guard let entry = streams[key]?.first, entry.end <= durable else { return }
+            order.removeFirst()
+            streams[key]!.removeFirst()
+            bytes -= entry.cost
+            entryCount -= 1
+            if streams[key]!.isEmpty {
+                streams[key] = nil
+                bytes -= TranscriptRing.streamOverhead
+            }
+        }
+    }
+
+    /// The oldest seq of `key` held here (nil: none).
+    public func firstSeq(of key: TranscriptKey) -> Int64? { streams[key]?.first?.seq }
+
+    /// The payload of event `seq` of `key`, if held here.
+    public func payload(of key: TranscriptKey, seq: Int64) -> [UInt8]? {
+        guard let stream = streams[key], let first = stream.first?.seq, seq >= first else { return nil }
+        let index = Int(seq - first)
+        return index < stream.count ? stream[index].payload : nil
+    }
+}

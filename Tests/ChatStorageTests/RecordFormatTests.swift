@@ -1,0 +1,78 @@
+import Testing
+@testable import ChatStorage
+
+struct RecordFormatTests {
+    let key = TranscriptKey(boot: 3, number: 4_294_967_297)
+
+    func segment(_ records: [(Int64, String)]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        RecordFormat.appendSegmentHeader(number: 7, to: &bytes)
+        for (seq, text) in records {
+            RecordFormat.append(key: key, seq: seq, ts: 1_700_000_000_000 + seq, payload: payload(text), to: &bytes)
+        }
+        return bytes
+    }
+
+    @Test func aRecordReadsBackWithItsFields() {
+        let bytes = segment([(1, "hello"), (2, "")])
+        let scan = bytes.withUnsafeBytes { RecordScanner.scanSegment($0) }
+        #expect(scan.problem == nil)
+        #expect(scan.goodLength == bytes.count)
+        #expect(scan.records.count == 2)
+        #expect(scan.records[0].key == key && scan.records[0].seq == 1 && scan.records[0].ts == 1_700_000_000_001)
+        #expect(Array(bytes[scan.records[0].payload]) == payload("hello"))
+        #expect(scan.records[1].payload.isEmpty)
+        #expect(bytes.withUnsafeBytes { RecordScanner.segmentNumber($0) } == 7)
+    }
+
+    @Test func theLayoutIsLengthChecksumThenBody() {
+        var bytes: [UInt8] = []
+        RecordFormat.append(key: TranscriptKey(boot: 1, number: 2), seq: 3, ts: 4, payload: [0xAB], to: &bytes)
+        #expect(bytes.count == RecordFormat.recordSize(payload: 1))
+        #expect(Array(bytes[0..<4]) == [29, 0, 0, 0])  // 28 fixed body bytes + 1 payload byte
+        #expect(Array(bytes[8..<12]) == [1, 0, 0, 0])
+        #expect(bytes.last == 0xAB)
+        let crc = UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24
+        #expect(crc == CRC32.checksum(Array(bytes[8...])))
+    }
+
+    @Test func crc32MatchesTheStandardCheckValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+    }
+
+    @Test func everyFlippedByteOfARecordIsCaught() {
+        let bytes = segment([(1, "first"), (2, "second message")])
+        let secondStart = RecordFormat.segmentHeaderSize + RecordFormat.recordSize(payload: 5)
+        for position in secondStart..<bytes.count {
+            var broken = bytes
+            broken[position] ^= 0x41
+            let scan = broken.withUnsafeBytes { RecordScanner.scanSegment($0) }
+            #expect(scan.records.count == 1, "flip at \(position)")
+            #expect(scan.goodLength == secondStart, "flip at \(position)")
+            #expect(scan.problem != nil, "flip at \(position)")
+        }
+    }
+
+    @Test func everyTruncationOfTheLastRecordIsATornTail() {
+        let bytes = segment([(1, "first"), (2, "second message")])
+        let secondStart = RecordFormat.segmentHeaderSize + RecordFormat.recordSize(payload: 5)
+        for length in secondStart..<bytes.count {
+            let scan = Array(bytes[0..<length]).withUnsafeBytes { RecordScanner.scanSegment($0) }
+            #expect(scan.records.count == 1 && scan.goodLength == secondStart)
+            #expect((scan.problem != nil) == (length > secondStart))
+        }
+    }
+
+    @Test func anImpossibleLengthIsCorruptNotAWaitForMore() {
+        var bytes = segment([(1, "x")])
+        bytes.append(contentsOf: [0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0])
+        let scan = bytes.withUnsafeBytes { RecordScanner.scanSegment($0) }
+        #expect(scan.records.count == 1)
+        #expect(scan.problem?.contains("length") == true)
+    }
+
+    @Test func aForeignFileIsNotASegment() {
+        let scan = Array("not a segment at all".utf8).withUnsafeBytes { RecordScanner.scanSegment($0) }
+        #expect(scan.goodLength == 0 && scan.problem == "bad segment header")
+    }
+}

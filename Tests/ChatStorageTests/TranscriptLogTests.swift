@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import ChatStorage
+import Posix
+
+struct TranscriptLogTests {
+    let a = TranscriptKey(boot: 1, number: 1)
+    let b = TranscriptKey(boot: 1, number: 2)
+
+    func configuration(_ dir: TestDirectory, policy: FsyncPolicy = .always, segmentBytes: Int = 1 << 20,
+                       ringBytes: Int = 1 << 20) -> StorageConfiguration {
+        var c = StorageConfiguration(directory: dir.path)
+        c.fsync = policy
+        c.segmentBytes = segmentBytes
+        c.ringBytes = ringBytes
+        return c
+    }
+
+    func texts(_ log: TranscriptLog, _ key: TranscriptKey, after: Int64 = 0) -> [String] {
+        log.read(key, after: after, limit: 10_000).payloads.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func eventsComeBackAfterARestartAndTheBootNumberGrows() {
+        let dir = TestDirectory()
+        let box = ProgressBox()
+        var log = TranscriptLog(configuration: configuration(dir), report: box.report)
+        #expect(log.boot == 1 && log.failure == nil)
+        for seq in Int64(1)...3 {
+            log.append(a, seq: seq, ts: now + seq, payload: payload("a\(seq)"))
+            log.append(b, seq: seq, ts: now + seq, payload: payload("b\(seq)"))
+        }
+        log.close()
+        log = TranscriptLog(configuration: configuration(dir), report: ProgressBox().report)
+        defer { log.close() }
+        #expect(log.boot == 2)
+        #expect(log.recovery.records == 6 && log.recovery.repairs.isEmpty)
+        #expect(texts(log, a) == ["a1", "a2", "a3"])
+        #expect(texts(log, b, after: 1) == ["b2", "b3"])
+        #expect(log.lastSeq(of: a) == 3)
+    }
+
+    @Test func segmentsRotateBySizeAndReadsCrossThem() {
+        let dir = TestDirectory()
+        let box = ProgressBox()
+        let log = TranscriptLog(configuration: configuration(dir, segmentBytes: 400, ringBytes: 1), report: box.report)
+        var end: UInt64 = 0
+        for seq in Int64(1)...40 { end = log.append(a, seq: seq, ts: now + seq, payload: payload("message \(seq)")) }
+        log.flush()
+        box.wait(for: log, written: end)
+        #expect(dir.segments.count >= 5)
+        #expect(log.ring.entryCount <= 1)  // the rest is read back from disk
+        #expect(texts(log, a) == (1...40).map { "message \($0)" })
+        let page = log.read(a, after: 10, limit: 5)
+        #expect(page.payloads.count == 5 && page.more)
+        log.close()
+        for name in dir.segments {
+            #expect(name.utf8.count == 16)
+            #expect(dir.bytes(of: name).count <= 400)
+        }
+    }
+
+    @Test func aTornOrCorruptLastRecordIsCutAtEveryPosition() {
+        let dir = TestDirectory()
+        let log = TranscriptLog(configuration: configuration(dir), report: ProgressBox().report)
+        for seq in Int64(1)...3 { log.append(a, seq: seq, ts: now + seq, payload: payload("event \(seq)")) }
+        log.close()
+        let name = dir.segments[0]
+        let whole = dir.bytes(of: name)
+        let lastStart = whole.count - RecordFormat.recordSize(payload: 7)
+        for cut in lastStart..<(whole.count * 2 - lastStart) {
+            var broken = Array(whole[0..<min(cut, whole.count)])
+            if cut >= whole.count { broken[cut - whole.count + lastStart] ^= 0xFF }  // corrupt instead of truncate
+            dir.write(broken, to: name)
+            let again = TranscriptLog(configuration: configuration(dir), report: ProgressBox().report)
+            again.close()
+            let expectRepair = cut != lastStart
+            #expect(again.recovery.repairs.count == (expectRepair ? 1 : 0), "cut \(cut)")
+            #expect(texts(again, a) == ["event 1", "event 2"], "cut \(cut)")
+            #expect(dir.bytes(of: name).count == lastStart, "cut \(cut)")
+            for extra in dir.segments where extra != name { unlink(dir.path + "/" + extra) }
+        }
+    }
+
+    @Test func retentionRemovesOldSegmentsAndTheirIndex() {
+        let dir = TestDirectory()
+        let box = ProgressBox()
+        var c = configuration(dir, segmentBytes: 300, ringBytes: 1)
+        c.retentionBytes = 900
+        var log = TranscriptLog(configuration: c, report: box.report)
+        var end: UInt64 = 0
+        for seq in Int64(1)...60 { end = log.append(a, seq: seq, ts: now + seq, payload: payload("retained \(seq)")) }
+        log.close()
+        // Retention runs in the writer; a restart applies it on the recovered segments.
+        log = TranscriptLog(configuration: c, report: box.report)
+        log.append(b, seq: 1, ts: now, payload: payload("b"))
+        log.flush()
+        for _ in 0..<300 where box.latest.withLock({ $0.removedBelow }) == 0 { usleep(10_000) }
+        log.progressed(box.latest.withLock { $0 })
+        #expect(log.progress.removedBelow > 1)
+        let total = dir.segments.reduce(0) { $0 + dir.bytes(of: $1).count }
+        #expect(total <= 900 + 300)
+        let kept = texts(log, a)
+        #expect(!kept.isEmpty && kept.count < 60)
+        #expect(kept.last == "retained 60")
+        #expect(log.firstSeq(of: a) == Int64(60 - kept.count + 1))
+        log.close()
+        _ = end
+    }
+
+    @Test func anUnwritableDirectoryIsReportedAndEventsStayInMemory() {
+        let dir = TestDirectory()
+        let blocker = dir.path + "/not-a-directory"
+        dir.write([1], to: "not-a-directory")
+        let box = ProgressBox()
+        var c = configuration(dir, ringBytes: 1)
+        c.directory = blocker
+        c.maxPendingBytes = 200
+        let log = TranscriptLog(configuration: c, report: box.report)
+        #expect(log.failure != nil)
+        var seq: Int64 = 0
+        while log.isAccepting {
+            seq += 1
+            log.append(a, seq: seq, ts: now + seq, payload: payload("kept \(seq)"))
+        }
+        log.flush()
+        for _ in 0..<300 where box.latest.withLock({ $0.failure }) == nil { usleep(10_000) }
+        log.progressed(box.latest.withLock { $0 })
+        #expect(log.failure?.contains("not-a-directory") == true)
+        #expect(texts(log, a).count == Int(seq))
+        #expect(!log.isAccepting)
+        log.close()
+    }
+}
