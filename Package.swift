@@ -73,10 +73,15 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // The web pages (widget, console, dashboard, demo store) from web/, embedded at
+        // build time as string literals by the plugin below: one binary, no files beside it.
+        .target(name: "WebAssets", plugins: ["WebAssetsPlugin"]),
+        .plugin(name: "WebAssetsPlugin", capability: .buildTool(), dependencies: ["web-asset-embedder"]),
+        .executableTarget(name: "web-asset-embedder", path: "Tools/WebAssetEmbedder"),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "WebSocketServer", "TLS", "ChatServer",
+                "WebSocketServer", "TLS", "ChatServer", "WebAssets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

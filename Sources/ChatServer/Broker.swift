@@ -41,7 +41,8 @@ public final class Broker: Sendable {
         // the bound reference travels there through `execute` and the thread below.
         let bound = LoopBound(desk)
         shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, directory: directory, metrics: metrics,
-                              limits: configuration.limits, allowedOrigins: configuration.allowedOrigins)
+                              limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
+                              webPages: configuration.webPages)
         do {
             threads = [
                 try PosixThread(name: "domain") {
@@ -77,9 +78,10 @@ final class BrokerShared: Sendable {
     let metrics: BrokerMetrics
     let limits: BrokerLimits
     let allowedOrigins: [String]
+    let webPages: WebPages
 
     init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, directory: StaffDirectory,
-         metrics: BrokerMetrics, limits: BrokerLimits, allowedOrigins: [String]) {
+         metrics: BrokerMetrics, limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages()) {
         self.domain = domain
         self.signIn = signIn
         self.desk = desk
@@ -87,6 +89,7 @@ final class BrokerShared: Sendable {
         self.metrics = metrics
         self.limits = limits
         self.allowedOrigins = allowedOrigins
+        self.webPages = webPages
     }
 }
 

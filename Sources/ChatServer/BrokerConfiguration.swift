@@ -12,6 +12,9 @@ public struct BrokerConfiguration: Sendable {
     public var limits = BrokerLimits()
     /// Browser origins allowed to open the WebSockets (`Origin` header); empty: any.
     public var allowedOrigins: [String] = []
+    /// The web clients served at `/`, `/widget.js`, `/console`, `/dashboard` (the
+    /// executable passes the embedded `web/` files; none by default).
+    public var webPages = WebPages()
 
     public init() {}
 }

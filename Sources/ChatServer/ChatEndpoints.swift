@@ -43,6 +43,7 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
                 now: loop.now, helloTimeout: UInt64(WireProtocol.helloTimeout.components.seconds) * 1_000_000_000)
             return .upgrade(policy)
         }
+        if let page = shared.webPages.respond(to: request) { return .respond(page) }
         return OperatorPages.respond(to: request, metrics: shared.metrics)
     }
 

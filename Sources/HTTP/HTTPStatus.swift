@@ -13,6 +13,7 @@ public struct HTTPStatus: Sendable, Equatable, CustomStringConvertible {
     public static let switchingProtocols = HTTPStatus(101, "Switching Protocols")
     public static let ok = HTTPStatus(200, "OK")
     public static let noContent = HTTPStatus(204, "No Content")
+    public static let notModified = HTTPStatus(304, "Not Modified")
     public static let badRequest = HTTPStatus(400, "Bad Request")
     public static let unauthorized = HTTPStatus(401, "Unauthorized")
     public static let forbidden = HTTPStatus(403, "Forbidden")

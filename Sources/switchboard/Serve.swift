@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import ChatServer
 import Posix
+import WebAssets
 
 /// `switchboard serve`: the chat broker (`ChatServer.Broker`) on the transport, with
 /// the operator endpoints on the same port.
@@ -36,6 +37,7 @@ struct Serve: ParsableCommand {
                 throw ExitCode(78)  // EX_CONFIG
             }
         }
+        brokerConfiguration.webPages = WebPages(files: WebAssets.files.map { ($0.name, $0.etag, $0.text) })
         if mkdir(dataDir, 0o750) != 0 && errno != EEXIST {
             throw ValidationError("cannot create data directory \(dataDir): \(PosixError(errno: errno, function: "mkdir"))")
         }

@@ -1,0 +1,270 @@
+/* The supervisor dashboard (/dashboard): live queues, agents by status, waits
+ * (measured chat, the shadow phone queue and Erlang C when the broker publishes them),
+ * service level, abandonment, estimate error, drawn as SVG from the `snapshot`s the
+ * broker pushes on /v1/ws/supervisor (about once a second while anything changes).
+ * Fields the snapshot does not carry yet are shown as "–" (protocol/README.md). */
+(function () {
+  "use strict";
+  var S = window.Staff, el = S.el, svg = S.svg, clear = S.clear;
+  var TEXT = {
+    ko: {
+      signIn: "로그인", signInTitle: "실시간 대시보드", signInHint: "관리자 계정으로 로그인하세요.", login: "아이디", secret: "비밀번호",
+      required: "아이디와 비밀번호를 입력하세요.", badLogin: "아이디 또는 비밀번호가 올바르지 않습니다.", reconnecting: "연결이 끊겨 다시 연결하는 중…",
+      open: "운영 중", closed: "운영 시간 외", updated: function (t) { return "갱신 " + t; },
+      waiting: "대기 중 채팅", calls: "대기 중 전화", onDuty: "근무 중 상담원", serviceLevel: "서비스 수준", meanWait: "평균 대기 (채팅)",
+      phoneWait: "평균 대기 (전화 가상 대기열)", abandoned: "포기율", deflected: "FAQ 해결", estimateError: "예상 대기 오차",
+      within: function (s) { return s + "초 안에 연결"; }, longest: function (d) { return "최장 대기 " + d; }, erlang: "Erlang C 예측",
+      waitingChart: "대기 인원 추이", waitChart: "대기 시간 비교: 채팅 vs 전화", queues: "대기열", agents: "상담원",
+      queue: "대기열", chats: "채팅", callsShort: "전화", agentsShort: "상담원", pending: "남긴 메시지", count: "건수", mean: "평균", p90: "p90",
+      sl: "서비스 수준", aband: "포기", shadow: "전화(가상)", erlangShort: "Erlang C",
+      legendChat: "채팅 평균", legendP90: "채팅 p90", legendShadow: "전화 가상 대기열 평균", legendErlang: "Erlang C 평균", legendCalls: "전화 대기",
+      status: { available: "상담 가능", away: "자리 비움", offline: "오프라인" }, disconnected: "연결 끊김",
+      noData: "아직 측정된 대기가 없습니다. 상담이 배정되면 채워집니다.", minutesAgo: "분 전", now: "지금",
+    },
+    en: {
+      signIn: "Sign in", signInTitle: "Live dashboard", signInHint: "Sign in with your supervisor account.", login: "Login", secret: "Secret",
+      required: "Enter your login and secret.", badLogin: "The login or secret is not right.", reconnecting: "Connection lost, reconnecting…",
+      open: "Open", closed: "Closed", updated: function (t) { return "Updated " + t; },
+      waiting: "Chats waiting", calls: "Calls waiting", onDuty: "Agents on duty", serviceLevel: "Service level", meanWait: "Mean wait (chat)",
+      phoneWait: "Mean wait (shadow phone queue)", abandoned: "Abandoned", deflected: "Solved by FAQ", estimateError: "Wait estimate error",
+      within: function (s) { return "answered within " + s + " s"; }, longest: function (d) { return "longest wait " + d; }, erlang: "Erlang C prediction",
+      waitingChart: "Customers waiting", waitChart: "Waits compared: chat vs phone", queues: "Queues", agents: "Agents",
+      queue: "Queue", chats: "Chats", callsShort: "Calls", agentsShort: "Agents", pending: "Left msgs", count: "Count", mean: "Mean", p90: "p90",
+      sl: "Service level", aband: "Abandoned", shadow: "Phone (shadow)", erlangShort: "Erlang C",
+      legendChat: "chat mean", legendP90: "chat p90", legendShadow: "shadow phone mean", legendErlang: "Erlang C mean", legendCalls: "calls waiting",
+      status: { available: "Available", away: "Away", offline: "Offline" }, disconnected: "disconnected",
+      noData: "No waits measured yet; they appear once chats are assigned.", minutesAgo: " min ago", now: "now",
+    },
+  };
+  var T = TEXT[S.lang];
+  var app = document.getElementById("app");
+  var conn = null, snapshot = null, history = [], agents = {}, connState = "connecting";
+  var HISTORY_MS = 10 * 60 * 1000;
+
+  function showSignIn() {
+    clear(app);
+    document.title = T.signInTitle + " — Switchboard";
+    app.appendChild(S.signInForm(T, function (login, secret, fail) {
+      var first = true;
+      conn = new S.Connection("supervisor", { login: login, secret: secret }, {
+        state: function (state) {
+          connState = state;
+          if (state === "failed") { if (first) fail(T.badLogin); else showSignIn(); return; }
+          if (state === "open") first = false;
+          renderTop();
+        },
+        message: receive,
+      });
+      conn.open();
+    }));
+  }
+
+  function receive(msg) {
+    if (msg.type === "snapshot") {
+      snapshot = msg;
+      agents = {};
+      (msg.agents || []).forEach(function (a) { agents[a.handle] = a; });
+      var waiting = 0, calls = 0;
+      (msg.queues || []).forEach(function (q) { waiting += q.waiting_chats || 0; calls += q.waiting_calls || 0; });
+      history.push({ ts: msg.ts, waiting: waiting, calls: calls });
+      while (history.length && history[0].ts < msg.ts - HISTORY_MS) history.shift();
+      render();
+    } else if (msg.type === "presence") {
+      agents[msg.agent.handle] = msg.agent;
+      renderAgents();
+    }
+  }
+
+  // ---- numbers -----------------------------------------------------------------------
+  function pct(x) { return x === null || x === undefined || isNaN(x) ? "–" : Math.round(x * 100) + "%"; }
+  function dur(ms) { return ms === null || ms === undefined ? "–" : S.formatDuration(ms, S.lang); }
+  /** Count-weighted mean of a per-queue field (e.g. wait.mean_ms) over queues that have it. */
+  function weighted(queues, pick, weight) {
+    var sum = 0, n = 0;
+    queues.forEach(function (q) { var v = pick(q), w = weight(q); if (v !== null && v !== undefined && w) { sum += v * w; n += w; } });
+    return n ? sum / n : null;
+  }
+  function get(obj, path) { return path.split(".").reduce(function (o, k) { return o && o[k] !== undefined ? o[k] : null; }, obj); }
+  /** The estimate error, wherever the broker puts it (issue 5: median and p90 of |estimate − actual|). */
+  function estimateError(q) {
+    var e = get(q, "wait.estimate_error") || get(q, "estimate_error") || null;
+    if (!e) return null;
+    return { p50: e.p50_ms !== undefined ? e.p50_ms : e.median_ms, p90: e.p90_ms };
+  }
+
+  // ---- layout ---------------------------------------------------------------------------
+  var topNode, kpiNode, chartWaiting, chartWaits, queueTable, agentsNode;
+  function layout() {
+    clear(app);
+    topNode = el("header", { class: "dash-top" });
+    kpiNode = el("section", { class: "kpis", "aria-label": "KPI" });
+    chartWaiting = el("div");
+    chartWaits = el("div");
+    queueTable = el("div");
+    agentsNode = el("div");
+    app.appendChild(el("div", { class: "dash" }, [topNode, el("div", { class: "dash-body" }, [
+      kpiNode,
+      el("div", { class: "panels" }, [
+        el("section", { class: "panel" }, [el("h2", { text: T.waitingChart }), chartWaiting]),
+        el("section", { class: "panel" }, [el("h2", { text: T.waitChart }), chartWaits]),
+      ]),
+      el("section", { class: "panel" }, [el("h2", { text: T.queues }), queueTable]),
+      el("section", { class: "panel" }, [el("h2", { text: T.agents }), agentsNode]),
+    ])]));
+  }
+  function render() {
+    if (!kpiNode) layout();
+    renderTop(); renderKPIs(); renderWaitingChart(); renderWaitsChart(); renderQueues(); renderAgents();
+  }
+  function renderTop() {
+    if (!topNode) return;
+    clear(topNode);
+    topNode.appendChild(el("div", { class: "brand" }, [el("span", { class: "brand-mark", "aria-hidden": "true" }), T.signInTitle]));
+    if (snapshot) topNode.appendChild(el("span", { class: "badge " + (snapshot.open ? "open" : "closed"), text: snapshot.open ? T.open : T.closed }));
+    topNode.appendChild(el("span", { class: "connection", role: "status", hidden: connState === "open", text: T.reconnecting }));
+    if (snapshot) topNode.appendChild(el("span", { class: "updated", text: T.updated(new Date(snapshot.ts).toLocaleTimeString(S.lang === "ko" ? "ko-KR" : "en-US")) }));
+  }
+  function kpi(title, value, sub, tone, key) {
+    return el("article", { class: "kpi" + (tone ? " " + tone : ""), "data-kpi": key }, [el("h3", { text: title }), el("div", { class: "value", text: value }), sub ? el("div", { class: "sub", text: sub }) : null]);
+  }
+  function renderKPIs() {
+    clear(kpiNode);
+    var qs = snapshot.queues || [];
+    var waiting = 0, calls = 0, deflected = 0, longest = null;
+    qs.forEach(function (q) { waiting += q.waiting_chats || 0; calls += q.waiting_calls || 0; deflected += q.deflected || 0;
+      if (q.longest_wait_ms !== undefined) longest = Math.max(longest || 0, q.longest_wait_ms); });
+    var list = Object.keys(agents).map(function (h) { return agents[h]; });
+    var available = list.filter(function (a) { return a.status === "available" && a.connected; }).length;
+    var onDuty = list.filter(function (a) { return a.status !== "offline"; }).length;
+    var count = function (q) { return get(q, "wait.count") || 0; };
+    var sl = weighted(qs, function (q) { return get(q, "wait.service_level"); }, count);
+    var mean = weighted(qs, function (q) { return get(q, "wait.mean_ms"); }, count);
+    var shadow = weighted(qs, function (q) { return get(q, "phone.shadow.mean_ms"); }, function (q) { return get(q, "phone.shadow.count") || 0; });
+    var erlang = weighted(qs, function (q) { return get(q, "phone.erlang_c_mean_wait_ms"); }, function (q) { return 1; });
+    var abandonedN = 0, contacts = 0;
+    qs.forEach(function (q) { abandonedN += get(q, "wait.abandoned") || 0; contacts += count(q) + (get(q, "wait.abandoned") || 0); });
+    var abandonRate = weighted(qs, function (q) { return get(q, "wait.abandonment_rate"); }, function (q) { return count(q) + (get(q, "wait.abandoned") || 0); });
+    if (abandonRate === null && contacts) abandonRate = abandonedN / contacts;
+    var err = weighted(qs, function (q) { var e = estimateError(q); return e && e.p50; }, function (q) { return estimateError(q) ? 1 : 0; });
+    var errP90 = weighted(qs, function (q) { var e = estimateError(q); return e && e.p90; }, function (q) { return estimateError(q) ? 1 : 0; });
+    kpiNode.appendChild(kpi(T.waiting, String(waiting), longest !== null ? T.longest(dur(longest)) : null, waiting > 5 ? "bad" : null, "waiting"));
+    kpiNode.appendChild(kpi(T.onDuty, available + " / " + onDuty, T.status.available + " / " + T.onDuty, null, "agents"));
+    kpiNode.appendChild(kpi(T.serviceLevel, pct(sl), T.within(20), sl === null ? null : sl >= 0.8 ? "good" : sl < 0.5 ? "bad" : null, "service-level"));
+    kpiNode.appendChild(kpi(T.meanWait, dur(mean), null, null, "chat-wait"));
+    kpiNode.appendChild(kpi(T.phoneWait, dur(shadow), erlang !== null ? T.erlang + " " + dur(erlang) : null, null, "phone-wait"));
+    kpiNode.appendChild(kpi(T.abandoned, pct(abandonRate), abandonedN ? String(abandonedN) : null, null, "abandoned"));
+    kpiNode.appendChild(kpi(T.deflected, String(deflected), null, null, "deflected"));
+    kpiNode.appendChild(kpi(T.estimateError, err === null ? "–" : dur(err), errP90 === null ? null : "p90 " + dur(errP90), null, "estimate-error"));
+    if (calls) kpiNode.appendChild(kpi(T.calls, String(calls), null, null, "calls"));
+  }
+
+  // ---- charts (SVG) -------------------------------------------------------------------------
+  function niceMax(v) { if (v <= 4) return 4; var p = Math.pow(10, Math.floor(Math.log10(v))); var n = Math.ceil(v / p); return (n <= 2 ? 2 : n <= 5 ? 5 : 10) * p; }
+  function renderWaitingChart() {
+    clear(chartWaiting);
+    var W = 520, H = 200, L = 34, R = 10, TOP = 10, B = 24;
+    var chart = svg("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": T.waitingChart });
+    var last = history.length ? history[history.length - 1].ts : Date.now();
+    var t0 = last - HISTORY_MS;
+    var maxV = niceMax(Math.max.apply(null, history.map(function (p) { return Math.max(p.waiting, p.calls); }).concat([1])));
+    function x(ts) { return L + (W - L - R) * (ts - t0) / HISTORY_MS; }
+    function y(v) { return TOP + (H - TOP - B) * (1 - v / maxV); }
+    for (var i = 0; i <= 4; i++) {
+      var v = maxV * i / 4;
+      chart.appendChild(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
+      chart.appendChild(svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, [String(Math.round(v))]));
+    }
+    [10, 5, 0].forEach(function (m) {
+      chart.appendChild(svg("text", { x: x(last - m * 60000), y: H - 6, "text-anchor": m === 0 ? "end" : m === 10 ? "start" : "middle" }, [m === 0 ? T.now : m + T.minutesAgo]));
+    });
+    function path(pick, color, fill) {
+      if (!history.length) return;
+      var d = history.map(function (p, i) { return (i ? "L" : "M") + x(p.ts).toFixed(1) + " " + y(pick(p)).toFixed(1); }).join(" ");
+      if (fill) chart.appendChild(svg("path", { d: d + " L" + x(last).toFixed(1) + " " + y(0) + " L" + x(history[0].ts).toFixed(1) + " " + y(0) + " Z", fill: color, opacity: "0.12" }));
+      chart.appendChild(svg("path", { d: d, fill: "none", stroke: color, "stroke-width": "2.2", "stroke-linejoin": "round" }));
+    }
+    path(function (p) { return p.waiting; }, "#4c6ef5", true);
+    path(function (p) { return p.calls; }, "#12b886", false);
+    chartWaiting.appendChild(chart);
+    chartWaiting.appendChild(el("div", { class: "legend" }, [el("span", {}, [el("i", { class: "sw-chat" }), T.waiting]), el("span", {}, [el("i", { class: "sw-calls" }), T.legendCalls])]));
+  }
+  function renderWaitsChart() {
+    clear(chartWaits);
+    var qs = (snapshot.queues || []);
+    var series = [
+      { key: "chat", cls: "#4c6ef5", pick: function (q) { return get(q, "wait.mean_ms"); }, label: T.legendChat },
+      { key: "p90", cls: "#91a7ff", pick: function (q) { return get(q, "wait.p90_ms"); }, label: T.legendP90 },
+      { key: "shadow", cls: "#f76707", pick: function (q) { return get(q, "phone.shadow.mean_ms"); }, label: T.legendShadow },
+      { key: "erlang", cls: "#ffc078", pick: function (q) { return get(q, "phone.erlang_c_mean_wait_ms"); }, label: T.legendErlang },
+    ];
+    var maxV = 0;
+    qs.forEach(function (q) { series.forEach(function (s) { var v = s.pick(q); if (v) maxV = Math.max(maxV, v); }); });
+    var W = 520, H = 200, L = 44, R = 10, TOP = 10, B = 26;
+    var chart = svg("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": T.waitChart });
+    var top = niceMax(Math.max(1, maxV / 1000));
+    function y(ms) { return TOP + (H - TOP - B) * (1 - (ms / 1000) / top); }
+    for (var i = 0; i <= 4; i++) {
+      var v = top * i / 4;
+      chart.appendChild(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(v * 1000), y2: y(v * 1000) }));
+      chart.appendChild(svg("text", { x: L - 6, y: y(v * 1000) + 4, "text-anchor": "end" }, [Math.round(v) + (S.lang === "ko" ? "초" : "s")]));
+    }
+    var groupW = (W - L - R) / Math.max(1, qs.length), barW = Math.min(18, (groupW - 16) / series.length);
+    qs.forEach(function (q, gi) {
+      var gx = L + gi * groupW + (groupW - barW * series.length) / 2;
+      series.forEach(function (s, si) {
+        var v = s.pick(q);
+        if (v === null || v === undefined) return;
+        var rect = svg("rect", { x: (gx + si * barW).toFixed(1), y: y(v).toFixed(1), width: (barW - 2).toFixed(1), height: Math.max(0, y(0) - y(v)).toFixed(1), fill: s.cls, rx: "2" },
+          [svg("title", {}, [q.name + " · " + s.label + ": " + dur(v)])]);
+        chart.appendChild(rect);
+      });
+      chart.appendChild(svg("text", { x: (L + gi * groupW + groupW / 2).toFixed(1), y: H - 8, "text-anchor": "middle" }, [q.name]));
+    });
+    chartWaits.appendChild(chart);
+    chartWaits.appendChild(el("div", { class: "legend" }, series.map(function (s) { return el("span", {}, [el("i", { class: "sw-" + s.key }), s.label]); })));
+    if (!maxV) chartWaits.appendChild(el("p", { class: "note", text: T.noData }));
+  }
+  function renderQueues() {
+    clear(queueTable);
+    var head = [T.queue, T.chats, T.callsShort, T.agentsShort, T.pending, T.count, T.mean, T.p90, T.sl, T.aband, T.shadow, T.erlangShort, T.estimateError];
+    var table = el("table", { class: "data" }, [el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { scope: "col", text: h }); }))])]);
+    var tbody = el("tbody");
+    (snapshot.queues || []).forEach(function (q) {
+      var e = estimateError(q);
+      var cells = [q.name, q.waiting_chats, q.waiting_calls, q.agents_on_duty, q.pending_messages, get(q, "wait.count"), dur(get(q, "wait.mean_ms")),
+        dur(get(q, "wait.p90_ms")), pct(get(q, "wait.service_level")), get(q, "wait.abandoned"), dur(get(q, "phone.shadow.mean_ms")),
+        dur(get(q, "phone.erlang_c_mean_wait_ms")), e ? dur(e.p50) : "–"];
+      tbody.appendChild(el("tr", { "data-queue": q.queue }, cells.map(function (c, i) {
+        return el(i ? "td" : "th", i ? {} : { scope: "row" }, [c === null || c === undefined ? "–" : String(c)]);
+      })));
+    });
+    table.appendChild(tbody);
+    queueTable.appendChild(table);
+  }
+  function renderAgents() {
+    if (!agentsNode) return;
+    clear(agentsNode);
+    var list = Object.keys(agents).map(function (h) { return agents[h]; });
+    var groups = { available: 0, away: 0, offline: 0 };
+    list.forEach(function (a) { groups[a.status] = (groups[a.status] || 0) + 1; });
+    agentsNode.appendChild(el("div", { class: "status-groups" }, Object.keys(groups).map(function (s) {
+      return el("span", { "data-status": s }, [el("i", { class: "dot " + s }), T.status[s] + " " + groups[s]]);
+    })));
+    var grid = el("div", { class: "agents" });
+    list.sort(function (a, b) { return ["available", "away", "offline"].indexOf(a.status) - ["available", "away", "offline"].indexOf(b.status) || a.name.localeCompare(b.name); });
+    list.forEach(function (a) {
+      var cap = (a.capacity && a.capacity.chat) || 0;
+      var bar = el("span");
+      bar.style.width = (cap ? Math.min(100, 100 * a.chats / cap) : 0) + "%";
+      grid.appendChild(el("div", { class: "agent", "data-agent": a.handle }, [
+        el("span", { class: "avatar small", "aria-hidden": "true", text: a.name.slice(0, 1) }),
+        el("div", { class: "who" }, [el("b", { text: a.name }),
+          el("span", { class: "small muted" }, [el("i", { class: "dot " + a.status }), T.status[a.status] + (a.connected ? "" : " · " + T.disconnected) + " · " + a.chats + "/" + cap + (a.calls ? " · ☎ " + a.calls : "")]),
+          el("div", { class: "load", "aria-hidden": "true" }, [bar])]),
+      ]));
+    });
+    agentsNode.appendChild(grid);
+  }
+
+  showSignIn();
+})();
