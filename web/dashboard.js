@@ -39,7 +39,18 @@
   var T = TEXT[S.lang];
   var app = document.getElementById("app");
   var conn = null, snapshot = null, history = [], agents = {}, connState = "connecting";
-  var HISTORY_MS = 10 * 60 * 1000;
+  var HISTORY_MS = 10 * 60 * 1000, skew = 0;
+
+  /** One point of the "waiting" chart. Snapshots come only when something changed,
+   *  so the last one is sampled every second too (the line steps, it does not slope). */
+  function sample() {
+    if (!snapshot) return;
+    var waiting = 0, calls = 0, ts = Date.now() + skew;
+    (snapshot.queues || []).forEach(function (q) { waiting += q.waiting_chats || 0; calls += q.waiting_calls || 0; });
+    history.push({ ts: ts, waiting: waiting, calls: calls });
+    while (history.length && history[0].ts < ts - HISTORY_MS) history.shift();
+  }
+  setInterval(function () { if (snapshot && kpiNode) { sample(); renderWaitingChart(); } }, 1000);
 
   function showSignIn() {
     clear(app);
@@ -64,10 +75,8 @@
       snapshot = msg;
       agents = {};
       (msg.agents || []).forEach(function (a) { agents[a.handle] = a; });
-      var waiting = 0, calls = 0;
-      (msg.queues || []).forEach(function (q) { waiting += q.waiting_chats || 0; calls += q.waiting_calls || 0; });
-      history.push({ ts: msg.ts, waiting: waiting, calls: calls });
-      while (history.length && history[0].ts < msg.ts - HISTORY_MS) history.shift();
+      skew = msg.ts - Date.now();
+      sample();
       render();
     } else if (msg.type === "presence") {
       agents[msg.agent.handle] = msg.agent;
@@ -179,7 +188,9 @@
     });
     function path(pick, color, fill) {
       if (!history.length) return;
-      var d = history.map(function (p, i) { return (i ? "L" : "M") + x(p.ts).toFixed(1) + " " + y(pick(p)).toFixed(1); }).join(" ");
+      var d = history.map(function (p, i) {
+        return i ? "H" + x(p.ts).toFixed(1) + " V" + y(pick(p)).toFixed(1) : "M" + x(p.ts).toFixed(1) + " " + y(pick(p)).toFixed(1);
+      }).join(" ");
       if (fill) chart.appendChild(svg("path", { d: d + " L" + x(last).toFixed(1) + " " + y(0) + " L" + x(history[0].ts).toFixed(1) + " " + y(0) + " Z", fill: color, opacity: "0.12" }));
       chart.appendChild(svg("path", { d: d, fill: "none", stroke: color, "stroke-width": "2.2", "stroke-linejoin": "round" }));
     }

@@ -496,12 +496,13 @@
       avatar.classList.add("sbw-avatar-agent");
     } else {
       headerTitle.textContent = T.title;
-      statusLine.textContent = state.view === "queue" ? queueText() : T.subtitle;
+      statusLine.textContent = state.view === "queue" ? headerQueueText() : T.subtitle;
       avatar.textContent = "";
       avatar.classList.remove("sbw-avatar-agent");
     }
   }
   function queueText() { return place === null ? T.queued : placeText() + " · " + estimateText(); }
+  function headerQueueText() { return place === null ? T.queued : placeText(); }
   function field(label, input, optional) {
     return el("label", { class: "sbw-field" }, [
       el("span", { class: "sbw-label" }, [label, optional ? el("span", { class: "sbw-optional", text: " (" + T.optional + ")" }) : null]), input,
@@ -570,7 +571,7 @@
     if (p) p.textContent = placeText();
     if (e) e.textContent = estimateText();
   }
-  function placeText() { return place === null ? "" : place <= 1 ? T.next : T.place(place); }
+  function placeText() { return place === null ? "" : T.place(place); }
   function estimateText() { return estimate === null ? T.waitNone : T.wait(T.minutes(Math.round(estimate / 60000))); }
 
   function queueView() {

@@ -13,7 +13,9 @@ struct Serve: ParsableCommand {
         abstract: "Run the chat broker (default command).",
         discussion: """
         WebSockets /v1/ws/customer, /v1/ws/agent and /v1/ws/supervisor (subprotocol switchboard.v1; protocol/README.md), \
-        and GET /healthz, GET /metrics (Prometheus text) and GET /v1/stats (JSON) on the same port. Works with no \
+        and GET /healthz, GET /metrics (Prometheus text) and GET /v1/stats (JSON) on the same port, with the web clients \
+        built into the binary: / (a demo store page with the chat widget), /widget.js, /console (agents), /dashboard \
+        (supervisors). Works with no \
         configuration: port 8080, data in ./data, the default queues, no agents. The configuration file is TOML \
         (protocol/configuration.md); a bad file stops the start with its line and the reason.
         """
