@@ -14,6 +14,8 @@ public final class Broker: Sendable {
     public let server: WebSocketServer<ChatEndpoints>
     let shared: BrokerShared
     private let threads: [PosixThread]
+    /// Closed (synced, writer stopped) in `stop`, after the domain thread has ended.
+    private let store: LoopBound<DiskTranscripts>
 
     public init(configuration: BrokerConfiguration, transport: ServerConfiguration) throws(ConfigurationError) {
         let metrics = BrokerMetrics()
@@ -21,6 +23,8 @@ public final class Broker: Sendable {
         let domain: EventLoop
         let signIn: EventLoop
         let desk: ServiceDesk
+        let health = TranscriptHealth()
+        let store: DiskTranscripts
         do {
             directory = try StaffDirectory(agents: configuration.agents, supervisors: configuration.supervisors)
         } catch {
@@ -32,17 +36,22 @@ public final class Broker: Sendable {
         } catch {
             throw ConfigurationError(line: nil, key: nil, reason: "cannot make the domain loop: \(error)")
         }
+        // Recovery runs here, before any thread serves: the store is the desk's from now on.
+        store = DiskTranscripts(configuration: configuration.transcripts, domain: domain, health: health)
         do {
-            desk = try ServiceDesk(configuration: configuration, domain: domain, metrics: metrics)
+            desk = try ServiceDesk(configuration: configuration, domain: domain, metrics: metrics, transcripts: store)
         } catch {
+            store.close()
             throw ConfigurationError(line: nil, key: nil, reason: error.description)
         }
         // The desk was made here but from now on is touched only on the domain thread:
         // the bound reference travels there through `execute` and the thread below.
         let bound = LoopBound(desk)
+        store.released = { [unowned desk] position in desk.outbox.release(upTo: position) }
+        self.store = LoopBound(store)
         shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, directory: directory, metrics: metrics,
                               limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
-                              webPages: configuration.webPages)
+                              webPages: configuration.webPages, transcripts: health)
         do {
             threads = [
                 try PosixThread(name: "domain") {
@@ -64,6 +73,7 @@ public final class Broker: Sendable {
         shared.signIn.stop()
         shared.domain.stop()
         for thread in threads { thread.join() }
+        store.value.close()
     }
 }
 
@@ -79,9 +89,12 @@ final class BrokerShared: Sendable {
     let limits: BrokerLimits
     let allowedOrigins: [String]
     let webPages: WebPages
+    let transcripts: TranscriptHealth
 
     init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, directory: StaffDirectory,
-         metrics: BrokerMetrics, limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages()) {
+         metrics: BrokerMetrics, limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages(),
+         transcripts: TranscriptHealth = TranscriptHealth()) {
+        self.transcripts = transcripts
         self.domain = domain
         self.signIn = signIn
         self.desk = desk

@@ -1,4 +1,5 @@
 import ChatCore
+import ChatStorage
 
 /// Everything `switchboard serve` is configured with beyond the transport flags:
 /// the contact center (queues, routing, grace periods, hours, FAQ), who may sign in,
@@ -15,6 +16,8 @@ public struct BrokerConfiguration: Sendable {
     /// The web clients served at `/`, `/widget.js`, `/console`, `/dashboard` (the
     /// executable passes the embedded `web/` files; none by default).
     public var webPages = WebPages()
+    /// The transcript store (`[transcripts]`; the directory comes from `serve --data-dir`).
+    public var transcripts = StorageConfiguration(directory: "./data/transcripts")
 
     public init() {}
 }
@@ -60,10 +63,9 @@ public struct BrokerLimits: Sendable, Hashable {
     public var messageBurst = 40
     /// Open connections per client IP address (0: no limit); past it, 429.
     public var maxConnectionsPerAddress = 0
-    /// Ended conversations whose transcripts stay in memory (oldest go first).
-    /// With `maxEventsPerConversation` this bounds transcript memory until the disk
-    /// store (issue 6) takes over: at about 360 bytes an event, 2,000 × 2,000 events
-    /// is at most ~1.4 GB even if every conversation ran to the limit.
+    /// Ended conversations whose client message ids (for deduplication) the broker
+    /// still remembers (oldest go first). The events themselves are in the transcript
+    /// store, whose memory is bounded by its ring budget.
     public var transcriptsKept = 2_000
     /// Events kept per conversation; a `send` past it is refused (`invalid_state`).
     public var maxEventsPerConversation = 2_000

@@ -44,7 +44,7 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
             return .upgrade(policy)
         }
         if let page = shared.webPages.respond(to: request) { return .respond(page) }
-        return OperatorPages.respond(to: request, metrics: shared.metrics)
+        return OperatorPages.respond(to: request, metrics: shared.metrics, transcripts: shared.transcripts)
     }
 
     public func opened(_ connection: ServerConnection<ChatEndpoints>) {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ChatCore
+import ChatStorage
 import TOMLKit
 
 /// Reads the broker's TOML configuration file (protocol/configuration.md) into a
@@ -54,6 +55,7 @@ public enum ConfigurationFile {
         if let hours = try root.section("business_hours") { configuration.center.businessHours = try readHours(hours) }
         if let faq = try root.section("faq") { try readFAQ(faq, into: &configuration.center) }
         if let limits = try root.section("limits") { try readLimits(limits, into: &configuration) }
+        if let transcripts = try root.section("transcripts") { try readTranscripts(transcripts, into: &configuration.transcripts) }
         if let security = try root.section("security") {
             try security.allowOnly(["allowed_origins"])
             configuration.allowedOrigins = try security.strings("allowed_origins") ?? []
@@ -190,6 +192,23 @@ public enum ConfigurationFile {
         if let n = try s.int("transcripts_kept", 1...10_000_000) { configuration.limits.transcriptsKept = n }
         if let n = try s.int("max_events_per_conversation", 10...1_000_000) { configuration.limits.maxEventsPerConversation = n }
         if let n = try s.int("max_sessions", 1...10_000_000) { configuration.limits.maxSessions = n }
+    }
+
+    private static func readTranscripts(_ s: TOMLSection, into t: inout StorageConfiguration) throws(ConfigurationError) {
+        try s.allowOnly(["fsync", "fsync_interval_ms", "ring_bytes", "segment_bytes", "retention_bytes", "retention_days",
+                         "max_pending_bytes"])
+        let interval = try s.int("fsync_interval_ms", 1...10_000) ?? 5
+        switch try s.string("fsync") {
+        case nil, "interval": t.fsync = .interval(milliseconds: interval)
+        case "always": t.fsync = .always
+        case "never": t.fsync = .never
+        case let other?: throw s.error("fsync", "'\(other)' is not one of always, interval, never")
+        }
+        if let n = try s.int("ring_bytes", (64 << 10)...(64 << 30)) { t.ringBytes = n }
+        if let n = try s.int("segment_bytes", (64 << 10)...(1 << 30)) { t.segmentBytes = n }
+        if let n = try s.int("retention_bytes", (1 << 20)...Int.max) { t.retentionBytes = Int64(n) }
+        if let n = try s.int("retention_days", 0...100_000) { t.retentionSeconds = Int64(n) * 86_400 }
+        if let n = try s.int("max_pending_bytes", (64 << 10)...(16 << 30)) { t.maxPendingBytes = n }
     }
 
     private static func readAgent(_ s: TOMLSection, queueKeys: [String]) throws(ConfigurationError) -> AgentAccount {

@@ -8,7 +8,7 @@ import WebSocketServer
 enum OperatorPages {
     static let paths = ["/healthz", "/metrics", "/v1/stats"]
 
-    static func respond(to request: HTTPRequest, metrics: BrokerMetrics) -> Route {
+    static func respond(to request: HTTPRequest, metrics: BrokerMetrics, transcripts: TranscriptHealth? = nil) -> Route {
         let path = String(request.path)
         guard paths.contains(path) else {
             return .respond(.text(.notFound, "no such resource: \(path)\n"))
@@ -18,14 +18,43 @@ enum OperatorPages {
         }
         switch path {
         case "/healthz":
+            if let failure = transcripts?.failure {
+                return .respond(.text(.serviceUnavailable, "transcripts failing: \(failure)\n"))
+            }
             return .respond(.text(.ok, "ok\n"))
         case "/metrics":
+            var text = prometheus(metrics)
+            if let transcripts { text += transcriptFamilies(transcripts) }
             return .respond(HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                                         body: Array(prometheus(metrics).utf8)))
+                                         body: Array(text.utf8)))
         default:
             return .respond(HTTPResponse(status: .ok, headers: [("Content-Type", "application/json")],
                                          body: Array(stats(metrics).utf8)))
         }
+    }
+
+    /// The transcript store's families (protocol/storage.md, "Health").
+    static func transcriptFamilies(_ health: TranscriptHealth) -> String {
+        let f = health.figures.withLock { $0 }
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ value: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
+        }
+        family("switchboard_transcripts_healthy", "gauge", "1 while the transcript store can write; 0 while it fails (see /healthz).",
+               f.failure == nil ? "1" : "0")
+        family("switchboard_transcripts_appended_bytes_total", "counter", "Record bytes appended since start.", "\(f.appendedBytes)")
+        family("switchboard_transcripts_written_bytes_total", "counter", "Record bytes handed to the OS since start.", "\(f.writtenBytes)")
+        family("switchboard_transcripts_synced_bytes_total", "counter", "Record bytes on stable storage since start.", "\(f.syncedBytes)")
+        family("switchboard_transcripts_pending_bytes", "gauge", "Appended bytes not yet written (backpressure past the limit).",
+               "\(f.appendedBytes &- f.writtenBytes)")
+        family("switchboard_transcripts_ring_bytes", "gauge", "Bytes counted in the in-memory ring.", "\(f.ringBytes)")
+        family("switchboard_transcripts_ring_budget_bytes", "gauge", "The ring's byte budget.", "\(f.ringBudget)")
+        family("switchboard_transcripts_ring_events", "gauge", "Events held in the ring.", "\(f.ringEvents)")
+        family("switchboard_transcripts_conversations", "gauge", "Conversations with stored events.", "\(f.conversations)")
+        family("switchboard_transcripts_refused_total", "counter", "Client messages refused because the store was behind.", "\(f.refused)")
+        family("switchboard_transcripts_recovered_records", "gauge", "Records found by recovery at start.", "\(f.recoveredRecords)")
+        family("switchboard_transcripts_recovery_repairs", "gauge", "Torn or corrupt tails cut by recovery at start.", "\(f.repairs)")
+        return out
     }
 
     static func prometheus(_ metrics: BrokerMetrics) -> String {

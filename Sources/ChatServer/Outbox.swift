@@ -7,6 +7,12 @@ import ChatProtocol
 ///
 /// Owned by the domain thread. The loops' entries (`register`) arrive as tasks from
 /// each I/O loop when its `ChatEndpoints` starts, before any of its connections.
+///
+/// Durability: before handing batches over, `flush` commits the transcripts; if what
+/// was recorded is not yet as durable as the fsync policy requires, the batches are
+/// held, in order, until the store reports the position they wait for (`release`).
+/// So an `ack` of a message, and its relay, never go out before the message is on
+/// disk under `always` (protocol/storage.md).
 final class Outbox: Flushable {
     /// An I/O loop and its application, reachable from the domain thread only
     /// through `execute` on that loop.
@@ -19,10 +25,17 @@ final class Outbox: Flushable {
     private var ports: [Port?] = []
     private var pending: [[Outbound]] = []
     private var scheduled = false
+    private weak var transcripts: (any TranscriptStore)?
+    /// Batches waiting for the disk, oldest first, with the log position each waits for.
+    private var held = FIFO<(position: UInt64, loop: Int, batch: [Outbound])>()
+    private var lastHeldPosition: UInt64 = 0
 
-    init(domain: EventLoop) {
+    init(domain: EventLoop, transcripts: (any TranscriptStore)? = nil) {
         self.domain = domain
+        self.transcripts = transcripts
     }
+
+    var heldBatches: Int { held.count }
 
     func register(_ port: Port) {
         let index = port.loop.id
@@ -57,10 +70,32 @@ final class Outbox: Flushable {
     /// Hands each loop its batch (called by the domain loop at the end of an iteration).
     func flush() {
         scheduled = false
+        if let wait = transcripts?.commit() { lastHeldPosition = max(lastHeldPosition, wait) }
+        let hold = held.count > 0 || lastHeldPosition > releasedPosition
         for index in pending.indices where !pending[index].isEmpty {
             guard let port = ports[index] else { continue }
             let batch = pending[index]
             pending[index].removeAll(keepingCapacity: true)
+            if hold {
+                held.append((lastHeldPosition, index, batch))
+            } else {
+                port.loop.execute { port.endpoints.value.deliver(batch) }
+            }
+        }
+    }
+
+    private var releasedPosition: UInt64 = 0
+
+    /// The transcripts are durable up to `position`: what waited for it goes out, in order.
+    func release(upTo position: UInt64) {
+        releasedPosition = max(releasedPosition, position)
+        var batches: [Int: [Outbound]] = [:]
+        while let first = held.first, first.position <= releasedPosition {
+            _ = held.removeFirst()
+            batches[first.loop, default: []].append(contentsOf: first.batch)
+        }
+        for (index, batch) in batches {
+            guard let port = ports[index] else { continue }
             port.loop.execute { port.endpoints.value.deliver(batch) }
         }
     }

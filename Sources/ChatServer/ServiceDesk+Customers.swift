@@ -27,7 +27,7 @@ extension ServiceDesk {
             guard let conversation = openConversation(of: session, id: r.id, on: connection) else { return }
             ack(r.id, on: connection)
             if let agent = agentConnection(of: center.conversation(conversation)?.agent) {
-                send(.typing(Typing(conversation: WireID.conversation(conversation), from: .customer, active: r.active)), to: agent)
+                send(.typing(Typing(conversation: wire(conversation), from: .customer, active: r.active)), to: agent)
             }
         case .receipt(let r):
             guard let conversation = session.conversation else {
@@ -225,6 +225,10 @@ extension ServiceDesk {
         }
         guard transcripts.lastSeq(of: conversation) < Int64(limits.maxEventsPerConversation) else {
             fail(connection, id: r.id, .invalidState, "Not possible now: the conversation has reached its length limit.")
+            return
+        }
+        guard transcripts.isAccepting else {
+            storageBehind(connection, id: r.id)
             return
         }
         let event = record(conversation) { wire, seq, ts in

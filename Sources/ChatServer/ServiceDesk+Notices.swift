@@ -115,7 +115,7 @@ extension ServiceDesk {
 
     func sendAssigned(_ conversationID: ConversationID, to connection: ConnectionID) {
         guard let conversation = center.conversation(conversationID), let contact = center.contact(conversation.contact) else { return }
-        send(.assigned(Assigned(conversation: WireID.conversation(conversationID), queue: key(of: contact.currentQueue),
+        send(.assigned(Assigned(conversation: wire(conversationID), queue: key(of: contact.currentQueue),
                                 channel: ChatProtocol.Channel(conversation.channel), customer: CustomerCard(contact),
                                 startedAt: ts(conversation.startedAt), lastSeq: transcripts.lastSeq(of: conversationID))),
              to: connection)

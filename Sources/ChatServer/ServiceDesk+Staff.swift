@@ -1,5 +1,6 @@
 import ChatCore
 import ChatProtocol
+import ChatStorage
 
 // What agents and supervisors ask on /v1/ws/agent and /v1/ws/supervisor
 // (protocol/README.md, "Agent → server", "Supervisor → server"). Domain thread only.
@@ -129,7 +130,7 @@ extension ServiceDesk {
             ack(r.id, on: connection)
         case .fetchHistory(let r):
             guard let conversation = WireID.conversation(r.conversation),
-                  center.conversation(conversation) != nil || transcripts.lastSeq(of: conversation) > 0 else {
+                  live(conversation).flatMap({ center.conversation($0) }) != nil || transcripts.lastSeq(of: conversation) > 0 else {
                 fail(connection, id: r.id, .unknownConversation, ChatError.unknownConversation.message, field: "conversation")
                 return
             }
@@ -148,6 +149,10 @@ extension ServiceDesk {
         guard transcripts.lastSeq(of: conversation) < Int64(limits.maxEventsPerConversation) else {
             throw .invalidState("the conversation has reached its length limit")
         }
+        guard transcripts.isAccepting else {
+            storageBehind(connection, id: r.id)
+            return
+        }
         let notices = try center.agentReplied(in: conversation, by: me)
         let name = center.agent(me)?.displayName ?? ""
         let event = record(conversation) { wire, seq, ts in
@@ -160,7 +165,7 @@ extension ServiceDesk {
     }
 
     private func conversationID(_ text: String) throws(ChatError) -> ConversationID {
-        guard let id = WireID.conversation(text) else { throw .unknownConversation }
+        guard let key = WireID.conversation(text), let id = live(key) else { throw .unknownConversation }
         return id
     }
 

@@ -1,5 +1,6 @@
 import ChatCore
 import ChatProtocol
+import ChatStorage
 import EventLoop
 import Posix
 
@@ -58,7 +59,7 @@ final class ServiceDesk {
             _ = try center.addAgent(ChatCore.AgentProfile(handle: account.handle, displayName: account.name,
                                                           skills: skills, capacity: account.capacity))
         }
-        outbox = Outbox(domain: domain)
+        outbox = Outbox(domain: domain, transcripts: transcripts)
         self.metrics = metrics
         self.limits = configuration.limits
         self.transcripts = transcripts
@@ -150,7 +151,7 @@ final class ServiceDesk {
     @discardableResult
     func record(_ conversation: ConversationID, at instant: Instant? = nil,
                 _ make: (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent) -> ConversationEvent {
-        let event = make(WireID.conversation(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? center.now))
+        let event = make(wire(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? center.now))
         transcripts.append(event, to: conversation)
         return event
     }
@@ -162,13 +163,30 @@ final class ServiceDesk {
     }
 
     func sendHistory(of conversation: ConversationID, after seq: Int64, to connection: ConnectionID) {
-        let page = transcripts.events(of: conversation, after: seq, limit: ProtocolLimits.maxHistoryEvents)
-        send(.history(History(conversation: WireID.conversation(conversation), events: page.events, more: page.more)),
-             to: connection)
+        sendHistory(of: transcripts.key(conversation), after: seq, to: connection)
     }
+
+    /// A page of any stored conversation's events (this boot's or an earlier one's).
+    func sendHistory(of key: TranscriptKey, after seq: Int64, to connection: ConnectionID) {
+        let page = transcripts.events(of: key, after: seq, limit: ProtocolLimits.maxHistoryEvents)
+        send(.history(History(conversation: WireID.conversation(key), events: page.events, more: page.more)), to: connection)
+    }
+
+    /// A conversation's wire id (`c-BOOT-N`).
+    func wire(_ conversation: ConversationID) -> String { WireID.conversation(conversation, boot: transcripts.boot) }
+
+    /// The conversation of this run that `key` names (nil: an earlier run's).
+    func live(_ key: TranscriptKey) -> ConversationID? { key.boot == transcripts.boot ? ConversationID(key.number) : nil }
 
     /// A conversation that ended: its transcript stays in memory among the newest
     /// `transcriptsKept` ended ones.
+    /// Backpressure from the transcript store (the disk is behind or failing): the
+    /// message is refused, not recorded, and the sender may send it again later.
+    func storageBehind(_ connection: ConnectionID, id: String?) {
+        (transcripts as? DiskTranscripts)?.health.refusedOne()
+        fail(connection, id: id, .rateLimited, "The transcript store is behind; the message was not recorded. Send it again shortly.")
+    }
+
     func conversationEnded(_ conversation: ConversationID) {
         endedConversations.append(conversation)
         while endedConversations.count > limits.transcriptsKept, let oldest = endedConversations.removeFirst() {
@@ -195,7 +213,7 @@ final class ServiceDesk {
         receipts[conversation] = marks
         ack(id, on: connection)
         if isNews, let other {
-            send(.receipt(Receipt(conversation: WireID.conversation(conversation), from: side, kind: kind, seq: seq, ts: nowTS)),
+            send(.receipt(Receipt(conversation: wire(conversation), from: side, kind: kind, seq: seq, ts: nowTS)),
                  to: other)
         }
     }

@@ -1,14 +1,21 @@
 import ChatCore
 import ChatProtocol
+import ChatStorage
 
 /// Where conversations' events are kept, numbered by `seq` from 1 with no gaps
 /// (protocol/README.md, "Conversations, sequence numbers and delivery"), and how a
 /// re-sent client message id is recognised.
 ///
-/// The broker's seam for transcripts: `MemoryTranscripts` is the default; the
-/// on-disk store of issue 6 (ring buffer spilled to segment files) replaces it
-/// without touching the rest of the glue. Called on the domain thread only.
+/// The broker's seam for transcripts: `DiskTranscripts` (a ring spilled to segment
+/// files, `ChatStorage`) is what the broker runs; `MemoryTranscripts` serves tests.
+/// Called on the domain thread only.
+///
+/// Conversations are addressed by `ConversationID` while they live in this process;
+/// read-back addresses any stored conversation, of this boot or an earlier one, by its
+/// `TranscriptKey` (the wire id `c-BOOT-N`, `WireID`).
 protocol TranscriptStore: AnyObject {
+    /// This run's boot number, part of every conversation's wire id.
+    var boot: UInt32 { get }
     /// The newest event's seq; 0 before the first.
     func lastSeq(of conversation: ConversationID) -> Int64
     /// Records `event`, whose seq is `lastSeq(of:) + 1`.
@@ -19,6 +26,22 @@ protocol TranscriptStore: AnyObject {
     func message(in conversation: ConversationID, clientID: String, from author: Author) -> ChatMessage?
     /// Drops a conversation (it left the broker's memory window).
     func forget(_ conversation: ConversationID)
+
+    /// The newest seq of any stored conversation (0: none stored).
+    func lastSeq(of key: TranscriptKey) -> Int64
+    /// Events of any stored conversation after `seq`, oldest first, at most `limit`.
+    func events(of key: TranscriptKey, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool)
+
+    /// False while new client messages must be refused: the disk is behind or failing
+    /// (backpressure; nothing is dropped silently).
+    var isAccepting: Bool { get }
+    /// Hands what was recorded since the last call towards the disk. Returns the log
+    /// position that messages sent since then must wait for (nil: nothing to wait for).
+    func commit() -> UInt64?
+}
+
+extension TranscriptStore {
+    func key(_ conversation: ConversationID) -> TranscriptKey { TranscriptKey(boot: boot, number: conversation.rawValue) }
 }
 
 /// Transcripts in memory: one event array per conversation and a map of client
@@ -36,6 +59,18 @@ final class MemoryTranscripts: TranscriptStore {
     }
 
     private var transcripts: [ConversationID: Transcript] = [:]
+    let boot: UInt32 = 1
+    let isAccepting = true
+
+    func commit() -> UInt64? { nil }
+
+    func lastSeq(of key: TranscriptKey) -> Int64 {
+        key.boot == boot ? lastSeq(of: ConversationID(key.number)) : 0
+    }
+
+    func events(of key: TranscriptKey, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool) {
+        key.boot == boot ? events(of: ConversationID(key.number), after: seq, limit: limit) : ([], false)
+    }
 
     var conversationCount: Int { transcripts.count }
 

@@ -26,8 +26,11 @@ struct Serve: ParsableCommand {
     @Option(help: "Configuration file (TOML, protocol/configuration.md). Optional: the defaults serve.")
     var config: String?
 
-    @Option(help: "Directory for transcripts and other data.")
+    @Option(help: "Directory for transcripts (in transcripts/ under it) and other data.")
     var dataDir = "./data"
+
+    @Option(help: "When transcripts are synced to disk: always, never, or an interval such as 5ms (overrides the file's [transcripts] fsync; protocol/storage.md).")
+    var fsync: String?
 
     mutating func run() throws {
         var brokerConfiguration = BrokerConfiguration()
@@ -41,7 +44,21 @@ struct Serve: ParsableCommand {
         }
         brokerConfiguration.webPages = WebPages(files: WebAssets.files.map { ($0.name, $0.etag, $0.text) })
         if mkdir(dataDir, 0o750) != 0 && errno != EEXIST {
-            throw ValidationError("cannot create data directory \(dataDir): \(PosixError(errno: errno, function: "mkdir"))")
+            // Not fatal: the broker serves, holds transcripts in memory, reports the
+            // failure (/healthz, /metrics) and retries the directory every second.
+            printError("switchboard: cannot create data directory \(dataDir): \(PosixError(errno: errno, function: "mkdir"))")
+        }
+        brokerConfiguration.transcripts.directory = dataDir + "/transcripts"
+        if let fsync {
+            switch fsync {
+            case "always": brokerConfiguration.transcripts.fsync = .always
+            case "never": brokerConfiguration.transcripts.fsync = .never
+            default:
+                guard fsync.hasSuffix("ms"), let ms = Int(fsync.dropLast(2)), (1...10_000).contains(ms) else {
+                    throw ValidationError("--fsync takes always, never or an interval from 1ms to 10000ms, not '\(fsync)'")
+                }
+                brokerConfiguration.transcripts.fsync = .interval(milliseconds: ms)
+            }
         }
         var configuration = try transport.configuration(defaultPort: 8080, defaultMaxMessage: 64 * 1024, defaultDeflateMinSize: 64)
         if configuration.maxConnectionsPerAddress == 0 {

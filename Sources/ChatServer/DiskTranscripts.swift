@@ -1,0 +1,186 @@
+import ChatCore
+import ChatProtocol
+import ChatStorage
+import EventLoop
+import Posix
+import Synchronization
+
+/// The broker's transcript store: every event goes into `ChatStorage.TranscriptLog`
+/// (the ring, then the segment files) as its wire JSON; client message ids of live
+/// conversations are remembered here for deduplication.
+///
+/// Owned by the domain thread. The spill writer's reports reach it through
+/// `domain.execute` (`progressed`), and the positions it releases go to `released`,
+/// which the desk points at its outbox, so that acknowledgements wait for the disk
+/// as the fsync policy says (protocol/storage.md).
+final class DiskTranscripts: TranscriptStore, Flushable {
+    let log: TranscriptLog
+    private unowned let domain: EventLoop
+    private var flushScheduled = false
+    let health: TranscriptHealth
+    var boot: UInt32 { log.boot }
+    /// Called with each new releasable log position (domain thread).
+    var released: ((UInt64) -> Void)?
+    private var clientIDs: [ConversationID: [ClientKey: Int64]] = [:]
+    private var lastReleased: UInt64 = 0
+
+    private struct ClientKey: Hashable {
+        let author: Author
+        let id: String
+    }
+
+    /// Recovers the store in `configuration.directory` (never fails: a bad directory
+    /// leaves it degraded and reported) and routes the writer's reports to `domain`.
+    init(configuration: StorageConfiguration, domain: EventLoop, health: TranscriptHealth) {
+        let relay = ProgressRelay()
+        log = TranscriptLog(configuration: configuration) { progress in relay.forward(progress) }
+        self.health = health
+        self.domain = domain
+        let recovery = log.recovery
+        Log.info("transcripts: \(configuration.directory): \(recovery.segments) segment(s), \(recovery.records) record(s), "
+                 + "\(recovery.bytes) bytes recovered; boot \(log.boot); fsync \(configuration.fsync)")
+        health.update(log)
+        relay.target.withLock { $0 = (domain, LoopBound(self)) }
+    }
+
+    /// Writes and syncs what is pending and stops the writer (shutdown).
+    func close() { log.close() }
+
+    /// A writer report, on the domain thread.
+    func progressed(_ progress: SpillProgress) {
+        log.progressed(progress)
+        health.update(log)
+        let position = releasable
+        if position > lastReleased {
+            lastReleased = position
+            released?(position)
+        }
+    }
+
+    /// What an acknowledgement waits for: the sync under `always`, the write to the OS
+    /// under an interval, nothing under `never`.
+    private var releasable: UInt64 {
+        switch log.configuration.fsync {
+        case .always: log.progress.synced
+        case .interval: log.progress.written
+        case .never: log.appended
+        }
+    }
+
+    // MARK: TranscriptStore
+
+    var isAccepting: Bool { log.isAccepting }
+
+    func commit() -> UInt64? {
+        log.flush()
+        guard log.configuration.fsync != .never, log.appended > releasable else { return nil }
+        return log.appended
+    }
+
+    func lastSeq(of conversation: ConversationID) -> Int64 { log.lastSeq(of: key(conversation)) }
+    func lastSeq(of key: TranscriptKey) -> Int64 { log.lastSeq(of: key) }
+
+    func append(_ event: ConversationEvent, to conversation: ConversationID) {
+        log.append(key(conversation), seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded())
+        if case .message(let m) = event, let id = m.clientID {
+            clientIDs[conversation, default: [:]][ClientKey(author: m.from, id: id)] = event.seq
+        }
+        health.appended(log)
+        if !flushScheduled {
+            flushScheduled = true
+            domain.scheduleFlush(self)
+        }
+    }
+
+    /// Hands this iteration's records to the writer (end of a domain-loop iteration),
+    /// also when nothing is sent to anyone.
+    func flush() {
+        flushScheduled = false
+        log.flush()
+    }
+
+    func events(of conversation: ConversationID, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool) {
+        events(of: key(conversation), after: seq, limit: limit)
+    }
+
+    func events(of key: TranscriptKey, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool) {
+        let page = log.read(key, after: seq, limit: limit)
+        var events: [ConversationEvent] = []
+        events.reserveCapacity(page.payloads.count)
+        for payload in page.payloads {
+            guard case .event(let event)? = try? ServerMessage.decode(payload) else {
+                Log.error("transcripts: a stored event of \(key) does not decode; the read stops there")
+                return (events, false)
+            }
+            events.append(event)
+        }
+        return (events, page.more)
+    }
+
+    func message(in conversation: ConversationID, clientID: String, from author: Author) -> ChatMessage? {
+        guard let seq = clientIDs[conversation]?[ClientKey(author: author, id: clientID)],
+              case .message(let m)? = events(of: conversation, after: seq - 1, limit: 1).events.first else { return nil }
+        return m
+    }
+
+    func forget(_ conversation: ConversationID) {
+        clientIDs[conversation] = nil
+    }
+}
+
+/// Carries the writer's reports (writer thread) to the store on the domain thread.
+/// The target is set once the store exists; a report before that is dropped, as the
+/// next one (at least every second) carries the same cumulative positions.
+private final class ProgressRelay: Sendable {
+    let target = Mutex<(EventLoop, LoopBound<DiskTranscripts>)?>(nil)
+
+    func forward(_ progress: SpillProgress) {
+        guard let (domain, store) = target.withLock({ $0 }) else { return }
+        domain.execute { store.value.progressed(progress) }
+    }
+}
+
+/// The transcript store's health as the operator endpoints show it (`/healthz`,
+/// `/metrics`): written on the domain thread, read on any I/O loop. Sendable.
+final class TranscriptHealth: Sendable {
+    struct Figures: Sendable {
+        var failure: String?
+        var appendedBytes: UInt64 = 0
+        var writtenBytes: UInt64 = 0
+        var syncedBytes: UInt64 = 0
+        var ringBytes = 0
+        var ringBudget = 0
+        var ringEvents = 0
+        var conversations = 0
+        var refused: UInt64 = 0
+        var recoveredRecords = 0
+        var repairs = 0
+    }
+
+    let figures = Mutex(Figures())
+    private let appendsSinceUpdate = Atomic<Int>(0)
+
+    func update(_ log: TranscriptLog) {
+        figures.withLock {
+            $0.failure = log.failure
+            $0.appendedBytes = log.appended
+            $0.writtenBytes = log.progress.written
+            $0.syncedBytes = log.progress.synced
+            $0.ringBytes = log.ring.bytes
+            $0.ringBudget = log.ring.budget
+            $0.ringEvents = log.ring.entryCount
+            $0.conversations = log.index.conversationCount
+            $0.recoveredRecords = log.recovery.records
+            $0.repairs = log.recovery.repairs.count
+        }
+    }
+
+    /// After an append: figures refreshed every 64 appends (writer reports refresh too).
+    func appended(_ log: TranscriptLog) {
+        if appendsSinceUpdate.add(1, ordering: .relaxed).newValue % 64 == 0 { update(log) }
+    }
+
+    func refusedOne() { figures.withLock { $0.refused += 1 } }
+
+    var failure: String? { figures.withLock { $0.failure } }
+}
