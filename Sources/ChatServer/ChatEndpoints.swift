@@ -20,6 +20,9 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
     private var nextNumber: UInt64 = 1
     private var inbox: [Inbound] = []
     private var flushScheduled = false
+    /// HTTP requests answered later (`Route.deferred`), by number.
+    var awaitingAnswers: [UInt64: WeakConnection] = [:]
+    var nextAnswer: UInt64 = 1
     private let policy: Handshake.Policy
     private lazy var helloTimer = HelloTimer(endpoints: self)
 
@@ -43,6 +46,7 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
                 now: loop.now, helloTimeout: UInt64(WireProtocol.helloTimeout.components.seconds) * 1_000_000_000)
             return .upgrade(policy)
         }
+        if let route = routeTranscript(request, connection: connection) { return route }
         if let page = shared.webPages.respond(to: request) { return .respond(page) }
         return OperatorPages.respond(to: request, metrics: shared.metrics, transcripts: shared.transcripts)
     }

@@ -43,7 +43,7 @@ public enum ConfigurationFile {
             throw ConfigurationError(line: nil, key: nil, reason: "TOML syntax: \(error)")
         }
         let root = TOMLSection(table: table, path: "", lines: TOMLLines(text))
-        try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "security", "agents", "supervisors"])
+        try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "security", "transcripts", "agents", "supervisors"])
         var configuration = BrokerConfiguration()
         if let queues = try root.sections("queues") { configuration.center.queues = try readQueues(queues, root) }
         if let routing = try root.section("routing") { try readRouting(routing, into: &configuration.center) }
@@ -204,7 +204,7 @@ public enum ConfigurationFile {
         case "never": t.fsync = .never
         case let other?: throw s.error("fsync", "'\(other)' is not one of always, interval, never")
         }
-        if let n = try s.int("ring_bytes", (64 << 10)...(64 << 30)) { t.ringBytes = n }
+        if let n = try s.int("ring_bytes", 4096...(64 << 30)) { t.ringBytes = n }
         if let n = try s.int("segment_bytes", (64 << 10)...(1 << 30)) { t.segmentBytes = n }
         if let n = try s.int("retention_bytes", (1 << 20)...Int.max) { t.retentionBytes = Int64(n) }
         if let n = try s.int("retention_days", 0...100_000) { t.retentionSeconds = Int64(n) * 86_400 }

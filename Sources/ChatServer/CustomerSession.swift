@@ -15,6 +15,9 @@ final class CustomerSession {
     var contact: ContactID?
     /// The contact's conversation once an agent took it.
     var conversation: ConversationID?
+    /// Every conversation of this session, oldest first: whose transcripts its token
+    /// may download (protocol/README.md, "Transcript read-back").
+    var conversations: [ConversationID] = []
     /// "Leave a message" was offered for `contact` and not used yet.
     var leaveMessageReason: ChatCore.LeaveMessageReason?
     /// The place in line last told to the customer.

@@ -58,18 +58,22 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     }
 
     /// What an acknowledgement waits for: the sync under `always`, the write to the OS
-    /// under an interval, nothing under `never`.
+    /// under an interval, nothing under `never`. While the disk fails nothing waits:
+    /// client messages are refused then (`isAccepting`), and the rest of the traffic
+    /// (joins, ends, typing) must keep flowing; what was recorded stays in memory and
+    /// is written when the disk is back (protocol/storage.md, "When the disk fails").
     private var releasable: UInt64 {
+        if log.failure != nil { return log.appended }
         switch log.configuration.fsync {
-        case .always: log.progress.synced
-        case .interval: log.progress.written
-        case .never: log.appended
+        case .always: return log.progress.synced
+        case .interval: return log.progress.written
+        case .never: return log.appended
         }
     }
 
     // MARK: TranscriptStore
 
-    var isAccepting: Bool { log.isAccepting }
+    var isAccepting: Bool { log.isAccepting && log.failure == nil }
 
     func commit() -> UInt64? {
         log.flush()

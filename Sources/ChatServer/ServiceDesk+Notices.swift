@@ -102,6 +102,7 @@ extension ServiceDesk {
         })
         if let owner = contactOwners[contactID] {
             owner.conversation = conversation
+            if owner.conversations.last != conversation { owner.conversations.append(conversation) }
             owner.place = nil
         }
         if let to = agentConnection(of: agent) {

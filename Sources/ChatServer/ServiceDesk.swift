@@ -184,7 +184,8 @@ final class ServiceDesk {
     /// message is refused, not recorded, and the sender may send it again later.
     func storageBehind(_ connection: ConnectionID, id: String?) {
         (transcripts as? DiskTranscripts)?.health.refusedOne()
-        fail(connection, id: id, .rateLimited, "The transcript store is behind; the message was not recorded. Send it again shortly.")
+        fail(connection, id: id, .rateLimited,
+             "The transcript store is behind or cannot write (see /healthz); the message was not recorded. Send it again shortly.")
     }
 
     func conversationEnded(_ conversation: ConversationID) {

@@ -26,6 +26,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         case closed
     }
     private(set) var phase: Phase = .http
+    /// A `.deferred` route is waiting for `respondLater`.
+    private var awaitingAnswer = false
     private var parser: HTTPRequestParser?
     private var reader: FrameReader?
     /// permessage-deflate, when the client offered it and we accepted.
@@ -235,6 +237,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     // MARK: HTTP
 
     private func processHTTP(_ input: UnsafeRawBufferPointer) {
+        // A deferred request is being answered elsewhere; pipelined bytes after it are
+        // dropped, as the connection closes after that answer.
+        if awaitingAnswer { return }
         var result = parser!.parse(input)
         while true {
             switch result {
@@ -254,6 +259,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
                     result = parser!.next()
                 case .upgrade(let policy):
                     upgrade(request, policy: policy)
+                    return
+                case .deferred:
+                    awaitingAnswer = true
                     return
                 }
             }
@@ -283,6 +291,14 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
                 leftover.withUnsafeMutableBytes { processFrames($0) }
             }
         }
+    }
+
+    /// Answers the request that `route` deferred, then closes (on the loop's thread).
+    /// Ignored if there is none, or if the request already timed out.
+    public func respondLater(_ response: HTTPResponse) {
+        guard awaitingAnswer, phase == .http else { return }
+        awaitingAnswer = false
+        respond(response, close: true)
     }
 
     /// Sends an HTTP response; with `close`, then closes the connection gracefully.

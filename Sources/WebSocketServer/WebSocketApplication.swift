@@ -6,6 +6,11 @@ public enum Route: Sendable {
     case respond(HTTPResponse)
     /// Upgrade with this policy (origins, subprotocols); RFC 6455's own checks still apply.
     case upgrade(Handshake.Policy)
+    /// The answer comes later, from `ServerConnection.respondLater` on the same loop
+    /// (work on another thread: a password check, the domain). Until then the
+    /// connection reads nothing more; after the answer it closes (no keep-alive). If no
+    /// answer comes within the request timeout, the client gets 408 instead.
+    case deferred
 }
 
 /// The code above the transport: the echo server, or the chat broker's glue.

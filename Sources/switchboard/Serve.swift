@@ -71,6 +71,10 @@ struct Serve: ParsableCommand {
             secret = "<the hash>" in a TOML file (protocol/configuration.md) and start with --config FILE.
             """)
         }
+        // The broker starts threads of its own (domain, sign-in, spill writer): they must
+        // inherit the blocked shutdown signals, or SIGTERM may land on one of them and
+        // kill the process before the transcripts are synced.
+        Signals.blockShutdownSignals()
         let broker: Broker
         do {
             broker = try Broker(configuration: brokerConfiguration, transport: configuration)

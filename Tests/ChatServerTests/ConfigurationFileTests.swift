@@ -103,6 +103,27 @@ struct ConfigurationFileTests {
         #expect(configuration.supervisors.first?.login == "lead.choi")
     }
 
+    @Test func theTranscriptsSectionSetsTheStore() throws {
+        let c = try ConfigurationFile.parse("""
+        [transcripts]
+        fsync = "always"
+        ring_bytes = 1048576
+        segment_bytes = 8388608
+        retention_bytes = 1073741824
+        retention_days = 30
+        max_pending_bytes = 2097152
+        """)
+        #expect(c.transcripts.fsync == .always)
+        #expect(c.transcripts.ringBytes == 1 << 20 && c.transcripts.segmentBytes == 8 << 20)
+        #expect(c.transcripts.retentionBytes == 1 << 30 && c.transcripts.retentionSeconds == 30 * 86_400)
+        #expect(c.transcripts.maxPendingBytes == 2 << 20)
+        #expect(try ConfigurationFile.parse("[transcripts]\nfsync_interval_ms = 20\n").transcripts.fsync == .interval(milliseconds: 20))
+        #expect(try ConfigurationFile.parse("").transcripts.fsync == .interval(milliseconds: 5))
+        #expect(failure("[transcripts]\nfsync = \"sometimes\"\n")?.key == "transcripts.fsync")
+        #expect(failure("[transcripts]\nsegment_bytes = 10\n")?.key == "transcripts.segment_bytes")
+        #expect(failure("[transcripts]\ncolour = 1\n") != nil)
+    }
+
     @Test func aSyntaxErrorNamesItsLine() throws {
         let error = try #require(failure("[limits]\nmax_text_length = 10\nbroken = \n"))
         #expect(error.line == 3)

@@ -1,0 +1,44 @@
+import ChatProtocol
+import HTTP
+
+// Transcript read-back on the domain thread (protocol/README.md, "Transcript
+// read-back"): who may read which conversation, and the answer in its format.
+
+extension ServiceDesk {
+    func transcript(_ query: TranscriptQuery) -> HTTPResponse {
+        guard let key = WireID.conversation(query.conversation) else {
+            return .text(.notFound, "no conversation \(query.conversation)\n")
+        }
+        if case .customer(let token) = query.reader {
+            guard let session = sessions[token], !isExpired(session) else {
+                return TranscriptPath.unauthorized("the session is unknown or has expired", [])
+            }
+            guard let id = live(key), session.conversations.contains(id) else {
+                return .text(.forbidden, "this session may not read conversation \(query.conversation)\n")
+            }
+        }
+        guard transcripts.lastSeq(of: key) > 0 else {
+            return .text(.notFound, "no transcript of conversation \(query.conversation)\n")
+        }
+        var events: [ConversationEvent] = []
+        var after: Int64 = 0
+        while true {
+            let page = transcripts.events(of: key, after: after, limit: 1_000)
+            events += page.events
+            guard page.more, let last = page.events.last else { break }
+            after = last.seq
+        }
+        let wire = WireID.conversation(key)
+        let body: [UInt8]
+        switch query.format {
+        case .json: body = TranscriptExport.json(wire, events)
+        case .text: body = Array(TranscriptExport.text(wire, events).utf8)
+        case .html: body = Array(TranscriptExport.html(wire, events).utf8)
+        }
+        var headers: [(name: String, value: String)] = [("Content-Type", query.format.contentType), ("Cache-Control", "no-store")]
+        if query.format != .json {
+            headers.append(("Content-Disposition", "attachment; filename=\"transcript-\(wire).\(query.format.fileExtension)\""))
+        }
+        return HTTPResponse(status: .ok, headers: headers, body: body)
+    }
+}

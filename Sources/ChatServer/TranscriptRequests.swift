@@ -1,0 +1,159 @@
+import ChatProtocol
+import EventLoop
+import HTTP
+import WebSocketServer
+
+/// A transcript read-back request as the domain thread answers it: which conversation,
+/// in which format, for whom. A plain value handed from an I/O loop to the domain.
+struct TranscriptQuery: Sendable {
+    enum Reader: Sendable {
+        /// An agent or supervisor whose secret the sign-in thread verified.
+        case staff
+        /// A customer's session token (Bearer).
+        case customer(token: String)
+    }
+
+    let conversation: String
+    let format: TranscriptExport.Format
+    let reader: Reader
+}
+
+/// A connection waiting for a deferred answer, held weakly: if it closes first, the
+/// answer finds nothing. Touched on its loop only.
+struct WeakConnection {
+    weak var connection: ServerConnection<ChatEndpoints>?
+}
+
+// The transcript endpoints on the I/O loop (protocol/README.md, "Transcript read-back"):
+// `GET /v1/conversations/{id}/transcript` (JSON), `.../transcript.txt`, `.../transcript.html`,
+// with CORS for the allowed origins. Credentials are checked where they belong —
+// staff secrets on the sign-in thread (PBKDF2 must not stall an I/O loop), session
+// tokens on the domain thread — and the answer comes back through `Route.deferred`.
+extension ChatEndpoints {
+    /// The route for a transcript path, or nil for any other path.
+    func routeTranscript(_ request: HTTPRequest, connection: ServerConnection<ChatEndpoints>) -> Route? {
+        guard let (conversation, format) = TranscriptPath.parse(request.path) else { return nil }
+        let origin = request.header("Origin")
+        if let origin, !shared.allowedOrigins.isEmpty, !shared.allowedOrigins.contains(origin) {
+            return .respond(.text(.forbidden, "origin \(origin) is not allowed\n"))
+        }
+        let cors = TranscriptPath.corsHeaders(origin: origin)
+        switch request.method {
+        case "OPTIONS":
+            return .respond(HTTPResponse(status: .noContent, headers: cors + [
+                ("Access-Control-Allow-Methods", "GET, OPTIONS"), ("Access-Control-Allow-Headers", "Authorization"),
+                ("Access-Control-Max-Age", "600"),
+            ]))
+        case "GET":
+            break
+        default:
+            return .respond(.text(.methodNotAllowed, "transcripts answer GET (and OPTIONS) only\n", headers: cors + [("Allow", "GET, OPTIONS")]))
+        }
+        let credentials = TranscriptPath.credentials(request.header("Authorization"))
+        if case .missing = credentials {
+            return .respond(TranscriptPath.unauthorized("send Authorization: Basic (staff) or Bearer (a customer's session token)", cors))
+        }
+        let number = nextAnswer
+        nextAnswer += 1
+        awaitingAnswers[number] = WeakConnection(connection: connection)
+        let loop = self.loop, me = LoopBound(self), desk = shared.desk, domain = shared.domain
+        let answer: @Sendable (HTTPResponse) -> Void = { response in
+            var withCORS = response
+            withCORS.headers += cors
+            let final = withCORS
+            loop.execute { me.value.answer(number, final) }
+        }
+        switch credentials {
+        case .missing:
+            break
+        case .bearer(let token):
+            let query = TranscriptQuery(conversation: conversation, format: format, reader: .customer(token: token))
+            domain.execute { answer(desk.value.transcript(query)) }
+        case .basic(let login, let secret):
+            let directory = shared.directory
+            shared.signIn.execute {
+                let credentials = StaffHello.Credentials.secret(login: login, secret: secret)
+                guard directory.verify(credentials, role: .agent) != nil || directory.verify(credentials, role: .supervisor) != nil else {
+                    answer(TranscriptPath.unauthorized("unknown login or wrong secret", []))
+                    return
+                }
+                let query = TranscriptQuery(conversation: conversation, format: format, reader: .staff)
+                domain.execute { answer(desk.value.transcript(query)) }
+            }
+        }
+        return .deferred
+    }
+
+    /// A deferred answer arrives (on this loop).
+    func answer(_ number: UInt64, _ response: HTTPResponse) {
+        guard let waiting = awaitingAnswers.removeValue(forKey: number) else { return }
+        waiting.connection?.respondLater(response)
+    }
+}
+
+/// The transcript endpoints' paths, credentials and CORS headers. Stateless.
+enum TranscriptPath {
+    enum Credentials: Equatable {
+        case missing
+        case basic(login: String, secret: String)
+        case bearer(String)
+    }
+
+    /// `/v1/conversations/{id}/transcript` and its `.txt` / `.html` forms.
+    static func parse(_ path: Substring) -> (conversation: String, format: TranscriptExport.Format)? {
+        let prefix = "/v1/conversations/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let rest = path.dropFirst(prefix.count)
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let id = rest[..<slash]
+        guard !id.isEmpty, id.utf8.count <= 64 else { return nil }
+        switch rest[rest.index(after: slash)...] {
+        case "transcript": return (String(id), .json)
+        case "transcript.txt": return (String(id), .text)
+        case "transcript.html": return (String(id), .html)
+        default: return nil
+        }
+    }
+
+    /// RFC 7617 Basic (`login:secret`, base64) or RFC 6750 Bearer.
+    static func credentials(_ header: String?) -> Credentials {
+        guard let header else { return .missing }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return .missing }
+        let value = parts[1].trimmingSpaces
+        switch parts[0].lowercased() {
+        case "bearer":
+            return value.isEmpty || value.utf8.count > 256 ? .missing : .bearer(String(value))
+        case "basic":
+            // Standard base64 read with the URL-safe decoder: the two alphabets differ in two letters.
+            var text = String(value)
+            while text.hasSuffix("=") { text.removeLast() }
+            let urlSafe = String(text.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
+            guard text.utf8.count <= 1024, let bytes = Base64URL.decode(urlSafe),
+                  let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return .missing }
+            let login = String(decoding: bytes[..<colon], as: UTF8.self)
+            let secret = String(decoding: bytes[(colon + 1)...], as: UTF8.self)
+            return login.isEmpty ? .missing : .basic(login: login, secret: secret)
+        default:
+            return .missing
+        }
+    }
+
+    static func corsHeaders(origin: String?) -> [(name: String, value: String)] {
+        guard let origin else { return [] }
+        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+    }
+
+    static func unauthorized(_ why: String, _ cors: [(name: String, value: String)]) -> HTTPResponse {
+        .text(.unauthorized, "\(why)\n", headers: cors + [("WWW-Authenticate", "Basic realm=\"switchboard\", Bearer realm=\"switchboard\"")])
+    }
+}
+
+private extension Substring {
+    var trimmingSpaces: Substring {
+        var s = self
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,42 @@
+import ChatProtocol
+import Testing
+@testable import ChatServer
+
+struct TranscriptExportTests {
+    let events: [ConversationEvent] = [
+        .message(ChatMessage(conversation: "c-2-5", seq: 1, ts: 1_777_890_063_000, from: .customer, text: "<b>배송</b> & 환불")),
+        .agentJoined(AgentJoined(conversation: "c-2-5", seq: 2, ts: 1_777_890_070_000, agentName: "박민지")),
+        .message(ChatMessage(conversation: "c-2-5", seq: 3, ts: 1_777_890_075_000, from: .agent, agentName: "박민지", text: "네")),
+        .rated(Rated(conversation: "c-2-5", seq: 4, ts: 1_777_890_080_000, score: 5, comment: "감사")),
+    ]
+
+    @Test func timestampsAreUTCCalendarTimes() {
+        #expect(TranscriptExport.timestamp(0) == "1970-01-01 00:00:00 UTC")
+        #expect(TranscriptExport.timestamp(951_782_400_000) == "2000-02-29 00:00:00 UTC")
+        #expect(TranscriptExport.timestamp(1_777_890_063_999) == "2026-05-04 10:21:03 UTC")
+        #expect(TranscriptExport.timestamp(-1) == "1969-12-31 23:59:59 UTC")
+    }
+
+    @Test func textHasOneLinePerEventWithWhoSaidIt() {
+        let text = TranscriptExport.text("c-2-5", events)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first == "Transcript of conversation c-2-5")
+        #expect(lines[1] == "2026-05-04 10:21:03 UTC  Customer: <b>배송</b> & 환불")
+        #expect(lines[2] == "2026-05-04 10:21:10 UTC  박민지 joined the conversation")
+        #expect(lines[3] == "2026-05-04 10:21:15 UTC  박민지 (agent): 네")
+        #expect(lines[4] == "2026-05-04 10:21:20 UTC  Rated 5/5: 감사")
+    }
+
+    @Test func htmlEscapesWhatPeopleWrote() {
+        let html = TranscriptExport.html("c-2-5", events)
+        #expect(html.contains("&lt;b&gt;배송&lt;/b&gt; &amp; 환불"))
+        #expect(!html.contains("<b>배송"))
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+    }
+
+    @Test func jsonCarriesTheEventsAsOnTheWire() throws {
+        let json = String(decoding: TranscriptExport.json("c-2-5", events), as: UTF8.self)
+        #expect(json.hasPrefix("{\"conversation\":\"c-2-5\",\"first_seq\":1,\"last_seq\":4,\"events\":[{\"type\":\"message\""))
+        #expect(json.hasSuffix("}]}"))
+    }
+}
