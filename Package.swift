@@ -91,6 +91,8 @@ let package = Package(
                 "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             path: "loadtest/Sources/switchboard-loadtest"
         ),

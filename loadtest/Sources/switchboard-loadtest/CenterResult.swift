@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ChatCore
+
+/// Figures of a set of waits (shift seconds). A plain value.
+struct WaitFigures {
+    var count = 0
+    var mean = 0.0
+    var p50 = 0.0
+    var p90 = 0.0
+    var p99 = 0.0
+    var max = 0.0
+    /// Share that waited longer than the "answered at once" allowance.
+    var waitedShare = 0.0
+    /// Answered within the service-level threshold, over answered plus abandoned.
+    var serviceLevel = 0.0
+    /// Batch means: the 95% confidence interval's half-width of `mean` (nil: too few).
+    var meanHalfWidth: Double?
+    var batchSize = 0
+
+    init() {}
+
+    /// `waits` in arrival order; `abandoned` count for the service level; `batches` for
+    /// the interval (after dropping the first `warmUp` contacts of the run, counted in
+    /// arrival order over `arrivalIndex`).
+    init(waits: [Double], arrivalIndex: [Int], abandoned: Int, waitedAbove: Double, within threshold: Double,
+         warmUp: Int, batches: Int) {
+        count = waits.count
+        guard count > 0 else { return }
+        let sorted = waits.sorted()
+        func quantile(_ p: Double) -> Double { sorted[min(count - 1, Swift.max(0, Int((p * Double(count)).rounded(.up)) - 1))] }
+        mean = waits.reduce(0, +) / Double(count)
+        p50 = quantile(0.5)
+        p90 = quantile(0.9)
+        p99 = quantile(0.99)
+        max = sorted[count - 1]
+        waitedShare = Double(waits.filter { $0 > waitedAbove }.count) / Double(count)
+        serviceLevel = Double(waits.filter { $0 <= threshold }.count) / Double(count + abandoned)
+        let steady = zip(waits, arrivalIndex).filter { $0.1 >= warmUp }.map(\.0)
+        let size = steady.count / batches
+        if batches >= 2 && size >= 2 {
+            batchSize = size
+            let means = (0..<batches).map { b in steady[(b * size)..<((b + 1) * size)].reduce(0, +) / Double(size) }
+            let grand = means.reduce(0, +) / Double(batches)
+            let variance = means.map { ($0 - grand) * ($0 - grand) }.reduce(0, +) / Double(batches - 1)
+            meanHalfWidth = studentT975(degreesOfFreedom: batches - 1) * (variance / Double(batches)).squareRoot()
+        }
+    }
+
+    var json: String {
+        "{\"count\":\(count),\"mean\":\(format(mean, 3)),\"mean_ci95_half_width\":\(meanHalfWidth.map { format($0, 3) } ?? "null"),"
+            + "\"batch_size\":\(batchSize),\"p50\":\(format(p50, 3)),\"p90\":\(format(p90, 3)),\"p99\":\(format(p99, 3)),"
+            + "\"max\":\(format(max, 3)),\"waited_share\":\(format(waitedShare, 4)),\"service_level\":\(format(serviceLevel, 4))}"
+    }
+}
+
+/// The 97.5% quantile of Student's t (two-sided 95%): exact table values for few
+/// degrees of freedom, then the Cornish–Fisher expansion (error under 1e-4 from 10 on).
+func studentT975(degreesOfFreedom n: Int) -> Double {
+    let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262]
+    if n >= 1 && n <= table.count { return table[n - 1] }
+    let z = 1.959964, v = Double(n)
+    let z3 = z * z * z, z5 = z3 * z * z
+    return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v)
+}
+
+/// One run's results in shift time: every contact's wait, the figures, the inputs
+/// measured on the way (arrival rate, handle time), Erlang C from them, and the same
+/// arrivals replayed through an exact one-call-per-agent line (`ShadowPhoneQueue`).
+struct RunResult {
+    let channel: String
+    let contacts: Int
+    var answered = 0
+    var abandoned = 0
+    var failed = 0
+    let errors: Int
+    let firstError: String?
+    /// (arrival, wait) of the answered contacts, shift seconds, in arrival order.
+    var points: [(at: Double, wait: Double)] = []
+    /// (arrival, time waited before hanging up) of the abandoned ones.
+    var abandonedPoints: [(at: Double, waited: Double)] = []
+    var figures = WaitFigures()
+    var measuredArrivalsPerHour = 0.0
+    var measuredHandleMean = 0.0
+    var erlangMeasured: ErlangC.Model?
+    /// The phone wait of every contact of this run (answered in the phone line).
+    var phoneWaits: [Double] = []
+    var phoneFigures = WaitFigures()
+    var phoneAbandoned = 0
+    /// Mean |client wait − broker estimate| over contacts that got an estimate.
+    var estimates = 0
+    var estimateErrorMedian: Double?
+    let realSeconds: Double
+    let lateArrivals: Int
+    let maxArrivalLagMs: Double
+    let brokerStats: String?
+
+    init(run: ChannelRun, scenario: CenterScenario) {
+        let perShift = 1e9 / scenario.timeScale
+        func shift(_ from: UInt64, _ to: UInt64) -> Double { Double(Int64(bitPattern: to &- from)) / perShift }
+        channel = run.channel
+        contacts = run.records.count
+        errors = run.errors
+        firstError = run.firstError
+        realSeconds = Double(run.end &- run.start) / 1e9
+        lateArrivals = run.lateArrivals
+        maxArrivalLagMs = Double(run.maxArrivalLag) / 1e6
+        brokerStats = run.brokerStats
+
+        var waits: [Double] = [], order: [Int] = [], handles: [Double] = [], estimateErrors: [Double] = []
+        var firstArrival: UInt64 = 0, lastArrival: UInt64 = 0
+        for (i, r) in run.records.enumerated() where r.arrivedAt != 0 {
+            if firstArrival == 0 { firstArrival = r.arrivedAt }
+            lastArrival = r.arrivedAt
+            let at = shift(run.start, r.arrivedAt)
+            if r.failed {
+                failed += 1
+            } else if r.answered {
+                answered += 1
+                let wait = shift(r.arrivedAt, r.joinedAt)
+                points.append((at, wait))
+                waits.append(wait)
+                order.append(i)
+                if r.endSentAt != 0 && r.assignedAt != 0 { handles.append(shift(r.assignedAt, r.endSentAt)) }
+                if let estimate = r.estimatedWaitMs {
+                    estimateErrors.append(abs(wait - Double(estimate) / 1_000 * scenario.timeScale))
+                }
+            } else if r.abandonedAt != 0 {
+                abandoned += 1
+                abandonedPoints.append((at, shift(r.arrivedAt, r.abandonedAt)))
+            }
+        }
+        // "Answered at once" allows 50 real milliseconds of network and scheduling.
+        let allowance = 0.05 * scenario.timeScale
+        figures = WaitFigures(waits: waits, arrivalIndex: order, abandoned: abandoned, waitedAbove: allowance,
+                              within: scenario.serviceLevelSeconds, warmUp: scenario.warmUp, batches: scenario.batches)
+        if contacts > 1 && lastArrival > firstArrival {
+            measuredArrivalsPerHour = Double(run.nextArrival - 1) / shift(firstArrival, lastArrival) * 3_600
+        }
+        if !handles.isEmpty { measuredHandleMean = handles.reduce(0, +) / Double(handles.count) }
+        erlangMeasured = ErlangC.Model(arrivalRate: measuredArrivalsPerHour / 3_600 / Double(scenario.queues),
+                                       meanHandleTime: measuredHandleMean, agents: scenario.agentsPerQueue)
+        estimates = estimateErrors.count
+        if !estimateErrors.isEmpty { estimateErrorMedian = estimateErrors.sorted()[estimateErrors.count / 2] }
+        replayThroughPhoneLine(run: run, scenario: scenario)
+    }
+
+    /// The run's real arrivals, with their real handle times and hang-ups, through one
+    /// FCFS line per queue with one call per agent: the wait the phone would have given
+    /// (for the voice run, what the broker should have given, less network time).
+    private mutating func replayThroughPhoneLine(run: ChannelRun, scenario: CenterScenario) {
+        let perShiftMs = 1e6 / scenario.timeScale
+        func ms(_ t: UInt64) -> Instant { Instant(milliseconds: Int64(Double(t &- run.start) / perShiftMs)) }
+        var lines = (0..<scenario.queues).map { _ in
+            ShadowPhoneQueue<Int>(startingAt: Instant(milliseconds: 0),
+                                  serviceLevelThreshold: .milliseconds(Int64(scenario.serviceLevelSeconds * 1_000)))
+        }
+        for q in lines.indices { lines[q].setAgentsOnDuty(scenario.agentsPerQueue, at: Instant(milliseconds: 0)) }
+        enum Step { case arrive(Int), abandon(Int) }
+        var steps: [(at: UInt64, step: Step)] = []
+        for (i, r) in run.records.enumerated() where r.arrivedAt != 0 && !r.failed {
+            steps.append((r.arrivedAt, .arrive(i)))
+            if !r.answered && r.abandonedAt != 0 { steps.append((r.abandonedAt, .abandon(i))) }
+        }
+        steps.sort { $0.at < $1.at }
+        var settled: [(id: Int, wait: Double, abandoned: Bool)] = []
+        for (at, step) in steps {
+            switch step {
+            case .arrive(let i):
+                let r = run.records[i]
+                lines[r.queue].arrive(i, at: ms(at))
+                if r.answered {
+                    let handle = r.endSentAt != 0 && r.assignedAt != 0 ? r.endSentAt &- r.assignedAt : r.handleNanos
+                    lines[r.queue].handled(i, handleTime: .milliseconds(Int64(Double(handle) / perShiftMs)))
+                }
+            case .abandon(let i):
+                lines[run.records[i].queue].abandoned(i, at: ms(at))
+            }
+        }
+        for q in lines.indices {
+            lines[q].advance(to: Instant(milliseconds: Int64.max / 4))
+            settled += lines[q].takeSettled().map { ($0.id, Double($0.wait.components.seconds) + Double($0.wait.components.attoseconds) / 1e18, $0.abandoned) }
+        }
+        settled.sort { $0.id < $1.id }
+        let answeredPhone = settled.filter { !$0.abandoned }
+        phoneAbandoned = settled.count - answeredPhone.count
+        phoneWaits = answeredPhone.map(\.wait)
+        phoneFigures = WaitFigures(waits: phoneWaits, arrivalIndex: answeredPhone.map(\.id), abandoned: phoneAbandoned,
+                                   waitedAbove: 0, within: scenario.serviceLevelSeconds,
+                                   warmUp: scenario.warmUp, batches: scenario.batches)
+    }
+}
+
+extension ErlangC.Model {
+    var json: String {
+        "{\"agents\":\(agents),\"load_erlangs\":\(format(load, 4)),\"arrivals_per_hour\":\(format(arrivalRate * 3_600, 3)),"
+            + "\"mean_handle_time\":\(format(meanHandleTime, 3)),\"p_wait\":\(format(probabilityOfWaiting, 4)),"
+            + "\"mean_wait\":\(format(meanWait, 3)),\"p50\":\(format(waitQuantile(0.5), 3)),"
+            + "\"p90\":\(format(waitQuantile(0.9), 3)),\"p99\":\(format(waitQuantile(0.99), 3))}"
+    }
+}
