@@ -59,6 +59,8 @@ struct CenterReport {
             out += "    measured: \(format(r.measuredArrivalsPerHour, 1)) arrivals/h, handle \(format(r.measuredHandleMean, 1)) s"
                 + (r.erlangMeasured.map { "; Erlang C from these: mean wait \(format($0.meanWait, 1)) s" } ?? "")
                 + "; one-call-per-agent replay: mean wait \(format(r.phoneFigures.mean, 1)) s, \(r.phoneAbandoned) abandoned\n"
+            out += "    replay with the run's own \(r.ownServers) servers per queue: mean wait \(format(r.ownMean, 1)) s; "
+                + "measured minus replayed, per contact: mean |Δ| \(format(r.ownMeanAbsoluteDifference, 2)) s, max \(format(r.ownMaxDifference, 2)) s\n"
             if r.errors > 0 { out += "    errors \(r.errors): \(r.firstError ?? "")\n" }
         }
         if let v = validation {
@@ -96,6 +98,8 @@ struct CenterReport {
         out += "\"wait\":\(r.figures.json),\"measured_arrivals_per_hour\":\(format(r.measuredArrivalsPerHour, 3)),"
         out += "\"measured_handle_time_mean\":\(format(r.measuredHandleMean, 3)),\"erlang_c_measured\":\(r.erlangMeasured?.json ?? "null"),"
         out += "\"phone_replay\":{\"wait\":\(r.phoneFigures.json),\"abandoned\":\(r.phoneAbandoned)},"
+        out += "\"own_replay\":{\"servers_per_queue\":\(r.ownServers),\"mean_wait\":\(format(r.ownMean, 3)),"
+            + "\"mean_abs_difference\":\(format(r.ownMeanAbsoluteDifference, 3)),\"max_abs_difference\":\(format(r.ownMaxDifference, 3))},"
         out += "\"estimates\":\(r.estimates),\"estimate_error_median\":\(r.estimateErrorMedian.map { format($0, 3) } ?? "null"),"
         let stats = r.brokerStats.flatMap { $0.first == "{" ? $0 : nil }
         out += "\"broker_stats\":\(stats ?? "null"),"
@@ -178,6 +182,8 @@ struct CenterReport {
             rows += "<p class=\"small\">\(r.channel) run: \(format(r.realSeconds, 0)) real s; measured \(format(r.measuredArrivalsPerHour, 1)) arrivals/shift h, "
                 + "handle time \(format(r.measuredHandleMean, 1)) s"
                 + (r.erlangMeasured.map { " (Erlang C from these: \(format($0.meanWait, 1)) s)" } ?? "")
+                + "; exact FCFS replay on \(r.ownServers) servers per queue: mean wait \(format(r.ownMean, 1)) s, "
+                + "measured waits off by \(format(r.ownMeanAbsoluteDifference, 2)) s on average (max \(format(r.ownMaxDifference, 2)) s)"
                 + "; arrivals sent more than 2 ms late: \(r.lateArrivals) (max \(format(r.maxArrivalLagMs, 1)) ms)"
                 + (r.estimateErrorMedian.map { "; broker's wait estimate off by \(format($0, 1)) s (median of \(r.estimates))" } ?? "")
                 + "; errors \(r.errors).</p>\n"

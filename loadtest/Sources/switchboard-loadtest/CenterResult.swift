@@ -88,6 +88,12 @@ struct RunResult {
     var phoneWaits: [Double] = []
     var phoneFigures = WaitFigures()
     var phoneAbandoned = 0
+    /// The same replay with the run's own servers (agents × chat capacity, or agents
+    /// for voice): mean wait, and how far each measured wait was from it.
+    var ownServers = 0
+    var ownMean = 0.0
+    var ownMeanAbsoluteDifference = 0.0
+    var ownMaxDifference = 0.0
     /// Mean |client wait − broker estimate| over contacts that got an estimate.
     var estimates = 0
     var estimateErrorMedian: Double?
@@ -143,52 +149,78 @@ struct RunResult {
                                        meanHandleTime: measuredHandleMean, agents: scenario.agentsPerQueue)
         estimates = estimateErrors.count
         if !estimateErrors.isEmpty { estimateErrorMedian = estimateErrors.sorted()[estimateErrors.count / 2] }
-        replayThroughPhoneLine(run: run, scenario: scenario)
+        replayThroughLines(run: run, scenario: scenario)
     }
 
     /// The run's real arrivals, with their real handle times and hang-ups, through one
-    /// FCFS line per queue with one call per agent: the wait the phone would have given
-    /// (for the voice run, what the broker should have given, less network time).
-    private mutating func replayThroughPhoneLine(run: ChannelRun, scenario: CenterScenario) {
+    /// FCFS line per queue with `servers` servers each: contact index → (wait,
+    /// abandoned), shift seconds. With one server per agent it is the shadow phone
+    /// queue; with the run's own servers (chat slots, or agents for voice) it is what
+    /// the broker should have measured, less network time.
+    static func replay(run: ChannelRun, scenario: CenterScenario, servers: Int) -> [Int: (wait: Double, abandoned: Bool)] {
         let perShiftMs = 1e6 / scenario.timeScale
         func ms(_ t: UInt64) -> Instant { Instant(milliseconds: Int64(Double(t &- run.start) / perShiftMs)) }
         var lines = (0..<scenario.queues).map { _ in
             ShadowPhoneQueue<Int>(startingAt: Instant(milliseconds: 0),
-                                  serviceLevelThreshold: .milliseconds(Int64(scenario.serviceLevelSeconds * 1_000)))
+                                  serviceLevelThreshold: .milliseconds(Int64(scenario.serviceLevelSeconds * 1_000)),
+                                  settledLimit: 10_000_000)
         }
-        for q in lines.indices { lines[q].setAgentsOnDuty(scenario.agentsPerQueue, at: Instant(milliseconds: 0)) }
+        for q in lines.indices { lines[q].setAgentsOnDuty(servers, at: Instant(milliseconds: 0)) }
         enum Step { case arrive(Int), abandon(Int) }
         var steps: [(at: UInt64, step: Step)] = []
+        // Every contact with a patience hangs up at arrival + patience if still in line:
+        // in the voice run that is exactly when it really did; in the chat run it is
+        // when it would have on the phone. The load tester knows it; the broker's shadow
+        // queue only sees real abandonments.
         for (i, r) in run.records.enumerated() where r.arrivedAt != 0 && !r.failed {
             steps.append((r.arrivedAt, .arrive(i)))
-            if !r.answered && r.abandonedAt != 0 { steps.append((r.abandonedAt, .abandon(i))) }
+            if let patience = r.patienceNanos { steps.append((r.arrivedAt &+ patience, .abandon(i))) }
         }
         steps.sort { $0.at < $1.at }
-        var settled: [(id: Int, wait: Double, abandoned: Bool)] = []
         for (at, step) in steps {
             switch step {
             case .arrive(let i):
                 let r = run.records[i]
                 lines[r.queue].arrive(i, at: ms(at))
-                if r.answered {
-                    let handle = r.endSentAt != 0 && r.assignedAt != 0 ? r.endSentAt &- r.assignedAt : r.handleNanos
-                    lines[r.queue].handled(i, handleTime: .milliseconds(Int64(Double(handle) / perShiftMs)))
-                }
+                // The real handle time when there was one; else the scheduled one.
+                let handle = r.endSentAt != 0 && r.assignedAt != 0 ? r.endSentAt &- r.assignedAt : r.handleNanos
+                lines[r.queue].handled(i, handleTime: .milliseconds(Int64(Double(handle) / perShiftMs)))
             case .abandon(let i):
                 lines[run.records[i].queue].abandoned(i, at: ms(at))
             }
         }
+        var out: [Int: (wait: Double, abandoned: Bool)] = [:]
         for q in lines.indices {
             lines[q].advance(to: Instant(milliseconds: Int64.max / 4))
-            settled += lines[q].takeSettled().map { ($0.id, Double($0.wait.components.seconds) + Double($0.wait.components.attoseconds) / 1e18, $0.abandoned) }
+            for s in lines[q].takeSettled() {
+                out[s.id] = (Double(s.wait.components.seconds) + Double(s.wait.components.attoseconds) / 1e18, s.abandoned)
+            }
         }
-        settled.sort { $0.id < $1.id }
-        let answeredPhone = settled.filter { !$0.abandoned }
-        phoneAbandoned = settled.count - answeredPhone.count
-        phoneWaits = answeredPhone.map(\.wait)
-        phoneFigures = WaitFigures(waits: phoneWaits, arrivalIndex: answeredPhone.map(\.id), abandoned: phoneAbandoned,
+        return out
+    }
+
+    private mutating func replayThroughLines(run: ChannelRun, scenario: CenterScenario) {
+        let phone = Self.replay(run: run, scenario: scenario, servers: scenario.agentsPerQueue)
+        let answeredPhone = phone.filter { !$0.value.abandoned }.sorted { $0.key < $1.key }
+        phoneAbandoned = phone.count - answeredPhone.count
+        phoneWaits = answeredPhone.map(\.value.wait)
+        phoneFigures = WaitFigures(waits: phoneWaits, arrivalIndex: answeredPhone.map(\.key), abandoned: phoneAbandoned,
                                    waitedAbove: 0, within: scenario.serviceLevelSeconds,
                                    warmUp: scenario.warmUp, batches: scenario.batches)
+        ownServers = scenario.agentsPerQueue * (channel == "chat" ? scenario.chatCapacity : 1)
+        let own = ownServers == scenario.agentsPerQueue ? phone : Self.replay(run: run, scenario: scenario, servers: ownServers)
+        var differences: [Double] = []
+        var ownWaits: [Double] = []
+        for (i, r) in run.records.enumerated() where r.answered && !r.failed {
+            guard let replayed = own[i], !replayed.abandoned else { continue }
+            ownWaits.append(replayed.wait)
+            differences.append(abs(Double(r.joinedAt &- r.arrivedAt) / (1e9 / scenario.timeScale) - replayed.wait))
+        }
+        ownMean = ownWaits.isEmpty ? 0 : ownWaits.reduce(0, +) / Double(ownWaits.count)
+        if !differences.isEmpty {
+            ownMeanAbsoluteDifference = differences.reduce(0, +) / Double(differences.count)
+            ownMaxDifference = differences.max() ?? 0
+        }
     }
 }
 
