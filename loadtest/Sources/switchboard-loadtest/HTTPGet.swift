@@ -29,7 +29,8 @@ func httpGet(host: String, port: UInt16, path: String) -> String? {
     let text = String(decoding: bytes, as: UTF8.self)
     guard text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
     let head = text[..<split.lowerBound].lowercased()
-    let body = String(text[split.upperBound...])
+    var body = Substring(text[split.upperBound...])
+    while let last = body.last, last == "\n" || last == "\r" || last == " " { body = body.dropLast() }
     // Chunked bodies are not expected from the broker; refuse rather than mis-read one.
-    return head.contains("transfer-encoding: chunked") ? nil : body
+    return head.contains("transfer-encoding: chunked") ? nil : String(body)
 }
