@@ -50,19 +50,24 @@ public struct CustomerHello: Hashable, Sendable, WireObject {
 }
 
 /// `start_chat`: the pre-chat form. Empty optional fields may be sent as "" or left out.
+/// `channel` `voice` registers a phone call (from a telephony system or the load
+/// tester): it waits in the queue's voice line and takes an agent's whole capacity.
 public struct StartChat: Hashable, Sendable, WireObject {
     public var id: String?
     /// The queue (topic) key, e.g. `orders`.
     public var queue: String
+    /// `chat` when absent.
+    public var channel: Channel?
     public var name: String?
     public var orderNumber: String?
     public var product: String?
     public var firstMessage: String?
 
-    public init(id: String? = nil, queue: String, name: String? = nil, orderNumber: String? = nil,
+    public init(id: String? = nil, queue: String, channel: Channel? = nil, name: String? = nil, orderNumber: String? = nil,
                 product: String? = nil, firstMessage: String? = nil) {
         self.id = id
         self.queue = queue
+        self.channel = channel
         self.name = name
         self.orderNumber = orderNumber
         self.product = product
@@ -70,10 +75,11 @@ public struct StartChat: Hashable, Sendable, WireObject {
     }
 
     static let requiredFields = ["queue"]
-    static let optionalFields = ["id", "name", "order_number", "product", "first_message"]
+    static let optionalFields = ["id", "channel", "name", "order_number", "product", "first_message"]
     init(reading f: FieldReader) throws(ProtocolError) {
         id = try f.optionalString("id", .identifier)
         queue = try f.string("queue", .identifier)
+        channel = try f.optionalWord("channel")
         name = try f.optionalString("name", .personName)
         orderNumber = try f.optionalString("order_number", .orderNumber)
         product = try f.optionalString("product", .product)
@@ -82,6 +88,7 @@ public struct StartChat: Hashable, Sendable, WireObject {
     func writeFields(to w: inout JSONWriter) {
         w.field("id", id)
         w.field("queue", queue)
+        w.field("channel", channel)
         w.field("name", name)
         w.field("order_number", orderNumber)
         w.field("product", product)

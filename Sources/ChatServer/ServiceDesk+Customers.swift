@@ -152,7 +152,8 @@ extension ServiceDesk {
                               firstMessage: r.firstMessage ?? "")
         do {
             let (contact, notices) = try center.customerArrives(
-                ContactRequest(queue: queue, channel: .chat, language: session.language, preChat: preChat))
+                ContactRequest(queue: queue, channel: r.channel == .voice ? .voice : .chat, language: session.language,
+                               preChat: preChat))
             if let previous = session.contact { contactOwners[previous] = nil }
             session.contact = contact
             session.conversation = nil

@@ -16,6 +16,24 @@ struct CustomerMessageTests {
         #expect(m == .startChat(StartChat(queue: "orders", name: "", orderNumber: "2026-1", product: "V12", firstMessage: "언제 와요?")))
     }
 
+    @Test func startChatRegistersACallWithChannelVoice() throws {
+        let m = try decode(#"{"type":"start_chat","queue":"orders","channel":"voice"}"#)
+        #expect(m == .startChat(StartChat(queue: "orders", channel: .voice)))
+        #expect(try decode(#"{"type":"start_chat","queue":"orders","channel":"chat"}"#) == .startChat(StartChat(queue: "orders", channel: .chat)))
+        // Absent means chat; the broker reads nil as chat.
+        #expect(try decode(#"{"type":"start_chat","queue":"orders"}"#) == .startChat(StartChat(queue: "orders")))
+        for bad in [#""email""#, #""faq""#, #""Voice""#, "1", "null"] {
+            let error = #expect(throws: ProtocolError.self) { try decode(#"{"type":"start_chat","queue":"orders","channel":\#(bad)}"#) }
+            #expect(error?.code == .invalidField)
+            #expect(error?.field == "channel")
+        }
+    }
+
+    @Test func aVoiceStartChatSurvivesEncodeAndDecode() throws {
+        let message = CustomerMessage.startChat(StartChat(id: "call-1", queue: "returns", channel: .voice, name: "이서준"))
+        #expect(try CustomerMessage.decode(message.encoded()) == message)
+    }
+
     @Test func sendNeedsItsClientMessageID() throws {
         #expect(throws: ProtocolError.self) { try decode(#"{"type":"send","text":"hi"}"#) }
         let m = try decode(#"{"type":"send","id":"m-1","text":"hi"}"#)
