@@ -48,6 +48,8 @@ let package = Package(
             dependencies: [
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                // Wait and speed-of-answer percentiles (WaitDistribution).
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // The chat wire protocol switchboard.v1 (protocol/): typed messages, a strict

@@ -102,9 +102,12 @@ extension CenterState {
         let conversation = conversations[live: conversationID]
         if conversation.firstAgentReplyAt == nil {
             conversations[live: conversationID].firstAgentReplyAt = now  // Looked up above.
-            modifyContact(conversation.contact) { c in
-                if c.firstAgentReplyAt == nil { c.firstAgentReplyAt = now }
+            let first = modifyContact(conversation.contact) { c in
+                guard c.firstAgentReplyAt == nil else { return false }
+                c.firstAgentReplyAt = now
+                return true
             }
+            if first { notices.append(.answered(conversationID, conversation.contact)) }
         }
         return finish()
     }

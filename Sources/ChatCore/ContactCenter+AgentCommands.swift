@@ -58,7 +58,8 @@ extension ContactCenter {
         return try state.declineOffer(offer, by: agent)
     }
 
-    /// Records that the agent sent a message (the first stamps `firstAgentReplyAt`).
+    /// Records that the agent sent a message (the first on the contact stamps
+    /// `firstAgentReplyAt` and returns `.answered`).
     /// Doubles as the check that the agent may write in this conversation: throws
     /// `unknown_conversation`, `not_assigned`.
     public func agentReplied(in conversation: ConversationID, by agent: AgentID) throws(ChatError) -> [Notice] {

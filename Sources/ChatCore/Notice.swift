@@ -42,6 +42,9 @@ public enum Notice: Hashable, Sendable {
     /// front of its queue.
     case returnedToQueue(ConversationID, ContactID, from: AgentID)
     case conversationEnded(ConversationID, ContactID, agent: AgentID?, ConversationEndReason)
+    /// An agent's first message on the contact (its speed of answer is now known); once
+    /// per contact, through transfers.
+    case answered(ConversationID, ContactID)
 
     // To supervisors and statistics.
     case agentStatusChanged(AgentID, AgentStatus)

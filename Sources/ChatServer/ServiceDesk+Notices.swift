@@ -70,6 +70,8 @@ extension ServiceDesk {
             }
             deliver(event, to: customerConnection(of: contact), agentConnection(of: agent))
             conversationEnded(conversation)
+        case .answered:
+            break  // Only the statistics care (observed in `apply`).
         case .agentStatusChanged(let agent, _):
             broadcastPresence(of: agent)
         case .contactFinished(let contact):

@@ -6,6 +6,8 @@ final class Harness {
     let clock: ManualClock
     let center: ContactCenter<ManualClock>
     private(set) var log: [Notice] = []
+    /// Called with every command's notices, right after it (e.g. to feed `WaitStatistics`).
+    var onNotices: (([Notice]) -> Void)?
 
     static let orders = QueueID(0)
     static let returns = QueueID(1)
@@ -23,6 +25,7 @@ final class Harness {
     @discardableResult
     func run(_ notices: [Notice]) -> [Notice] {
         log += notices
+        onNotices?(notices)
         return notices
     }
 

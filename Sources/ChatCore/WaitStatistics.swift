@@ -1,0 +1,292 @@
+/// The settings of the wait statistics. A plain value.
+public struct StatisticsConfiguration: Hashable, Sendable {
+    /// Service level: the share of contacts assigned within this wait. Default 20 s.
+    public var serviceLevelThreshold: Duration = .seconds(20)
+    /// The sliding window's length. Default 15 minutes.
+    public var window: Duration = .seconds(900)
+    /// Buckets the window is made of (its resolution). Default 15 (a minute each).
+    public var windowBuckets = 15
+    /// The estimator's window: departures and busy time counted over this long. Default 5 minutes.
+    public var serviceRateWindow: Duration = .seconds(300)
+
+    public init(serviceLevelThreshold: Duration = .seconds(20), window: Duration = .seconds(900), windowBuckets: Int = 15,
+                serviceRateWindow: Duration = .seconds(300)) {
+        self.serviceLevelThreshold = serviceLevelThreshold
+        self.window = window
+        self.windowBuckets = windowBuckets
+        self.serviceRateWindow = serviceRateWindow
+    }
+
+    public func validate() throws(ChatError) {
+        guard serviceLevelThreshold >= .zero else { throw .invalidConfiguration("the service-level threshold must not be negative") }
+        guard window.wholeMilliseconds >= 1_000, serviceRateWindow.wholeMilliseconds >= 1_000 else {
+            throw .invalidConfiguration("statistics windows must be at least a second")
+        }
+        guard (1...1_000).contains(windowBuckets) else { throw .invalidConfiguration("window buckets must be 1...1000") }
+    }
+}
+
+/// The wait statistics of a contact center (issue 5): per queue (the queue a contact
+/// arrived in) and live channel, over the whole run and a sliding window, from the
+/// contacts' own timestamps (`Contact`); the service-rate estimator behind estimated
+/// waits and its measured error; and the agents' load over time.
+///
+/// Fed by the glue with every command's notices (`observe(_:in:)`), the estimates it
+/// gives customers (`recordEstimate`) and a periodic look at the agents
+/// (`sampleAgents`). Pure: time comes from the center's injected clock and from the
+/// instants passed in. Memory: one entry per contact in line or in conversation, and a
+/// few HDR histograms per line and window bucket (about 10 KB each, made on first use).
+/// A plain value; owned by the broker's domain thread.
+public struct WaitStatistics: Sendable {
+    /// What the statistics remember about a contact between its arrival and its end.
+    struct Tracked: Sendable {
+        /// Where its figures go: `LineID(queue: arrival queue, channel).index`.
+        var statLine: Int
+        /// The line it is in now, for the service rate (while `inLine`).
+        var rateLine: Int
+        var inLine: Bool
+        /// When it last joined a line (for the service rate).
+        var joinedAt: Instant
+        var assigned: Bool
+        /// Estimates given while it waited, oldest first: the first, then the newest.
+        var estimates: [(at: Instant, ms: Int64)] = []
+    }
+
+    /// Estimates kept per waiting contact (the first and the newest ones).
+    static let estimatesKept = 64
+
+    public let configuration: StatisticsConfiguration
+    public let startedAt: Instant
+    let queueCount: Int
+    private(set) var run: [LineTally]
+    private var recent: [TimeBuckets<LineTally>]
+    private var rates: [LineServiceRate]
+    private var tracked: [ContactID: Tracked] = [:]
+    private var loadRun = AgentLoadIntegral()
+    private var loadRecent: TimeBuckets<AgentLoadIntegral>
+    private var lastLoad: (sample: AgentLoadSample, at: Instant)?
+
+    public init(configuration: StatisticsConfiguration = StatisticsConfiguration(), queueCount: Int, now: Instant) {
+        self.configuration = configuration
+        self.startedAt = now
+        self.queueCount = queueCount
+        let windowMs = configuration.window.wholeMilliseconds
+        let bucketMs = max(1, windowMs / Int64(max(1, configuration.windowBuckets)))
+        run = Array(repeating: LineTally(), count: queueCount * 2)
+        recent = Array(repeating: TimeBuckets(windowMs: windowMs, bucketMs: bucketMs, empty: LineTally()), count: queueCount * 2)
+        rates = Array(repeating: LineServiceRate(windowMs: configuration.serviceRateWindow.wholeMilliseconds, now: now),
+                      count: queueCount * 2)
+        loadRecent = TimeBuckets(windowMs: windowMs, bucketMs: bucketMs, empty: AgentLoadIntegral())
+    }
+
+    /// Contacts between arrival in a line and their end.
+    public var trackedCount: Int { tracked.count }
+
+    // MARK: - Feeding
+
+    /// Takes in one command's notices, reading the contacts' timestamps from `center`
+    /// (call right after the command, before the next one).
+    public mutating func observe<C: Clock>(_ notices: [Notice], in center: ContactCenter<C>) {
+        guard !notices.isEmpty else { return }
+        let now = center.now
+        for notice in notices {
+            switch notice {
+            case .queued(let id, let line, _):
+                queued(id, line: line, contact: center.contact(id), now: now)
+            case .assigned(_, let id, _):
+                guard let contact = center.contact(id) else { tracked[id] = nil; continue }
+                assigned(contact, now: now)
+            case .answered(_, let id):
+                guard tracked[id] != nil, let contact = center.contact(id) else { continue }
+                answered(contact)
+            case .contactFinished(let id):
+                finished(id, contact: center.contact(id), now: now)
+            default:
+                continue
+            }
+        }
+    }
+
+    private mutating func queued(_ id: ContactID, line: LineID, contact: Contact?, now: Instant) {
+        guard let contact, contact.channel.isLive, let enqueuedAt = contact.enqueuedAt else { return }
+        if var t = tracked[id] {
+            guard !t.inLine else { return }  // Back from a declined or expired offer: it never left.
+            t.inLine = true
+            t.rateLine = line.index
+            t.joinedAt = now
+            tracked[id] = t
+            rates[line.index].joined(now)
+            return
+        }
+        // First time in a line. (A contact back after a transfer or an agent's departure
+        // is still tracked from its arrival: not a new one. Its record may already show
+        // an assignment made later in the same command.)
+        let statLine = LineID(queue: contact.queue, channel: contact.channel).index
+        tracked[id] = Tracked(statLine: statLine, rateLine: line.index, inLine: true, joinedAt: now, assigned: false)
+        rates[line.index].joined(now)
+        count(at: enqueuedAt, statLine) { $0.arrivals += 1 }
+    }
+
+    private mutating func assigned(_ contact: Contact, now: Instant) {
+        guard var t = tracked[contact.id] else { return }
+        if t.inLine {
+            t.inLine = false
+            // Taken the instant it arrived: agents had room, which says nothing about
+            // how fast they free up.
+            rates[t.rateLine].left(now, departed: now > t.joinedAt)
+        }
+        if !t.assigned, let enqueuedAt = contact.enqueuedAt, let assignedAt = contact.assignedAt {
+            t.assigned = true
+            let wait = assignedAt.milliseconds - enqueuedAt.milliseconds
+            let within = wait <= configuration.serviceLevelThreshold.wholeMilliseconds
+            let isCall = contact.channel == .voice
+            var errors: [(Int64, first: Bool)] = []
+            for (i, e) in t.estimates.enumerated() {
+                let actual = max(0, assignedAt.milliseconds - e.at.milliseconds)
+                errors.append((abs(e.ms - actual), i == 0))
+            }
+            t.estimates = []
+            count(at: assignedAt, t.statLine) { tally in
+                tally.wait.record(ms: wait)
+                if within { tally.withinThreshold += 1 }
+                // A call is answered when the agent picks it up.
+                if isCall { tally.speedOfAnswer.record(ms: wait) }
+                for (error, first) in errors {
+                    tally.estimateError.record(ms: error)
+                    if first { tally.estimateErrorAtEnqueue.record(ms: error) }
+                }
+            }
+        }
+        tracked[contact.id] = t
+    }
+
+    private mutating func answered(_ contact: Contact) {
+        guard contact.channel == .chat, let enqueuedAt = contact.enqueuedAt, let repliedAt = contact.firstAgentReplyAt,
+              let t = tracked[contact.id] else { return }
+        count(at: repliedAt, t.statLine) { $0.speedOfAnswer.record(ms: repliedAt.milliseconds - enqueuedAt.milliseconds) }
+    }
+
+    private mutating func finished(_ id: ContactID, contact: Contact?, now: Instant) {
+        guard let t = tracked.removeValue(forKey: id) else { return }
+        if t.inLine { rates[t.rateLine].left(now, departed: false) }
+        // The record is gone only if `endedContactsKept` forgot it at once; nothing to count.
+        guard let contact, let endedAt = contact.endedAt else { return }
+        switch contact.outcome {
+        case .abandoned(let reason)? where !t.assigned:
+            count(at: endedAt, t.statLine) { $0.abandoned[reason] += 1 }
+        case .served?:
+            guard let assignedAt = contact.assignedAt else { return }
+            count(at: endedAt, t.statLine) { $0.handleTime.record(ms: endedAt.milliseconds - assignedAt.milliseconds) }
+        default:
+            return
+        }
+    }
+
+    private mutating func count(at instant: Instant, _ line: Int, _ body: (inout LineTally) -> Void) {
+        body(&run[line])
+        recent[line].update(at: instant, body)
+    }
+
+    /// Remembers an estimate given to a waiting contact (`queued` or `place_in_line`);
+    /// its error is measured when the contact is assigned. Contacts that never are
+    /// (abandoned) leave no error: their actual wait is unknown.
+    public mutating func recordEstimate(_ id: ContactID, ms: Int64, at now: Instant) {
+        guard var t = tracked[id], !t.assigned else { return }
+        if t.estimates.count >= Self.estimatesKept { t.estimates.remove(at: 1) }
+        t.estimates.append((now, ms))
+        tracked[id] = t
+    }
+
+    /// Looks at the agents' load (call every tick or so): the previous look counts for
+    /// the time since it was taken.
+    public mutating func sampleAgents(_ sample: AgentLoadSample, at now: Instant) {
+        if let last = lastLoad, now > last.at {
+            let ms = Double(now.milliseconds - last.at.milliseconds)
+            loadRun.add(last.sample, forMs: ms)
+            loadRecent.update(at: now) { $0.add(last.sample, forMs: ms) }
+        }
+        if lastLoad == nil || now >= lastLoad!.at { lastLoad = (sample, now) }
+    }
+
+    // MARK: - Estimating
+
+    /// The expected wait of the contact at `place` (1 is next) in `line`: `place` mean
+    /// gaps between departures from the line while it was busy, over the estimator's
+    /// window. With fewer than 3 departures there, the gap is the queue's mean handle
+    /// time over `slots`, the free-or-busy places agents on duty have for the line;
+    /// nil when that is unknown too. Rounded to whole seconds.
+    public func estimatedWait(place: Int, in line: LineID, slots: Int, at now: Instant) -> Int64? {
+        guard line.index < rates.count, place > 0 else { return nil }
+        let gap: Double
+        if let measured = rates[line.index].meanGapMs(at: now) {
+            gap = measured
+        } else if slots > 0, let handle = run[line.index].handleTime.meanMs {
+            gap = handle / Double(slots)
+        } else {
+            return nil
+        }
+        let ms = Double(place) * gap
+        guard ms.isFinite, ms < 1e12 else { return nil }
+        return Int64((ms / 1_000).rounded()) * 1_000
+    }
+
+    // MARK: - Reading
+
+    /// One line's figures over the whole run and over the window ending at `now`.
+    public func figures(for line: LineID, at now: Instant) -> (run: LineFigures, window: LineFigures) {
+        let i = line.index
+        let window = recent[i].reduce(at: now, into: LineTally()) { $0.add($1) }
+        return (LineFigures(run[i]), LineFigures(window))
+    }
+
+    /// The tallies of one line, whole run and window (for merging across queues).
+    public func tallies(for line: LineID, at now: Instant) -> (run: LineTally, window: LineTally) {
+        let i = line.index
+        return (run[i], recent[i].reduce(at: now, into: LineTally()) { $0.add($1) })
+    }
+
+    /// The agents' load: now, time-weighted over the run, and over the window.
+    public func agentLoad(at now: Instant) -> (now: AgentLoadSample, run: AgentLoadIntegral, window: AgentLoadIntegral) {
+        var run = loadRun
+        var window = loadRecent.reduce(at: now, into: AgentLoadIntegral()) { $0.add($1) }
+        // The time since the last look counts at the last look's load.
+        if let last = lastLoad, now > last.at {
+            let ms = Double(now.milliseconds - last.at.milliseconds)
+            run.add(last.sample, forMs: ms)
+            window.add(last.sample, forMs: ms)
+        }
+        return (lastLoad?.sample ?? AgentLoadSample(), run, window)
+    }
+
+    /// How much history the window holds at `now`: its length, or the time since the
+    /// start if shorter (for rates per hour).
+    public func windowSpanMs(at now: Instant) -> Int64 {
+        min(configuration.window.wholeMilliseconds, max(0, now.milliseconds - startedAt.milliseconds))
+    }
+}
+
+/// One queue and channel's published figures over a span (README "Wait statistics").
+/// A plain value.
+public struct LineFigures: Hashable, Sendable {
+    public var arrivals: Int
+    public var wait: DurationSummary
+    public var speedOfAnswer: DurationSummary
+    public var handleTime: DurationSummary
+    public var serviceLevel: Double?
+    public var abandoned: AbandonCounts
+    public var abandonmentRate: Double?
+    public var estimateError: DurationSummary
+    public var estimateErrorAtEnqueue: DurationSummary
+
+    public init(_ tally: LineTally) {
+        arrivals = tally.arrivals
+        wait = tally.wait.summary
+        speedOfAnswer = tally.speedOfAnswer.summary
+        handleTime = tally.handleTime.summary
+        serviceLevel = tally.serviceLevel
+        abandoned = tally.abandoned
+        abandonmentRate = tally.abandonmentRate
+        estimateError = tally.estimateError.summary
+        estimateErrorAtEnqueue = tally.estimateErrorAtEnqueue.summary
+    }
+}
