@@ -48,6 +48,8 @@ public struct WaitStatistics: Sendable {
         /// When it last joined a line (for the service rate).
         var joinedAt: Instant
         var assigned: Bool
+        /// When first assigned (for the shadow phone queue, should the record be gone).
+        var assignedAt: Instant?
         /// Estimates given while it waited, oldest first: the first, then the newest.
         var estimates: [(at: Instant, ms: Int64)] = []
     }
@@ -65,6 +67,9 @@ public struct WaitStatistics: Sendable {
     private var loadRun = AgentLoadIntegral()
     private var loadRecent: TimeBuckets<AgentLoadIntegral>
     private var lastLoad: (sample: AgentLoadSample, at: Instant)?
+    /// The imagined phone lines: one per queue, then one for the whole center.
+    var phones: [PhoneLine]
+    private var onDuty = Set<AgentID>()
 
     public init(configuration: StatisticsConfiguration = StatisticsConfiguration(), queueCount: Int, now: Instant) {
         self.configuration = configuration
@@ -77,6 +82,16 @@ public struct WaitStatistics: Sendable {
         rates = Array(repeating: LineServiceRate(windowMs: configuration.serviceRateWindow.wholeMilliseconds, now: now),
                       count: queueCount * 2)
         loadRecent = TimeBuckets(windowMs: windowMs, bucketMs: bucketMs, empty: AgentLoadIntegral())
+        phones = Array(repeating: PhoneLine(start: now, threshold: configuration.serviceLevelThreshold,
+                                            windowMs: windowMs, bucketMs: bucketMs),
+                       count: queueCount + 1)
+    }
+
+    /// Statistics for `center`, starting now, with its agents on duty as they are.
+    public init<C: Clock>(configuration: StatisticsConfiguration = StatisticsConfiguration(), center: ContactCenter<C>) {
+        self.init(configuration: configuration, queueCount: center.queues.count, now: center.now)
+        for agent in center.agents where agent.isOnDuty { onDuty.insert(agent.id) }
+        agentsOnDutyChanged(in: center)
     }
 
     /// Contacts between arrival in a line and their end.
@@ -89,22 +104,63 @@ public struct WaitStatistics: Sendable {
     public mutating func observe<C: Clock>(_ notices: [Notice], in center: ContactCenter<C>) {
         guard !notices.isEmpty else { return }
         let now = center.now
+        var dutyChanged = false
         for notice in notices {
             switch notice {
             case .queued(let id, let line, _):
                 queued(id, line: line, contact: center.contact(id), now: now)
             case .assigned(_, let id, _):
-                guard let contact = center.contact(id) else { tracked[id] = nil; continue }
+                guard let contact = center.contact(id) else { continue }
                 assigned(contact, now: now)
             case .answered(_, let id):
                 guard tracked[id] != nil, let contact = center.contact(id) else { continue }
                 answered(contact)
             case .contactFinished(let id):
                 finished(id, contact: center.contact(id), now: now)
+            case .agentStatusChanged(let agent, let status):
+                let changed = status == .offline ? onDuty.remove(agent) != nil : onDuty.insert(agent).inserted
+                dutyChanged = dutyChanged || changed
             default:
                 continue
             }
         }
+        if dutyChanged { agentsOnDutyChanged(in: center) }
+        collectShadows()
+    }
+
+    /// Tells every phone line how many agents are on duty for it now.
+    private mutating func agentsOnDutyChanged<C: Clock>(in center: ContactCenter<C>) {
+        let now = center.now
+        for q in 0..<queueCount {
+            let count = center.status(of: QueueID(Int32(q)))?.agentsOnDuty ?? 0
+            if phones[q].agentsOnDuty != count {
+                phones[q].agentsOnDuty = count
+                phones[q].shadow.setAgentsOnDuty(count, at: now)
+            }
+        }
+        if phones[queueCount].agentsOnDuty != onDuty.count {
+            phones[queueCount].agentsOnDuty = onDuty.count
+            phones[queueCount].shadow.setAgentsOnDuty(onDuty.count, at: now)
+        }
+    }
+
+    private mutating func collectShadows() {
+        for p in phones.indices { phones[p].collect() }
+    }
+
+    /// Real time has reached `now` (call every tick): the shadow phone queues settle
+    /// the contacts whose phone wait is decided by then.
+    public mutating func advance(to now: Instant) {
+        for p in phones.indices {
+            phones[p].shadow.advance(to: now)
+            phones[p].collect()
+        }
+    }
+
+    /// The same contact, on its queue's phone line and the center's.
+    private mutating func phoneLines(of statLine: Int, _ body: (inout ShadowPhoneQueue<ContactID>) -> Void) {
+        body(&phones[statLine >> 1].shadow)
+        body(&phones[queueCount].shadow)
     }
 
     private mutating func queued(_ id: ContactID, line: LineID, contact: Contact?, now: Instant) {
@@ -125,6 +181,7 @@ public struct WaitStatistics: Sendable {
         tracked[id] = Tracked(statLine: statLine, rateLine: line.index, inLine: true, joinedAt: now, assigned: false)
         rates[line.index].joined(now)
         count(at: enqueuedAt, statLine) { $0.arrivals += 1 }
+        phoneLines(of: statLine) { $0.arrive(id, at: enqueuedAt) }
     }
 
     private mutating func assigned(_ contact: Contact, now: Instant) {
@@ -137,6 +194,7 @@ public struct WaitStatistics: Sendable {
         }
         if !t.assigned, let enqueuedAt = contact.enqueuedAt, let assignedAt = contact.assignedAt {
             t.assigned = true
+            t.assignedAt = assignedAt
             let wait = assignedAt.milliseconds - enqueuedAt.milliseconds
             let within = wait <= configuration.serviceLevelThreshold.wholeMilliseconds
             let isCall = contact.channel == .voice
@@ -169,16 +227,19 @@ public struct WaitStatistics: Sendable {
     private mutating func finished(_ id: ContactID, contact: Contact?, now: Instant) {
         guard let t = tracked.removeValue(forKey: id) else { return }
         if t.inLine { rates[t.rateLine].left(now, departed: false) }
-        // The record is gone only if `endedContactsKept` forgot it at once; nothing to count.
-        guard let contact, let endedAt = contact.endedAt else { return }
-        switch contact.outcome {
-        case .abandoned(let reason)? where !t.assigned:
-            count(at: endedAt, t.statLine) { $0.abandoned[reason] += 1 }
-        case .served?:
-            guard let assignedAt = contact.assignedAt else { return }
-            count(at: endedAt, t.statLine) { $0.handleTime.record(ms: endedAt.milliseconds - assignedAt.milliseconds) }
-        default:
-            return
+        // The shadow must hear of every contact's end, or it would wait for it forever.
+        // (The record is gone only if `endedContactsKept` forgot it at once: then the
+        // end is now, and the reason unknown.)
+        let endedAt = contact?.endedAt ?? now
+        if let assignedAt = contact?.assignedAt ?? t.assignedAt {
+            let handle = endedAt.milliseconds - assignedAt.milliseconds
+            phoneLines(of: t.statLine) { $0.handled(id, handleTime: .milliseconds(handle)) }
+            if contact != nil { count(at: endedAt, t.statLine) { $0.handleTime.record(ms: handle) } }
+        } else {
+            phoneLines(of: t.statLine) { $0.abandoned(id, at: endedAt) }
+            if case .abandoned(let reason)? = contact?.outcome {
+                count(at: endedAt, t.statLine) { $0.abandoned[reason] += 1 }
+            }
         }
     }
 

@@ -9,7 +9,7 @@ final class ObservedCenter {
     init(_ statistics: StatisticsConfiguration = StatisticsConfiguration(),
          _ configure: (inout CenterConfiguration) -> Void = { _ in }) throws {
         h = try Harness(configure)
-        stats = WaitStatistics(configuration: statistics, queueCount: h.center.queues.count, now: h.clock.now)
+        stats = WaitStatistics(configuration: statistics, center: h.center)
         h.onNotices = { [unowned self] notices in self.stats.observe(notices, in: self.h.center) }
     }
 
