@@ -93,6 +93,13 @@ public final class ContactCenter<C: Clock> {
         state.knows(line.queue) ? state.lines[line.index].count : 0
     }
 
+    /// The contact at the front of a line (the one waiting longest, or returned to the
+    /// front), if any. O(1).
+    public func firstWaiting(in line: LineID) -> ContactID? {
+        guard state.knows(line.queue), state.lines[line.index].count > 0 else { return nil }
+        return state.lines[line.index][0].contact
+    }
+
     /// Contacts waiting in all lines. O(queues).
     public var waitingTotal: Int { state.waitingCount.reduce(0, +) }
 

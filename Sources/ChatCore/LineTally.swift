@@ -60,7 +60,7 @@ public struct LineTally: Sendable {
 
     public init() {}
 
-    mutating func add(_ other: LineTally) {
+    public mutating func add(_ other: LineTally) {
         arrivals += other.arrivals
         wait.add(other.wait)
         withinThreshold += other.withinThreshold

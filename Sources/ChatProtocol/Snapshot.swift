@@ -7,31 +7,37 @@ public struct Snapshot: Hashable, Sendable, WireObject {
     public var open: Bool
     public var queues: [QueueSnapshot]
     public var agents: [AgentState]
+    /// The whole center's wait statistics, agent load and phone comparison.
+    public var stats: CenterStats?
 
-    public init(ts: Int64, open: Bool, queues: [QueueSnapshot], agents: [AgentState]) {
+    public init(ts: Int64, open: Bool, queues: [QueueSnapshot], agents: [AgentState], stats: CenterStats? = nil) {
         self.ts = ts
         self.open = open
         self.queues = queues
         self.agents = agents
+        self.stats = stats
     }
 
     static let requiredFields = ["ts", "open", "queues", "agents"]
+    static let optionalFields = ["stats"]
     init(reading f: FieldReader) throws(ProtocolError) {
         ts = try f.integer("ts", cursorRange)
         open = try f.bool("open")
         queues = try f.objects("queues", count: 0...1000)
         agents = try f.objects("agents", count: 0...5000)
+        stats = try f.optionalObject("stats")
     }
     func writeFields(to w: inout JSONWriter) {
         w.field("ts", ts)
         w.field("open", open)
         w.field("queues", queues)
         w.field("agents", agents)
+        w.field("stats", stats)
     }
 }
 
-/// One queue's live figures and counters (ChatCore `QueueStatus`), and optionally its
-/// measured waits and the phone comparison.
+/// One queue's live figures and counters (ChatCore `QueueStatus`), the wait of its
+/// oldest waiting contact, its measured waits and the phone comparison.
 public struct QueueSnapshot: Hashable, Sendable, WireObject {
     public var queue: String
     public var name: String
@@ -100,73 +106,3 @@ public struct QueueSnapshot: Hashable, Sendable, WireObject {
     }
 }
 
-/// Waits measured over some window (README, "Wait-time definitions").
-public struct WaitStats: Hashable, Sendable, WireObject {
-    public var count: Int64
-    public var meanMs: Int64?
-    public var p50Ms: Int64?
-    public var p90Ms: Int64?
-    public var p99Ms: Int64?
-    /// Share assigned within the service-level threshold, 0...1.
-    public var serviceLevel: Double?
-    public var abandoned: Int64?
-
-    public init(count: Int64, meanMs: Int64? = nil, p50Ms: Int64? = nil, p90Ms: Int64? = nil, p99Ms: Int64? = nil,
-                serviceLevel: Double? = nil, abandoned: Int64? = nil) {
-        self.count = count
-        self.meanMs = meanMs
-        self.p50Ms = p50Ms
-        self.p90Ms = p90Ms
-        self.p99Ms = p99Ms
-        self.serviceLevel = serviceLevel
-        self.abandoned = abandoned
-    }
-
-    static let requiredFields = ["count"]
-    static let optionalFields = ["mean_ms", "p50_ms", "p90_ms", "p99_ms", "service_level", "abandoned"]
-    init(reading f: FieldReader) throws(ProtocolError) {
-        count = try f.integer("count", cursorRange)
-        meanMs = try f.optionalInteger("mean_ms", cursorRange)
-        p50Ms = try f.optionalInteger("p50_ms", cursorRange)
-        p90Ms = try f.optionalInteger("p90_ms", cursorRange)
-        p99Ms = try f.optionalInteger("p99_ms", cursorRange)
-        serviceLevel = try f.optionalNumber("service_level", 0...1)
-        abandoned = try f.optionalInteger("abandoned", cursorRange)
-    }
-    func writeFields(to w: inout JSONWriter) {
-        w.field("count", count)
-        w.field("mean_ms", meanMs)
-        w.field("p50_ms", p50Ms)
-        w.field("p90_ms", p90Ms)
-        w.field("p99_ms", p99Ms)
-        w.field("service_level", serviceLevel)
-        w.field("abandoned", abandoned)
-    }
-}
-
-/// What the same contacts would have waited by phone: Erlang C's prediction and the
-/// shadow phone queue's replay.
-public struct PhoneComparison: Hashable, Sendable, WireObject {
-    public var erlangCWaitProbability: Double?
-    public var erlangCMeanWaitMs: Int64?
-    public var shadow: WaitStats?
-
-    public init(erlangCWaitProbability: Double? = nil, erlangCMeanWaitMs: Int64? = nil, shadow: WaitStats? = nil) {
-        self.erlangCWaitProbability = erlangCWaitProbability
-        self.erlangCMeanWaitMs = erlangCMeanWaitMs
-        self.shadow = shadow
-    }
-
-    static let requiredFields: [String] = []
-    static let optionalFields = ["erlang_c_wait_probability", "erlang_c_mean_wait_ms", "shadow"]
-    init(reading f: FieldReader) throws(ProtocolError) {
-        erlangCWaitProbability = try f.optionalNumber("erlang_c_wait_probability", 0...1)
-        erlangCMeanWaitMs = try f.optionalInteger("erlang_c_mean_wait_ms", cursorRange)
-        shadow = try f.optionalObject("shadow")
-    }
-    func writeFields(to w: inout JSONWriter) {
-        w.field("erlang_c_wait_probability", erlangCWaitProbability)
-        w.field("erlang_c_mean_wait_ms", erlangCMeanWaitMs)
-        w.field("shadow", shadow)
-    }
-}

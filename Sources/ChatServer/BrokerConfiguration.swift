@@ -11,6 +11,8 @@ public struct BrokerConfiguration: Sendable {
     public var agents: [AgentAccount] = []
     public var supervisors: [SupervisorAccount] = []
     public var limits = BrokerLimits()
+    /// Wait statistics: service-level threshold, sliding window, estimator window.
+    public var statistics = StatisticsConfiguration()
     /// Browser origins allowed to open the WebSockets (`Origin` header); empty: any.
     public var allowedOrigins: [String] = []
     /// The web clients served at `/`, `/widget.js`, `/console`, `/dashboard` (the

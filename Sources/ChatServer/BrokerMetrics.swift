@@ -70,4 +70,6 @@ struct CenterGauges: Sendable {
     var agentsConnected = 0
     var customerSessions = 0
     var openConversations = 0
+    /// The wait statistics, recomputed once a second (nil before the first time).
+    var stats: PublishedStats?
 }

@@ -43,7 +43,7 @@ public enum ConfigurationFile {
             throw ConfigurationError(line: nil, key: nil, reason: "TOML syntax: \(error)")
         }
         let root = TOMLSection(table: table, path: "", lines: TOMLLines(text))
-        try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "security", "transcripts", "agents", "supervisors"])
+        try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "statistics", "security", "transcripts", "agents", "supervisors"])
         var configuration = BrokerConfiguration()
         if let queues = try root.sections("queues") { configuration.center.queues = try readQueues(queues, root) }
         if let routing = try root.section("routing") { try readRouting(routing, into: &configuration.center) }
@@ -56,6 +56,7 @@ public enum ConfigurationFile {
         if let faq = try root.section("faq") { try readFAQ(faq, into: &configuration.center) }
         if let limits = try root.section("limits") { try readLimits(limits, into: &configuration) }
         if let transcripts = try root.section("transcripts") { try readTranscripts(transcripts, into: &configuration.transcripts) }
+        if let statistics = try root.section("statistics") { try readStatistics(statistics, into: &configuration.statistics) }
         if let security = try root.section("security") {
             try security.allowOnly(["allowed_origins"])
             configuration.allowedOrigins = try security.strings("allowed_origins") ?? []
@@ -73,6 +74,14 @@ public enum ConfigurationFile {
     }
 
     // MARK: Sections
+
+    private static func readStatistics(_ s: TOMLSection, into statistics: inout StatisticsConfiguration) throws(ConfigurationError) {
+        try s.allowOnly(["service_level_seconds", "window_seconds", "window_buckets", "estimator_window_seconds"])
+        if let d = try s.seconds("service_level_seconds", 0...86_400) { statistics.serviceLevelThreshold = d }
+        if let d = try s.seconds("window_seconds", 1...86_400) { statistics.window = d }
+        if let n = try s.int("window_buckets", 1...1_000) { statistics.windowBuckets = n }
+        if let d = try s.seconds("estimator_window_seconds", 1...86_400) { statistics.serviceRateWindow = d }
+    }
 
     private static func readQueues(_ sections: [TOMLSection], _ root: TOMLSection) throws(ConfigurationError) -> [QueueConfiguration] {
         guard !sections.isEmpty else { throw root.error("queues", "at least one queue is needed") }

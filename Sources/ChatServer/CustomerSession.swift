@@ -22,6 +22,8 @@ final class CustomerSession {
     var leaveMessageReason: ChatCore.LeaveMessageReason?
     /// The place in line last told to the customer.
     var place: Int?
+    /// The estimated wait last told to the customer (ms).
+    var estimateMs: Int64?
 
     init(token: String, language: ChatCore.Language) {
         self.token = token

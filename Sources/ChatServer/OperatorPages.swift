@@ -96,6 +96,9 @@ enum OperatorPages {
         family("switchboard_conversations_open", "gauge", "Conversations held by agents.", [("", "\(g.openConversations)")])
         family("switchboard_open", "gauge", "1 while business hours are open.", [("", g.open ? "1" : "0")])
         family("switchboard_uptime_seconds", "gauge", "Seconds since the broker started.", [("", "\(metrics.uptimeSeconds)")])
+        if let stats = g.stats {
+            prometheusStatistics(stats, queueKeys: g.queues.map(\.key)) { family($0, $1, $2, $3) }
+        }
         return out
     }
 
@@ -133,9 +136,15 @@ enum OperatorPages {
             w.number("rejected_full", Double(q.rejectedFull))
             w.number("closed_out", Double(q.closedOut))
             w.number("messages_left", Double(q.messagesLeft))
+            if let stats = g.stats, let i = g.queues.firstIndex(where: { $0.key == q.key }), i < stats.queues.count {
+                if let longest = stats.queues[i].longestWaitMs { w.number("longest_wait_ms", Double(longest)) }
+                w.raw("wait", stats.queues[i].wait.json)
+                w.raw("phone", stats.queues[i].phone.json)
+            }
             w.close()
         }
         w.endArray()
+        if let stats = g.stats { w.raw("stats", stats.center.json) }
         w.key("errors")
         w.open()
         let errors = metrics.errorCounts
@@ -147,7 +156,8 @@ enum OperatorPages {
 }
 
 /// A tiny JSON text builder for `/v1/stats` (keys are ASCII; values are numbers,
-/// booleans and queue keys, which are identifiers). A plain value.
+/// booleans, queue keys, which are identifiers, and JSON made by `ChatProtocol`).
+/// A plain value.
 struct JSONText {
     private(set) var text = ""
     private var needsComma = false
@@ -178,6 +188,13 @@ struct JSONText {
     mutating func bool(_ name: String, _ value: Bool) {
         key(name)
         text += value ? "true" : "false"
+        needsComma = true
+    }
+
+    /// A member whose value is already JSON text.
+    mutating func raw(_ name: String, _ json: String) {
+        key(name)
+        text += json
         needsComma = true
     }
 

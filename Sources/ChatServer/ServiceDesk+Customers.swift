@@ -120,8 +120,8 @@ extension ServiceDesk {
                 send(.faqSuggestions(FAQSuggestions(contact.faqSuggestions)), to: connection)
             case .waiting(let line):
                 let place = center.placeInLine(of: id) ?? 1
-                session.place = place
-                send(.queued(Queued(queue: center.queues[Int(line.queue.rawValue)].key, place: place)), to: connection)
+                tellPlace(session, contact: id, place: place, estimate: estimate(place: place, in: line, at: center.now),
+                          first: true, queue: key(of: line.queue), on: connection, at: center.now)
             case .offered:
                 send(.queued(Queued(queue: center.queues[Int(contact.currentQueue.rawValue)].key, place: 1)), to: connection)
             case .ended, .inConversation, .messagePending:

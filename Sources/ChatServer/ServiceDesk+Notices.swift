@@ -7,6 +7,7 @@ import ChatProtocol
 extension ServiceDesk {
     func apply(_ notices: [Notice]?) {
         guard let notices else { return }
+        stats.observe(notices, in: center)
         for notice in notices {
             apply(notice)
         }
@@ -23,11 +24,20 @@ extension ServiceDesk {
             guard let to = customerConnection(of: contact) else { return }
             send(.leaveMessageOffered(leaveMessageOffer(reason)), to: to)
         case .queued(let contact, let line, let place):
-            contactOwners[contact]?.place = place
-            guard let to = customerConnection(of: contact) else { return }
-            send(.queued(Queued(queue: key(of: line.queue), place: place)), to: to)
-        case .lineChanged(let line):
-            dirtyLines.insert(line)
+            guard let owner = contactOwners[contact], owner.contact == contact else { return }
+            owner.place = place
+            guard let to = owner.connection else { return }
+            let now = center.now
+            if case .waiting? = center.contact(contact)?.state {
+                tellPlace(owner, contact: contact, place: place, estimate: estimate(place: place, in: line, at: now),
+                          first: true, queue: key(of: line.queue), on: to, at: now)
+            } else {
+                // Taken by an agent in the same instant: no wait to predict (and no
+                // estimate to count in the error).
+                send(.queued(Queued(queue: key(of: line.queue), place: place, estimatedWaitMs: 0)), to: to)
+            }
+        case .lineChanged:
+            break  // Places are pushed from the tick, at most once a second.
         case .messageStored(let contact):
             guard let to = customerConnection(of: contact) else { return }
             send(.messageStored(MessageStored(ts: nowTS)), to: to)

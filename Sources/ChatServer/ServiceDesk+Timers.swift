@@ -2,10 +2,10 @@ import ChatCore
 import ChatProtocol
 
 // What the domain thread does on its own, every tick (a quarter second): the center's
-// timers, places in line, supervisor snapshots, session expiry, the gauges.
+// timers, session expiry, the wait statistics with places in line and estimates
+// (ServiceDesk+Statistics.swift), supervisor snapshots, the gauges.
 
 extension ServiceDesk {
-    static let placeInterval: Duration = .seconds(1)
     static let snapshotInterval: Duration = .seconds(1)
 
     func tick() {
@@ -14,10 +14,7 @@ extension ServiceDesk {
         }
         let now = center.now
         expireSessions(now: now)
-        if !dirtyLines.isEmpty, lastPlacePush.advanced(by: Self.placeInterval) <= now {
-            lastPlacePush = now
-            pushPlaces()
-        }
+        tickStatistics(now: now)
         if snapshotDirty, lastSnapshotPush.advanced(by: Self.snapshotInterval) <= now {
             snapshotDirty = false
             lastSnapshotPush = now
@@ -27,19 +24,6 @@ extension ServiceDesk {
             }
         }
         metrics.publish(gauges())
-    }
-
-    /// `place_in_line` to each waiting customer whose place moved (at most once a second).
-    private func pushPlaces() {
-        for line in dirtyLines {
-            for (index, contact) in center.waitingContacts(in: line).enumerated() {
-                guard let owner = contactOwners[contact], owner.contact == contact, let connection = owner.connection,
-                      owner.place != index + 1 else { continue }
-                owner.place = index + 1
-                send(.placeInLine(PlaceInLine(place: index + 1)), to: connection)
-            }
-        }
-        dirtyLines.removeAll(keepingCapacity: true)
     }
 
     /// Forgets sessions whose grace period ended without a reconnect.
@@ -53,17 +37,20 @@ extension ServiceDesk {
     }
 
     func snapshot() -> Snapshot {
+        let published = self.published ?? computeStatistics(at: center.now)
         let queues = center.queues.indices.compactMap { index -> QueueSnapshot? in
             let queue = center.queues[index]
             guard let s = center.status(of: QueueID(Int32(index))) else { return nil }
+            let figures = published.queues.indices.contains(index) ? published.queues[index] : nil
             return QueueSnapshot(queue: queue.key, name: queue.name, waitingChats: Int64(s.waitingChats),
                                  waitingCalls: Int64(s.waitingCalls), agentsOnDuty: Int64(s.agentsOnDuty),
                                  pendingMessages: Int64(s.pendingMessages), deflected: Int64(s.counters.deflected),
                                  rejectedFull: Int64(s.counters.rejectedFull), closedOut: Int64(s.counters.closedOut),
-                                 messagesLeft: Int64(s.counters.messagesLeft))
+                                 messagesLeft: Int64(s.counters.messagesLeft), longestWaitMs: figures?.longestWaitMs,
+                                 wait: figures?.wait, phone: figures?.phone)
         }
         let agents = center.agents.map { AgentState($0, connected: agentConnections[$0.id] != nil) }
-        return Snapshot(ts: nowTS, open: center.isOpen, queues: queues, agents: agents)
+        return Snapshot(ts: nowTS, open: center.isOpen, queues: queues, agents: agents, stats: published.center)
     }
 
     func gauges() -> CenterGauges {
@@ -83,6 +70,7 @@ extension ServiceDesk {
         }
         g.agentsConnected = agentConnections.count
         g.customerSessions = sessions.count
+        g.stats = published
         return g
     }
 }

@@ -13,8 +13,8 @@ import Posix
 /// messages and hand them over as `Inbound` values with `execute`; the desk answers
 /// with encoded bytes through its `Outbox`, which hands each I/O loop one batch per
 /// domain-loop iteration. A ticker drives `tick()` every quarter second: the center's
-/// timers (`fireDueTimers` at `nextDeadline`), places in line, supervisor snapshots,
-/// session expiry and the published gauges.
+/// timers (`fireDueTimers` at `nextDeadline`), the wait statistics with places in line
+/// and estimated waits, supervisor snapshots, session expiry and the published gauges.
 final class ServiceDesk {
     let center: ContactCenter<SystemClock>
     let outbox: Outbox
@@ -39,8 +39,12 @@ final class ServiceDesk {
     var expiring = FIFO<(token: String, at: Instant)>()
     /// Ended conversations, oldest first, whose transcripts are still in memory.
     var endedConversations = FIFO<ConversationID>()
-    var dirtyLines = Set<LineID>()
-    var lastPlacePush = Instant(milliseconds: .min)
+    /// The wait statistics (fed in `apply`, refreshed by the tick) and what was last published.
+    var stats: WaitStatistics
+    var published: PublishedStats?
+    var lastStatisticsAt = Instant(milliseconds: .min)
+    /// Chat (even index) and call (odd) places of agents on duty, per line: the estimator's fallback.
+    var slotsPerLine: [Int]
     var snapshotDirty = true
     var lastSnapshotPush = Instant(milliseconds: .min)
 
@@ -59,6 +63,8 @@ final class ServiceDesk {
             _ = try center.addAgent(ChatCore.AgentProfile(handle: account.handle, displayName: account.name,
                                                           skills: skills, capacity: account.capacity))
         }
+        stats = WaitStatistics(configuration: configuration.statistics, center: center)
+        slotsPerLine = Array(repeating: 0, count: center.queues.count * 2)
         outbox = Outbox(domain: domain, transcripts: transcripts)
         self.metrics = metrics
         self.limits = configuration.limits

@@ -57,15 +57,31 @@ struct ServerMessageTests {
     }
 
     @Test func aSnapshotRoundTripsWithItsStatistics() throws {
+        let run = LineStats(arrivals: 13, wait: DurationStats(count: 10, meanMs: 12_000, p50Ms: 9_000, p90Ms: 30_000, p99Ms: 41_000),
+                            speedOfAnswer: DurationStats(count: 9, meanMs: 15_000), handle: DurationStats(count: 8, meanMs: 240_000),
+                            serviceLevel: 0.8, abandoned: AbandonStats(left: 1, timedOut: 2), abandonmentRate: 0.23,
+                            estimateError: DurationStats(count: 20, p50Ms: 3_000, p90Ms: 9_000),
+                            estimateErrorAtEnqueue: DurationStats(count: 10, p50Ms: 4_000, p90Ms: 11_000))
+        let wait = WaitStats(chat: SpanStats(run: run, window: LineStats()), voice: SpanStats())
+        let phone = PhoneComparison(agentsOnDuty: 1, arrivalsPerHour: 12.5, meanHandleMs: 240_000, offeredLoad: 0.83,
+                                    erlangC: ErlangCStats(waitProbability: 0.36, meanWaitMs: 64_000, serviceLevel: 0.7),
+                                    shadowRun: ShadowStats(wait: DurationStats(count: 10, meanMs: 70_000), serviceLevel: 0.3, abandoned: 1),
+                                    shadowPending: 2, measured: SpanStats(run: run, window: LineStats()))
         let agent = AgentState(handle: "a", name: "에이", status: .available, connected: true,
                                capacity: AgentCapacity(chat: 3, voice: 0), chats: 2, calls: 0)
         let queue = QueueSnapshot(queue: "orders", name: "주문/배송", waitingChats: 4, waitingCalls: 0, agentsOnDuty: 1,
                                   pendingMessages: 0, deflected: 2, rejectedFull: 0, closedOut: 1, messagesLeft: 1,
-                                  longestWaitMs: 30_000,
-                                  wait: WaitStats(count: 10, meanMs: 12_000, p50Ms: 9_000, serviceLevel: 0.8),
-                                  phone: PhoneComparison(erlangCWaitProbability: 0.36, shadow: WaitStats(count: 10)))
-        let snapshot = ServerMessage.snapshot(Snapshot(ts: 5, open: false, queues: [queue], agents: [agent]))
+                                  longestWaitMs: 30_000, wait: wait, phone: phone)
+        let stats = CenterStats(serviceLevelThresholdMs: 20_000, windowMs: 900_000,
+                                agents: AgentLoadStats(onDuty: 1, now: LoadStats(occupancy: 0.5, concurrency: 1.5),
+                                                       run: LoadStats(occupancy: 0.25), window: LoadStats()),
+                                wait: wait, phone: phone)
+        let snapshot = ServerMessage.snapshot(Snapshot(ts: 5, open: false, queues: [queue], agents: [agent], stats: stats))
         #expect(try ServerMessage.decode(snapshot.encoded()) == snapshot)
+        #expect(snapshot.json.contains(#""service_level":0.8,"abandoned":{"total":3,"left":1,"timed_out":2,"closed":0}"#))
+        #expect(snapshot.json.contains(#""erlang_c":{"wait_probability":0.36,"mean_wait_ms":64000,"service_level":0.7}"#))
+        let bare = ServerMessage.snapshot(Snapshot(ts: 5, open: true, queues: [], agents: []))
+        #expect(try ServerMessage.decode(bare.encoded()) == bare)
         #expect(try ServerMessage.decode(ServerMessage.presence(Presence(agent: agent)).encoded()) == .presence(Presence(agent: agent)))
     }
 

@@ -202,6 +202,32 @@ struct ConfigurationFileTests {
     }
 }
 
+struct StatisticsConfigurationFileTests {
+    @Test func theStatisticsSectionSetsThresholdAndWindows() throws {
+        let configuration = try ConfigurationFile.parse("""
+        [statistics]
+        service_level_seconds = 30
+        window_seconds = 600
+        window_buckets = 20
+        estimator_window_seconds = 120.5
+        """)
+        #expect(configuration.statistics == StatisticsConfiguration(serviceLevelThreshold: .seconds(30), window: .seconds(600),
+                                                                    windowBuckets: 20, serviceRateWindow: .milliseconds(120_500)))
+        #expect(try ConfigurationFile.parse("").statistics == StatisticsConfiguration())
+    }
+
+    @Test func badStatisticsKeysAreRefusedWithTheirNames() throws {
+        for (text, key) in [("[statistics]\nservice_level = 20\n", "statistics.service_level"),
+                            ("[statistics]\nwindow_seconds = 0\n", "statistics.window_seconds"),
+                            ("[statistics]\nwindow_buckets = 0\n", "statistics.window_buckets"),
+                            ("[statistics]\nservice_level_seconds = \"20\"\n", "statistics.service_level_seconds")] {
+            var error: ConfigurationError?
+            do { _ = try ConfigurationFile.parse(text) } catch let e { error = e }
+            #expect(error?.key == key, "\(text)")
+        }
+    }
+}
+
 struct ExampleConfigurationTests {
     @Test func theDocumentedExampleFileLoads() throws {
         let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
@@ -210,6 +236,7 @@ struct ExampleConfigurationTests {
         #expect(configuration.agents.map(\.handle) == ["minji.park", "joon.lee"])
         #expect(configuration.center.faqEntries.count == 3)
         #expect(!configuration.center.businessHours.isAlwaysOpen)
+        #expect(configuration.statistics.serviceLevelThreshold == .seconds(20))
         let minji = try SecretHash(parsing: configuration.agents[0].secret)
         #expect(minji.iterations == 210_000)
         #expect(minji.verify("correct horse battery staple"))

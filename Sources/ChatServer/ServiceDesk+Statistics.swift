@@ -1,0 +1,140 @@
+import ChatCore
+import ChatProtocol
+
+// The wait statistics on the domain thread (protocol/README.md, "Wait statistics" and
+// "Estimated wait"): fed with every command's notices in `apply`, refreshed once a
+// second from the tick (the agents' load, the published figures), and the estimates
+// pushed to waiting customers.
+
+/// The statistics as last computed, for the snapshot, `/v1/stats` and `/metrics`.
+/// A plain value.
+struct PublishedStats: Hashable, Sendable {
+    struct Queue: Hashable, Sendable {
+        var longestWaitMs: Int64?
+        var wait: WaitStats
+        var phone: PhoneComparison
+    }
+
+    var center: CenterStats
+    var queues: [Queue]
+}
+
+extension ServiceDesk {
+    static let statisticsInterval: Duration = .seconds(1)
+
+    /// Every tick: the shadow phone queues follow real time; once a second the agents'
+    /// load is sampled, the figures recomputed (bounded: a merge of the window's
+    /// buckets per queue and channel) and the waiting customers' estimates refreshed.
+    func tickStatistics(now: Instant) {
+        stats.advance(to: now)
+        guard lastStatisticsAt.advanced(by: Self.statisticsInterval) <= now else { return }
+        lastStatisticsAt = now
+        stats.sampleAgents(AgentLoadSample(center.agents), at: now)
+        countSlots()
+        let fresh = computeStatistics(at: now)
+        if fresh != published {
+            published = fresh
+            snapshotDirty = true
+        }
+        pushPlaces(now: now)
+    }
+
+    /// Chat and call places of the agents on duty per line: the estimator's fallback.
+    private func countSlots() {
+        for i in slotsPerLine.indices { slotsPerLine[i] = 0 }
+        for agent in center.agents where agent.isOnDuty {
+            for queue in agent.skills {
+                let base = Int(queue.rawValue) * 2
+                guard base + 1 < slotsPerLine.count else { continue }
+                slotsPerLine[base] += agent.capacity.chat
+                slotsPerLine[base + 1] += agent.capacity.voice
+            }
+        }
+    }
+
+    func computeStatistics(at now: Instant) -> PublishedStats {
+        let threshold = stats.configuration.serviceLevelThreshold
+        var centerWait = (chat: (run: LineTally(), window: LineTally()), voice: (run: LineTally(), window: LineTally()))
+        var queues: [PublishedStats.Queue] = []
+        for index in center.queues.indices {
+            let queue = QueueID(Int32(index))
+            let chat = stats.tallies(for: LineID(queue: queue, channel: .chat), at: now)
+            let voice = stats.tallies(for: LineID(queue: queue, channel: .voice), at: now)
+            centerWait.chat.run.add(chat.run)
+            centerWait.chat.window.add(chat.window)
+            centerWait.voice.run.add(voice.run)
+            centerWait.voice.window.add(voice.window)
+            queues.append(PublishedStats.Queue(
+                longestWaitMs: longestWait(in: queue, at: now),
+                wait: WaitStats(chat: SpanStats(run: LineStats(chat.run), window: LineStats(chat.window)),
+                                voice: SpanStats(run: LineStats(voice.run), window: LineStats(voice.window))),
+                phone: PhoneComparison(stats.phone(for: queue, at: now), threshold: threshold)))
+        }
+        let load = stats.agentLoad(at: now)
+        let centerStats = CenterStats(
+            serviceLevelThresholdMs: threshold.components.seconds * 1_000 + threshold.components.attoseconds / 1_000_000_000_000_000,
+            windowMs: stats.configuration.window.components.seconds * 1_000,
+            agents: AgentLoadStats(onDuty: Int64(load.now.onDuty), now: LoadStats(load.now), run: LoadStats(load.run),
+                                   window: LoadStats(load.window)),
+            wait: WaitStats(chat: SpanStats(run: LineStats(centerWait.chat.run), window: LineStats(centerWait.chat.window)),
+                            voice: SpanStats(run: LineStats(centerWait.voice.run), window: LineStats(centerWait.voice.window))),
+            phone: PhoneComparison(stats.phone(for: nil, at: now), threshold: threshold))
+        return PublishedStats(center: centerStats, queues: queues)
+    }
+
+    /// How long the first contact of each of the queue's lines has waited (the longer).
+    private func longestWait(in queue: QueueID, at now: Instant) -> Int64? {
+        var longest: Int64?
+        for channel in [ChatCore.Channel.chat, .voice] {
+            let line = LineID(queue: queue, channel: channel)
+            guard center.waitingCount(in: line) > 0,
+                  let first = center.firstWaiting(in: line), let since = center.contact(first)?.enqueuedAt else { continue }
+            longest = max(longest ?? 0, max(0, now.milliseconds - since.milliseconds))
+        }
+        return longest
+    }
+
+    /// The estimated wait for `place` in `line` now (nil: nothing to go on yet).
+    func estimate(place: Int, in line: LineID, at now: Instant) -> Int64? {
+        let i = Int(line.queue.rawValue) * 2 + (line.channel == .voice ? 1 : 0)
+        return stats.estimatedWait(place: place, in: line, slots: slotsPerLine.indices.contains(i) ? slotsPerLine[i] : 0, at: now)
+    }
+
+    /// Tells a waiting customer their place and estimate, and records the estimate
+    /// given (its error is measured when the contact is assigned).
+    func tellPlace(_ session: CustomerSession, contact: ContactID, place: Int, estimate: Int64?, first: Bool,
+                   queue: String, on connection: ConnectionID, at now: Instant) {
+        session.place = place
+        session.estimateMs = estimate
+        if first {
+            send(.queued(Queued(queue: queue, place: place, estimatedWaitMs: estimate)), to: connection)
+        } else {
+            send(.placeInLine(PlaceInLine(place: place, estimatedWaitMs: estimate)), to: connection)
+        }
+        if let estimate { stats.recordEstimate(contact, ms: estimate, at: now) }
+    }
+
+    /// `place_in_line` to each waiting customer whose place moved or whose estimate
+    /// changed noticeably (by 2 s and 10% or more, or appeared): at most once a second.
+    private func pushPlaces(now: Instant) {
+        for index in 0..<(center.queues.count * 2) {
+            let line = LineID(queue: QueueID(Int32(index / 2)), channel: index % 2 == 1 ? .voice : .chat)
+            guard center.waitingCount(in: line) > 0 else { continue }
+            for (position, contact) in center.waitingContacts(in: line).enumerated() {
+                guard let owner = contactOwners[contact], owner.contact == contact, let connection = owner.connection else { continue }
+                let place = position + 1
+                let estimate = self.estimate(place: place, in: line, at: now)
+                guard owner.place != place || Self.isNews(estimate, after: owner.estimateMs) else { continue }
+                tellPlace(owner, contact: contact, place: place, estimate: estimate, first: false,
+                          queue: key(of: line.queue), on: connection, at: now)
+            }
+        }
+    }
+
+    static func isNews(_ estimate: Int64?, after previous: Int64?) -> Bool {
+        guard let estimate else { return false }
+        guard let previous else { return true }
+        let change = abs(estimate - previous)
+        return change >= 2_000 && change * 10 >= previous
+    }
+}
