@@ -20,16 +20,34 @@ public struct AgentLoadSample: Hashable, Sendable {
 
     /// Reads every agent once. O(agents).
     public init(_ agents: [Agent]) {
-        for agent in agents where agent.isOnDuty {
-            onDuty += 1
-            if agent.heldCalls > 0 {
-                busy += 1
-            } else if agent.heldChats > 0 {
-                busy += agent.capacity.chat > 0 ? min(1, Double(agent.heldChats) / Double(agent.capacity.chat)) : 1
-                agentsWithChats += 1
-                chats += agent.heldChats
-            }
+        for agent in agents { add(AgentLoadSample(agent)) }
+    }
+
+    /// One agent's part.
+    public init(_ agent: Agent) {
+        guard agent.isOnDuty else { return }
+        onDuty = 1
+        if agent.heldCalls > 0 {
+            busy = 1
+        } else if agent.heldChats > 0 {
+            busy = agent.capacity.chat > 0 ? min(1, Double(agent.heldChats) / Double(agent.capacity.chat)) : 1
+            agentsWithChats = 1
+            chats = agent.heldChats
         }
+    }
+
+    mutating func add(_ other: AgentLoadSample) {
+        onDuty += other.onDuty
+        busy += other.busy
+        agentsWithChats += other.agentsWithChats
+        chats += other.chats
+    }
+
+    mutating func subtract(_ other: AgentLoadSample) {
+        onDuty -= other.onDuty
+        busy = max(0, busy - other.busy)
+        agentsWithChats -= other.agentsWithChats
+        chats -= other.chats
     }
 
     /// Busy capacity over capacity on duty (nil with nobody on duty).

@@ -31,9 +31,9 @@ public struct StatisticsConfiguration: Hashable, Sendable {
 /// contacts' own timestamps (`Contact`); the service-rate estimator behind estimated
 /// waits and its measured error; and the agents' load over time.
 ///
-/// Fed by the glue with every command's notices (`observe(_:in:)`), the estimates it
-/// gives customers (`recordEstimate`) and a periodic look at the agents
-/// (`sampleAgents`). Pure: time comes from the center's injected clock and from the
+/// Fed by the glue with every command's notices (`observe(_:in:)`, which also follows
+/// each agent's load exactly, change by change), the estimates it gives customers
+/// (`recordEstimate`) and the passing of time (`advance(to:)`). Pure: time comes from the center's injected clock and from the
 /// instants passed in. Memory: one entry per contact in line or in conversation, and a
 /// few HDR histograms per line and window bucket (about 10 KB each, made on first use).
 /// A plain value; owned by the broker's domain thread.
@@ -66,7 +66,10 @@ public struct WaitStatistics: Sendable {
     private var tracked: [ContactID: Tracked] = [:]
     private var loadRun = AgentLoadIntegral()
     private var loadRecent: TimeBuckets<AgentLoadIntegral>
-    private var lastLoad: (sample: AgentLoadSample, at: Instant)?
+    /// The agents' load now (the sum of `agentLoads`), and since when it has held.
+    private var load = AgentLoadSample()
+    private var loadSince: Instant
+    private var agentLoads: [AgentID: AgentLoadSample] = [:]
     /// The imagined phone lines: one per queue, then one for the whole center.
     var phones: [PhoneLine]
     private var onDuty = Set<AgentID>()
@@ -75,6 +78,7 @@ public struct WaitStatistics: Sendable {
         self.configuration = configuration
         self.startedAt = now
         self.queueCount = queueCount
+        self.loadSince = now
         let windowMs = configuration.window.wholeMilliseconds
         let bucketMs = max(1, windowMs / Int64(max(1, configuration.windowBuckets)))
         run = Array(repeating: LineTally(), count: queueCount * 2)
@@ -90,7 +94,10 @@ public struct WaitStatistics: Sendable {
     /// Statistics for `center`, starting now, with its agents on duty as they are.
     public init<C: Clock>(configuration: StatisticsConfiguration = StatisticsConfiguration(), center: ContactCenter<C>) {
         self.init(configuration: configuration, queueCount: center.queues.count, now: center.now)
-        for agent in center.agents where agent.isOnDuty { onDuty.insert(agent.id) }
+        for agent in center.agents where agent.isOnDuty {
+            onDuty.insert(agent.id)
+            agentChanged(agent.id, in: center)
+        }
         agentsOnDutyChanged(in: center)
     }
 
@@ -109,7 +116,8 @@ public struct WaitStatistics: Sendable {
             switch notice {
             case .queued(let id, let line, _):
                 queued(id, line: line, contact: center.contact(id), now: now)
-            case .assigned(_, let id, _):
+            case .assigned(_, let id, let agent):
+                agentChanged(agent, in: center)
                 guard let contact = center.contact(id) else { continue }
                 assigned(contact, now: now)
             case .answered(_, let id):
@@ -120,6 +128,13 @@ public struct WaitStatistics: Sendable {
             case .agentStatusChanged(let agent, let status):
                 let changed = status == .offline ? onDuty.remove(agent) != nil : onDuty.insert(agent).inserted
                 dutyChanged = dutyChanged || changed
+                agentChanged(agent, in: center)
+            case .offered(let offer), .offerWithdrawn(let offer, _):
+                agentChanged(offer.agent, in: center)
+            case .transferred(_, _, let agent, _), .returnedToQueue(_, _, let agent):
+                agentChanged(agent, in: center)
+            case .conversationEnded(_, _, let agent?, _):
+                agentChanged(agent, in: center)
             default:
                 continue
             }
@@ -258,15 +273,23 @@ public struct WaitStatistics: Sendable {
         tracked[id] = t
     }
 
-    /// Looks at the agents' load (call every tick or so): the previous look counts for
-    /// the time since it was taken.
-    public mutating func sampleAgents(_ sample: AgentLoadSample, at now: Instant) {
-        if let last = lastLoad, now > last.at {
-            let ms = Double(now.milliseconds - last.at.milliseconds)
-            loadRun.add(last.sample, forMs: ms)
-            loadRecent.update(at: now) { $0.add(last.sample, forMs: ms) }
-        }
-        if lastLoad == nil || now >= lastLoad!.at { lastLoad = (sample, now) }
+    /// An agent's holdings or status may have changed: the load so far counts for the
+    /// time since the last change, then the agent's part is read again. O(1).
+    private mutating func agentChanged<C: Clock>(_ agent: AgentID, in center: ContactCenter<C>) {
+        accrueLoad(until: center.now)
+        if let old = agentLoads[agent] { load.subtract(old) }
+        let part = center.agent(agent).map(AgentLoadSample.init) ?? AgentLoadSample()
+        agentLoads[agent] = part
+        load.add(part)
+    }
+
+    private mutating func accrueLoad(until now: Instant) {
+        guard now > loadSince else { return }
+        let ms = Double(now.milliseconds - loadSince.milliseconds)
+        let current = load
+        loadRun.add(current, forMs: ms)
+        loadRecent.update(at: now) { $0.add(current, forMs: ms) }
+        loadSince = now
     }
 
     // MARK: - Estimating
@@ -310,13 +333,13 @@ public struct WaitStatistics: Sendable {
     public func agentLoad(at now: Instant) -> (now: AgentLoadSample, run: AgentLoadIntegral, window: AgentLoadIntegral) {
         var run = loadRun
         var window = loadRecent.reduce(at: now, into: AgentLoadIntegral()) { $0.add($1) }
-        // The time since the last look counts at the last look's load.
-        if let last = lastLoad, now > last.at {
-            let ms = Double(now.milliseconds - last.at.milliseconds)
-            run.add(last.sample, forMs: ms)
-            window.add(last.sample, forMs: ms)
+        // The time since the last change counts at the current load.
+        if now > loadSince {
+            let ms = Double(now.milliseconds - loadSince.milliseconds)
+            run.add(load, forMs: ms)
+            window.add(load, forMs: ms)
         }
-        return (lastLoad?.sample ?? AgentLoadSample(), run, window)
+        return (load, run, window)
     }
 
     /// How much history the window holds at `now`: its length, or the time since the

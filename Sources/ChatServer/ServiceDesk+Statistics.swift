@@ -22,14 +22,13 @@ struct PublishedStats: Hashable, Sendable {
 extension ServiceDesk {
     static let statisticsInterval: Duration = .seconds(1)
 
-    /// Every tick: the shadow phone queues follow real time; once a second the agents'
-    /// load is sampled, the figures recomputed (bounded: a merge of the window's
+    /// Every tick: the shadow phone queues follow real time; once a second the figures
+    /// are recomputed (bounded: a merge of the window's
     /// buckets per queue and channel) and the waiting customers' estimates refreshed.
     func tickStatistics(now: Instant) {
         stats.advance(to: now)
         guard lastStatisticsAt.advanced(by: Self.statisticsInterval) <= now else { return }
         lastStatisticsAt = now
-        stats.sampleAgents(AgentLoadSample(center.agents), at: now)
         countSlots()
         let fresh = computeStatistics(at: now)
         if fresh != published {

@@ -247,8 +247,7 @@ struct WaitStatisticsTests {
         let o = try ObservedCenter()
         let kim = try o.h.agent("kim", chat: 4)
         try o.h.agent("lee", chat: 2, voice: 1)
-        o.stats.sampleAgents(AgentLoadSample(o.h.center.agents), at: o.h.clock.now)  // both idle
-        o.advance(seconds: 10)
+        o.advance(seconds: 10)  // both idle
         let a = try o.h.arrive()  // kim (more free slots)
         _ = try o.h.arrive()  // kim again: 2 of 4
         _ = try o.h.arrive(.orders, .voice)  // lee: a call, whole capacity
@@ -257,13 +256,17 @@ struct WaitStatisticsTests {
         #expect(now == AgentLoadSample(onDuty: 2, busy: 1.5, agentsWithChats: 1, chats: 2))
         #expect(now.occupancy == 0.75)
         #expect(now.concurrency == 2)
-        o.stats.sampleAgents(now, at: o.h.clock.now)
         o.advance(seconds: 30)
+        try o.end(a)  // kim: 1 of 4 for 20 s more
+        o.advance(seconds: 20)
         let load = o.stats.agentLoad(at: o.h.clock.now)
-        // 10 s at 0 of 2, 30 s at 1.5 of 2: 45 / 80.
-        #expect(load.run.occupancy == 45.0 / 80)
-        #expect(load.run.concurrency == 2)
-        #expect(load.window.occupancy == 45.0 / 80)
-        #expect(load.now.occupancy == 0.75)
+        #expect(load.now == AgentLoadSample(onDuty: 2, busy: 1.25, agentsWithChats: 1, chats: 1))
+        // 10 s at 0 of 2, 30 s at 1.5 of 2, 20 s at 1.25 of 2: (45 + 25) / 120.
+        #expect(load.run.occupancy == 70.0 / 120)
+        // Kim held 2 chats for 30 s and 1 for 20 s.
+        #expect(load.run.concurrency == 80.0 / 50)
+        #expect(load.window.occupancy == 70.0 / 120)
+        o.h.run(try o.h.center.setStatus(kim, .offline))  // kim's chat goes back; lee alone is on duty
+        #expect(o.stats.agentLoad(at: o.h.clock.now).now == AgentLoadSample(onDuty: 1, busy: 1))
     }
 }
