@@ -426,6 +426,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     @inline(__always)
     private func writeTarget() -> ByteBuffer {
         if corking, outbound?.isEmpty ?? true { return loop.cork }
+        // Bytes start waiting in the connection's own queue now: the send timeout counts
+        // from here. Counting from the last write instead dropped idle connections the
+        // moment their ping was queued (the silence was already "no progress").
+        if outbound?.isEmpty ?? true { lastWriteProgress = loop.now }
         if let outbound { return outbound }
         let buffer = ByteBuffer()
         outbound = buffer
@@ -460,6 +464,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             guard let sent = writeTransport(UnsafeRawBufferPointer(cork.readable)) else { return }
             if sent > 0 { lastWriteProgress = loop.now }
             if sent < cork.count {
+                if sent == 0 && outbound?.isEmpty ?? true { lastWriteProgress = loop.now }  // waiting starts now
                 let rest = UnsafeRawBufferPointer(rebasing: cork.readable[sent...])
                 if let outbound { outbound.append(rest) } else {
                     let buffer = ByteBuffer(capacity: rest.count)
