@@ -118,25 +118,33 @@ public enum RecordScanner {
 
     /// Scans a segment's bytes: header, then records until the end or the first bad one.
     public static func scanSegment(_ bytes: UnsafeRawBufferPointer) -> Scan {
-        var scan = Scan()
+        var records: [RecordView] = []
+        var goodLength = 0
+        let problem = forEachRecord(in: bytes, goodLength: &goodLength) { records.append($0) }
+        return Scan(records: records, goodLength: goodLength, problem: problem)
+    }
+
+    /// Calls `body` with each record of a segment's bytes in order, without collecting
+    /// them (recovery of large segments); returns why it stopped early (nil: the end),
+    /// with `goodLength` the length of the whole, valid prefix.
+    public static func forEachRecord(in bytes: UnsafeRawBufferPointer, goodLength: inout Int,
+                                     _ body: (RecordView) -> Void) -> String? {
+        goodLength = 0
         guard segmentNumber(bytes) != nil else {
-            scan.problem = bytes.count < RecordFormat.segmentHeaderSize ? "torn segment header" : "bad segment header"
-            return scan
+            return bytes.count < RecordFormat.segmentHeaderSize ? "torn segment header" : "bad segment header"
         }
         var offset = RecordFormat.segmentHeaderSize
-        scan.goodLength = offset
+        goodLength = offset
         while true {
             switch step(bytes, at: offset) {
             case .record(let view):
-                scan.records.append(view)
+                body(view)
                 offset = view.extent.upperBound
-                scan.goodLength = offset
+                goodLength = offset
             case .needMore(let missing):
-                if missing > 0 { scan.problem = "torn record at offset \(offset) (\(missing) bytes missing)" }
-                return scan
+                return missing > 0 ? "torn record at offset \(offset) (\(missing) bytes missing)" : nil
             case .corrupt(let reason):
-                scan.problem = "\(reason) at offset \(offset)"
-                return scan
+                return "\(reason) at offset \(offset)"
             }
         }
     }

@@ -30,17 +30,15 @@ public struct RecordIndex {
     @discardableResult
     public mutating func add(_ key: TranscriptKey, seq: Int64, segment: UInt64, offset: Int64) -> Bool {
         let location = RecordIndex.pack(segment: segment, offset: offset)
-        guard var stream = streams[key] else {
+        guard let index = streams.index(forKey: key) else {
             streams[key] = Locations(firstSeq: seq, packed: [location])
             return true
         }
-        guard seq > stream.lastSeq else { return false }
-        streams[key] = nil  // keep the array uniquely referenced while it grows
-        if seq != stream.lastSeq + 1 {
-            stream = Locations(firstSeq: seq)
-        }
-        stream.packed.append(location)
-        streams[key] = stream
+        // In place (Values' subscript), so the array grows without a copy.
+        let last = streams.values[index].lastSeq
+        guard seq > last else { return false }
+        if seq != last + 1 { streams.values[index] = Locations(firstSeq: seq) }
+        streams.values[index].packed.append(location)
         return true
     }
 

@@ -43,34 +43,39 @@ enum Recovery {
                 defer { buffer.deallocate() }
                 let count = try File.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size]), at: 0)
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-                let scan = RecordScanner.scanSegment(bytes)
+                var info = SegmentInfo(number: number, bytes: 0, newestTS: 0)
+                var goodLength = 0
+                var records = 0
+                var maxBoot = report.maxBoot
+                let problem = RecordScanner.forEachRecord(in: bytes, goodLength: &goodLength) { record in
+                    if !index.add(record.key, seq: record.seq, segment: number, offset: Int64(record.extent.lowerBound)) {
+                        Log.warning("transcripts: recovery: \(path): seq \(record.seq) of \(record.key) repeats; skipped")
+                    }
+                    info.newestTS = max(info.newestTS, record.ts)
+                    maxBoot = max(maxBoot, record.key.boot)
+                    records += 1
+                }
+                report.maxBoot = maxBoot
                 report.nextSegment = number + 1
-                if scan.goodLength == 0 {
-                    let line = "segment \(path): \(scan.problem ?? "empty"); removed"
+                if goodLength == 0 {
+                    let line = "segment \(path): \(problem ?? "empty"); removed"
                     Log.warning("transcripts: recovery: \(line)")
                     report.repairs.append(line)
                     File.close(fd)
                     try? File.remove(path)
                     continue
                 }
-                var info = SegmentInfo(number: number, bytes: Int64(scan.goodLength), newestTS: 0)
-                for record in scan.records {
-                    if !index.add(record.key, seq: record.seq, segment: number, offset: Int64(record.extent.lowerBound)) {
-                        Log.warning("transcripts: recovery: \(path): seq \(record.seq) of \(record.key) repeats; skipped")
-                    }
-                    info.newestTS = max(info.newestTS, record.ts)
-                    report.maxBoot = max(report.maxBoot, record.key.boot)
-                }
-                if let problem = scan.problem {
-                    let line = "segment \(path): \(problem); cut to \(scan.goodLength) of \(count) bytes"
+                info.bytes = Int64(goodLength)
+                if let problem {
+                    let line = "segment \(path): \(problem); cut to \(goodLength) of \(count) bytes"
                     Log.warning("transcripts: recovery: \(line)")
                     report.repairs.append(line)
-                    try File.truncate(fd, to: Int64(scan.goodLength))
+                    try File.truncate(fd, to: Int64(goodLength))
                     try File.syncData(fd)
                 }
                 report.segments += 1
-                report.records += scan.records.count
-                report.bytes += Int64(scan.goodLength)
+                report.records += records
+                report.bytes += Int64(goodLength)
                 infos.append(info)
             } catch {
                 report.failure = "cannot recover \(path): \(error)"

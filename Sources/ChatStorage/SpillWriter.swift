@@ -22,6 +22,11 @@ public struct SpillProgress: Sendable, Equatable {
     public var failure: String?
     /// Segments numbered below this have been removed.
     public var removedBelow: UInt64 = 0
+    /// Group commits written, and fdatasync calls made, since start.
+    public var commits: UInt64 = 0
+    public var syncs: UInt64 = 0
+
+    public init() {}
 }
 
 /// The spill writer: one thread that takes every chunk queued since its last pass
@@ -115,6 +120,7 @@ final class SpillWriter: @unchecked Sendable {
                 batch = retry + batch
                 retry = []
             }
+            if !batch.isEmpty { progress.commits += 1 }
             write(batch)
             syncIfDue(force: ending || policy == .always)
             let now = WakeCondition.monotonicNow()
@@ -174,6 +180,7 @@ final class SpillWriter: @unchecked Sendable {
         guard let fd = active?.fd else { return }
         do {
             try File.syncData(fd)
+            progress.syncs += 1
             progress.synced = progress.written
             unsynced = false
             lastSync = now
