@@ -48,15 +48,17 @@ public struct RecordIndex {
         return RecordIndex.unpack(stream.packed[Int(seq - stream.firstSeq)])
     }
 
-    /// Forgets every location in segments numbered below `segment` (retention removed them).
-    public mutating func removeSegments(below segment: UInt64) {
+    /// Forgets every location in segments numbered below `segment` (retention removed
+    /// them). A conversation of the running boot `live` that lost all its records keeps
+    /// an empty entry, so its next event is still numbered after its last one.
+    public mutating func removeSegments(below segment: UInt64, live: UInt32) {
         let limit = segment << 32
         for key in Array(streams.keys) {
             var stream = streams[key]!
             guard let first = stream.packed.first, first < limit else { continue }
             let drop = stream.packed.firstIndex(where: { $0 >= limit }) ?? stream.packed.count
             if drop == stream.packed.count {
-                streams[key] = nil
+                streams[key] = key.boot == live ? Locations(firstSeq: stream.lastSeq + 1) : nil
             } else {
                 streams[key] = nil
                 stream.packed.removeFirst(drop)

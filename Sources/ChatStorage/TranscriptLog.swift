@@ -65,7 +65,7 @@ public final class TranscriptLog {
     /// Records event `seq` (the next one) of `key`; returns the log position after it.
     @discardableResult
     public func append(_ key: TranscriptKey, seq: Int64, ts: Int64, payload: [UInt8]) -> UInt64 {
-        precondition(seq == index.lastSeq(of: key) + 1 || index.firstSeq(of: key) == nil, "events are numbered without gaps")
+        precondition(seq == index.lastSeq(of: key) + 1, "events are numbered without gaps")
         let size = Int64(RecordFormat.recordSize(payload: payload.count))
         if segmentSize == 0 || segmentSize + size > Int64(configuration.segmentBytes) && segmentSize > Int64(RecordFormat.segmentHeaderSize) {
             segment += 1
@@ -100,7 +100,7 @@ public final class TranscriptLog {
     /// Takes in the writer's report (domain thread).
     public func progressed(_ report: SpillProgress) {
         if report.removedBelow > progress.removedBelow {
-            index.removeSegments(below: report.removedBelow)
+            index.removeSegments(below: report.removedBelow, live: boot)
             for (number, fd) in readers where number < report.removedBelow {
                 File.close(fd)
                 readers[number] = nil
