@@ -36,9 +36,11 @@ struct PhoneLine: Sendable {
         self.threshold = threshold.wholeMilliseconds
     }
 
-    /// Tallies what the shadow settled since the last call.
-    mutating func collect() {
-        for s in shadow.takeSettled() {
+    /// Tallies what the shadow settled since the last call, and returns it.
+    @discardableResult
+    mutating func collect() -> [ShadowPhoneQueue<ContactID>.Settled] {
+        let settled = shadow.takeSettled()
+        for s in settled {
             let wait = s.wait.wholeMilliseconds
             let at = s.arrivedAt.advanced(by: s.wait)
             let abandoned = s.abandoned
@@ -54,6 +56,7 @@ struct PhoneLine: Sendable {
             body(&run)
             recent.update(at: at, body)
         }
+        return settled
     }
 }
 

@@ -72,6 +72,7 @@ public struct WaitStatistics: Sendable {
     private var agentLoads: [AgentID: AgentLoadSample] = [:]
     /// The imagined phone lines: one per queue, then one for the whole center.
     var phones: [PhoneLine]
+    private var comparisons = ContactComparisons()
     private var onDuty = Set<AgentID>()
 
     public init(configuration: StatisticsConfiguration = StatisticsConfiguration(), queueCount: Int, now: Instant) {
@@ -160,16 +161,21 @@ public struct WaitStatistics: Sendable {
     }
 
     private mutating func collectShadows() {
-        for p in phones.indices { phones[p].collect() }
+        for p in phones.indices {
+            let settled = phones[p].collect()
+            if p == queueCount { for s in settled { comparisons.shadowSettled(s) } }
+        }
     }
+
+    /// The newest contacts (up to 100, oldest first) whose real wait and whose wait on
+    /// the center's shadow phone line are both known.
+    public var recentComparisons: [ContactComparison] { comparisons.recent }
 
     /// Real time has reached `now` (call every tick): the shadow phone queues settle
     /// the contacts whose phone wait is decided by then.
     public mutating func advance(to now: Instant) {
-        for p in phones.indices {
-            phones[p].shadow.advance(to: now)
-            phones[p].collect()
-        }
+        for p in phones.indices { phones[p].shadow.advance(to: now) }
+        collectShadows()
     }
 
     /// The same contact, on its queue's phone line and the center's.
@@ -211,6 +217,7 @@ public struct WaitStatistics: Sendable {
             t.assigned = true
             t.assignedAt = assignedAt
             let wait = assignedAt.milliseconds - enqueuedAt.milliseconds
+            comparisons.realOutcome(contact.id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitMs: wait)
             let within = wait <= configuration.serviceLevelThreshold.wholeMilliseconds
             let isCall = contact.channel == .voice
             var errors: [(Int64, first: Bool)] = []
@@ -252,8 +259,9 @@ public struct WaitStatistics: Sendable {
             if contact != nil { count(at: endedAt, t.statLine) { $0.handleTime.record(ms: handle) } }
         } else {
             phoneLines(of: t.statLine) { $0.abandoned(id, at: endedAt) }
-            if case .abandoned(let reason)? = contact?.outcome {
+            if case .abandoned(let reason)? = contact?.outcome, let enqueuedAt = contact?.enqueuedAt {
                 count(at: endedAt, t.statLine) { $0.abandoned[reason] += 1 }
+                comparisons.realOutcome(id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitMs: nil)
             }
         }
     }

@@ -144,7 +144,24 @@ enum OperatorPages {
             w.close()
         }
         w.endArray()
-        if let stats = g.stats { w.raw("stats", stats.center.json) }
+        if let stats = g.stats {
+            w.raw("stats", stats.center.json)
+            w.key("recent_contacts")
+            w.beginArray()
+            for row in stats.recentContacts {
+                w.element()
+                w.open()
+                w.string("contact", row.contact)
+                w.string("queue", row.queue)
+                w.string("channel", row.channel)
+                if let wait = row.waitMs { w.number("wait_ms", Double(wait)) }
+                w.bool("abandoned", row.waitMs == nil)
+                w.number("shadow_wait_ms", Double(row.shadowWaitMs))
+                w.bool("shadow_abandoned", row.shadowAbandoned)
+                w.close()
+            }
+            w.endArray()
+        }
         w.key("errors")
         w.open()
         let errors = metrics.errorCounts

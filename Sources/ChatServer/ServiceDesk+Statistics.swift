@@ -15,8 +15,19 @@ struct PublishedStats: Hashable, Sendable {
         var phone: PhoneComparison
     }
 
+    /// One contact's real and shadow phone waits (`/v1/stats` `recent_contacts`).
+    struct ContactRow: Hashable, Sendable {
+        var contact: String
+        var queue: String
+        var channel: String
+        var waitMs: Int64?
+        var shadowWaitMs: Int64
+        var shadowAbandoned: Bool
+    }
+
     var center: CenterStats
     var queues: [Queue]
+    var recentContacts: [ContactRow] = []
 }
 
 extension ServiceDesk {
@@ -78,7 +89,11 @@ extension ServiceDesk {
             wait: WaitStats(chat: SpanStats(run: LineStats(centerWait.chat.run), window: LineStats(centerWait.chat.window)),
                             voice: SpanStats(run: LineStats(centerWait.voice.run), window: LineStats(centerWait.voice.window))),
             phone: PhoneComparison(stats.phone(for: nil, at: now), threshold: threshold))
-        return PublishedStats(center: centerStats, queues: queues)
+        let rows = stats.recentComparisons.map {
+            PublishedStats.ContactRow(contact: WireID.contact($0.contact), queue: key(of: $0.queue), channel: $0.channel.rawValue,
+                                      waitMs: $0.waitMs, shadowWaitMs: $0.shadowWaitMs, shadowAbandoned: $0.shadowAbandoned)
+        }
+        return PublishedStats(center: centerStats, queues: queues, recentContacts: rows)
     }
 
     /// How long the first contact of each of the queue's lines has waited (the longer).

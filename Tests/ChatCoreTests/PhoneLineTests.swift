@@ -24,6 +24,12 @@ struct PhoneLineTests {
         // Measured: no chat waited.
         #expect(phone.measured.run.wait.meanMs == 0)
         #expect(phone.measured.run.handleTime.meanMs == 10_000)
+        // Per contact: no chat waited; by phone they would have waited 0, 10 and 20 s.
+        let pairs = o.stats.recentComparisons
+        #expect(pairs.map(\.contact) == contacts)
+        #expect(pairs.map(\.waitMs) == [0, 0, 0])
+        #expect(pairs.map(\.shadowWaitMs) == [0, 10_000, 20_000])
+        #expect(pairs.allSatisfy { $0.queue == .orders && $0.channel == .chat && !$0.shadowAbandoned })
         // The center's line is the same here (one queue used, one agent).
         let center = o.stats.phone(for: nil, at: o.h.clock.now)
         #expect(center.shadow.run.wait.count == 3)
@@ -47,6 +53,12 @@ struct PhoneLineTests {
         #expect(phone.shadow.run.serviceLevel == 0.5)
         #expect(phone.shadowPending == 0)
         #expect(phone.measured.run.abandoned.left == 1)
+        let pairs = o.stats.recentComparisons
+        #expect(pairs.count == 2)
+        let lost = try #require(pairs.first { $0.contact == b })
+        #expect(lost.waitMs == nil)
+        #expect(lost.shadowAbandoned)
+        #expect(lost.shadowWaitMs == 5_000)
     }
 
     @Test func erlangCUsesTheWindowsArrivalRateHandleTimeAndTheAgentsOnDutyNow() throws {

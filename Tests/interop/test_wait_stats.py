@@ -132,6 +132,13 @@ def test_known_waits_reach_stats_metrics_and_the_snapshot(start_broker):
     # answers the two served contacts and loses the one who left.
     assert phone["shadow"]["run"]["wait"]["count"] + phone["shadow"]["run"]["abandoned"] == 3
     assert phone["measured"]["run"]["wait"]["count"] == 2
+    recent = s["recent_contacts"]  # per contact: the real wait and the phone's
+    assert len(recent) == 3
+    assert [r["abandoned"] for r in recent].count(True) == 1
+    for r in recent:
+        assert r["queue"] == "orders" and r["channel"] == "chat" and r["contact"].startswith("k-")
+        assert r["shadow_wait_ms"] >= 0 and isinstance(r["shadow_abandoned"], bool)
+        assert ("wait_ms" in r) != r["abandoned"]
     if "erlang_c" in phone:
         assert 0 <= phone["erlang_c"]["wait_probability"] <= 1
 
