@@ -1,4 +1,5 @@
 import Posix
+import Synchronization
 
 /// A run of records for one segment file, starting at a byte offset the domain side
 /// assigned (so a retry after a failed write rewrites exactly the same bytes). A plain
@@ -25,16 +26,35 @@ public struct SpillProgress: Sendable, Equatable {
     /// Group commits written, and fdatasync calls made, since start.
     public var commits: UInt64 = 0
     public var syncs: UInt64 = 0
+    /// Increases with every report; two threads report (the writer and, under the
+    /// interval policy, the syncer), so a receiver ignores one older than it has.
+    public var version: UInt64 = 0
 
     public init() {}
 }
 
+/// What the writer and the syncer report together, and each one's failure. Guarded
+/// by `SpillWriter.published`.
+private struct Published {
+    var progress = SpillProgress()
+    var writerFailure: String?
+    var syncFailure: String?
+
+    mutating func report() -> SpillProgress {
+        progress.failure = writerFailure ?? syncFailure
+        progress.version += 1
+        return progress
+    }
+}
+
 /// The spill writer: one thread that takes every chunk queued since its last pass
-/// (group commit), writes them with pwrite, syncs them as the `FsyncPolicy` says,
-/// rotates and retains segment files, and reports progress through a callback.
+/// (group commit), writes them with pwrite, syncs them as the `FsyncPolicy` says
+/// (itself under `always`; through `IntervalSyncer` under an interval), rotates and
+/// retains segment files, and reports progress through a callback.
 ///
 /// Threads: `submit` and `stop` are called on the domain thread; everything else runs
-/// on the writer's own thread. The queue between them is guarded by `wake`.
+/// on the writer's own thread. The queue between them is guarded by `wake`; the
+/// reported progress, which the syncer updates too, by `published`.
 final class SpillWriter: @unchecked Sendable {
     private let wake = WakeCondition()
     // Guarded by `wake`.
@@ -46,13 +66,15 @@ final class SpillWriter: @unchecked Sendable {
     private let policy: FsyncPolicy
     private let configuration: StorageConfiguration
     private let report: @Sendable (SpillProgress) -> Void
+    /// The writer's own view (its `synced` is not used; `published` has the real one).
     private var progress = SpillProgress()
+    private let published = Mutex(Published())
+    private var syncer: IntervalSyncer?
     private var retry: [Chunk] = []
     private var active: (number: UInt64, fd: Int32)?
     private var activeInfo: SegmentInfo?
     private var closed: [SegmentInfo]
     private var unsynced = false
-    private var lastSync: UInt64 = 0
     private var lastRetention: UInt64 = 0
     private var thread: PosixThread?
 
@@ -67,6 +89,24 @@ final class SpillWriter: @unchecked Sendable {
     }
 
     func start() throws(PosixError) {
+        if case .interval(let ms) = policy {
+            let syncer = IntervalSyncer(directory: directory, milliseconds: ms) { [self] position, error in
+                let report = published.withLock { p -> SpillProgress in
+                    if let error {
+                        if p.syncFailure == nil { Log.error("transcripts: cannot sync a segment in \(directory): \(error)") }
+                        p.syncFailure = "cannot sync a segment in \(directory): \(error)"
+                    } else {
+                        p.syncFailure = nil
+                        p.progress.synced = max(p.progress.synced, position)
+                        p.progress.syncs += 1
+                    }
+                    return p.report()
+                }
+                self.report(report)
+            }
+            try syncer.start()
+            self.syncer = syncer
+        }
         thread = try PosixThread(name: "spill") { [self] in run() }
     }
 
@@ -87,6 +127,8 @@ final class SpillWriter: @unchecked Sendable {
         }
         thread?.join()
         thread = nil
+        syncer?.stop()
+        syncer = nil
     }
 
     static func path(_ directory: String, segment: UInt64) -> String {
@@ -103,10 +145,7 @@ final class SpillWriter: @unchecked Sendable {
             wake.withLock {
                 while queue.isEmpty && retry.isEmpty && !stopping {
                     let now = WakeCondition.monotonicNow()
-                    var deadline = now + 1_000_000_000
-                    if unsynced, case .interval(let ms) = policy {
-                        deadline = min(deadline, lastSync + UInt64(ms) * 1_000_000)
-                    }
+                    let deadline = now + 1_000_000_000
                     if deadline <= now { break }
                     wake.wait(until: deadline)
                     if WakeCondition.monotonicNow() >= deadline { break }
@@ -128,7 +167,7 @@ final class SpillWriter: @unchecked Sendable {
                 lastRetention = now
                 applyRetention()
             }
-            report(progress)
+            publish()
             if ending && (retry.isEmpty || progress.failure != nil && failedBefore != nil) {
                 if let fd = active?.fd { File.close(fd) }
                 return
@@ -164,26 +203,48 @@ final class SpillWriter: @unchecked Sendable {
         }
     }
 
+    /// Merges the writer's view into the reported progress and reports it.
+    private func publish() {
+        let report = published.withLock { p -> SpillProgress in
+            p.progress.written = progress.written
+            p.writerFailure = progress.failure
+            p.progress.commits = progress.commits
+            p.progress.removedBelow = progress.removedBelow
+            if policy == .never { p.progress.synced = p.progress.written }
+            return p.report()
+        }
+        self.report(report)
+    }
+
+    /// The writer synced everything written so far (rotation, `always`, shutdown).
+    private func noteSynced() {
+        let position = progress.written
+        published.withLock {
+            $0.progress.synced = max($0.progress.synced, position)
+            $0.progress.syncs += 1
+        }
+        unsynced = false
+    }
+
     private func syncIfDue(force: Bool) {
         guard unsynced, progress.failure == nil else { return }
-        let now = WakeCondition.monotonicNow()
         switch policy {
         case .never:
-            progress.synced = progress.written
             unsynced = false
             return
-        case .interval(let ms):
-            guard force || now &- lastSync >= UInt64(ms) * 1_000_000 else { return }
+        case .interval:
+            // The syncer syncs on its own clock; the writer only at shutdown.
+            guard force else {
+                if let active { syncer?.written(segment: active.number, position: progress.written) }
+                return
+            }
         case .always:
             break
         }
         guard let fd = active?.fd else { return }
         do {
             try File.syncData(fd)
-            progress.syncs += 1
-            progress.synced = progress.written
-            unsynced = false
-            lastSync = now
+            noteSynced()
         } catch {
             fail("cannot sync segment in \(directory): \(error)")
         }
@@ -196,8 +257,7 @@ final class SpillWriter: @unchecked Sendable {
             // The old segment is complete: sync it before it is closed, whatever the
             // policy, so a closed segment is always whole on disk.
             try File.syncData(old.fd)
-            progress.synced = progress.written
-            unsynced = false
+            noteSynced()
             File.close(old.fd)
             if let info = activeInfo { closed.append(info) }
             active = nil

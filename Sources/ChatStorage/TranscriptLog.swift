@@ -99,6 +99,8 @@ public final class TranscriptLog {
 
     /// Takes in the writer's report (domain thread).
     public func progressed(_ report: SpillProgress) {
+        // Two threads report; one that arrives after a newer one says nothing new.
+        guard report.version > progress.version else { return }
         if report.removedBelow > progress.removedBelow {
             index.removeSegments(below: report.removedBelow, live: boot)
             for (number, fd) in readers where number < report.removedBelow {

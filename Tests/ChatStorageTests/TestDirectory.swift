@@ -39,7 +39,7 @@ final class TestDirectory {
 final class ProgressBox: Sendable {
     let latest = Mutex(SpillProgress())
 
-    var report: @Sendable (SpillProgress) -> Void { { p in self.latest.withLock { $0 = p } } }
+    var report: @Sendable (SpillProgress) -> Void { { p in self.latest.withLock { if p.version > $0.version { $0 = p } } } }
 
     /// Waits (up to 5 s) until the log has written `position`, then tells the log.
     func wait(for log: TranscriptLog, written position: UInt64) {

@@ -41,6 +41,20 @@ struct TranscriptLogTests {
         #expect(log.lastSeq(of: a) == 3)
     }
 
+    @Test func underAnIntervalWritesAreReportedAtOnceAndSyncsFollowOnTheirOwn() {
+        let dir = TestDirectory()
+        let box = ProgressBox()
+        let log = TranscriptLog(configuration: configuration(dir, policy: .interval(milliseconds: 20)), report: box.report)
+        var end: UInt64 = 0
+        for seq in Int64(1)...100 { end = log.append(a, seq: seq, ts: now + seq, payload: payload("m\(seq)")) }
+        log.flush()
+        box.wait(for: log, written: end)  // waits for written and synced, with no further appends
+        #expect(log.progress.written == end && log.progress.synced == end)
+        #expect(log.progress.syncs >= 1 && log.progress.commits >= 1)
+        #expect(log.failure == nil)
+        log.close()
+    }
+
     @Test func segmentsRotateBySizeAndReadsCrossThem() {
         let dir = TestDirectory()
         let box = ProgressBox()

@@ -184,7 +184,7 @@ struct TranscriptBenchmark: ParsableCommand {
 private final class Reports: Sendable {
     private let value = Mutex(SpillProgress())
     var latest: SpillProgress { value.withLock { $0 } }
-    var report: @Sendable (SpillProgress) -> Void { { p in self.value.withLock { $0 = p } } }
+    var report: @Sendable (SpillProgress) -> Void { { p in self.value.withLock { if p.version > $0.version { $0 = p } } } }
 }
 
 private enum WallClock {
