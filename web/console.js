@@ -15,6 +15,7 @@
       offers: "상담 요청", conversations: "상담 중", leftMessages: "남긴 메시지", none: "없음",
       accept: "수락", decline: "거절", expiresIn: function (s) { return s + "초 남음"; }, waited: function (d) { return d + " 대기"; },
       empty: "진행 중인 상담이 없습니다", emptyHint: "상담 가능 상태로 바꾸면 새 상담이 자동으로 배정됩니다.",
+      waitingHint: "새 상담을 기다리고 있어요. 배정되면 소리와 함께 알려 드립니다.", detailsHint: "상담을 고르면 고객 정보가 여기에 보입니다.",
       customer: "고객 정보", name: "이름", orderNumber: "주문번호", product: "상품명", queue: "문의 유형", language: "언어", firstMessage: "첫 문의",
       started: "시작", anonymous: "고객", composer: "답변을 입력하세요 (Enter 전송, Shift+Enter 줄바꿈)", send: "보내기",
       canned: "자주 쓰는 답변", transfer: "이관", transferTo: "이관할 곳", toQueue: "대기열", toAgent: "상담원", doTransfer: "이관하기",
@@ -38,6 +39,7 @@
       offers: "Offers", conversations: "Chats", leftMessages: "Left messages", none: "None",
       accept: "Accept", decline: "Decline", expiresIn: function (s) { return s + " s left"; }, waited: function (d) { return "waited " + d; },
       empty: "No open chats", emptyHint: "Set yourself available and new chats arrive on their own.",
+      waitingHint: "Waiting for the next chat; a chime tells you when it arrives.", detailsHint: "Pick a chat to see the customer here.",
       customer: "Customer", name: "Name", orderNumber: "Order number", product: "Product", queue: "Topic", language: "Language", firstMessage: "First message",
       started: "Started", anonymous: "Customer", composer: "Type a reply (Enter sends, Shift+Enter for a new line)", send: "Send",
       canned: "Canned replies", transfer: "Transfer", transferTo: "Transfer to", toQueue: "Queue", toAgent: "Agent", doTransfer: "Transfer",
@@ -106,7 +108,10 @@
     switch (msg.type) {
       case "presence":
         agents[msg.agent.handle] = msg.agent;
-        if (me && msg.agent.handle === me.handle) { me.status = msg.agent.status; me.chats = msg.agent.chats; }
+        if (me && msg.agent.handle === me.handle) {
+          me.status = msg.agent.status; me.chats = msg.agent.chats;
+          if (!selected) renderConversation();
+        }
         renderTop();
         renderTransferTargets();
         break;
@@ -390,8 +395,10 @@
     clear(main); clear(details);
     var c = selected && convs[selected];
     if (!c) {
-      main.appendChild(el("div", { class: "empty" }, [el("div", { class: "empty-art", "aria-hidden": "true" }), el("h2", { text: T.empty }), el("p", { class: "muted", text: T.emptyHint })]));
-      details.appendChild(el("p", { class: "muted small pad", text: "" }));
+      main.appendChild(el("div", { class: "empty" }, [el("div", { class: "empty-art", "aria-hidden": "true" }), el("h2", { text: T.empty }),
+        el("p", { class: "muted", text: me && me.status === "available" ? T.waitingHint : T.emptyHint })]));
+      details.appendChild(el("h2", { text: T.customer }));
+      details.appendChild(el("p", { class: "muted small", text: T.detailsHint }));
       return;
     }
     var name = (c.customer && c.customer.name) || T.anonymous;

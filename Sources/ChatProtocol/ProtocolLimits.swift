@@ -15,6 +15,9 @@ public enum ProtocolLimits {
     /// Events in one `history` message.
     public static let maxHistoryEvents = 200
     public static let maxFAQSuggestions = 10
+    /// Canned replies in an agent's `welcome`, and the length of each in code points.
+    public static let maxCannedReplies = 50
+    public static let maxCannedReplyLength = 1_000
     /// The largest integer on the wire: 2^53 − 1, exact in JavaScript.
     public static let maxInteger: Int64 = 9_007_199_254_740_991
 }

@@ -100,16 +100,22 @@ public struct SignedInAgent: Hashable, Sendable, WireObject {
     public var capacity: AgentCapacity
     /// The queue keys the agent serves.
     public var queues: [String]
+    /// Replies the console offers with one click (`[console] canned_replies` in the
+    /// configuration); absent on the wire when there are none.
+    public var cannedReplies: [String]
 
-    public init(handle: String, name: String, status: AgentStatus, capacity: AgentCapacity, queues: [String]) {
+    public init(handle: String, name: String, status: AgentStatus, capacity: AgentCapacity, queues: [String],
+                cannedReplies: [String] = []) {
         self.handle = handle
         self.name = name
         self.status = status
         self.capacity = capacity
         self.queues = queues
+        self.cannedReplies = cannedReplies
     }
 
     static let requiredFields = ["handle", "name", "status", "capacity", "queues"]
+    static let optionalFields = ["canned_replies"]
     init(reading f: FieldReader) throws(ProtocolError) {
         handle = try f.string("handle", .identifier)
         name = try f.string("name", .displayName)
@@ -118,6 +124,11 @@ public struct SignedInAgent: Hashable, Sendable, WireObject {
         queues = try f.array("queues", count: 0...1000) { (v) throws(ProtocolError) in
             try FieldReader.string(v, field: "queues", .identifier)
         }
+        cannedReplies = f.has("canned_replies")
+            ? try f.array("canned_replies", count: 1...ProtocolLimits.maxCannedReplies) { (v) throws(ProtocolError) in
+                try FieldReader.string(v, field: "canned_replies", .cannedReply)
+            }
+            : []
     }
     func writeFields(to w: inout JSONWriter) {
         w.field("handle", handle)
@@ -125,6 +136,7 @@ public struct SignedInAgent: Hashable, Sendable, WireObject {
         w.field("status", status)
         w.field("capacity", capacity)
         w.field("queues", queues)
+        if !cannedReplies.isEmpty { w.field("canned_replies", cannedReplies) }
     }
 }
 

@@ -38,6 +38,7 @@ struct TextRule: Sendable {
     static let errorField = TextRule(minLength: 1, maxLength: 64, characters: .fieldName)
     static let messageText = TextRule(minLength: 1, maxLength: ProtocolLimits.maxTextLength, characters: .multiLine, isFreeText: true)
     static let firstMessage = TextRule(maxLength: ProtocolLimits.maxTextLength, characters: .multiLine, isFreeText: true)
+    static let cannedReply = TextRule(minLength: 1, maxLength: ProtocolLimits.maxCannedReplyLength, characters: .multiLine)
     static let comment = TextRule(maxLength: ProtocolLimits.maxCommentLength, characters: .multiLine, isFreeText: true)
 
     /// Checks `s` for field `field`; throws the code the README's order gives.

@@ -15,6 +15,9 @@ public struct BrokerConfiguration: Sendable {
     public var statistics = StatisticsConfiguration()
     /// Browser origins allowed to open the WebSockets (`Origin` header); empty: any.
     public var allowedOrigins: [String] = []
+    /// The agent console's one-click replies (`[console] canned_replies`), sent in
+    /// each agent's `welcome`.
+    public var cannedReplies: [String] = []
     /// The web clients served at `/`, `/widget.js`, `/console`, `/dashboard` (the
     /// executable passes the embedded `web/` files; none by default).
     public var webPages = WebPages()

@@ -43,7 +43,8 @@ public enum ConfigurationFile {
             throw ConfigurationError(line: nil, key: nil, reason: "TOML syntax: \(error)")
         }
         let root = TOMLSection(table: table, path: "", lines: TOMLLines(text))
-        try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "statistics", "security", "transcripts", "agents", "supervisors"])
+        try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "statistics", "security", "transcripts",
+                            "console", "agents", "supervisors"])
         var configuration = BrokerConfiguration()
         if let queues = try root.sections("queues") { configuration.center.queues = try readQueues(queues, root) }
         if let routing = try root.section("routing") { try readRouting(routing, into: &configuration.center) }
@@ -60,6 +61,10 @@ public enum ConfigurationFile {
         if let security = try root.section("security") {
             try security.allowOnly(["allowed_origins"])
             configuration.allowedOrigins = try security.strings("allowed_origins") ?? []
+        }
+        if let console = try root.section("console") {
+            try console.allowOnly(["canned_replies"])
+            configuration.cannedReplies = try readCannedReplies(console)
         }
         let queueKeys = configuration.center.queues.map(\.key)
         if let agents = try root.sections("agents") {
@@ -218,6 +223,21 @@ public enum ConfigurationFile {
         if let n = try s.int("retention_bytes", (1 << 20)...Int.max) { t.retentionBytes = Int64(n) }
         if let n = try s.int("retention_days", 0...100_000) { t.retentionSeconds = Int64(n) * 86_400 }
         if let n = try s.int("max_pending_bytes", (64 << 10)...(16 << 30)) { t.maxPendingBytes = n }
+    }
+
+    /// `[console] canned_replies`: the agent console's one-click replies (at most 50,
+    /// each 1–1000 characters of free text), sent in every agent's `welcome`.
+    private static func readCannedReplies(_ s: TOMLSection) throws(ConfigurationError) -> [String] {
+        let replies = try s.strings("canned_replies") ?? []
+        guard replies.count <= 50 else { throw s.error("canned_replies", "at most 50 replies, not \(replies.count)") }
+        for (index, reply) in replies.enumerated() {
+            let scalars = reply.unicodeScalars
+            guard (1...1_000).contains(scalars.count), scalars.contains(where: { !$0.properties.isWhitespace }),
+                  !scalars.contains(where: { isControl($0) && $0 != "\t" && $0 != "\n" && $0 != "\r" }) else {
+                throw s.error("canned_replies[\(index)]", "1 to 1000 characters of text are needed (no control characters but tab and line breaks)")
+            }
+        }
+        return replies
     }
 
     private static func readAgent(_ s: TOMLSection, queueKeys: [String]) throws(ConfigurationError) -> AgentAccount {

@@ -191,7 +191,7 @@ extension ServiceDesk {
     func profile(of agent: Agent) -> SignedInAgent {
         SignedInAgent(handle: agent.handle, name: agent.displayName, status: ChatProtocol.AgentStatus(agent.status),
                                   capacity: AgentCapacity(agent.capacity),
-                                  queues: agent.skills.map { center.queues[Int($0.rawValue)].key })
+                                  queues: agent.skills.map { center.queues[Int($0.rawValue)].key }, cannedReplies: cannedReplies)
     }
 
     func welcome(role: Role, session: String?, resumed: Bool, language: ChatCore.Language,

@@ -47,6 +47,8 @@ final class ServiceDesk {
     var slotsPerLine: [Int]
     var snapshotDirty = true
     var lastSnapshotPush = Instant(milliseconds: .min)
+    /// `[console] canned_replies`, for agents' `welcome`.
+    var cannedReplies: [String] = []
 
     /// Builds the center from the configuration and adds its agents (all offline).
     /// Throws the center's configuration errors (`invalid_configuration`, …).
@@ -69,6 +71,7 @@ final class ServiceDesk {
         self.metrics = metrics
         self.limits = configuration.limits
         self.transcripts = transcripts
+        cannedReplies = configuration.cannedReplies
         wallOffset = clock.wallNow.millisecondsSince1970 - clock.now.milliseconds
     }
 

@@ -200,6 +200,21 @@ struct ConfigurationFileTests {
         let error = ConfigurationError(line: 7, key: "agents[1].secret", reason: "bad")
         #expect(error.description == "line 7: agents[1].secret: bad")
     }
+
+    @Test func cannedRepliesAreReadAndBounded() throws {
+        let configuration = try ConfigurationFile.parse("""
+        [console]
+        canned_replies = ["안녕하세요, 고객님!", "줄바꿈도\\n됩니다"]
+        """)
+        #expect(configuration.cannedReplies == ["안녕하세요, 고객님!", "줄바꿈도\n됩니다"])
+        #expect(try ConfigurationFile.parse("").cannedReplies.isEmpty)
+        #expect(failure("[console]\ncanned_replies = [\"\"]")?.key == "console.canned_replies[0]")
+        #expect(failure("[console]\ncanned_replies = [\"   \"]")?.key == "console.canned_replies[0]")
+        #expect(failure("[console]\ncanned_replies = [\"a\\u0007b\"]")?.key == "console.canned_replies[0]")
+        let many = (0...50).map { "\"\($0)\"" }.joined(separator: ", ")
+        #expect(failure("[console]\ncanned_replies = [\(many)]")?.key == "console.canned_replies")
+        #expect(failure("[console]\ncanned = []")?.key == "console.canned")
+    }
 }
 
 struct StatisticsConfigurationFileTests {
@@ -237,6 +252,7 @@ struct ExampleConfigurationTests {
         #expect(configuration.center.faqEntries.count == 3)
         #expect(!configuration.center.businessHours.isAlwaysOpen)
         #expect(configuration.statistics.serviceLevelThreshold == .seconds(20))
+        #expect(configuration.cannedReplies.count == 4)
         let minji = try SecretHash(parsing: configuration.agents[0].secret)
         #expect(minji.iterations == 210_000)
         #expect(minji.verify("correct horse battery staple"))

@@ -38,6 +38,10 @@ WAIT = 10.0
 MINJI = {"handle": "minji.park", "name": "박민지", "secret": "minji-secret-1", "skills": ["orders", "returns", "products", "other"]}
 LEAD = {"login": "lead.choi", "name": "최팀장", "secret": "lead-secret-1"}
 FAST = "[limits]\nmax_messages_per_second = 1000\nmessage_burst = 5000\n"
+CANNED = """
+[console]
+canned_replies = ["안녕하세요, 고객님! 상담원 {name}입니다.", "더 궁금하신 점이 있으신가요? 이용해 주셔서 감사합니다."]
+"""
 FAQ = """
 [faq]
 threshold = 0.2
@@ -151,7 +155,15 @@ def texts(driver, selector: str) -> list[str]:
 
 def shot(driver, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.3)  # let the panel's opening animation (0.18 s) finish
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def shot_panel(driver, name: str) -> None:
+    """The widget's panel alone (for the README)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.3)
+    css(driver, ".sbw-panel").screenshot(str(SHOTS / f"{name}.png"))
 
 
 def keep_logs(driver) -> None:
@@ -262,7 +274,7 @@ def test_pages_are_served_with_types_csp_and_etags(start_broker):
 # ---- 1. a whole conversation -------------------------------------------------------------------
 
 def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, browsers, tmp_path):
-    srv = start_broker(broker_config(agents=[MINJI], supervisors=[LEAD], extra=FAST + FAQ))
+    srv = start_broker(broker_config(agents=[MINJI], supervisors=[LEAD], extra=FAST + FAQ + CANNED))
     agent = agent_console(browsers, srv)
     set_status(agent, "away")          # on duty, taking nothing yet: the shopper waits in line
     shot(agent, "console-signed-in")
@@ -272,18 +284,21 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     open_widget(shopper, srv)
     fill_prechat(shopper, "주문한 이어폰 배송이 언제 도착하나요?")
     shot(shopper, "widget-prechat")
+    shot_panel(shopper, "widget-prechat-panel")
     css(shopper, ".sbw-prechat button[type=submit]").click()
 
     # The FAQ answers come first; the shopper wants a person.
     card = visible(shopper, ".sbw-faq-card")
     assert "배송" in card.text
     shot(shopper, "widget-faq")
+    shot_panel(shopper, "widget-faq-panel")
     css(shopper, ".sbw-faq-continue").click()
 
     # In line, first, with the place shown.
     place = visible(shopper, ".sbw-place")
     wait(shopper, lambda d: "1" in place.text or "곧" in place.text, what="no place in line")
     shot(shopper, "widget-queue")
+    shot_panel(shopper, "widget-queue-panel")
 
     supervisor = browsers("supervisor", 1360, 900)
     sign_in(supervisor, srv.http_url("/dashboard"), LEAD)
@@ -317,9 +332,18 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "내일 오전에") == 1, what="shopper's message never reached the console")
     wait(shopper, lambda d: any(e.get_attribute("data-state") == "read" for e in all_css(d, ".sbw-msg-own .sbw-status")),
          what="the shopper's message never showed as read")
-    console_send(agent, "네, 오전 중 도착할 가능성이 높아요. 더 궁금하신 점 있으신가요?")
-    wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "오전 중 도착") == 1)
+    # A canned reply from the configuration, after a few words of the agent's own.
+    chips = all_css(agent, ".canned .chip-button")
+    assert [c.get_attribute("title") for c in chips] == ["안녕하세요, 고객님! 상담원 박민지입니다.",
+                                                         "더 궁금하신 점이 있으신가요? 이용해 주셔서 감사합니다."]
+    box = css(agent, ".composer-input")
+    box.send_keys("네, 오전 중 도착할 가능성이 높아요.")
+    chips[1].click()
+    box.send_keys(Keys.ENTER)
+    wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "오전 중 도착할 가능성이 높아요. 더 궁금하신 점이 있으신가요?") == 1,
+         what="the canned reply never reached the widget")
     shot(shopper, "widget-chat")
+    shot_panel(shopper, "widget-chat-panel")
     shot(agent, "console-chat")
 
     wait(supervisor, lambda d: "1 / 1" in css(d, '[data-kpi="agents"] .value').text, what="dashboard never showed the agent available")
@@ -335,6 +359,7 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     css(shopper, 'label[for="sbw-star-5"]').click()
     css(shopper, ".sbw-rating textarea").send_keys("빠르고 친절한 답변 감사합니다 😊")
     shot(shopper, "widget-rating")
+    shot_panel(shopper, "widget-rating-panel")
     css(shopper, ".sbw-rating button[type=submit]").click()
     visible(shopper, ".sbw-thanks")
     wait(agent, lambda d: "★5" in css(d, ".messages").text, what="the rating never reached the console")
@@ -343,15 +368,19 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     css(shopper, ".sbw-download").click()
     transcript = wait(shopper, lambda d: next(iter(tmp_path.glob("switchboard-*.txt")), None), what="no transcript downloaded")
     shot(shopper, "widget-ended")
+    shot_panel(shopper, "widget-ended-panel")
     text = transcript.read_text(encoding="utf-8-sig")
     assert "주문한 이어폰 배송이 언제 도착하나요?" in text
     assert "박민지: 안녕하세요, 고객님! 상담원 박민지입니다." in text
     assert "감사합니다! 내일 오전에 받을 수 있을까요?" in text
     assert text.count("오전 중 도착할 가능성이 높아요") == 1
 
-    # The phone-sized widget, for the README.
-    phone = browsers("phone", 390, 844)
+    # On a phone the panel takes the whole screen.
+    phone = browsers("phone", 500, 900)
+    phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
     open_widget(phone, srv)
+    panel = css(phone, ".sbw-panel").rect
+    assert panel["width"] == 390 and panel["x"] == 0, panel
     shot(phone, "widget-phone")
 
 
@@ -381,6 +410,7 @@ def test_a_dropped_shopper_connection_resumes_with_nothing_lost_or_doubled(start
     widget_send(shopper, "오프라인에서 쓴 메시지예요")
     assert count_text(shopper, ".sbw-msg-pending", "오프라인에서 쓴 메시지예요") == 1
     shot(shopper, "widget-reconnecting")
+    shot_panel(shopper, "widget-reconnecting-panel")
 
     wait(shopper, lambda d: d.execute_script("return SwitchboardWidget.state().connected") is True, timeout=15,
          what="the widget never reconnected")
@@ -440,10 +470,12 @@ def test_outside_business_hours_the_widget_takes_a_message(start_broker, browser
     assert text.get_attribute("value") == "교환 신청하고 싶어요. 사이즈가 맞지 않아요."
     css(shopper, ".sbw-leave input").send_keys("haneul@example.com")
     shot(shopper, "widget-leave-message")
+    shot_panel(shopper, "widget-leave-message-panel")
     css(shopper, ".sbw-leave button[type=submit]").click()
     done = visible(shopper, ".sbw-done")
     assert "접수되었어요" in done.text
     shot(shopper, "widget-message-stored")
+    shot_panel(shopper, "widget-message-stored-panel")
 
     # An agent who comes on duty gets it in the console.
     agent = agent_console(browsers, srv)
