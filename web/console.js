@@ -221,7 +221,11 @@
       conn.send({ type: "receipt", conversation: c.id, kind: "delivered", seq: maxCustomer });
     }
     markRead(c);
-    if (c.id === selected) renderConversation(); else renderLists();
+    if (c.id === selected) {
+      // Only the transcript changes, unless the chat just ended or left: the composer
+      // (and the draft in it) stays as it is.
+      if (c.renderedOpen !== (!c.ended && !c.away)) renderConversation(); else { renderMessages(); renderTyping(); }
+    }
     renderLists();
   }
   function markRead(c) {
@@ -279,7 +283,7 @@
     clearTimeout(c.typingIdle);
     if (active) {
       if (!c.typingActive || Date.now() - c.typingAt > 2000) { c.typingActive = true; c.typingAt = Date.now(); conn.send({ type: "typing", conversation: c.id, active: true }); }
-      c.typingIdle = setTimeout(function () { setTyping(c, false); }, 3000);
+      c.typingIdle = setTimeout(function () { setTyping(c, false); }, 5000);
     } else if (c.typingActive) {
       c.typingActive = false; conn.send({ type: "typing", conversation: c.id, active: false });
     }
@@ -392,6 +396,7 @@
   var messagesNode = null, typingNode = null;
   function renderConversation() {
     if (!main) return;
+    var hadFocus = document.activeElement && document.activeElement.classList.contains("composer-input");
     clear(main); clear(details);
     var c = selected && convs[selected];
     if (!c) {
@@ -402,6 +407,7 @@
       return;
     }
     var name = (c.customer && c.customer.name) || T.anonymous;
+    c.renderedOpen = !c.ended && !c.away;
     var actions = el("div", { class: "conv-actions" });
     if (!c.ended && !c.away) {
       actions.appendChild(el("button", { type: "button", class: "button ghost transfer-open", text: T.transfer, onclick: function () { toggleTransfer(c); } }));
@@ -427,15 +433,17 @@
       (me.canned_replies || CANNED[S.lang]).forEach(function (text) {
         var filled = text.replace("{name}", me.name);
         canned.appendChild(el("button", { type: "button", class: "chip-button", title: filled, text: filled.length > 22 ? filled.slice(0, 21) + "…" : filled, onclick: function () {
-          input.value = input.value ? input.value + " " + filled : filled; input.focus(); setTyping(c, true);
+          input.value = input.value ? input.value + " " + filled : filled; c.draft = input.value; input.focus(); setTyping(c, true);
         } }));
       });
       var form = el("form", { class: "composer" }, [input, el("button", { type: "submit", class: "button primary send", text: T.send })]);
-      form.addEventListener("submit", function (e) { e.preventDefault(); reply(c, input.value); input.value = ""; input.focus(); });
+      form.addEventListener("submit", function (e) { e.preventDefault(); reply(c, input.value); input.value = ""; c.draft = ""; input.focus(); });
       input.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); } });
-      input.addEventListener("input", function () { setTyping(c, input.value.length > 0); });
+      input.addEventListener("input", function () { c.draft = input.value; setTyping(c, input.value.length > 0); });
+      input.value = c.draft || "";
       main.appendChild(canned);
       main.appendChild(form);
+      if (hadFocus) input.focus();
     }
     renderMessages();
     var cu = c.customer || {};

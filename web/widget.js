@@ -399,7 +399,9 @@
       else if (state.events.some(function (e) { return e.type === "agent_joined"; })) state.view = "chat";
     }
     persist();
-    render();
+    // New events go into the message list in place; the view is rebuilt only when
+    // it changes, so the composer (and what the shopper is typing) stays.
+    if (state.view !== renderedView) render(); else renderStatus();
     var maxAgent = maxAgentSeq();
     if (maxAgent > deliveredSent) { deliveredSent = maxAgent; send({ type: "receipt", kind: "delivered", seq: maxAgent }); }
     sendReadReceipt();
@@ -451,7 +453,7 @@
     if (active) {
       var now = Date.now();
       if (!typingActive || now - typingSentAt > 2000) { typingActive = true; typingSentAt = now; send({ type: "typing", active: true }); }
-      typingIdle = setTimeout(function () { setTyping(false); }, 3000);
+      typingIdle = setTimeout(function () { setTyping(false); }, 5000);
     } else if (typingActive) {
       typingActive = false; send({ type: "typing", active: false });
     }
@@ -472,7 +474,10 @@
   // ---- views --------------------------------------------------------------------------------
   var messageList = el("div", { class: "sbw-messages", role: "log", "aria-live": "polite", "aria-label": T.transcriptTitle, tabindex: "0" });
 
+  var renderedView = null, draft = "";
   function render() {
+    var hadFocus = document.activeElement && document.activeElement.classList.contains("sbw-composer-input");
+    renderedView = state.view;
     renderStatus();
     clear(body);
     body.className = "sbw-body sbw-view-" + state.view;
@@ -487,6 +492,8 @@
       case "deflected": body.appendChild(deflectedView()); break;
     }
     messageList.scrollTop = messageList.scrollHeight;
+    var input = body.querySelector(".sbw-composer-input");
+    if (input && hadFocus) input.focus();
   }
   function renderStatus() {
     if ((state.view === "chat" || state.view === "ended") && state.agentName) {
@@ -595,11 +602,12 @@
       var sendButton = el("button", { type: "submit", class: "sbw-send", "aria-label": T.send, title: T.send });
       var endButton = el("button", { type: "button", class: "sbw-end", text: T.endChat });
       composer = el("form", { class: "sbw-composer" }, [input, sendButton]);
-      composer.addEventListener("submit", function (e) { e.preventDefault(); submitChat(input.value); input.value = ""; autosize(input); input.focus(); });
+      input.value = draft;
+      composer.addEventListener("submit", function (e) { e.preventDefault(); submitChat(input.value); input.value = ""; draft = ""; autosize(input); input.focus(); });
       input.addEventListener("keydown", function (e) {
         if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); composer.requestSubmit(); }
       });
-      input.addEventListener("input", function () { autosize(input); setTyping(input.value.length > 0); });
+      input.addEventListener("input", function () { draft = input.value; autosize(input); setTyping(input.value.length > 0); });
       endButton.addEventListener("click", function () { confirmEnd(wrap, endButton); });
       wrap.appendChild(el("div", { class: "sbw-chat-actions" }, [endButton]));
       wrap.appendChild(composer);
@@ -792,13 +800,26 @@
     });
     return lines.join("\n") + "\n";
   }
+  /** The broker's export (GET /v1/conversations/{id}/transcript.txt with the session
+   *  token as a Bearer token: everything it recorded, also what this tab never saw);
+   *  if it cannot be had, the text built from the events this widget holds. */
   function downloadTranscript() {
-    var blob = new Blob(["\ufeff" + transcriptText()], { type: "text/plain;charset=utf-8" });
-    var url = URL.createObjectURL(blob);
-    var a = el("a", { href: url, download: "switchboard-" + (state.conversation || "chat") + ".txt", class: "sbw-sr" });
-    document.body.appendChild(a);
-    a.click();
-    setTimeout(function () { URL.revokeObjectURL(url); a.remove(); }, 1000);
+    var name = "transcript-" + (state.conversation || "chat") + ".txt";
+    function save(blob) {
+      var url = URL.createObjectURL(blob);
+      var a = el("a", { href: url, download: name, class: "sbw-sr" });
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(url); a.remove(); }, 1000);
+    }
+    function local() { save(new Blob(["\ufeff" + transcriptText()], { type: "text/plain;charset=utf-8" })); }
+    if (!state.conversation || !state.session || !window.fetch) { local(); return; }
+    fetch(new URL("/v1/conversations/" + encodeURIComponent(state.conversation) + "/transcript.txt", server).href, {
+      headers: { Authorization: "Bearer " + state.session }, cache: "no-store", credentials: "omit",
+    }).then(function (r) {
+      if (!r.ok) throw new Error("export answered " + r.status);
+      return r.blob();
+    }).then(save, local);
   }
 
   // ---- start ------------------------------------------------------------------------------------
@@ -815,6 +836,7 @@
     state: function () { return { view: state.view, connected: welcomed, conversation: state.conversation, lastSeq: lastSeq(),
       events: state.events.length, outbox: state.outbox.length, place: place, estimate: estimate }; },
     dropConnection: function (holdMs) { holdUntil = Date.now() + (holdMs || 0); if (ws) ws.close(4000, "dropped"); },
+    reconnect: function () { holdUntil = 0; if (!ws && !stopped) { clearTimeout(retryTimer); connect(); } },
     transcript: transcriptText,
   };
 })();

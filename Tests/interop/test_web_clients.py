@@ -327,9 +327,17 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     # The shopper has the panel open, so the agent's message is read.
     wait(agent, lambda d: any(e.get_attribute("data-state") == "read" for e in all_css(d, ".msg-own .msg-status")), what="no read receipt at the agent")
 
+    # Both sides are half-way through a message when the other side's arrives: the
+    # drafts stay in the composers.
+    draft = visible(shopper, ".sbw-composer-input")
+    draft.send_keys("감사합니다! ")
     console_send(agent, "주문번호 2026050412345 확인했습니다. 오늘 출고되어 내일 도착 예정이에요.")
-    widget_send(shopper, "감사합니다! 내일 오전에 받을 수 있을까요?")
-    wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "내일 오전에") == 1, what="shopper's message never reached the console")
+    wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "오늘 출고되어") == 1)
+    agent_draft = css(agent, ".composer-input")
+    agent_draft.send_keys("네, 오전 중 도착할 가능성이 높아요.")
+    widget_send(shopper, "내일 오전에 받을 수 있을까요?")
+    wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "감사합니다! 내일 오전에 받을 수 있을까요?") == 1,
+         what="shopper's message (with the draft typed before the agent's reply) never reached the console")
     wait(shopper, lambda d: any(e.get_attribute("data-state") == "read" for e in all_css(d, ".sbw-msg-own .sbw-status")),
          what="the shopper's message never showed as read")
     # A canned reply from the configuration, after a few words of the agent's own.
@@ -337,7 +345,7 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     assert [c.get_attribute("title") for c in chips] == ["안녕하세요, 고객님! 상담원 박민지입니다.",
                                                          "더 궁금하신 점이 있으신가요? 이용해 주셔서 감사합니다."]
     box = css(agent, ".composer-input")
-    box.send_keys("네, 오전 중 도착할 가능성이 높아요.")
+    assert box.get_attribute("value") == "네, 오전 중 도착할 가능성이 높아요."
     chips[1].click()
     box.send_keys(Keys.ENTER)
     wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "오전 중 도착할 가능성이 높아요. 더 궁금하신 점이 있으신가요?") == 1,
@@ -366,12 +374,13 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     shot(agent, "console-ended")
 
     css(shopper, ".sbw-download").click()
-    transcript = wait(shopper, lambda d: next(iter(tmp_path.glob("switchboard-*.txt")), None), what="no transcript downloaded")
+    transcript = wait(shopper, lambda d: next(iter(tmp_path.glob("transcript-*.txt")), None), what="no transcript downloaded")
     shot(shopper, "widget-ended")
     shot_panel(shopper, "widget-ended-panel")
     text = transcript.read_text(encoding="utf-8-sig")
+    assert " UTC " in text, "not the broker's export (GET /v1/conversations/{id}/transcript.txt)"
     assert "주문한 이어폰 배송이 언제 도착하나요?" in text
-    assert "박민지: 안녕하세요, 고객님! 상담원 박민지입니다." in text
+    assert "안녕하세요, 고객님! 상담원 박민지입니다." in text and "박민지" in text
     assert "감사합니다! 내일 오전에 받을 수 있을까요?" in text
     assert text.count("오전 중 도착할 가능성이 높아요") == 1
 
@@ -399,8 +408,9 @@ def test_a_dropped_shopper_connection_resumes_with_nothing_lost_or_doubled(start
     console_send(agent, "안녕하세요, 반품 도와드릴게요.")
     wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "반품 도와드릴게요") == 1)
 
-    # The socket closes; the widget stays away for 2.5 s and says it is reconnecting.
-    shopper.execute_script("SwitchboardWidget.dropConnection(2500)")
+    # The socket closes; the widget stays away (until told to come back) and says it
+    # is reconnecting.
+    shopper.execute_script("SwitchboardWidget.dropConnection(60000)")
     banner = visible(shopper, ".sbw-banner")
     assert "다시 연결하는 중" in banner.text
     assert shopper.execute_script("return SwitchboardWidget.state().connected") is False
@@ -411,6 +421,7 @@ def test_a_dropped_shopper_connection_resumes_with_nothing_lost_or_doubled(start
     assert count_text(shopper, ".sbw-msg-pending", "오프라인에서 쓴 메시지예요") == 1
     shot(shopper, "widget-reconnecting")
     shot_panel(shopper, "widget-reconnecting-panel")
+    shopper.execute_script("SwitchboardWidget.reconnect()")
 
     wait(shopper, lambda d: d.execute_script("return SwitchboardWidget.state().connected") is True, timeout=15,
          what="the widget never reconnected")
