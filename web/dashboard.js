@@ -16,10 +16,12 @@
       within: function (s) { return s + "초 안에 연결"; }, longest: function (d) { return "최장 대기 " + d; }, erlang: "Erlang C 예측",
       waitingChart: "대기 인원 추이", waitChart: "대기 시간 비교: 채팅 vs 전화", queues: "대기열", agents: "상담원",
       queue: "대기열", chats: "채팅", callsShort: "전화", agentsShort: "상담원", pending: "남긴 메시지", count: "건수", mean: "평균", p90: "p90",
-      sl: "서비스 수준", aband: "포기", shadow: "전화(가상)", erlangShort: "Erlang C",
+      sl: "서비스 수준", aband: "포기율", estimateErrorShort: "예상 오차", shadow: "전화(가상)", erlangShort: "Erlang C",
       legendChat: "채팅 평균", legendP90: "채팅 p90", legendShadow: "전화 가상 대기열 평균", legendErlang: "Erlang C 평균", legendCalls: "전화 대기",
       status: { available: "상담 가능", away: "자리 비움", offline: "오프라인" }, disconnected: "연결 끊김",
       noData: "아직 측정된 대기가 없습니다. 상담이 배정되면 채워집니다.", minutesAgo: "분 전", now: "지금",
+      window: function (ms) { return "최근 " + Math.round((ms || 900000) / 60000) + "분"; }, run: "전체 기간", center: "전체",
+      occupancy: function (p, c) { return "점유율 " + p + (c !== null && c !== undefined ? " · 동시 상담 " + c.toFixed(1) : ""); }, unstable: "감당 불가",
     },
     en: {
       signIn: "Sign in", signInTitle: "Live dashboard", signInHint: "Sign in with your supervisor account.", login: "Login", secret: "Secret",
@@ -30,10 +32,12 @@
       within: function (s) { return "answered within " + s + " s"; }, longest: function (d) { return "longest wait " + d; }, erlang: "Erlang C prediction",
       waitingChart: "Customers waiting", waitChart: "Waits compared: chat vs phone", queues: "Queues", agents: "Agents",
       queue: "Queue", chats: "Chats", callsShort: "Calls", agentsShort: "Agents", pending: "Left msgs", count: "Count", mean: "Mean", p90: "p90",
-      sl: "Service level", aband: "Abandoned", shadow: "Phone (shadow)", erlangShort: "Erlang C",
+      sl: "Service level", aband: "Abandoned", estimateErrorShort: "Est. error", shadow: "Phone (shadow)", erlangShort: "Erlang C",
       legendChat: "chat mean", legendP90: "chat p90", legendShadow: "shadow phone mean", legendErlang: "Erlang C mean", legendCalls: "calls waiting",
       status: { available: "Available", away: "Away", offline: "Offline" }, disconnected: "disconnected",
       noData: "No waits measured yet; they appear once chats are assigned.", minutesAgo: " min ago", now: "now",
+      window: function (ms) { return "last " + Math.round((ms || 900000) / 60000) + " min"; }, run: "whole run", center: "All",
+      occupancy: function (p, c) { return "occupancy " + p + (c !== null && c !== undefined ? " · " + c.toFixed(1) + " chats each" : ""); }, unstable: "unstable",
     },
   };
   var T = TEXT[S.lang];
@@ -80,6 +84,7 @@
       render();
     } else if (msg.type === "presence") {
       agents[msg.agent.handle] = msg.agent;
+      if (kpiNode && snapshot) renderKPIs();
       renderAgents();
     }
   }
@@ -87,18 +92,25 @@
   // ---- numbers -----------------------------------------------------------------------
   function pct(x) { return x === null || x === undefined || isNaN(x) ? "–" : Math.round(x * 100) + "%"; }
   function dur(ms) { return ms === null || ms === undefined ? "–" : S.formatDuration(ms, S.lang); }
-  /** Count-weighted mean of a per-queue field (e.g. wait.mean_ms) over queues that have it. */
-  function weighted(queues, pick, weight) {
-    var sum = 0, n = 0;
-    queues.forEach(function (q) { var v = pick(q), w = weight(q); if (v !== null && v !== undefined && w) { sum += v * w; n += w; } });
-    return n ? sum / n : null;
-  }
   function get(obj, path) { return path.split(".").reduce(function (o, k) { return o && o[k] !== undefined ? o[k] : null; }, obj); }
-  /** The estimate error, wherever the broker puts it (issue 5: median and p90 of |estimate − actual|). */
-  function estimateError(q) {
-    var e = get(q, "wait.estimate_error") || get(q, "estimate_error") || null;
-    if (!e) return null;
-    return { p50: e.p50_ms !== undefined ? e.p50_ms : e.median_ms, p90: e.p90_ms };
+  /** What a queue (or the whole center, `snapshot.stats`) measured for chat: the
+   *  sliding window (`window`, 15 minutes by default) when it has waits, else the
+   *  whole run. Returns {line, span} or nulls. */
+  function chatLine(obj) {
+    var spans = get(obj, "wait.chat");
+    if (!spans) return { line: null, span: null };
+    if (spans.window && get(spans.window, "wait.count")) return { line: spans.window, span: "window" };
+    return { line: spans.run || null, span: spans.run ? "run" : null };
+  }
+  function shadowLine(obj) {
+    var s = get(obj, "phone.shadow");
+    if (!s) return null;
+    return s.window && get(s.window, "wait.count") ? s.window : s.run || null;
+  }
+  function erlangWait(obj) { return get(obj, "phone.erlang_c.mean_wait_ms"); }
+  function unstable(obj) {
+    var load = get(obj, "phone.offered_load"), agents = get(obj, "phone.agents_on_duty");
+    return load !== null && agents !== null && load >= agents && !get(obj, "phone.erlang_c");
   }
 
   // ---- layout ---------------------------------------------------------------------------
@@ -138,32 +150,28 @@
   }
   function renderKPIs() {
     clear(kpiNode);
-    var qs = snapshot.queues || [];
+    var qs = snapshot.queues || [], stats = snapshot.stats || null;
     var waiting = 0, calls = 0, deflected = 0, longest = null;
     qs.forEach(function (q) { waiting += q.waiting_chats || 0; calls += q.waiting_calls || 0; deflected += q.deflected || 0;
       if (q.longest_wait_ms !== undefined) longest = Math.max(longest || 0, q.longest_wait_ms); });
     var list = Object.keys(agents).map(function (h) { return agents[h]; });
     var available = list.filter(function (a) { return a.status === "available" && a.connected; }).length;
     var onDuty = list.filter(function (a) { return a.status !== "offline"; }).length;
-    var count = function (q) { return get(q, "wait.count") || 0; };
-    var sl = weighted(qs, function (q) { return get(q, "wait.service_level"); }, count);
-    var mean = weighted(qs, function (q) { return get(q, "wait.mean_ms"); }, count);
-    var shadow = weighted(qs, function (q) { return get(q, "phone.shadow.mean_ms"); }, function (q) { return get(q, "phone.shadow.count") || 0; });
-    var erlang = weighted(qs, function (q) { return get(q, "phone.erlang_c_mean_wait_ms"); }, function (q) { return 1; });
-    var abandonedN = 0, contacts = 0;
-    qs.forEach(function (q) { abandonedN += get(q, "wait.abandoned") || 0; contacts += count(q) + (get(q, "wait.abandoned") || 0); });
-    var abandonRate = weighted(qs, function (q) { return get(q, "wait.abandonment_rate"); }, function (q) { return count(q) + (get(q, "wait.abandoned") || 0); });
-    if (abandonRate === null && contacts) abandonRate = abandonedN / contacts;
-    var err = weighted(qs, function (q) { var e = estimateError(q); return e && e.p50; }, function (q) { return estimateError(q) ? 1 : 0; });
-    var errP90 = weighted(qs, function (q) { var e = estimateError(q); return e && e.p90; }, function (q) { return estimateError(q) ? 1 : 0; });
+    var c = chatLine(stats), line = c.line, spanText = c.span === "window" ? T.window(get(stats, "window_ms")) : c.span === "run" ? T.run : null;
+    var threshold = get(stats, "service_level_threshold_ms");
+    var sl = get(line, "service_level"), shadow = shadowLine(stats), erlang = erlangWait(stats);
+    var occupancy = get(stats, "agents.now.occupancy"), concurrency = get(stats, "agents.now.concurrency");
     kpiNode.appendChild(kpi(T.waiting, String(waiting), longest !== null ? T.longest(dur(longest)) : null, waiting > 5 ? "bad" : null, "waiting"));
-    kpiNode.appendChild(kpi(T.onDuty, available + " / " + onDuty, T.status.available + " / " + T.onDuty, null, "agents"));
-    kpiNode.appendChild(kpi(T.serviceLevel, pct(sl), T.within(20), sl === null ? null : sl >= 0.8 ? "good" : sl < 0.5 ? "bad" : null, "service-level"));
-    kpiNode.appendChild(kpi(T.meanWait, dur(mean), null, null, "chat-wait"));
-    kpiNode.appendChild(kpi(T.phoneWait, dur(shadow), erlang !== null ? T.erlang + " " + dur(erlang) : null, null, "phone-wait"));
-    kpiNode.appendChild(kpi(T.abandoned, pct(abandonRate), abandonedN ? String(abandonedN) : null, null, "abandoned"));
+    kpiNode.appendChild(kpi(T.onDuty, available + " / " + onDuty, occupancy !== null ? T.occupancy(pct(occupancy), concurrency) : T.status.available + " / " + T.onDuty, null, "agents"));
+    kpiNode.appendChild(kpi(T.serviceLevel, pct(sl), T.within(Math.round((threshold || 20000) / 1000)) + (spanText ? " · " + spanText : ""),
+      sl === null ? null : sl >= 0.8 ? "good" : sl < 0.5 ? "bad" : null, "service-level"));
+    kpiNode.appendChild(kpi(T.meanWait, dur(get(line, "wait.mean_ms")), get(line, "wait.p90_ms") !== null ? "p90 " + dur(get(line, "wait.p90_ms")) : null, null, "chat-wait"));
+    kpiNode.appendChild(kpi(T.phoneWait, dur(get(shadow, "wait.mean_ms")),
+      erlang !== null ? T.erlang + " " + dur(erlang) : unstable(stats) ? T.erlang + " " + T.unstable : null, null, "phone-wait"));
+    kpiNode.appendChild(kpi(T.abandoned, pct(get(line, "abandonment_rate")), get(line, "abandoned.total") ? String(get(line, "abandoned.total")) : null, null, "abandoned"));
     kpiNode.appendChild(kpi(T.deflected, String(deflected), null, null, "deflected"));
-    kpiNode.appendChild(kpi(T.estimateError, err === null ? "–" : dur(err), errP90 === null ? null : "p90 " + dur(errP90), null, "estimate-error"));
+    kpiNode.appendChild(kpi(T.estimateError, dur(get(line, "estimate_error.p50_ms")),
+      get(line, "estimate_error.p90_ms") !== null ? "p90 " + dur(get(line, "estimate_error.p90_ms")) : null, null, "estimate-error"));
     if (calls) kpiNode.appendChild(kpi(T.calls, String(calls), null, null, "calls"));
   }
 
@@ -174,17 +182,21 @@
     var W = 520, H = 200, L = 34, R = 10, TOP = 10, B = 24;
     var chart = svg("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": T.waitingChart });
     var last = history.length ? history[history.length - 1].ts : Date.now();
-    var t0 = last - HISTORY_MS;
+    // The last 10 minutes, or less while the page has watched less (at least 2).
+    var spanMs = Math.min(HISTORY_MS, Math.max(2 * 60000, history.length ? last - history[0].ts : 0));
+    spanMs = Math.ceil(spanMs / 60000) * 60000;
+    var t0 = last - spanMs;
     var maxV = niceMax(Math.max.apply(null, history.map(function (p) { return Math.max(p.waiting, p.calls); }).concat([1])));
-    function x(ts) { return L + (W - L - R) * (ts - t0) / HISTORY_MS; }
+    function x(ts) { return L + (W - L - R) * (ts - t0) / spanMs; }
     function y(v) { return TOP + (H - TOP - B) * (1 - v / maxV); }
     for (var i = 0; i <= 4; i++) {
       var v = maxV * i / 4;
       chart.appendChild(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
       chart.appendChild(svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, [String(Math.round(v))]));
     }
-    [10, 5, 0].forEach(function (m) {
-      chart.appendChild(svg("text", { x: x(last - m * 60000), y: H - 6, "text-anchor": m === 0 ? "end" : m === 10 ? "start" : "middle" }, [m === 0 ? T.now : m + T.minutesAgo]));
+    var minutes = spanMs / 60000, ticks = [minutes, Math.round(minutes / 2), 0];
+    ticks.forEach(function (m, i) {
+      chart.appendChild(svg("text", { x: x(last - m * 60000), y: H - 6, "text-anchor": i === 2 ? "end" : i === 0 ? "start" : "middle" }, [m === 0 ? T.now : m + T.minutesAgo]));
     });
     function path(pick, color, fill) {
       if (!history.length) return;
@@ -201,12 +213,13 @@
   }
   function renderWaitsChart() {
     clear(chartWaits);
-    var qs = (snapshot.queues || []);
+    var qs = (snapshot.queues || []).slice();
+    if (snapshot.stats) qs.push({ name: T.center, wait: snapshot.stats.wait, phone: snapshot.stats.phone });
     var series = [
-      { key: "chat", cls: "#4c6ef5", pick: function (q) { return get(q, "wait.mean_ms"); }, label: T.legendChat },
-      { key: "p90", cls: "#91a7ff", pick: function (q) { return get(q, "wait.p90_ms"); }, label: T.legendP90 },
-      { key: "shadow", cls: "#f76707", pick: function (q) { return get(q, "phone.shadow.mean_ms"); }, label: T.legendShadow },
-      { key: "erlang", cls: "#ffc078", pick: function (q) { return get(q, "phone.erlang_c_mean_wait_ms"); }, label: T.legendErlang },
+      { key: "chat", cls: "#4c6ef5", pick: function (q) { return get(chatLine(q).line, "wait.mean_ms"); }, label: T.legendChat },
+      { key: "p90", cls: "#91a7ff", pick: function (q) { return get(chatLine(q).line, "wait.p90_ms"); }, label: T.legendP90 },
+      { key: "shadow", cls: "#f76707", pick: function (q) { return get(shadowLine(q), "wait.mean_ms"); }, label: T.legendShadow },
+      { key: "erlang", cls: "#ffc078", pick: function (q) { return erlangWait(q); }, label: T.legendErlang },
     ];
     var maxV = 0;
     qs.forEach(function (q) { series.forEach(function (s) { var v = s.pick(q); if (v) maxV = Math.max(maxV, v); }); });
@@ -237,14 +250,14 @@
   }
   function renderQueues() {
     clear(queueTable);
-    var head = [T.queue, T.chats, T.callsShort, T.agentsShort, T.pending, T.count, T.mean, T.p90, T.sl, T.aband, T.shadow, T.erlangShort, T.estimateError];
+    var head = [T.queue, T.chats, T.callsShort, T.agentsShort, T.pending, T.count, T.mean, T.p90, T.sl, T.aband, T.shadow, T.erlangShort, T.estimateErrorShort];
     var table = el("table", { class: "data" }, [el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { scope: "col", text: h }); }))])]);
     var tbody = el("tbody");
     (snapshot.queues || []).forEach(function (q) {
-      var e = estimateError(q);
-      var cells = [q.name, q.waiting_chats, q.waiting_calls, q.agents_on_duty, q.pending_messages, get(q, "wait.count"), dur(get(q, "wait.mean_ms")),
-        dur(get(q, "wait.p90_ms")), pct(get(q, "wait.service_level")), get(q, "wait.abandoned"), dur(get(q, "phone.shadow.mean_ms")),
-        dur(get(q, "phone.erlang_c_mean_wait_ms")), e ? dur(e.p50) : "–"];
+      var line = chatLine(q).line;
+      var cells = [q.name, q.waiting_chats, q.waiting_calls, q.agents_on_duty, q.pending_messages, get(line, "wait.count"), dur(get(line, "wait.mean_ms")),
+        dur(get(line, "wait.p90_ms")), pct(get(line, "service_level")), pct(get(line, "abandonment_rate")), dur(get(shadowLine(q), "wait.mean_ms")),
+        erlangWait(q) !== null ? dur(erlangWait(q)) : unstable(q) ? T.unstable : "–", dur(get(line, "estimate_error.p50_ms"))];
       tbody.appendChild(el("tr", { "data-queue": q.queue }, cells.map(function (c, i) {
         return el(i ? "td" : "th", i ? {} : { scope: "row" }, [c === null || c === undefined ? "–" : String(c)]);
       })));

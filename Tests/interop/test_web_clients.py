@@ -20,6 +20,7 @@ No browser log may hold a SEVERE entry. Screenshots go to test-output/screenshot
 from __future__ import annotations
 
 import datetime
+import json
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +30,8 @@ import pytest
 
 from broker_proc import BrokerServer, broker_config
 from switchboard_proc import REPO_ROOT
+
+pytestmark = pytest.mark.filterwarnings("ignore:connect\\(\\) must be used as a context manager")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -357,7 +360,7 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     wait(supervisor, lambda d: "1 / 1" in css(d, '[data-kpi="agents"] .value').text, what="dashboard never showed the agent available")
     wait(supervisor, lambda d: css(d, '[data-kpi="waiting"] .value').text == "0")
     assert "박민지" in css(supervisor, ".agents").text
-    shot(supervisor, "dashboard")
+    shot(supervisor, "dashboard-one-chat")
 
     # The agent ends the chat; the shopper rates it and saves the transcript.
     css(agent, ".end-chat").click()
@@ -495,3 +498,66 @@ def test_outside_business_hours_the_widget_takes_a_message(start_broker, browser
                 what="the left message never reached the console")
     assert "haneul@example.com" in card.text and "김하늘" in card.text
     shot(agent, "console-left-message")
+
+
+# ---- 4. the dashboard with traffic -----------------------------------------------------------------
+
+class WirePeer:
+    """A customer or agent played over the protocol by the test (Python websockets)."""
+
+    def __init__(self, srv: BrokerServer, role: str, hello: dict):
+        from websockets.sync.client import connect
+        self.ws = connect(srv.ws_url(role), subprotocols=["switchboard.v1"], open_timeout=10, close_timeout=3)
+        self.send(type="hello", **hello)
+        self.expect("welcome")
+
+    def send(self, **message) -> None:
+        self.ws.send(json.dumps(message, ensure_ascii=False))
+
+    def expect(self, type_: str, timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            message = json.loads(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if message["type"] == type_:
+                return message
+
+
+def test_the_dashboard_draws_live_waits_and_the_phone_comparison(start_broker, browsers):
+    minji = dict(MINJI, chat_capacity=1)
+    joon = {"handle": "joon.lee", "name": "이준", "secret": "joon-secret-1", "chat_capacity": 1}
+    srv = start_broker(broker_config(agents=[minji, joon], supervisors=[LEAD], extra=FAST))
+    supervisor = browsers("supervisor", 1360, 1000)
+    sign_in(supervisor, srv.http_url("/dashboard"), LEAD)
+    visible(supervisor, '[data-kpi="waiting"]')
+
+    agent = WirePeer(srv, "agent", {"login": minji["handle"], "secret": minji["secret"]})
+    agent.send(type="set_status", status="available")
+    customers = []
+    for i in range(5):
+        c = WirePeer(srv, "customer", {"language": "ko"})
+        c.send(type="start_chat", queue="orders" if i % 2 == 0 else "returns", name=f"고객{i + 1}",
+               first_message=f"{i + 1}번 고객 문의입니다")
+        customers.append(c)
+    # One chat at a time: the others wait in line while the dashboard watches.
+    wait(supervisor, lambda d: css(d, '[data-kpi="waiting"] .value').text == "4", what="the dashboard never showed 4 waiting")
+    customers[4].send(type="end")          # gives up waiting: abandonment
+    for _ in range(4):
+        assigned = agent.expect("assigned")
+        time.sleep(0.6)
+        agent.send(type="send", id=f"m-{assigned['conversation']}", conversation=assigned["conversation"], text="안녕하세요, 확인해 드릴게요.")
+        time.sleep(0.3)
+        agent.send(type="end", conversation=assigned["conversation"])
+    second = WirePeer(srv, "agent", {"login": joon["handle"], "secret": joon["secret"]})
+    second.send(type="set_status", status="away")
+
+    def filled(d):
+        return all(css(d, f'[data-kpi="{k}"] .value').text not in ("–", "") for k in ("chat-wait", "service-level", "abandoned", "phone-wait"))
+    wait(supervisor, filled, timeout=15, what="the dashboard's wait figures stayed empty")
+    assert css(supervisor, '[data-kpi="waiting"] .value').text == "0"
+    assert "%" in css(supervisor, '[data-kpi="abandoned"] .value').text
+    wait(supervisor, lambda d: len(all_css(d, ".panel svg rect")) >= 4, what="no bars in the waits chart")
+    rows = {r.get_attribute("data-queue"): r.text for r in all_css(supervisor, "tbody tr")}
+    assert "주문/배송" in rows["orders"] and "취소/반품/환불" in rows["returns"]
+    wait(supervisor, lambda d: "이준" in css(d, ".agents").text and "박민지" in css(d, ".agents").text)
+    wait(supervisor, lambda d: css(d, '[data-kpi="agents"] .value').text == "1 / 2", what="available / on duty not 1 / 2")
+    shot(supervisor, "dashboard")
