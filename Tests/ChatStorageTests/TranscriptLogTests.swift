@@ -120,15 +120,6 @@ struct TranscriptLogTests {
         #expect(kept.last == "retained 60")
         #expect(log.firstSeq(of: a) == Int64(60 - kept.count + 1))
         log.close()
-        // A conversation of the running boot that loses every record keeps its numbering.
-        var index = RecordIndex()
-        index.add(a, seq: 1, segment: 1, offset: 16)
-        index.add(b, seq: 1, segment: 1, offset: 100)
-        index.removeSegments(below: 2, live: 1)
-        #expect(index.lastSeq(of: a) == 1 && index.location(of: a, seq: 1) == nil)
-        index.add(TranscriptKey(boot: 0, number: 9), seq: 1, segment: 1, offset: 200)
-        index.removeSegments(below: 3, live: 1)
-        #expect(index.firstSeq(of: TranscriptKey(boot: 0, number: 9)) == nil)
         _ = end
     }
 
