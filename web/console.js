@@ -210,8 +210,11 @@
       if (!fromHistory && (c.id !== selected || document.hidden)) { c.unread += 1; notify(T.newMessage); }
     }
     if (ev.type === "conversation_ended") c.ended = true;
-    if (ev.type === "transferred" && me) c.away = true;
-    if (ev.type === "agent_joined" && me && ev.agent_name === me.name) c.away = false;
+    // Events may come out of order (a live agent_joined before the history that holds
+    // the transfer): whether the chat is still ours is read from the latest of them.
+    var last = null;
+    c.events.forEach(function (e) { if (e.type === "transferred" || e.type === "agent_joined") last = e; });
+    c.away = !!(last && me && (last.type === "transferred" || last.agent_name !== me.name));
   }
   function afterEvents(c) {
     var maxCustomer = 0;
@@ -330,6 +333,8 @@
   }
   function renderLists() {
     if (!lists) return;
+    // Rebuilt on every change: keep the keyboard focus on the same button.
+    var focusKey = lists.contains(document.activeElement) ? document.activeElement.getAttribute("data-focus-key") : null;
     clear(lists);
     var offerIds = Object.keys(offers);
     var offerList = el("ul", { class: "list offers" });
@@ -339,10 +344,12 @@
       offerList.appendChild(el("li", { class: "card offer", "data-offer": id }, [
         el("div", { class: "card-title" }, [el("b", { text: (o.customer && o.customer.name) || T.anonymous }), el("span", { class: "chip", text: queueName(o.queue) })]),
         o.customer && o.customer.first_message ? el("p", { class: "card-text", text: o.customer.first_message }) : null,
-        el("p", { class: "card-meta", text: T.expiresIn(secs) + (o.waited_ms ? " · " + T.waited(S.formatDuration(o.waited_ms, S.lang)) : "") }),
+        el("p", { class: "card-meta" }, [el("span", { class: "countdown", text: T.expiresIn(secs) }),
+          o.waited_ms ? " · " + T.waited(S.formatDuration(o.waited_ms, S.lang)) : null]),
         el("div", { class: "card-actions" }, [
-          el("button", { type: "button", class: "button primary accept", text: T.accept, onclick: function () { conn.request({ type: "accept", offer: id }, null, function (err) { delete offers[id]; renderLists(); S.announce(errorText(err.code)); }); } }),
-          el("button", { type: "button", class: "button ghost decline", text: T.decline, onclick: function () { conn.request({ type: "decline", offer: id }); } }),
+          el("button", { type: "button", class: "button primary accept", "data-focus-key": "accept:" + id, text: T.accept, onclick: function () {
+            conn.request({ type: "accept", offer: id }, null, function (err) { delete offers[id]; renderLists(); S.announce(errorText(err.code)); }); } }),
+          el("button", { type: "button", class: "button ghost decline", "data-focus-key": "decline:" + id, text: T.decline, onclick: function () { conn.request({ type: "decline", offer: id }); } }),
         ]),
       ]));
     });
@@ -352,7 +359,7 @@
       var c = convs[id];
       var last = null;
       for (var i = c.events.length - 1; i >= 0; i--) if (c.events[i].type === "message") { last = c.events[i]; break; }
-      convList.appendChild(el("li", {}, [el("button", { type: "button", class: "conv-item" + (id === selected ? " is-selected" : "") + (c.ended || c.away ? " is-ended" : ""),
+      convList.appendChild(el("li", {}, [el("button", { type: "button", "data-focus-key": "conv:" + id, class: "conv-item" + (id === selected ? " is-selected" : "") + (c.ended || c.away ? " is-ended" : ""),
         "data-conversation": id, "aria-current": id === selected ? "true" : null, onclick: function () { select(id); } }, [
         el("span", { class: "avatar small", "aria-hidden": "true", text: ((c.customer && c.customer.name) || T.anonymous).slice(0, 1) }),
         el("span", { class: "conv-text" }, [
@@ -372,6 +379,7 @@
       ]));
     });
     lists.appendChild(section(T.leftMessages, left.length, left.length ? leftList : null));
+    if (focusKey) { var again = lists.querySelector('[data-focus-key="' + focusKey + '"]'); if (again) again.focus(); }
     var unreadTotal = order.reduce(function (n, id) { return n + convs[id].unread; }, 0) + offerIds.length;
     if (!flashTimer) document.title = (unreadTotal ? "(" + unreadTotal + ") " : "") + T.signInTitle + " — Switchboard";
   }
@@ -381,7 +389,15 @@
       content || el("p", { class: "muted small", text: T.none }),
     ]);
   }
-  setInterval(function () { if (Object.keys(offers).length) renderLists(); }, 1000);
+  // The offers' countdowns tick in place (rebuilding the list would move buttons under the pointer).
+  setInterval(function () {
+    if (!lists) return;
+    var cards = lists.querySelectorAll(".card.offer[data-offer]");
+    for (var i = 0; i < cards.length; i++) {
+      var o = offers[cards[i].getAttribute("data-offer")];
+      if (o) cards[i].querySelector(".countdown").textContent = T.expiresIn(Math.max(0, Math.round((o.expires_at - now()) / 1000)));
+    }
+  }, 1000);
 
   function select(id) {
     selected = id;

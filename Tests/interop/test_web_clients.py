@@ -12,6 +12,10 @@ serves the demo store page with the chat widget (`/`), the agent console
    is lost or doubled on either side (also after a reload of the page).
 3. Outside business hours the widget offers "leave a message"; an agent who comes
    on duty sees it in the console.
+4. The dashboard under traffic played over the protocol: waits, service level,
+   abandonment, the phone comparison drawn as SVG bars, agents by status.
+5. Offer mode: an agent declines an offer, accepts the next, and transfers the chat
+   to a second agent's console, which gets the transcript so far.
 
 Plus plain HTTP checks of how the pages are served (types, CSP, ETag, 404/405).
 No browser log may hold a SEVERE entry. Screenshots go to test-output/screenshots/.
@@ -561,3 +565,55 @@ def test_the_dashboard_draws_live_waits_and_the_phone_comparison(start_broker, b
     wait(supervisor, lambda d: "이준" in css(d, ".agents").text and "박민지" in css(d, ".agents").text)
     wait(supervisor, lambda d: css(d, '[data-kpi="agents"] .value').text == "1 / 2", what="available / on duty not 1 / 2")
     shot(supervisor, "dashboard")
+
+
+# ---- 5. offers and a transfer between two consoles ----------------------------------------------------
+
+def test_an_agent_declines_then_accepts_an_offer_and_transfers_the_chat(start_broker, browsers):
+    joon = {"handle": "joon.lee", "name": "이준", "secret": "joon-secret-1"}
+    offers = '[routing]\nmode = "offer"\noffer_timeout_seconds = 30\nreoffer_delay_seconds = 0\n'
+    srv = start_broker(broker_config(agents=[MINJI, joon], extra=FAST + offers))
+    minji_console = agent_console(browsers, srv, "minji")
+    set_status(minji_console, "available")
+    joon_console = browsers("joon", 1360, 820)
+    sign_in(joon_console, srv.http_url("/console"), joon)
+    visible(joon_console, ".segmented")
+    set_status(joon_console, "away")
+
+    shopper = browsers("shopper", 1280, 860)
+    open_widget(shopper, srv)
+    fill_prechat(shopper, "사이즈 교환하고 싶어요", queue="returns")
+    css(shopper, ".sbw-prechat button[type=submit]").click()
+
+    offer = visible(minji_console, ".card.offer")
+    assert "김하늘" in offer.text and "사이즈 교환" in offer.text and "초 남음" in offer.text
+    shot(minji_console, "console-offer")
+    first = offer.get_attribute("data-offer")
+    css(minji_console, ".card.offer .decline").click()
+    # Offered again as a new offer (no re-offer delay here); this time she takes it.
+    again = wait(minji_console, lambda d: next((c for c in all_css(d, ".card.offer") if c.get_attribute("data-offer") != first), None),
+                 what="no second offer after the decline")
+    assert not [c for c in all_css(minji_console, ".card.offer") if c.get_attribute("data-offer") == first], "the declined offer stayed"
+    again.find_element("css selector", ".accept").click()
+    visible(minji_console, ".composer-input")
+    wait(shopper, lambda d: "박민지" in css(d, ".sbw-title").text)
+    console_send(minji_console, "교환 담당자에게 연결해 드릴게요.")
+    wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "교환 담당자에게") == 1)
+
+    # Straight to 이준, who comes available; he gets the whole transcript.
+    set_status(joon_console, "available")
+    css(minji_console, ".transfer-open").click()
+    from selenium.webdriver.support.ui import Select
+    Select(css(minji_console, ".transfer-form select")).select_by_value("agent")
+    wait(minji_console, lambda d: any(o.get_attribute("value") == "joon.lee" for o in all_css(d, ".transfer-form select.target option")))
+    Select(css(minji_console, ".transfer-form select.target")).select_by_value("joon.lee")
+    css(minji_console, ".transfer-form button[type=submit]").click()
+    wait(minji_console, lambda d: "is-ended" in css(d, ".conv-item").get_attribute("class"), what="the chat never left 박민지")
+    visible(joon_console, ".conv-item")
+    wait(joon_console, lambda d: "교환 담당자에게 연결해 드릴게요." in css(d, ".messages").text and "사이즈 교환하고 싶어요" in css(d, ".messages").text,
+         what="이준 never got the transcript so far")
+    wait(shopper, lambda d: "이준" in css(d, ".sbw-title").text, what="the widget never showed the new agent")
+    console_send(joon_console, "안녕하세요, 이준입니다. 교환 도와드릴게요.")
+    wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "이준입니다") == 1)
+    assert "다른 상담원에게 연결하고 있어요" in css(shopper, ".sbw-messages").text
+    shot(joon_console, "console-transferred")
