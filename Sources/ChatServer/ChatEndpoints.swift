@@ -6,7 +6,8 @@ import WebSocket
 import WebSocketServer
 
 /// The broker on one I/O loop: routes HTTP requests (the three chat endpoints, the
-/// operator's `/healthz`, `/metrics`, `/v1/stats`), and for each chat WebSocket
+/// operator's `/healthz`, `/metrics`, `/v1/stats`, the transcript read-back answered
+/// later through `Route.deferred`: TranscriptRequests.swift), and for each chat WebSocket
 /// decodes messages (strictly, `ChatProtocol`), applies the message rate, and hands
 /// them to the domain thread; what comes back (`deliver`) it writes out.
 ///
