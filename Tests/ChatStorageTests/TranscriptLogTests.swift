@@ -24,6 +24,7 @@ struct TranscriptLogTests {
 
     @Test func eventsComeBackAfterARestartAndTheBootNumberGrows() {
         let dir = TestDirectory()
+        defer { withExtendedLifetime(dir) {} }  // removed only after the log is closed
         let box = ProgressBox()
         var log = TranscriptLog(configuration: configuration(dir), report: box.report)
         #expect(log.boot == 1 && log.failure == nil)
@@ -43,6 +44,7 @@ struct TranscriptLogTests {
 
     @Test func underAnIntervalWritesAreReportedAtOnceAndSyncsFollowOnTheirOwn() {
         let dir = TestDirectory()
+        defer { withExtendedLifetime(dir) {} }  // removed only after the log is closed
         let box = ProgressBox()
         let log = TranscriptLog(configuration: configuration(dir, policy: .interval(milliseconds: 20)), report: box.report)
         var end: UInt64 = 0
@@ -57,6 +59,7 @@ struct TranscriptLogTests {
 
     @Test func segmentsRotateBySizeAndReadsCrossThem() {
         let dir = TestDirectory()
+        defer { withExtendedLifetime(dir) {} }  // removed only after the log is closed
         let box = ProgressBox()
         let log = TranscriptLog(configuration: configuration(dir, segmentBytes: 400, ringBytes: 1), report: box.report)
         var end: UInt64 = 0
@@ -77,6 +80,7 @@ struct TranscriptLogTests {
 
     @Test func aTornOrCorruptLastRecordIsCutAtEveryPosition() {
         let dir = TestDirectory()
+        defer { withExtendedLifetime(dir) {} }  // removed only after the log is closed
         let log = TranscriptLog(configuration: configuration(dir), report: ProgressBox().report)
         for seq in Int64(1)...3 { log.append(a, seq: seq, ts: now + seq, payload: payload("event \(seq)")) }
         log.close()
@@ -99,6 +103,7 @@ struct TranscriptLogTests {
 
     @Test func retentionRemovesOldSegmentsAndTheirIndex() {
         let dir = TestDirectory()
+        defer { withExtendedLifetime(dir) {} }  // removed only after the log is closed
         let box = ProgressBox()
         var c = configuration(dir, segmentBytes: 300, ringBytes: 1)
         c.retentionBytes = 900
@@ -125,6 +130,7 @@ struct TranscriptLogTests {
 
     @Test func anUnwritableDirectoryIsReportedAndEventsStayInMemory() {
         let dir = TestDirectory()
+        defer { withExtendedLifetime(dir) {} }  // removed only after the log is closed
         let blocker = dir.path + "/not-a-directory"
         dir.write([1], to: "not-a-directory")
         let box = ProgressBox()
