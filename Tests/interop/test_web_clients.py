@@ -16,6 +16,7 @@ serves the demo store page with the chat widget (`/`), the agent console
    abandonment, the phone comparison drawn as SVG bars, agents by status.
 5. Offer mode: an agent declines an offer, accepts the next, and transfers the chat
    to a second agent's console, which gets the transcript so far.
+6. English: the store page at /en, its widget and the console with ?lang=en.
 
 Plus plain HTTP checks of how the pages are served (types, CSP, ETag, 404/405).
 No browser log may hold a SEVERE entry. Screenshots go to test-output/screenshots/.
@@ -617,3 +618,36 @@ def test_an_agent_declines_then_accepts_an_offer_and_transfers_the_chat(start_br
     wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "이준입니다") == 1)
     assert "다른 상담원에게 연결하고 있어요" in css(shopper, ".sbw-messages").text
     shot(joon_console, "console-transferred")
+
+
+# ---- 6. English -----------------------------------------------------------------------------------------
+
+def test_the_english_store_page_widget_and_console_speak_english(start_broker, browsers):
+    srv = start_broker(broker_config(agents=[MINJI], extra=FAST))
+    agent = browsers("agent", 1360, 820)
+    agent.get(srv.http_url("/console?lang=en"))
+    assert visible(agent, ".signin-card h1").text == "Agent console"
+    visible(agent, "#login").send_keys(MINJI["handle"])
+    css(agent, "#secret").send_keys(MINJI["secret"])
+    css(agent, ".signin-card button[type=submit]").click()
+    available = visible(agent, '.seg[data-status="available"]')
+    assert available.text == "Available"
+    available.click()
+
+    shopper = browsers("shopper", 1280, 860)
+    shopper.get(srv.http_url("/en"))
+    visible(shopper, ".sbw-launcher").click()
+    start = css(shopper, ".sbw-prechat button[type=submit]")
+    wait(shopper, lambda d: start.is_enabled())
+    assert start.text == "Start chat"
+    topics = [o.text for o in all_css(shopper, ".sbw-prechat select option")]
+    assert topics[0] == "Orders and delivery", topics
+    css(shopper, ".sbw-prechat textarea").send_keys("Where is my order?")
+    start.click()
+    visible(shopper, ".sbw-composer-input")
+    wait(shopper, lambda d: "joined the chat" in css(d, ".sbw-messages").text)
+    console_send(agent, "Hello! Let me check.")
+    wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "Hello! Let me check.") == 1)
+    wait(agent, lambda d: "Read" in css(d, ".messages").text, what="no read receipt shown in English")
+    shot(shopper, "widget-english")
+    shot_panel(shopper, "widget-english-panel")
