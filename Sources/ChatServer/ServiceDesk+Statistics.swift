@@ -82,8 +82,8 @@ extension ServiceDesk {
         }
         let load = stats.agentLoad(at: now)
         let centerStats = CenterStats(
-            serviceLevelThresholdMs: threshold.components.seconds * 1_000 + threshold.components.attoseconds / 1_000_000_000_000_000,
-            windowMs: stats.configuration.window.components.seconds * 1_000,
+            serviceLevelThresholdMs: Self.milliseconds(threshold),
+            windowMs: Self.milliseconds(stats.configuration.window),
             agents: AgentLoadStats(onDuty: Int64(load.now.onDuty), now: LoadStats(load.now), run: LoadStats(load.run),
                                    window: LoadStats(load.window)),
             wait: WaitStats(chat: SpanStats(run: LineStats(centerWait.chat.run), window: LineStats(centerWait.chat.window)),
@@ -143,6 +143,10 @@ extension ServiceDesk {
                           queue: key(of: line.queue), on: connection, at: now)
             }
         }
+    }
+
+    static func milliseconds(_ d: Duration) -> Int64 {
+        d.components.seconds * 1_000 + d.components.attoseconds / 1_000_000_000_000_000
     }
 
     static func isNews(_ estimate: Int64?, after previous: Int64?) -> Bool {
