@@ -505,6 +505,18 @@ def test_outside_business_hours_the_widget_takes_a_message(start_broker, browser
     shot(agent, "console-left-message")
 
 
+def test_with_nobody_on_duty_the_widget_takes_a_message(start_broker, browsers):
+    srv = start_broker(broker_config(extra=FAST))          # open, but no agents at all
+    shopper = browsers("shopper", 1280, 860)
+    open_widget(shopper, srv)
+    fill_prechat(shopper, "상품 재입고 언제 되나요?", queue="products")
+    css(shopper, ".sbw-prechat button[type=submit]").click()
+    reason = visible(shopper, ".sbw-leave-reason")
+    assert "상담 가능한 상담원이 없어요" in reason.text
+    css(shopper, ".sbw-leave button[type=submit]").click()
+    assert "접수되었어요" in visible(shopper, ".sbw-done").text
+
+
 # ---- 4. the dashboard with traffic -----------------------------------------------------------------
 
 class WirePeer:
@@ -588,6 +600,7 @@ def test_an_agent_declines_then_accepts_an_offer_and_transfers_the_chat(start_br
 
     offer = visible(minji_console, ".card.offer")
     assert "김하늘" in offer.text and "사이즈 교환" in offer.text and "초 남음" in offer.text
+    assert minji_console.title.startswith("(1) ") or minji_console.title.startswith("●"), minji_console.title
     shot(minji_console, "console-offer")
     first = offer.get_attribute("data-offer")
     css(minji_console, ".card.offer .decline").click()
