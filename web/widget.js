@@ -54,6 +54,7 @@
         mailbox_full: "지금은 메시지를 받을 수 없어요. 잠시 후 다시 시도해 주세요.", empty_message: "내용을 입력해 주세요.",
         unknown_queue: "선택한 문의 유형을 찾을 수 없어요.", invalid_field: "입력한 내용을 확인해 주세요.", generic: "요청을 처리하지 못했어요. 다시 시도해 주세요." },
       required: "필수 항목을 입력해 주세요.", transcriptTitle: "상담 내역", poweredBy: "Switchboard",
+      sessionExpired: "연결이 오래 끊겨 이전 상담이 종료되었어요. 새로 문의해 주세요.",
     },
     en: {
       launcher: "Open chat", close: "Close chat", title: "Customer support", subtitle: "We usually reply within minutes",
@@ -90,6 +91,7 @@
         mailbox_full: "We cannot take messages right now. Please try again later.", empty_message: "Please write something first.",
         unknown_queue: "That topic is not available.", invalid_field: "Please check what you entered.", generic: "Something went wrong. Please try again." },
       required: "Please fill in the required fields.", transcriptTitle: "Chat transcript", poweredBy: "Switchboard",
+      sessionExpired: "You were away too long and the earlier chat has ended. Please start a new one.",
     },
   };
   var T = TEXT[locale];
@@ -197,6 +199,7 @@
 
   // ---- connection ----------------------------------------------------------------
   var ws = null, connected = false, welcomed = false, attempts = 0, retryTimer = null, stopped = false, holdUntil = 0;
+  var sessionExpired = false;   // the server no longer knew our session (shown once welcomed again)
   var pending = {};   // request id -> what to do with its ack / error
   var requestCounter = 0;
 
@@ -271,8 +274,15 @@
         state.session = msg.session || state.session;
         queues = (msg.queues || []).filter(function (q) { return !topicFilter.length || topicFilter.indexOf(q.key) >= 0; });
         if (topicFilter.length) queues.sort(function (a, b) { return topicFilter.indexOf(a.key) - topicFilter.indexOf(b.key); });
-        setBanner(wasReconnect ? T.reconnected : "", wasReconnect ? "ok" : "");
-        if (wasReconnect) bannerTimer = setTimeout(function () { setBanner(""); }, 2500);
+        if (sessionExpired) {
+          sessionExpired = false;
+          setBanner(T.sessionExpired, "info");
+          announce(T.sessionExpired);
+          bannerTimer = setTimeout(function () { setBanner(""); }, 10000);
+        } else {
+          setBanner(wasReconnect ? T.reconnected : "", wasReconnect ? "ok" : "");
+          if (wasReconnect) bannerTimer = setTimeout(function () { setBanner(""); }, 2500);
+        }
         // Messages whose ack was lost go again with the same id: the server answers a
         // duplicate with the original seq instead of recording it twice.
         state.outbox.forEach(function (m) { m.failed = false; sendChat(m); });
@@ -294,7 +304,7 @@
           state.faq = null; state.leave = null; state.rated = false; state.agentName = null;
           if (state.view !== "prechat" && state.view !== "stored") state.view = "prechat";
           persist();
-          if (hadConversation) setBanner("");
+          sessionExpired = hadConversation;
           send({ type: "hello", language: locale });
           render();
           break;
@@ -539,6 +549,11 @@
       field(T.question, question),
       el("p", { class: "sbw-error", role: "alert", hidden: true }), submit,
     ]);
+    // What is typed survives a re-render (a reconnect, a reload of the page).
+    form.addEventListener("input", function () {
+      state.form = { queue: topic.value, name: name.value, order_number: order.value, product: product.value, first_message: question.value };
+      persist();
+    });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       if (!topic.value || !question.value.trim()) { formError(form, T.required); (topic.value ? question : topic).focus(); return; }

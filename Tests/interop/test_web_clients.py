@@ -471,6 +471,37 @@ def test_a_dropped_shopper_connection_resumes_with_nothing_lost_or_doubled(start
     shot(shopper, "widget-resumed")
 
 
+def test_after_the_grace_period_the_widget_says_so_and_starts_afresh(start_broker, browsers):
+    srv = start_broker(broker_config(agents=[MINJI], extra=FAST + "[grace]\ncustomer_seconds = 1\n"))
+    agent = agent_console(browsers, srv)
+    set_status(agent, "available")
+    shopper = browsers("shopper", 1280, 860)
+    open_widget(shopper, srv)
+    fill_prechat(shopper, "결제가 두 번 된 것 같아요")
+    css(shopper, ".sbw-prechat button[type=submit]").click()
+    visible(shopper, ".sbw-composer-input")
+    shopper.execute_script("SwitchboardWidget.dropConnection(60000)")
+    # The agent sees the customer time out once the grace period has passed.
+    wait(agent, lambda d: "고객 연결 시간 초과" in css(d, ".messages").text, timeout=10, what="the conversation never timed out")
+    shopper.execute_script("SwitchboardWidget.reconnect()")
+    banner = visible(shopper, ".sbw-banner-info")
+    assert "이전 상담이 종료되었어요" in banner.text
+    visible(shopper, ".sbw-prechat")
+    assert shopper.execute_script("return SwitchboardWidget.state().conversation") is None
+    assert css(shopper, '.sbw-prechat input[name="order_number"]').get_attribute("value") == "2026050412345"
+
+
+def test_a_wrong_secret_is_refused_on_the_console_and_the_dashboard(start_broker, browsers):
+    srv = start_broker(broker_config(agents=[MINJI], supervisors=[LEAD], extra=FAST))
+    page = browsers("staff", 1280, 800)
+    for path, account in (("/console", MINJI), ("/dashboard", LEAD)):
+        sign_in(page, srv.http_url(path), dict(account, secret="not the secret"))
+        error = visible(page, ".form-error")
+        assert error.text == "아이디 또는 비밀번호가 올바르지 않습니다."
+        assert css(page, ".signin-card button[type=submit]").is_enabled()
+        keep_logs(page)
+
+
 # ---- 3. leave a message --------------------------------------------------------------------------
 
 def test_outside_business_hours_the_widget_takes_a_message(start_broker, browsers):
