@@ -76,17 +76,11 @@ public struct WebPages: Sendable {
             // The widget's script and style are loaded by shops on other origins.
             headers.append(("Cross-Origin-Resource-Policy", "cross-origin"))
         }
-        if let tags = request.header("If-None-Match"), Self.matches(tags, page.etag) {
+        if request.ifNoneMatch(page.etag) {
             return HTTPResponse(status: .notModified, headers: headers.filter { $0.name != "Content-Type" })
         }
-        return HTTPResponse(status: .ok, headers: headers, body: request.method == "HEAD" ? [] : page.body)
-    }
-
-    /// RFC 9110 §13.1.2: a list of entity tags or `*`, compared weakly.
-    static func matches(_ field: String, _ etag: String) -> Bool {
-        field.split(separator: ",").contains { item in
-            let tag = item.split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? ""
-            return tag == "*" || tag.trimmingPrefix("W/") == etag
-        }
+        var response = HTTPResponse(status: .ok, headers: headers, body: page.body)
+        response.omitsBody = request.method == "HEAD"
+        return response
     }
 }

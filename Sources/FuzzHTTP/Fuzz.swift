@@ -20,6 +20,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             _ = request.keepAlive
             _ = request.path
             _ = request.headerTokens("Connection")
+            _ = request.ifNoneMatch("\"5d7f3d98754ae799\"")
             result = parser.next()
             rounds += 1
         }

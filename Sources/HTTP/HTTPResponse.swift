@@ -3,6 +3,9 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// The answer to a HEAD request: Content-Length is the body's, but the body is
+    /// not sent (RFC 9110 §9.3.2).
+    public var omitsBody = false
 
     public init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -33,7 +36,7 @@ public struct HTTPResponse: Sendable {
         if close && !closeAnnounced { head += "Connection: close\r\n" }
         head += "\r\n"
         var bytes = Array(head.utf8)
-        bytes.append(contentsOf: body)
+        if !omitsBody { bytes.append(contentsOf: body) }
         return bytes
     }
 }

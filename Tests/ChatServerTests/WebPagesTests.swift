@@ -65,7 +65,9 @@ import Testing
         #expect(header(post, "Allow") == "GET, HEAD")
         let head = get("/console", method: "HEAD")
         #expect(head?.status == .ok)
-        #expect(head?.body.isEmpty == true)
+        #expect(head?.omitsBody == true)
+        #expect(head?.body == get("/console")?.body)
+        #expect(get("/console")?.omitsBody == false)
     }
 
     @Test func noPagesAnswerNothing() {

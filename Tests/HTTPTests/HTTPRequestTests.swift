@@ -90,4 +90,17 @@ import Testing
         #expect(base != HTTPRequest(method: "POST", target: "/a", headers: [(name: "Host", value: "h"), (name: "X", value: "1")], body: [1]))
         #expect(base != HTTPRequest(method: "POST", target: "/a", headers: [(name: "Host", value: "h")], body: [2]))
     }
+
+    @Test func ifNoneMatchComparesEntityTagsWeakly() {
+        let etag = "\"c3\""
+        for field in ["\"c3\"", "W/\"c3\"", "\"zz\", \"c3\"", "*", " \"c3\" ", "\"a\",W/\"c3\""] {
+            #expect(Self.request([("If-None-Match", field)]).ifNoneMatch(etag), "\(field)")
+        }
+        #expect(Self.request([("if-none-match", "\"c3\"")]).ifNoneMatch("W/\"c3\""))
+        #expect(Self.request([("If-None-Match", "\"a\""), ("If-None-Match", "\"c3\"")]).ifNoneMatch(etag))
+        for field in ["\"c4\"", "c3", "\"c3", "", ",", "W/", "\"C3\""] {
+            #expect(!Self.request([("If-None-Match", field)]).ifNoneMatch(etag), "\(field)")
+        }
+        #expect(!Self.request([]).ifNoneMatch(etag))
+    }
 }

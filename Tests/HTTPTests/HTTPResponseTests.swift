@@ -39,4 +39,10 @@ import Testing
         #expect(Array(bytes.suffix(body.count)) == body)
         #expect(Self.text(Array(bytes.dropLast(body.count))) == "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n")
     }
+
+    @Test func aHeadAnswerCarriesTheBodysLengthButNotTheBody() {
+        var response = HTTPResponse(status: .ok, headers: [("Content-Type", "text/html; charset=utf-8")], body: Array("<p>안녕</p>".utf8))
+        response.omitsBody = true
+        #expect(Self.text(response.serialized()) == "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 13\r\n\r\n")
+    }
 }

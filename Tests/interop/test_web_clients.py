@@ -272,6 +272,11 @@ def test_pages_are_served_with_types_csp_and_etags(start_broker):
     assert fetch(srv.http_url("/widget.js"))[1]["Cross-Origin-Resource-Policy"] == "cross-origin"
     for path in ("/nope", "/console.html", "/index.html", "/widget", "/../Package.swift", "/web/widget.js"):
         assert fetch(srv.http_url(path))[0] == 404, path
+    # HEAD: the GET's headers and length, no body.
+    _, get_headers, get_body = fetch(srv.http_url("/widget.js"))
+    status, head_headers, head_body = fetch(srv.http_url("/widget.js"), method="HEAD")
+    assert status == 200 and head_body == b""
+    assert head_headers["Content-Length"] == str(len(get_body)) == get_headers["Content-Length"]
     status, headers, _ = fetch(srv.http_url("/console"), method="POST")
     assert status == 405 and headers["Allow"] == "GET, HEAD"
     # The operator endpoints are still there.
