@@ -52,7 +52,7 @@
       errors: { queue_full: "지금은 대기 인원이 많아요. 잠시 후 다시 시도해 주세요.", rate_limited: "메시지를 너무 빨리 보내고 있어요. 잠시 후 다시 시도해 주세요.",
         message_too_long: "메시지가 너무 길어요.", text_too_long: "메시지가 너무 길어요.", comment_too_long: "의견이 너무 길어요.",
         mailbox_full: "지금은 메시지를 받을 수 없어요. 잠시 후 다시 시도해 주세요.", empty_message: "내용을 입력해 주세요.",
-        unknown_queue: "선택한 문의 유형을 찾을 수 없어요.", invalid_field: "입력한 내용을 확인해 주세요.", generic: "요청을 처리하지 못했어요. 다시 시도해 주세요." },
+        unknown_queue: "선택한 문의 유형을 찾을 수 없어요.", offline: "연결이 끊겨 있어요. 다시 연결되면 시도해 주세요.", invalid_field: "입력한 내용을 확인해 주세요.", generic: "요청을 처리하지 못했어요. 다시 시도해 주세요." },
       required: "필수 항목을 입력해 주세요.", transcriptTitle: "상담 내역", poweredBy: "Switchboard",
       sessionExpired: "연결이 오래 끊겨 이전 상담이 종료되었어요. 새로 문의해 주세요.",
     },
@@ -89,7 +89,7 @@
       errors: { queue_full: "The line is full right now. Please try again shortly.", rate_limited: "You are sending too fast. Please wait a moment.",
         message_too_long: "That message is too long.", text_too_long: "That message is too long.", comment_too_long: "That comment is too long.",
         mailbox_full: "We cannot take messages right now. Please try again later.", empty_message: "Please write something first.",
-        unknown_queue: "That topic is not available.", invalid_field: "Please check what you entered.", generic: "Something went wrong. Please try again." },
+        unknown_queue: "That topic is not available.", offline: "You are offline; try again once reconnected.", invalid_field: "Please check what you entered.", generic: "Something went wrong. Please try again." },
       required: "Please fill in the required fields.", transcriptTitle: "Chat transcript", poweredBy: "Switchboard",
       sessionExpired: "You were away too long and the earlier chat has ended. Please start a new one.",
     },
@@ -252,7 +252,11 @@
     requestCounter += 1;
     message.id = "r" + requestCounter + "-" + state.idPrefix;
     pending[message.id] = { ack: onAck, error: onError };
-    return send(message);
+    if (send(message)) return true;
+    // Not connected: the request was not made; say so rather than wait forever.
+    delete pending[message.id];
+    if (onError) setTimeout(function () { onError({ code: "offline" }); }, 0);
+    return false;
   }
 
   var bannerTimer = null;
