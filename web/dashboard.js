@@ -161,7 +161,7 @@
     var threshold = get(stats, "service_level_threshold_ms");
     var sl = get(line, "service_level"), shadow = shadowLine(stats), erlang = erlangWait(stats);
     var occupancy = get(stats, "agents.now.occupancy"), concurrency = get(stats, "agents.now.concurrency");
-    kpiNode.appendChild(kpi(T.waiting, String(waiting), longest !== null ? T.longest(dur(longest)) : null, waiting > 5 ? "bad" : null, "waiting"));
+    kpiNode.appendChild(kpi(T.waiting, String(waiting), longest !== null && waiting + calls > 0 ? T.longest(dur(longest)) : null, waiting > 5 ? "bad" : null, "waiting"));
     kpiNode.appendChild(kpi(T.onDuty, available + " / " + onDuty, occupancy !== null ? T.occupancy(pct(occupancy), concurrency) : T.status.available + " / " + T.onDuty, null, "agents"));
     kpiNode.appendChild(kpi(T.serviceLevel, pct(sl), T.within(Math.round((threshold || 20000) / 1000)) + (spanText ? " · " + spanText : ""),
       sl === null ? null : sl >= 0.8 ? "good" : sl < 0.5 ? "bad" : null, "service-level"));

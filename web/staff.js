@@ -120,6 +120,8 @@
 
   function formatDuration(ms, lang) {
     if (ms === null || ms === undefined) return "–";
+    // Tenths below 10 s: short waits are what chat is about, "0초" would hide them.
+    if (ms < 9950) return (Math.round(ms / 100) / 10).toFixed(1) + (lang === "ko" ? "초" : " s");
     var s = Math.round(ms / 1000);
     if (s < 60) return s + (lang === "ko" ? "초" : " s");
     var m = Math.floor(s / 60), r = s % 60;
