@@ -29,13 +29,18 @@ struct CenterReport {
         var measured: Double
         var halfWidth: Double?
         var predicted: Double
+        /// Erlang C from the run's measured arrival rate and handle time.
+        var predictedFromMeasured: Double?
+        /// The broker's own mean wait (its clock: enqueued to assigned).
+        var broker: Double?
         var relativeDifference: Double { (measured - predicted) / predicted }
         var predictionInInterval: Bool { halfWidth.map { abs(measured - predicted) <= $0 } ?? false }
     }
 
     var validation: Validation? {
         guard let voice, voice.answered > 0, let model = scenario.erlangC, model.meanWait > 0 else { return nil }
-        return Validation(measured: voice.figures.mean, halfWidth: voice.figures.meanHalfWidth, predicted: model.meanWait)
+        return Validation(measured: voice.figures.mean, halfWidth: voice.figures.meanHalfWidth, predicted: model.meanWait,
+                          predictedFromMeasured: voice.erlangMeasured?.meanWait, broker: voice.broker.meanWait)
     }
 
     // MARK: Text
@@ -66,7 +71,9 @@ struct CenterReport {
         if let v = validation {
             out += "  voice vs Erlang C: \(format(v.measured, 2)) s"
                 + (v.halfWidth.map { " ± \(format($0, 2)) (95%, batch means)" } ?? "")
-                + " vs \(format(v.predicted, 2)) s: \(v.relativeDifference >= 0 ? "+" : "")\(format(v.relativeDifference * 100, 1))%\n"
+                + " vs \(format(v.predicted, 2)) s: \(v.relativeDifference >= 0 ? "+" : "")\(format(v.relativeDifference * 100, 1))%"
+                + (v.predictedFromMeasured.map { "; from the measured rate and handle time \(format($0, 2)) s" } ?? "")
+                + (v.broker.map { "; the broker measured \(format($0, 2)) s" } ?? "") + "\n"
         }
         out += "  errors: \(errors)" + (firstSessionError.map { " (first: \($0))" } ?? "")
         if let aborted { out += "\n  aborted: \(aborted)" }
@@ -82,7 +89,9 @@ struct CenterReport {
         if let v = validation {
             out += "\"voice_vs_erlang_c\":{\"measured_mean\":\(format(v.measured, 3)),"
                 + "\"ci95_half_width\":\(v.halfWidth.map { format($0, 3) } ?? "null"),\"erlang_c_mean\":\(format(v.predicted, 3)),"
-                + "\"relative_difference\":\(format(v.relativeDifference, 4)),\"erlang_c_in_ci\":\(v.predictionInInterval)},"
+                + "\"relative_difference\":\(format(v.relativeDifference, 4)),\"erlang_c_in_ci\":\(v.predictionInInterval),"
+                + "\"erlang_c_measured_inputs_mean\":\(v.predictedFromMeasured.map { format($0, 3) } ?? "null"),"
+                + "\"broker_mean\":\(v.broker.map { format($0, 3) } ?? "null")},"
         } else {
             out += "\"voice_vs_erlang_c\":null,"
         }
@@ -102,7 +111,7 @@ struct CenterReport {
             + "\"mean_abs_difference\":\(format(r.ownMeanAbsoluteDifference, 3)),\"max_abs_difference\":\(format(r.ownMaxDifference, 3))},"
         out += "\"estimates\":\(r.estimates),\"estimate_error_median\":\(r.estimateErrorMedian.map { format($0, 3) } ?? "null"),"
         let stats = r.brokerStats.flatMap { $0.first == "{" ? $0 : nil }
-        out += "\"broker_stats\":\(stats ?? "null"),"
+        out += "\"broker\":\(r.broker.json),\"broker_stats\":\(stats ?? "null"),"
         out += "\"samples\":{\"at\":[" + r.points.map { format($0.at, 1) }.joined(separator: ",")
             + "],\"wait\":[" + r.points.map { format($0.wait, 2) }.joined(separator: ",")
             + "],\"abandoned_at\":[" + r.abandonedPoints.map { format($0.at, 1) }.joined(separator: ",")
@@ -113,7 +122,9 @@ struct CenterReport {
     // MARK: HTML
 
     var html: String {
-        var body = "<h1>Chat versus phone on the same traffic</h1>\n"
+        let title = results.count > 1 ? "Chat versus phone on the same traffic"
+            : "Waits \(results.first.map { $0.channel == "voice" ? "on the phone" : "in chat" } ?? "")"
+        var body = "<h1>\(title)</h1>\n"
         body += "<p class=\"lead\">Scenario <b>\(escape(scenario.name))</b>: seed \(scenario.seed), \(scenario.contacts) contacts per run, "
             + "\(scenario.queues) queue(s) × \(scenario.agentsPerQueue) agents (\(scenario.chatCapacity) chats or one call each), "
             + "Poisson arrivals at \(format(scenario.arrivalsPerHour, 1)) per shift hour, handle time \(escape(scenario.handleTime.description))"
@@ -125,14 +136,20 @@ struct CenterReport {
             + "prediction for the phone; the phone replay is this chat run's own arrivals and handle times through a "
             + "one-call-per-agent first-come-first-served line (the shadow phone queue).</p>\n"
         body += distributionChart()
-        body += "<h2>Waits over the shift</h2>\n<p>Each dot is one answered contact at its arrival time; lines are moving means over 25 contacts.</p>\n"
+        body += "<h2>Waits over the shift</h2>\n<p>Each dot is one answered contact at its arrival time; lines are moving means over \(max(25, (results.map(\.points.count).max() ?? 0) / 200)) contacts.</p>\n"
         body += timeChart()
         if let v = validation {
             body += "<h2>Voice against Erlang C</h2>\n<p>Measured mean wait \(format(v.measured, 2)) s"
                 + (v.halfWidth.map { " ± \(format($0, 2)) s (95% confidence, batch means over \(scenario.batches) batches after \(scenario.warmUp) warm-up contacts)" } ?? "")
-                + "; Erlang C \(format(v.predicted, 2)) s; difference \(format(v.relativeDifference * 100, 1))%.</p>\n"
+                + "; Erlang C \(format(v.predicted, 2)) s; difference \(format(v.relativeDifference * 100, 1))%"
+                + (v.predictedFromMeasured.map { "; Erlang C from the arrival rate and handle time measured in the run \(format($0, 2)) s" } ?? "")
+                + (v.broker.map { "; the broker's own mean wait \(format($0, 2)) s" } ?? "") + ".</p>\n"
         }
-        body += "<h2>The broker's own figures</h2>\n"
+        body += "<h2>The broker's own figures</h2>\n<p>The same runs as the broker measured them (its <code>/v1/stats</code> "
+            + "read after each run, once it counted the run's contacts; wait = enqueued to assigned on the broker's clock, so it leaves out the two "
+            + "network hops the load tester's waits include). The broker's statistics accumulate over the session: the "
+            + "center's shadow phone queue covers every contact so far, chat and voice.</p>\n"
+        body += brokerTable()
         for r in results {
             body += "<details><summary>/v1/stats after the \(r.channel) run</summary><pre>\(escape(r.brokerStats ?? "(not available)"))</pre></details>\n"
         }
@@ -140,7 +157,7 @@ struct CenterReport {
             + (aborted.map { "; aborted: \(escape($0))" } ?? "") + ".</p>\n"
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>Switchboard: chat versus phone (\(escape(scenario.name)))</title>
+        <html lang="en"><head><meta charset="utf-8"><title>Switchboard: \(escape(title.lowercased())) (\(escape(scenario.name)))</title>
         <style>
         body{font:15px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
         h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}.lead{color:#444}.small{font-size:12px;color:#666}
@@ -155,7 +172,10 @@ struct CenterReport {
     }
 
     private func summaryTable() -> String {
-        var rows = "<table><tr><th></th><th>answered</th><th>abandoned</th><th>mean wait</th><th>95% CI</th><th>p50</th><th>p90</th><th>p99</th><th>waited</th><th>within \(format(scenario.serviceLevelSeconds, 0)) s</th></tr>\n"
+        var rows = "<p class=\"small\">Waited: longer than \(format(waitedAllowance, 1)) s (50 real milliseconds, the "
+            + "allowance for the network; Erlang C's share is for the same threshold, its P(wait) is "
+            + "\(scenario.erlangC.map { format($0.probabilityOfWaiting * 100, 1) + "%" } ?? "undefined")).</p>\n"
+        rows += "<table><tr><th></th><th>answered</th><th>abandoned</th><th>mean wait</th><th>95% CI</th><th>p50</th><th>p90</th><th>p99</th><th>waited</th><th>within \(format(scenario.serviceLevelSeconds, 0)) s</th></tr>\n"
         func cell(_ v: Double) -> String { "<td>\(format(v, 1))</td>" }
         for r in results {
             let f = r.figures
@@ -174,7 +194,8 @@ struct CenterReport {
                 continue
             }
             rows += "<tr><td>\(label)</td><td></td><td></td>" + cell(m.meanWait) + "<td></td>" + cell(m.waitQuantile(0.5))
-                + cell(m.waitQuantile(0.9)) + cell(m.waitQuantile(0.99)) + "<td>\(format(m.probabilityOfWaiting * 100, 1))%</td>"
+                + cell(m.waitQuantile(0.9)) + cell(m.waitQuantile(0.99))
+                + "<td>\(format(m.probabilityOfWaitingLonger(than: waitedAllowance) * 100, 1))%</td>"
                 + "<td>\(format(m.serviceLevel(within: scenario.serviceLevelSeconds) * 100, 1))%</td></tr>\n"
         }
         rows += "</table>\n"
@@ -190,6 +211,24 @@ struct CenterReport {
         }
         return rows
     }
+
+    private func brokerTable() -> String {
+        func cell(_ v: Double?, _ digits: Int = 1) -> String { "<td>\(v.map { format($0, digits) } ?? "–")</td>" }
+        var rows = "<table><tr><th></th><th>answered</th><th>mean wait</th><th>p50</th><th>p90</th><th>p99</th><th>mean handle</th>"
+            + "<th>abandoned</th><th>center shadow phone mean (contacts)</th></tr>\n"
+        for r in results {
+            rows += "<tr><td>\(r.channel), load tester</td><td>\(r.answered)</td>" + cell(r.figures.mean) + cell(r.figures.p50)
+                + cell(r.figures.p90) + cell(r.figures.p99) + cell(r.measuredHandleMean) + "<td>\(r.abandoned)</td><td></td></tr>\n"
+            let b = r.broker
+            rows += "<tr><td>\(r.channel), broker</td>" + cell(b.answered, 0) + cell(b.meanWait) + cell(b.p50) + cell(b.p90)
+                + cell(b.p99) + cell(b.meanHandle) + cell(b.abandoned, 0)
+                + "<td>\(b.shadowMeanWait.map { format($0, 1) } ?? "–") (\(b.shadowCount.map { format($0, 0) } ?? "–"))</td></tr>\n"
+        }
+        return rows + "</table>\n"
+    }
+
+    /// "Answered at once" allows 50 real milliseconds (see `RunResult`).
+    private var waitedAllowance: Double { 0.05 * scenario.timeScale }
 
     private let chatColor = "#1f77b4", voiceColor = "#d62728", erlangColor = "#222", phoneColor = "#ff7f0e"
 
@@ -236,10 +275,11 @@ struct CenterReport {
                                 points: stride(from: 0, to: minutes.count, by: step).map { minutes[$0] }))
             var moving: [(Double, Double)] = []
             var sum = 0.0
+            let window = max(25, minutes.count / 200)
             for (i, p) in minutes.enumerated() {
                 sum += p.1
-                if i >= 25 { sum -= minutes[i - 25].1 }
-                if i >= 24 { moving.append((p.0, sum / 25)) }
+                if i >= window { sum -= minutes[i - window].1 }
+                if i >= window - 1 && (i % max(1, window / 5) == 0) { moving.append((p.0, sum / Double(window))) }
             }
             series.append(.init(name: "\(r.channel) moving mean", color: color, points: moving))
         }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ChatCore
+import ChatProtocol
 
 /// Figures of a set of waits (shift seconds). A plain value.
 struct WaitFigures {
@@ -101,6 +102,7 @@ struct RunResult {
     let lateArrivals: Int
     let maxArrivalLagMs: Double
     let brokerStats: String?
+    let broker: BrokerFigures
 
     init(run: ChannelRun, scenario: CenterScenario) {
         let perShift = 1e9 / scenario.timeScale
@@ -113,6 +115,7 @@ struct RunResult {
         lateArrivals = run.lateArrivals
         maxArrivalLagMs = Double(run.maxArrivalLag) / 1e6
         brokerStats = run.brokerStats
+        broker = BrokerFigures(stats: run.brokerStats, channel: run.channel, timeScale: scenario.timeScale)
 
         var waits: [Double] = [], order: [Int] = [], handles: [Double] = [], estimateErrors: [Double] = []
         var firstArrival: UInt64 = 0, lastArrival: UInt64 = 0
@@ -230,5 +233,50 @@ extension ErlangC.Model {
             + "\"mean_handle_time\":\(format(meanHandleTime, 3)),\"p_wait\":\(format(probabilityOfWaiting, 4)),"
             + "\"mean_wait\":\(format(meanWait, 3)),\"p50\":\(format(waitQuantile(0.5), 3)),"
             + "\"p90\":\(format(waitQuantile(0.9), 3)),\"p99\":\(format(waitQuantile(0.99), 3))}"
+    }
+}
+
+/// The broker's own figures for a run's channel, from its `/v1/stats` after the run
+/// (protocol/README.md, "Wait statistics"), converted to shift seconds. Each is nil
+/// when the broker did not publish it. A plain value.
+struct BrokerFigures {
+    var arrivals: Double?
+    var answered: Double?
+    var meanWait: Double?
+    var p50: Double?
+    var p90: Double?
+    var p99: Double?
+    var meanHandle: Double?
+    var abandoned: Double?
+    var estimateErrorMedian: Double?
+    /// The center's shadow phone queue and Erlang C (chat and voice together).
+    var shadowCount: Double?
+    var shadowMeanWait: Double?
+    var erlangCMeanWait: Double?
+
+    init(stats: String?, channel: String, timeScale: Double) {
+        guard let stats else { return }
+        func ms(_ path: [String]) -> Double? { JSONLookup.number(path, in: stats).map { $0 / 1_000 * timeScale } }
+        let line = ["stats", "wait", channel, "run"]
+        arrivals = JSONLookup.number(line + ["arrivals"], in: stats)
+        answered = JSONLookup.number(line + ["wait", "count"], in: stats)
+        meanWait = ms(line + ["wait", "mean_ms"])
+        p50 = ms(line + ["wait", "p50_ms"])
+        p90 = ms(line + ["wait", "p90_ms"])
+        p99 = ms(line + ["wait", "p99_ms"])
+        meanHandle = ms(line + ["handle", "mean_ms"])
+        abandoned = JSONLookup.number(line + ["abandoned", "total"], in: stats)
+        estimateErrorMedian = ms(line + ["estimate_error", "p50_ms"])
+        shadowCount = JSONLookup.number(["stats", "phone", "shadow", "run", "wait", "count"], in: stats)
+        shadowMeanWait = ms(["stats", "phone", "shadow", "run", "wait", "mean_ms"])
+        erlangCMeanWait = ms(["stats", "phone", "erlang_c", "mean_wait_ms"])
+    }
+
+    var json: String {
+        func n(_ v: Double?) -> String { v.map { format($0, 3) } ?? "null" }
+        return "{\"arrivals\":\(n(arrivals)),\"answered\":\(n(answered)),\"mean_wait\":\(n(meanWait)),\"p50\":\(n(p50)),"
+            + "\"p90\":\(n(p90)),\"p99\":\(n(p99)),\"mean_handle_time\":\(n(meanHandle)),\"abandoned\":\(n(abandoned)),"
+            + "\"estimate_error_p50\":\(n(estimateErrorMedian)),\"center_shadow_count\":\(n(shadowCount)),"
+            + "\"center_shadow_mean_wait\":\(n(shadowMeanWait)),\"center_erlang_c_mean_wait\":\(n(erlangCMeanWait))}"
     }
 }

@@ -167,7 +167,16 @@ final class CenterRun: ClientDelegate, Selectable {
     private func beginNextRun(now: UInt64) {
         if let run = current {
             run.end = now
-            run.brokerStats = fetchBrokerStats()
+            // The broker recomputes its statistics about once a second: wait (at most 6 s)
+            // until the run's answered contacts are all in them (nothing is in flight now).
+            let answered = Double(run.records.filter(\.answered).count)
+            for _ in 0..<12 {
+                usleep(500_000)
+                run.brokerStats = fetchBrokerStats()
+                guard let stats = run.brokerStats else { break }
+                let counted = JSONLookup.number(["stats", "wait", run.channel, "run", "wait", "count"], in: stats) ?? -1
+                if counted >= answered || counted < 0 { break }
+            }
             if !options.quiet { log(progressLine(run, now: now) + "  done") }
         }
         guard runs.count < channels.count else {
@@ -184,7 +193,9 @@ final class CenterRun: ClientDelegate, Selectable {
         let run = ChannelRun(channel: channel, records: records)
         runs.append(run)
         current = run
-        run.start = now &+ 200_000_000  // a moment for the customer pool to fill
+        // From the clock now, not `now`: reading the last run's statistics took a while,
+        // and a start in the past would send the first arrivals in one burst.
+        run.start = monotonicNanoseconds() &+ 200_000_000  // a moment for the customer pool to fill
         let lastArrival = schedule.last.map { $0.at } ?? 0
         let longest = schedule.map { $0.handle * factor + ($0.patience ?? 0) }.max() ?? 0
         // Generous: the whole schedule, then ten times the longest contact, and more if
@@ -226,15 +237,8 @@ final class CenterRun: ClientDelegate, Selectable {
         run.records[index].arrivedAt = now
         scratch.removeAll(keepingCapacity: true)
         CustomerMessage.startChat(StartChat(id: "s\(index)", queue: scenario.queueKey(run.records[index].queue),
+                                            channel: run.channel == "voice" ? ChatProtocol.Channel.voice : nil,
                                             name: "고객 \(runs.count) \(index)")).encode(into: &scratch)
-        if run.channel == "voice" {
-            // `start_chat {channel: "voice"}` (protocol/README.md): the field is spliced in
-            // before the closing brace so this tool needs no newer ChatProtocol.
-            if scratch.last == UInt8(ascii: "}") {
-                scratch.removeLast()
-                scratch += Array(",\"channel\":\"voice\"}".utf8)
-            }
-        }
         scratch.withUnsafeBytes { client.send(.text, $0) }
         client.flush()
         if let patience = run.records[index].patienceNanos { schedule(.abandon(index), at: now &+ patience) }
