@@ -143,7 +143,10 @@ struct CenterReport {
                 + (v.halfWidth.map { " ± \(format($0, 2)) s (95% confidence, batch means over \(scenario.batches) batches after \(scenario.warmUp) warm-up contacts)" } ?? "")
                 + "; Erlang C \(format(v.predicted, 2)) s; difference \(format(v.relativeDifference * 100, 1))%"
                 + (v.predictedFromMeasured.map { "; Erlang C from the arrival rate and handle time measured in the run \(format($0, 2)) s" } ?? "")
-                + (v.broker.map { "; the broker's own mean wait \(format($0, 2)) s" } ?? "") + ".</p>\n"
+                + (v.broker.map { "; the broker's own mean wait \(format($0, 2)) s" } ?? "") + "."
+                + (scenario.patience != nil ? " Erlang C assumes nobody hangs up; in this scenario callers do (after their patience), "
+                    + "which shortens the line: the exact replay of the run, with its hang-ups, is the reference here." : "")
+                + "</p>\n"
         }
         body += "<h2>The broker's own figures</h2>\n<p>The same runs as the broker measured them (its <code>/v1/stats</code> "
             + "read after each run, once it counted the run's contacts; wait = enqueued to assigned on the broker's clock, so it leaves out the two "
@@ -284,6 +287,7 @@ struct CenterReport {
             series.append(.init(name: "\(r.channel) moving mean", color: color, points: moving))
         }
         if let m = scenario.erlangC {
+            yTop = max(yTop, m.meanWait * 1.15)
             series.append(.init(name: "Erlang C mean", color: erlangColor, dashed: true, points: [(0, m.meanWait), (xTop, m.meanWait)]))
         }
         return Chart(xLabel: "arrival (shift minutes)", yLabel: "wait (shift seconds)", xMax: xTop, yMax: yTop, series: series).svg
