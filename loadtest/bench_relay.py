@@ -44,12 +44,12 @@ def raise_fd_limit(needed):
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def start_broker(binary, config, workdir, run_name):
+def start_broker(binary, config, workdir, run_name, fsync=None):
     log_path = os.path.join(workdir, f"{run_name}.serve.log")
     data = os.path.join(workdir, f"{run_name}.data")
     log = open(log_path, "wb")
     proc = subprocess.Popen(["taskset", "-c", "0", binary, "serve", "--port", "0", "--threads", "1", "--config", config,
-                             "--data-dir", data, "--log-level", "warning"],
+                             "--data-dir", data, "--log-level", "warning"] + (["--fsync", fsync] if fsync else []),
                             stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
     log.close()
     deadline = time.time() + 20
@@ -187,6 +187,8 @@ def main():
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--scratch-path", default=".build-relay", help="swift build --scratch-path (relative to the repo)")
+    parser.add_argument("--fsync", default=None,
+                        help="the broker's transcript fsync policy (always, never or <N>ms; default: the broker's, every 5 ms)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--output", default=OUTPUT)
     parser.add_argument("--max-other-cpu", type=float, default=15,
@@ -217,12 +219,14 @@ def main():
                     "--switchboard", switchboard, "--quiet"], check=True)
     print(f"== relay: broker (--threads 1) on core 0, load generator on core 1; {args.agents} agents × {capacity} chats; "
           f"{args.rate:.0f} customer msg/s, agents answer every {args.reply_every}th; {args.warmup:g} s warm-up + "
-          f"{args.duration:g} s per run, {args.runs} runs; fd limit {limit[0]}; work dir {workdir}", flush=True)
+          f"{args.duration:g} s per run, {args.runs} runs; transcripts fsync {args.fsync or 'default (5ms)'}; "
+          f"fd limit {limit[0]}; work dir {workdir}", flush=True)
 
     report = {"command": " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
               "machine": {"cores": os.cpu_count(), "platform": platform.platform()},
               "agents": args.agents, "capacity": capacity, "rate": args.rate, "reply_every": args.reply_every,
-              "duration": args.duration, "warmup": args.warmup, "runs": args.runs, "results": {}}
+              "duration": args.duration, "warmup": args.warmup, "runs": args.runs, "fsync": args.fsync or "5ms",
+              "results": {}}
     failures = 0
     for conversations in args.conversations:
         runs = []
@@ -233,7 +237,7 @@ def main():
             others = wait_for_quiet(args.quiet_wait)
             load = os.getloadavg()[0]
             name = f"c{conversations}-attempt{attempt}"
-            proc, port, log_path = start_broker(switchboard, config, workdir, name)
+            proc, port, log_path = start_broker(switchboard, config, workdir, name, args.fsync)
             try:
                 r = run_loadtest(loadtest, port, proc.pid, args, conversations)
             except (RuntimeError, subprocess.TimeoutExpired) as e:

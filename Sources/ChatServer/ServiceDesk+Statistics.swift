@@ -97,7 +97,7 @@ extension ServiceDesk {
     }
 
     /// How long the first contact of each of the queue's lines has waited (the longer).
-    private func longestWait(in queue: QueueID, at now: Instant) -> Int64? {
+    func longestWait(in queue: QueueID, at now: Instant) -> Int64? {
         var longest: Int64?
         for channel in [ChatCore.Channel.chat, .voice] {
             let line = LineID(queue: queue, channel: channel)

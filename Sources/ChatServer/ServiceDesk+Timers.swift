@@ -46,7 +46,9 @@ extension ServiceDesk {
                                  waitingCalls: Int64(s.waitingCalls), agentsOnDuty: Int64(s.agentsOnDuty),
                                  pendingMessages: Int64(s.pendingMessages), deflected: Int64(s.counters.deflected),
                                  rejectedFull: Int64(s.counters.rejectedFull), closedOut: Int64(s.counters.closedOut),
-                                 messagesLeft: Int64(s.counters.messagesLeft), longestWaitMs: figures?.longestWaitMs,
+                                 messagesLeft: Int64(s.counters.messagesLeft),
+                                 // Live, like the counts beside it: the published figures are up to a second old.
+                                 longestWaitMs: longestWait(in: QueueID(Int32(index)), at: center.now),
                                  wait: figures?.wait, phone: figures?.phone)
         }
         let agents = center.agents.map { AgentState($0, connected: agentConnections[$0.id] != nil) }

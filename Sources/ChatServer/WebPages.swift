@@ -79,8 +79,7 @@ public struct WebPages: Sendable {
         if request.ifNoneMatch(page.etag) {
             return HTTPResponse(status: .notModified, headers: headers.filter { $0.name != "Content-Type" })
         }
-        var response = HTTPResponse(status: .ok, headers: headers, body: page.body)
-        response.omitsBody = request.method == "HEAD"
-        return response
+        // HEAD is answered like GET; the connection leaves the body out.
+        return HTTPResponse(status: .ok, headers: headers, body: page.body)
     }
 }

@@ -251,7 +251,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
                 return
             case .request(let request):
                 switch context.route(request, connection: self) {
-                case .respond(let response):
+                case .respond(var response):
+                    // HEAD gets the GET's head, Content-Length included, and no body
+                    // (RFC 9110 §9.3.2), whichever route answered it.
+                    if request.method == "HEAD" { response.omitsBody = true }
                     let keepAlive = request.keepAlive
                     respond(response, close: !keepAlive)
                     guard keepAlive, phase == .http else { return }

@@ -64,10 +64,10 @@ import Testing
         #expect(post?.status == .methodNotAllowed)
         #expect(header(post, "Allow") == "GET, HEAD")
         let head = get("/console", method: "HEAD")
+        // The same answer as GET; ServerConnection leaves the body out of the bytes sent
+        // (test_head_answers_every_endpoint_without_a_body_on_a_kept_alive_connection).
         #expect(head?.status == .ok)
-        #expect(head?.omitsBody == true)
         #expect(head?.body == get("/console")?.body)
-        #expect(get("/console")?.omitsBody == false)
     }
 
     @Test func noPagesAnswerNothing() {

@@ -369,6 +369,25 @@ def test_upgrades_need_the_subprotocol_and_a_known_path(broker):
     assert get(broker, "/nothing-here")[0] == 404
 
 
+def test_head_answers_every_endpoint_without_a_body_on_a_kept_alive_connection(broker):
+    # A body after a HEAD answer would be read as the start of the next response.
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", broker.port, timeout=5)
+    try:
+        for path in ("/healthz", "/metrics", "/v1/stats", "/widget.js", "/nothing-here"):
+            conn.request("GET", path)
+            got = conn.getresponse()
+            body = got.read()
+            conn.request("HEAD", path)
+            head = conn.getresponse()
+            assert head.status == got.status, path
+            assert head.read() == b"", path
+            if path not in ("/metrics", "/v1/stats"):  # those two change between requests
+                assert head.getheader("Content-Length") == str(len(body)), path
+    finally:
+        conn.close()
+
+
 def test_hello_must_come_first(broker):
     c = Peer(broker, "customer")
     c.send(type="send", id="m-0001", text="안녕하세요")

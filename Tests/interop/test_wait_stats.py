@@ -235,6 +235,13 @@ def test_a_call_takes_the_agents_whole_capacity(start_broker):
     ara.next("conversation_ended", conversation=call, reason="customer_left")
     assigned = take(ara)
     assert assigned["channel"] == "chat"
+    # The snapshot asked for now shows nobody waiting and so no longest wait, even
+    # though the once-a-second figures may still remember the chat that waited.
+    lead.send(type="get_snapshot", id="now")
+    while not ((m := lead.recv())["type"] == "ack" and m.get("id") == "now"):
+        if m["type"] == "snapshot":
+            latest = m
+    assert orders(latest)["waiting_chats"] == 0 and "longest_wait_ms" not in orders(latest)
     s = until(srv, lambda s: orders(s)["wait"]["chat"]["run"]["wait"]["count"] == 1
               and orders(s)["wait"]["voice"]["run"]["handle"]["count"] == 1)
     voice = orders(s)["wait"]["voice"]["run"]
