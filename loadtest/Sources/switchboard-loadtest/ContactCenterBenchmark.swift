@@ -125,17 +125,7 @@ struct ContactCenterBenchmark: ParsableCommand {
         let center = try CenterRun(scenario: scenario, options: self, channels: channels, loop: loop)
         try center.start()
         loop.addTicker(center)
-        let pacer = Pacer()
-        let bound = LoopBound(center)
-        let thread = try PosixThread(name: "pacer") {
-            while !pacer.stopped.load(ordering: .relaxed) {
-                usleep(500)
-                loop.execute { bound.value.pace() }
-            }
-        }
-        loop.run()
-        pacer.stopped.store(true, ordering: .relaxed)
-        thread.join()
+        try runPaced(loop, center) { $0.pace() }
 
         let results = center.runs.filter { $0.end != 0 }.map { RunResult(run: $0, scenario: scenario) }
         let report = CenterReport(scenario: scenario, results: results, aborted: center.aborted,

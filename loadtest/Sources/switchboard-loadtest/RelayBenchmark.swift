@@ -128,18 +128,7 @@ struct RelayBenchmark: ParsableCommand {
         let scenario = try RelayScenario(options: self, loop: loop)
         try scenario.start()
         loop.addTicker(scenario)
-        // The loop ticks every 250 ms; sends are paced finer by waking it every 0.5 ms.
-        let pacer = Pacer()
-        let bound = LoopBound(scenario)
-        let thread = try PosixThread(name: "pacer") {
-            while !pacer.stopped.load(ordering: .relaxed) {
-                usleep(500)
-                loop.execute { bound.value.pace() }
-            }
-        }
-        loop.run()
-        pacer.stopped.store(true, ordering: .relaxed)
-        thread.join()
+        try runPaced(loop, scenario) { $0.pace() }
         let result = scenario.result()
         print(result.text)
         if json { print(result.json) }
@@ -212,8 +201,25 @@ func raiseFileLimit(to needed: Int) throws {
     }
 }
 
+/// Runs `loop` until it stops, with a pacer thread asking it to call `pace` every
+/// 0.5 ms: the loop ticks every 250 ms, sends are paced finer by waking it.
+func runPaced<Scenario: AnyObject>(_ loop: EventLoop, _ scenario: Scenario,
+                                   pace: @escaping @Sendable (Scenario) -> Void) throws {
+    let pacer = Pacer()
+    let bound = LoopBound(scenario)
+    let thread = try PosixThread(name: "pacer") {
+        while !pacer.stopped.load(ordering: .relaxed) {
+            usleep(500)
+            loop.execute { pace(bound.value) }
+        }
+    }
+    loop.run()
+    pacer.stopped.store(true, ordering: .relaxed)
+    thread.join()
+}
+
 /// Tells the pacer thread to stop.
-final class Pacer: Sendable {
+private final class Pacer: Sendable {
     let stopped = Atomic<Bool>(false)
 }
 
