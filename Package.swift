@@ -100,7 +100,7 @@ let package = Package(
             path: "loadtest/Sources/switchboard-loadtest"
         ),
         // libFuzzer entry points; they link in a normal build too (see PLATFORM.md).
-        .executableTarget(name: "FuzzHTTP", dependencies: ["HTTP"]),
+        .executableTarget(name: "FuzzHTTP", dependencies: ["HTTP", "ChatServer"]),
         .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
         .executableTarget(name: "FuzzDeflate", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .executableTarget(name: "FuzzProtocol", dependencies: ["ChatProtocol"]),

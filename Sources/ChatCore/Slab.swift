@@ -15,9 +15,10 @@ extension ConversationID: SlabID {}
 ///
 /// Removing a record marks its slot free and bumps the slot's generation, so every id
 /// of it goes stale; the record itself stays in the slot until the slot is reused (so
-/// memory is that of the most records ever held at once). Ids are not reused (see
-/// `generationLimit`). Owned by the engine state,
-/// on the domain thread.
+/// memory is that of the most records ever held at once). Ids are never reused: a slot
+/// whose generation reaches `generationLimit` is retired instead of freed (conversation
+/// ids name transcripts on disk, so one id must never name two conversations). Owned
+/// by the engine state, on the domain thread.
 package struct Slab<ID: SlabID, Element> {
     private var elements: [Element] = []
     /// The generation of the id that the slot's current (or next) record has.
@@ -25,8 +26,13 @@ package struct Slab<ID: SlabID, Element> {
     private var occupied: [Bool] = []
     private var freeSlots: [Int] = []
     package private(set) var count = 0
+    /// Generations stay below 2^21, so ids stay below 2^53 (JSON-safe numbers); a slot
+    /// reused that often (two million times) is retired, one record's memory lost.
+    let generationLimit: UInt32
 
-    package init() {}
+    package init(generationLimit: UInt32 = (1 << 21) - 1) {
+        self.generationLimit = max(generationLimit, 1)
+    }
 
     /// Stores the record that `make` builds for its new id; returns the id.
     package mutating func insert(_ make: (ID) -> Element) -> ID {
@@ -63,10 +69,11 @@ package struct Slab<ID: SlabID, Element> {
 
     package mutating func remove(_ id: ID) {
         guard let slot = slot(of: id) else { return }
-        generations[slot] = generations[slot] >= Self.generationLimit ? 1 : generations[slot] + 1
         occupied[slot] = false
-        freeSlots.append(slot)
         count -= 1
+        guard generations[slot] < generationLimit else { return }  // retired: its ids are all spent
+        generations[slot] += 1
+        freeSlots.append(slot)
     }
 
     private func slot(of id: ID) -> Int? {
@@ -75,10 +82,6 @@ package struct Slab<ID: SlabID, Element> {
               generations[slot] == UInt32(truncatingIfNeeded: id.rawValue >> 32) else { return nil }
         return slot
     }
-
-    /// Generations wrap below 2^21, so ids stay below 2^53; a slot would have to be
-    /// reused two million times before an old id could find a new record.
-    static var generationLimit: UInt32 { (1 << 21) - 1 }
 
     private static func slot(_ id: ID) -> Int { Int(truncatingIfNeeded: id.rawValue & 0xFFFF_FFFF) }
 

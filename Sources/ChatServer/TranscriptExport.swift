@@ -3,8 +3,8 @@ import ChatProtocol
 /// A transcript as the read-back endpoints return it (protocol/README.md, "Transcript
 /// read-back"): JSON for staff, plain text and HTML for the customer's download.
 /// Pure functions of the events; times in UTC. Stateless.
-enum TranscriptExport {
-    enum Format: Sendable {
+package enum TranscriptExport {
+    package enum Format: Sendable {
         case json, text, html
 
         var contentType: String {

@@ -92,15 +92,15 @@ extension ChatEndpoints {
 }
 
 /// The transcript endpoints' paths, credentials and CORS headers. Stateless.
-enum TranscriptPath {
-    enum Credentials: Equatable {
+package enum TranscriptPath {
+    package enum Credentials: Equatable {
         case missing
         case basic(login: String, secret: String)
         case bearer(String)
     }
 
     /// `/v1/conversations/{id}/transcript` and its `.txt` / `.html` forms.
-    static func parse(_ path: Substring) -> (conversation: String, format: TranscriptExport.Format)? {
+    package static func parse(_ path: Substring) -> (conversation: String, format: TranscriptExport.Format)? {
         let prefix = "/v1/conversations/"
         guard path.hasPrefix(prefix) else { return nil }
         let rest = path.dropFirst(prefix.count)
@@ -116,7 +116,7 @@ enum TranscriptPath {
     }
 
     /// RFC 7617 Basic (`login:secret`, base64) or RFC 6750 Bearer.
-    static func credentials(_ header: String?) -> Credentials {
+    package static func credentials(_ header: String?) -> Credentials {
         guard let header else { return .missing }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2 else { return .missing }

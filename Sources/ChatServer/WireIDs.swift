@@ -8,14 +8,14 @@ import ChatStorage
 /// The domain's numbers restart with the process, but transcripts outlive it: so a
 /// conversation's id carries the boot number `B` of the run that made it (the
 /// transcript store counts boots, protocol/storage.md), and no two runs share an id.
-enum WireID {
+package enum WireID {
     static func conversation(_ id: ConversationID, boot: UInt32) -> String { "c-\(boot)-\(id.rawValue)" }
     static func conversation(_ key: TranscriptKey) -> String { "c-\(key.boot)-\(key.number)" }
     static func offer(_ id: OfferID) -> String { "o-\(id.rawValue)" }
     static func contact(_ id: ContactID) -> String { "k-\(id.rawValue)" }
 
     /// The stored conversation `c-B-N` names (of any boot).
-    static func conversation(_ text: String) -> TranscriptKey? {
+    package static func conversation(_ text: String) -> TranscriptKey? {
         guard text.hasPrefix("c-"), let dash = text.utf8.dropFirst(2).firstIndex(of: UInt8(ascii: "-")) else { return nil }
         let bootText = String(text[text.utf8.index(text.startIndex, offsetBy: 2)..<dash])
         guard let boot = number("b-" + bootText, prefix: "b-"), boot <= UInt64(UInt32.max),

@@ -1,8 +1,11 @@
+import ChatServer
 import HTTP
 
 /// libFuzzer entry point for the HTTP request parser. The input is split in two at a
 /// point taken from its first byte, so requests arriving in pieces are exercised too.
-/// Every outcome is acceptable except a crash, a hang or unbounded memory.
+/// Every outcome is acceptable except a crash, a hang or unbounded memory. Each request
+/// parsed also goes through the transcript route's own parsers (path, Authorization,
+/// conversation id), with the properties they promise checked.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
@@ -21,10 +24,27 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             _ = request.path
             _ = request.headerTokens("Connection")
             _ = request.ifNoneMatch("\"5d7f3d98754ae799\"")
+            transcriptParsers(request)
             result = parser.next()
             rounds += 1
         }
         if case .failure = result { return 0 }
     }
     return 0
+}
+
+/// The transcript route's parsers on a request's path and Authorization header.
+private func transcriptParsers(_ request: HTTPRequest) {
+    if let (conversation, _) = TranscriptPath.parse(request.path) {
+        precondition(!conversation.isEmpty && conversation.utf8.count <= 64, "conversation id out of bounds")
+        // An id that parses prints back to itself: one text, one conversation.
+        if let key = WireID.conversation(conversation) {
+            precondition("c-\(key.boot)-\(key.number)" == conversation, "\(conversation) does not round-trip")
+        }
+    }
+    switch TranscriptPath.credentials(request.header("Authorization")) {
+    case .basic(let login, _): precondition(!login.isEmpty && !login.utf8.contains(UInt8(ascii: ":")))
+    case .bearer(let token): precondition(!token.isEmpty && token.utf8.count <= 256)
+    case .missing: break
+    }
 }

@@ -47,4 +47,20 @@ struct SlabIDTests {
         }
         #expect(slab.count == 1_667)
     }
+
+    @Test func aSlotWhoseGenerationsAreSpentIsRetiredNotReused() {
+        // Conversation ids name transcripts on disk: one id must never come back.
+        var slab = Slab<ConversationID, Int>(generationLimit: 3)
+        var seen = Set<ConversationID>()
+        for i in 0..<10 {
+            let id = slab.insert { _ in i }
+            #expect(seen.insert(id).inserted)
+            slab.remove(id)
+            #expect(slab[id] == nil)
+        }
+        // Each slot gives three ids before it is retired: slots 0, 1, 2 spent, slot 3 in use.
+        #expect(Set(seen.map { $0.rawValue & 0xFFFF_FFFF }) == [0, 1, 2, 3])
+        #expect(seen.allSatisfy { $0.rawValue >> 32 >= 1 && $0.rawValue >> 32 <= 3 })
+        #expect(slab.count == 0)
+    }
 }

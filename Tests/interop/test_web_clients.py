@@ -686,9 +686,11 @@ def test_the_english_store_page_widget_and_console_speak_english(start_broker, b
     shopper = browsers("shopper", 1280, 860)
     shopper.get(srv.http_url("/en"))
     visible(shopper, ".sbw-launcher").click()
+    # Selenium reads the text of displayed elements only: wait for the panel to show it.
+    wait(shopper, lambda d: css(d, ".sbw-prechat button[type=submit]").is_enabled()
+         and css(d, ".sbw-prechat button[type=submit]").text == "Start chat",
+         what="the English widget never offered 'Start chat'")
     start = css(shopper, ".sbw-prechat button[type=submit]")
-    wait(shopper, lambda d: start.is_enabled())
-    assert start.text == "Start chat"
     topics = [o.text for o in all_css(shopper, ".sbw-prechat select option")]
     assert topics[0] == "Orders and delivery", topics
     css(shopper, ".sbw-prechat textarea").send_keys("Where is my order?")
