@@ -73,6 +73,8 @@ public final class Broker: Sendable {
         shared.signIn.stop()
         shared.domain.stop()
         for thread in threads { thread.join() }
+        // The domain thread is gone, so the desk may be touched here.
+        shared.desk.value.outbox.unregisterAll()
         store.value.close()
     }
 }

@@ -15,6 +15,8 @@ import Synchronization
 /// as the fsync policy says (protocol/storage.md).
 final class DiskTranscripts: TranscriptStore, Flushable {
     let log: TranscriptLog
+    /// Holds this store for the writer's reports until `close`.
+    private let relay = ProgressRelay()
     private unowned let domain: EventLoop
     private var flushScheduled = false
     let health: TranscriptHealth
@@ -32,7 +34,7 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     /// Recovers the store in `configuration.directory` (never fails: a bad directory
     /// leaves it degraded and reported) and routes the writer's reports to `domain`.
     init(configuration: StorageConfiguration, domain: EventLoop, health: TranscriptHealth) {
-        let relay = ProgressRelay()
+        let relay = self.relay
         log = TranscriptLog(configuration: configuration) { progress in relay.forward(progress) }
         self.health = health
         self.domain = domain
@@ -43,8 +45,12 @@ final class DiskTranscripts: TranscriptStore, Flushable {
         relay.target.withLock { $0 = (domain, LoopBound(self)) }
     }
 
-    /// Writes and syncs what is pending and stops the writer (shutdown).
-    func close() { log.close() }
+    /// Writes and syncs what is pending and stops the writer (shutdown); then lets go
+    /// of the relay's reference back to this store, so it can be freed.
+    func close() {
+        log.close()
+        relay.target.withLock { $0 = nil }
+    }
 
     /// A writer report, on the domain thread.
     func progressed(_ progress: SpillProgress) {

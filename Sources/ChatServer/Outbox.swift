@@ -46,6 +46,14 @@ final class Outbox: Flushable {
         ports[index] = port
     }
 
+    /// Forgets every loop (at shutdown, once the domain thread has ended): a port holds
+    /// its endpoints, which hold the desk that holds this outbox.
+    func unregisterAll() {
+        ports.removeAll()
+        pending.removeAll()
+        held = FIFO()
+    }
+
     func send(_ bytes: [UInt8], to connection: ConnectionID) {
         enqueue(.send(connection.number, bytes), on: connection.loop)
     }

@@ -29,7 +29,8 @@ public final class EventLoop: @unchecked Sendable {
     /// Registered handlers by fd; fds are small integers, so an array beats a dictionary.
     private var handlers: [Selectable?] = []
     public private(set) var handlerCount = 0
-    private let tasks = Mutex<[@Sendable () -> Void]>([])
+    /// Tasks from other threads; nil once `run` has returned (later ones are dropped).
+    private let tasks = Mutex<[@Sendable () -> Void]?>([])
     private let stopRequested = Atomic<Bool>(false)
     /// Handlers with bytes queued for sending, flushed once at the end of an iteration.
     private var pendingFlush: [Flushable] = []
@@ -104,10 +105,16 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Cross-thread
 
-    /// Runs `task` on the loop's thread soon. Safe from any thread.
+    /// Runs `task` on the loop's thread soon. Safe from any thread. Once `run` has
+    /// returned the task is dropped: a task may hold what holds the loop, and would
+    /// keep it all alive.
     public func execute(_ task: @escaping @Sendable () -> Void) {
-        tasks.withLock { $0.append(task) }
-        wakeup.signal()
+        let queued = tasks.withLock { queue -> Bool in
+            guard queue != nil else { return false }
+            queue!.append(task)
+            return true
+        }
+        if queued { wakeup.signal() }
     }
 
     /// Makes `run` return after the current iteration. Safe from any thread.
@@ -151,13 +158,19 @@ public final class EventLoop: @unchecked Sendable {
         tickers.removeAll()
         pendingFlush.removeAll()
         handlerCount = 0
+        // Released here, outside the lock: a task's captures may execute on this loop as they go.
+        let unrun = tasks.withLock { queue -> [@Sendable () -> Void] in
+            defer { queue = nil }
+            return queue ?? []
+        }
+        _ = unrun
     }
 
     private func runTasks() {
         let batch = tasks.withLock { queue -> [@Sendable () -> Void] in
-            if queue.isEmpty { return [] }
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+            guard let waiting = queue, !waiting.isEmpty else { return [] }
+            queue = []
+            return waiting
         }
         for task in batch { task() }
     }

@@ -59,6 +59,30 @@ import Testing
         if stopped { thread.join() }
     }
 
+    /// A task the loop will never run is let go: kept, it could hold what holds the loop
+    /// (the broker's desk does), and nothing of either would ever be freed.
+    @Test func tasksLeftOrHandedOverAfterRunReturnsAreReleased() throws {
+        final class Token: Sendable {}
+        let loop = try EventLoop(id: 5, readBufferSize: 4096)
+        let probe = Probe()
+        weak var queuedBeforeStop: Token?
+        weak var handedOverAfter: Token?
+        do {
+            let early = Token(), late = Token()
+            queuedBeforeStop = early
+            handedOverAfter = late
+            loop.stop()
+            loop.execute { _ = early }  // queued behind the stop: never runs
+            let thread = try Self.start(loop, probe)
+            #expect(Self.wait { probe.runReturned.load(ordering: .sequentiallyConsistent) })
+            thread.join()
+            loop.execute { _ = late }
+        }
+        #expect(queuedBeforeStop == nil)
+        #expect(handedOverAfter == nil)
+        #expect(probe.tasksRun.load(ordering: .sequentiallyConsistent) == 0)
+    }
+
     @Test func runsTasksFromSeveralThreadsEachInTheOrderGiven() throws {
         let loop = try EventLoop(id: 2, readBufferSize: 4096)
         let probe = Probe()
