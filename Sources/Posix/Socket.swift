@@ -26,6 +26,14 @@ public enum Socket {
         return fd
     }
 
+    /// Throws (EADDRINUSE) if a socket already listens on the address, even one that
+    /// set SO_REUSEPORT, as our own listeners do: without this check a second server
+    /// started on a busy port would bind beside the first and silently take a share of
+    /// its connections. A probe without SO_REUSEPORT, closed at once.
+    public static func ensureNobodyListens(host: String, port: UInt16) throws {
+        close(try listen(host: host, port: port, backlog: 1, reusePort: false))
+    }
+
     /// Accepts one connection, nonblocking and close-on-exec. `.wouldBlock` when none is waiting.
     /// ECONNABORTED and the like come back as errors the caller logs and skips.
     public static func accept(_ fd: Int32) throws(PosixError) -> IOResult<(fd: Int32, peer: SocketAddress)> {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import EventLoop
 import Posix
 import Synchronization
@@ -29,6 +32,13 @@ public final class WebSocketServer<App: WebSocketApplication>: Sendable {
     public func start() throws {
         switchboard_ignore_sigpipe_once()
         var port = configuration.port
+        if port != 0 {
+            do {
+                try Socket.ensureNobodyListens(host: configuration.host, port: port)
+            } catch let error as PosixError where error.errno == EADDRINUSE {
+                throw AddressInUse(host: configuration.host, port: port)
+            }
+        }
         var listeners: [Int32] = []
         for _ in 0..<max(1, configuration.threads) {
             let fd = try Socket.listen(host: configuration.host, port: port, reusePort: true)
@@ -95,5 +105,15 @@ private final class DrainHook: Sendable {
     func fire() {
         fired.withLock { $0 = true }
         action.withLock { $0 }?()
+    }
+}
+
+/// Another process already listens where the server was asked to (it would otherwise
+/// share the port through SO_REUSEPORT without a word).
+public struct AddressInUse: Error, CustomStringConvertible {
+    public let host: String
+    public let port: UInt16
+    public var description: String {
+        "\(host):\(port) is in use: another process (another switchboard?) listens there; stop it or choose another --port"
     }
 }

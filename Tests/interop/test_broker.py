@@ -484,6 +484,19 @@ def test_a_bad_configuration_file_stops_the_start_with_its_line(tmp_path):
     assert result.returncode != 0 and "line 1" in result.stderr
 
 
+def test_a_second_broker_on_a_busy_port_refuses_to_start(broker, tmp_path):
+    # Our listeners set SO_REUSEPORT; without a check a second broker would bind beside
+    # the first and silently take a share of its connections.
+    import subprocess
+    from switchboard_proc import HOST, switchboard_bin
+    result = subprocess.run([str(switchboard_bin()), "serve", "--port", str(broker.port), "--host", HOST,
+                             "--data-dir", str(tmp_path / "second")],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+    assert result.returncode != 0
+    assert "in use" in (result.stdout + result.stderr), result.stdout + result.stderr
+    assert get(broker, "/healthz") == (200, "ok\n")
+
+
 def test_hash_secret_prints_a_hash_the_broker_accepts(start_broker, tmp_path):
     import subprocess
     from switchboard_proc import switchboard_bin
