@@ -9,6 +9,7 @@
     ko: {
       signIn: "로그인", signInTitle: "상담 콘솔", signInHint: "상담원 계정으로 로그인하세요.", login: "아이디", secret: "비밀번호",
       required: "아이디와 비밀번호를 입력하세요.", badLogin: "아이디 또는 비밀번호가 올바르지 않습니다.",
+      throttled: function (s) { return "로그인 실패가 너무 많습니다. " + s + "초 후에 다시 시도하세요."; },
       replaced: "다른 창에서 로그인하여 이 창의 연결이 끊겼습니다.", reconnecting: "연결이 끊겨 다시 연결하는 중…", connecting: "연결하는 중…",
       status: { available: "상담 가능", away: "자리 비움", offline: "오프라인" }, statusLabel: "상담 상태",
       slots: function (free, cap) { return "빈 슬롯 " + free + " / " + cap; },
@@ -33,6 +34,7 @@
     en: {
       signIn: "Sign in", signInTitle: "Agent console", signInHint: "Sign in with your agent account.", login: "Login", secret: "Secret",
       required: "Enter your login and secret.", badLogin: "The login or secret is not right.",
+      throttled: function (s) { return "Too many failed sign-ins. Try again in " + s + " s."; },
       replaced: "You signed in elsewhere; this window is disconnected.", reconnecting: "Connection lost, reconnecting…", connecting: "Connecting…",
       status: { available: "Available", away: "Away", offline: "Offline" }, statusLabel: "Status",
       slots: function (free, cap) { return free + " of " + cap + " slots free"; },
@@ -85,6 +87,7 @@
         state: function (state, welcome) {
           connState = state;
           if (state === "failed") { conn = null; if (first) fail(T.badLogin); else { showSignIn(); } return; }
+          if (state === "throttled") { conn = null; if (first) fail(T.throttled(Math.ceil((welcome.retry_after_ms || 60000) / 1000))); else { showSignIn(); } return; }
           if (state === "open") {
             first = false;
             me = welcome.agent; queues = welcome.queues || []; skew = welcome.ts - Date.now();

@@ -9,7 +9,8 @@
   var TEXT = {
     ko: {
       signIn: "로그인", signInTitle: "실시간 대시보드", signInHint: "관리자 계정으로 로그인하세요.", login: "아이디", secret: "비밀번호",
-      required: "아이디와 비밀번호를 입력하세요.", badLogin: "아이디 또는 비밀번호가 올바르지 않습니다.", reconnecting: "연결이 끊겨 다시 연결하는 중…",
+      required: "아이디와 비밀번호를 입력하세요.", badLogin: "아이디 또는 비밀번호가 올바르지 않습니다.",
+      throttled: function (s) { return "로그인 실패가 너무 많습니다. " + s + "초 후에 다시 시도하세요."; }, reconnecting: "연결이 끊겨 다시 연결하는 중…",
       open: "운영 중", closed: "운영 시간 외", updated: function (t) { return "갱신 " + t; },
       waiting: "대기 중 채팅", calls: "대기 중 전화", onDuty: "근무 중 상담원", serviceLevel: "서비스 수준", meanWait: "평균 대기 (채팅)",
       phoneWait: "평균 대기 (전화 가상 대기열)", abandoned: "포기율", deflected: "FAQ 해결", estimateError: "예상 대기 오차",
@@ -25,7 +26,8 @@
     },
     en: {
       signIn: "Sign in", signInTitle: "Live dashboard", signInHint: "Sign in with your supervisor account.", login: "Login", secret: "Secret",
-      required: "Enter your login and secret.", badLogin: "The login or secret is not right.", reconnecting: "Connection lost, reconnecting…",
+      required: "Enter your login and secret.", badLogin: "The login or secret is not right.",
+      throttled: function (s) { return "Too many failed sign-ins. Try again in " + s + " s."; }, reconnecting: "Connection lost, reconnecting…",
       open: "Open", closed: "Closed", updated: function (t) { return "Updated " + t; },
       waiting: "Chats waiting", calls: "Calls waiting", onDuty: "Agents on duty", serviceLevel: "Service level", meanWait: "Mean wait (chat)",
       phoneWait: "Mean wait (shadow phone queue)", abandoned: "Abandoned", deflected: "Solved by FAQ", estimateError: "Wait estimate error",
@@ -62,9 +64,10 @@
     app.appendChild(S.signInForm(T, function (login, secret, fail) {
       var first = true;
       conn = new S.Connection("supervisor", { login: login, secret: secret }, {
-        state: function (state) {
+        state: function (state, error) {
           connState = state;
           if (state === "failed") { if (first) fail(T.badLogin); else showSignIn(); return; }
+          if (state === "throttled") { if (first) fail(T.throttled(Math.ceil((error.retry_after_ms || 60000) / 1000))); else showSignIn(); return; }
           if (state === "open") first = false;
           renderTop();
         },

@@ -56,6 +56,8 @@
       var msg; try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (!msg || typeof msg.type !== "string") return;
       if (msg.type === "welcome") { self.attempts = 0; self.welcomed = true; self.handlers.state("open", msg); }
+      // Too many failed sign-ins from this address: retrying cannot help before retry_after_ms.
+      if (msg.type === "error" && msg.code === "rate_limited" && msg.fatal && !self.welcomed) self.throttled = msg;
       if ((msg.type === "ack" || msg.type === "error") && msg.id && self.pending[msg.id]) {
         var p = self.pending[msg.id]; delete self.pending[msg.id];
         if (msg.type === "ack" && p.ack) p.ack(msg);
@@ -67,6 +69,7 @@
       if (self.ws !== ws) return;
       self.ws = null; self.welcomed = false; self.pending = {};
       if (ev.code === 4003) { self.stopped = true; self.handlers.state("failed"); return; }
+      if (self.throttled) { self.stopped = true; self.handlers.state("throttled", self.throttled); return; }
       if (ev.code === 4009) { self.stopped = true; self.handlers.state("replaced"); return; }
       self.retry(ev.code === 4008 ? 10000 : 0);
     };

@@ -49,7 +49,8 @@ public final class Broker: Sendable {
         let bound = LoopBound(desk)
         store.released = { [unowned desk] position in desk.outbox.release(upTo: position) }
         self.store = LoopBound(store)
-        shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, directory: directory, metrics: metrics,
+        shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, directory: directory,
+                              throttle: LoopBound(SignInThrottle(limit: configuration.limits.failedSignInsPerMinute)), metrics: metrics,
                               limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
                               webPages: configuration.webPages, transcripts: health)
         do {
@@ -87,6 +88,8 @@ final class BrokerShared: Sendable {
     let signIn: EventLoop
     let desk: LoopBound<ServiceDesk>
     let directory: StaffDirectory
+    /// Dereferenced only on the sign-in thread.
+    let throttle: LoopBound<SignInThrottle>
     let metrics: BrokerMetrics
     let limits: BrokerLimits
     let allowedOrigins: [String]
@@ -94,13 +97,14 @@ final class BrokerShared: Sendable {
     let transcripts: TranscriptHealth
 
     init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, directory: StaffDirectory,
-         metrics: BrokerMetrics, limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages(),
+         throttle: LoopBound<SignInThrottle> = LoopBound(SignInThrottle(limit: 0)), metrics: BrokerMetrics, limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages(),
          transcripts: TranscriptHealth = TranscriptHealth()) {
         self.transcripts = transcripts
         self.domain = domain
         self.signIn = signIn
         self.desk = desk
         self.directory = directory
+        self.throttle = throttle
         self.metrics = metrics
         self.limits = limits
         self.allowedOrigins = allowedOrigins

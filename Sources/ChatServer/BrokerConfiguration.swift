@@ -77,6 +77,9 @@ public struct BrokerLimits: Sendable, Hashable {
     /// Customer sessions held at once (connected or in their grace period); a new
     /// session past it is refused with `internal_error` and logged.
     public var maxSessions = 100_000
+    /// Failed staff sign-ins (wrong login or secret) per client address per minute
+    /// before that address must wait out the minute (0: no limit). SignInThrottle.swift.
+    public var failedSignInsPerMinute = 20
 
     public init() {}
 }

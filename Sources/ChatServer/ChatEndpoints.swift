@@ -174,10 +174,19 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
     }
 
     private func signIn(_ hello: StaffHello, role: ChatProtocol.Role, _ id: ConnectionID) {
-        let directory = shared.directory, domain = shared.domain, desk = shared.desk
+        let directory = shared.directory, domain = shared.domain, desk = shared.desk, throttle = shared.throttle
         let requestID = hello.id, credentials = hello.credentials
+        let address = connections[id.number]?.peer.host ?? ""
         shared.signIn.execute {
+            let now = monotonicNanoseconds()
+            if let wait = throttle.value.wait(for: address, now: now) {
+                let report = ErrorReport(id: requestID, code: .rateLimited, message: SignInThrottle.refusal(waitMs: wait),
+                                         fatal: true, retryAfterMs: wait)
+                domain.execute { desk.value.receive([.refused(id, report, close: .rateLimited)]) }
+                return
+            }
             let identity = directory.verify(credentials, role: role)
+            throttle.value.record(address, succeeded: identity != nil, now: now)
             domain.execute { desk.value.receive([.staffHello(id, role, requestID: requestID, identity)]) }
         }
     }

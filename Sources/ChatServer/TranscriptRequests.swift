@@ -1,6 +1,7 @@
 import ChatProtocol
 import EventLoop
 import HTTP
+import Posix
 import WebSocketServer
 
 /// A transcript read-back request as the domain thread answers it: which conversation,
@@ -70,10 +71,19 @@ extension ChatEndpoints {
             let query = TranscriptQuery(conversation: conversation, format: format, reader: .customer(token: token))
             domain.execute { answer(desk.value.transcript(query)) }
         case .basic(let login, let secret):
-            let directory = shared.directory
+            let directory = shared.directory, throttle = shared.throttle
+            let address = connection.peer.host
             shared.signIn.execute {
+                let now = monotonicNanoseconds()
+                if let wait = throttle.value.wait(for: address, now: now) {
+                    answer(.text(.tooManyRequests, SignInThrottle.refusal(waitMs: wait) + "\n",
+                                 headers: [("Retry-After", String((wait + 999) / 1_000))]))
+                    return
+                }
                 let credentials = StaffHello.Credentials.secret(login: login, secret: secret)
-                guard directory.verify(credentials, role: .agent) != nil || directory.verify(credentials, role: .supervisor) != nil else {
+                let known = directory.verify(credentials, role: .agent) != nil || directory.verify(credentials, role: .supervisor) != nil
+                throttle.value.record(address, succeeded: known, now: now)
+                guard known else {
                     answer(TranscriptPath.unauthorized("unknown login or wrong secret", []))
                     return
                 }

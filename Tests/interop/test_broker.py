@@ -319,6 +319,32 @@ def test_an_agent_with_a_wrong_secret_is_refused_and_closed_with_4003(broker):
     t.next("error", code="authentication_failed")
 
 
+def test_failed_sign_ins_from_one_address_make_it_wait(start_broker):
+    # Each wrong secret costs a PBKDF2 hash on the one sign-in thread; past the limit an
+    # address is refused at once (no hash), on the WebSocket and on the transcript endpoint.
+    import base64
+    srv = start_broker(broker_config(agents=[MINJI], extra="[limits]\nfailed_sign_ins_per_minute = 2\n"))
+    for attempt in range(2):
+        a = Peer(srv, "agent")
+        a.send(type="hello", id=f"w{attempt}", login=MINJI["handle"], secret="not the secret")
+        a.next("error", id=f"w{attempt}", code="authentication_failed", fatal=True)
+        assert a.closed_with() == 4003
+    right = Peer(srv, "agent")
+    right.send(type="hello", id="r", login=MINJI["handle"], secret=MINJI["secret"])  # even the right secret waits
+    error = right.next("error", id="r", code="rate_limited", fatal=True)
+    assert 50_000 < error["retry_after_ms"] <= 60_000 and "try again" in error["message"]
+    assert right.closed_with() == 4008
+    token = base64.b64encode(f"{MINJI['handle']}:{MINJI['secret']}".encode()).decode()
+    request = urllib.request.Request(srv.http_url("/v1/conversations/c-1-1/transcript"),
+                                     headers={"Authorization": f"Basic {token}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 429 and 50 < int(refused.value.headers["Retry-After"]) <= 60
+    # Customers are not staff and are not held up.
+    c, welcome = customer(srv)
+    assert welcome["type"] == "welcome"
+
+
 def test_a_customer_sees_only_their_own_conversation(broker):
     minji = agent(broker, MINJI)
     victim, conversation, _ = chat_with(broker, minji)

@@ -507,6 +507,18 @@ def test_a_wrong_secret_is_refused_on_the_console_and_the_dashboard(start_broker
         keep_logs(page)
 
 
+def test_too_many_failed_sign_ins_are_explained_not_retried(start_broker, browsers):
+    srv = start_broker(broker_config(agents=[MINJI], extra=FAST + "failed_sign_ins_per_minute = 1\n"))
+    page = browsers("staff", 1280, 800)
+    sign_in(page, srv.http_url("/console"), dict(MINJI, secret="not the secret"))
+    assert visible(page, ".form-error").text == "아이디 또는 비밀번호가 올바르지 않습니다."
+    sign_in(page, srv.http_url("/console"), MINJI)  # the right secret, but this address must wait
+    error = visible(page, ".form-error")
+    assert "로그인 실패가 너무 많습니다" in error.text and "초 후에 다시 시도하세요" in error.text, error.text
+    assert css(page, ".signin-card button[type=submit]").is_enabled()
+    keep_logs(page)
+
+
 # ---- 3. leave a message --------------------------------------------------------------------------
 
 def test_outside_business_hours_the_widget_takes_a_message(start_broker, browsers):
