@@ -97,7 +97,8 @@ final class BrokerShared: Sendable {
     let transcripts: TranscriptHealth
 
     init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, directory: StaffDirectory,
-         throttle: LoopBound<SignInThrottle> = LoopBound(SignInThrottle(limit: 0)), metrics: BrokerMetrics, limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages(),
+         throttle: LoopBound<SignInThrottle> = LoopBound(SignInThrottle(limit: 0)), metrics: BrokerMetrics,
+         limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages(),
          transcripts: TranscriptHealth = TranscriptHealth()) {
         self.transcripts = transcripts
         self.domain = domain

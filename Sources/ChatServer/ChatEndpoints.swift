@@ -178,16 +178,16 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
         let requestID = hello.id, credentials = hello.credentials
         let address = connections[id.number]?.peer.host ?? ""
         shared.signIn.execute {
-            let now = monotonicNanoseconds()
-            if let wait = throttle.value.wait(for: address, now: now) {
+            let verdict: Inbound
+            switch throttle.value.attempt(from: address, now: monotonicNanoseconds(), verify: { directory.verify(credentials, role: role) }) {
+            case .refused(let wait):
                 let report = ErrorReport(id: requestID, code: .rateLimited, message: SignInThrottle.refusal(waitMs: wait),
                                          fatal: true, retryAfterMs: wait)
-                domain.execute { desk.value.receive([.refused(id, report, close: .rateLimited)]) }
-                return
+                verdict = .refused(id, report, close: .rateLimited)
+            case .checked(let identity):
+                verdict = .staffHello(id, role, requestID: requestID, identity)
             }
-            let identity = directory.verify(credentials, role: role)
-            throttle.value.record(address, succeeded: identity != nil, now: now)
-            domain.execute { desk.value.receive([.staffHello(id, role, requestID: requestID, identity)]) }
+            domain.execute { desk.value.receive([verdict]) }
         }
     }
 

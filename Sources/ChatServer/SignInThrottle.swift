@@ -11,6 +11,14 @@
 ///
 /// Used only on the sign-in thread; times are monotonic nanoseconds, passed in.
 final class SignInThrottle {
+    /// What became of one sign-in attempt (`attempt`).
+    enum Outcome<Identity> {
+        /// Not checked: the address must wait this many milliseconds.
+        case refused(waitMs: Int64)
+        /// Checked: who it is, or nil for a wrong login or secret.
+        case checked(Identity?)
+    }
+
     private struct Count {
         var failures: Int
         var since: UInt64
@@ -59,11 +67,23 @@ final class SignInThrottle {
     }
 
     var addressesCounted: Int { counts.count }
+
+    /// One staff sign-in from `address`: refused at once while the address must wait,
+    /// otherwise `verify` (the PBKDF2 check) runs and its outcome is counted.
+    func attempt<Identity>(from address: String, now: UInt64, verify: () -> Identity?) -> Outcome<Identity> {
+        if let wait = wait(for: address, now: now) { return .refused(waitMs: wait) }
+        let identity = verify()
+        record(address, succeeded: identity != nil, now: now)
+        return .checked(identity)
+    }
 }
 
 extension SignInThrottle {
     /// What a refused attempt is told (the `error` message, the HTTP 429 body).
     static func refusal(waitMs: Int64) -> String {
-        "Too many failed sign-ins from this address: try again in \((waitMs + 999) / 1_000) s."
+        "Too many failed sign-ins from this address: try again in \(seconds(waitMs)) s."
     }
+
+    /// A wait in whole seconds, rounded up (HTTP Retry-After).
+    static func seconds(_ waitMs: Int64) -> Int64 { (waitMs + 999) / 1_000 }
 }

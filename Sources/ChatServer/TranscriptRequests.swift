@@ -74,18 +74,19 @@ extension ChatEndpoints {
             let directory = shared.directory, throttle = shared.throttle
             let address = connection.peer.host
             shared.signIn.execute {
-                let now = monotonicNanoseconds()
-                if let wait = throttle.value.wait(for: address, now: now) {
-                    answer(.text(.tooManyRequests, SignInThrottle.refusal(waitMs: wait) + "\n",
-                                 headers: [("Retry-After", String((wait + 999) / 1_000))]))
-                    return
-                }
                 let credentials = StaffHello.Credentials.secret(login: login, secret: secret)
-                let known = directory.verify(credentials, role: .agent) != nil || directory.verify(credentials, role: .supervisor) != nil
-                throttle.value.record(address, succeeded: known, now: now)
-                guard known else {
+                switch throttle.value.attempt(from: address, now: monotonicNanoseconds(), verify: {
+                    directory.verify(credentials, role: .agent) ?? directory.verify(credentials, role: .supervisor)
+                }) {
+                case .refused(let wait):
+                    answer(.text(.tooManyRequests, SignInThrottle.refusal(waitMs: wait) + "\n",
+                                 headers: [("Retry-After", String(SignInThrottle.seconds(wait)))]))
+                    return
+                case .checked(nil):
                     answer(TranscriptPath.unauthorized("unknown login or wrong secret", []))
                     return
+                case .checked:
+                    break
                 }
                 let query = TranscriptQuery(conversation: conversation, format: format, reader: .staff)
                 domain.execute { answer(desk.value.transcript(query)) }
