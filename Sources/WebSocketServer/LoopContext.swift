@@ -17,6 +17,9 @@ final class LoopContext<App: WebSocketApplication>: Selectable {
     unowned let loop: EventLoop
     let application: App
     let addressCounts: AddressCounts?
+    /// Unsent bytes of all loops' connections, when limited.
+    let queuedOutput: QueuedOutput?
+    private var sheddingScheduled = false
     /// The listening socket; -1 once closed for shutdown.
     private(set) var fd: Int32
     private var accepting = true
@@ -31,12 +34,13 @@ final class LoopContext<App: WebSocketApplication>: Selectable {
     let deflated = ByteBuffer()
 
     init(configuration: ServerConfiguration, loop: EventLoop, listenFD: Int32, application: App,
-         addressCounts: AddressCounts?, onDrained: @escaping @Sendable () -> Void) throws {
+         addressCounts: AddressCounts?, queuedOutput: QueuedOutput?, onDrained: @escaping @Sendable () -> Void) throws {
         self.configuration = configuration
         self.loop = loop
         self.fd = listenFD
         self.application = application
         self.addressCounts = addressCounts
+        self.queuedOutput = queuedOutput
         self.onDrained = onDrained
         try loop.register(self, interest: .read)
     }
@@ -111,6 +115,31 @@ final class LoopContext<App: WebSocketApplication>: Selectable {
     func connectionClosed(_ connection: ServerConnection<App>) {
         connectionCount -= 1
         if !connection.overAddressLimit { addressCounts?.release(connection.peer.host) }
+    }
+
+    // MARK: Output budget
+
+    /// A connection's queue pushed the server's total past `maxQueuedOutput`: on the
+    /// next loop turn (not inside that connection's own write), drop this loop's
+    /// connections with the longest queues until the total is under the limit again.
+    func outputOverLimit() {
+        guard !sheddingScheduled else { return }
+        sheddingScheduled = true
+        let context = LoopBound(self)
+        loop.execute { context.value.shedLongestQueues() }
+    }
+
+    private func shedLongestQueues() {
+        sheddingScheduled = false
+        guard let queuedOutput else { return }
+        var connections = loop.allHandlers.compactMap { $0 as? ServerConnection<App> }.filter { $0.unsentBytes > 0 }
+        connections.sort { $0.unsentBytes > $1.unsentBytes }
+        for connection in connections {
+            guard queuedOutput.bytes > queuedOutput.limit else { break }
+            Log.warning("\(connection.peer): closing (1008): \(queuedOutput.bytes) unsent bytes queued in all exceed "
+                        + "--max-queued-output \(queuedOutput.limit); this connection held the most here (\(connection.unsentBytes))")
+            connection.teardown(reason: nil, abort: true)
+        }
     }
 
     // MARK: Shutdown

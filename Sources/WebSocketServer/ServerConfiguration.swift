@@ -36,6 +36,9 @@ public struct ServerConfiguration: Sendable {
     /// the peer is not reading, so no close frame could reach it). nil: derived from
     /// the message limit, so that one echoed maximum-size message always fits.
     public var sendHardLimit: Int?
+    /// Unsent bytes queued for all connections together; past it the connections with
+    /// the longest queues are dropped first (`QueuedOutput`). 0: no limit.
+    public var maxQueuedOutput = 256 * 1024 * 1024
     /// Open connections from one IP address; 0: no limit. Past it the server answers
     /// 429 before the upgrade.
     public var maxConnectionsPerAddress = 0

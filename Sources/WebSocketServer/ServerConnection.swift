@@ -37,6 +37,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// OpenSSL needs the socket writable before the handshake or a read can go on.
     private var tlsWantsWrite = false
     private var outbound: ByteBuffer?
+    /// `outbound`'s size as last added to the server's `QueuedOutput`.
+    private var counted = 0
     private var corking = false
     private var flushScheduled = false
     private var readPaused = false
@@ -447,6 +449,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     @inline(__always)
     private func afterWrite() {
         guard !corking, let outbound, !outbound.isEmpty else { return }
+        recount()
         if outbound.count > context.configuration.effectiveSendHardLimit {
             Log.info("\(peer): closing (1008): \(outbound.count) unsent bytes exceed the send limit")
             teardown(reason: nil, abort: true)
@@ -499,6 +502,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     /// Backpressure and closing decisions after bytes went out (or did not).
     private func afterFlushAttempt() {
+        recount()
         let pending = outbound?.count ?? 0
         let configuration = context.configuration
         let wasPaused = readPaused
@@ -525,6 +529,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         }
         let wantWrite = pending > 0
         updateInterest(write: wantWrite)
+    }
+
+    /// Brings the server's count of unsent bytes up to date with this queue's size.
+    private func recount() {
+        let queued = outbound?.count ?? 0
+        guard queued != counted, let total = context.queuedOutput else { return }
+        let over = total.add(queued - counted)
+        counted = queued
+        if over && queued > 0 { context.outputOverLimit() }
     }
 
     private func resumeReading() {
@@ -571,6 +584,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         if abort { Socket.abortOnClose(fd) }
         Socket.close(fd)
         outbound = nil
+        recount()
         parser = nil
         reader = nil
         context.connectionClosed(self)

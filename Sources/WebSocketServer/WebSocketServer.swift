@@ -46,6 +46,7 @@ public final class WebSocketServer<App: WebSocketApplication>: Sendable {
             listeners.append(fd)
         }
         let addressCounts = configuration.maxConnectionsPerAddress > 0 ? AddressCounts() : nil
+        let queuedOutput = configuration.maxQueuedOutput > 0 ? QueuedOutput(limit: configuration.maxQueuedOutput) : nil
         let ready = Atomic<Int>(0)
         for (index, listenFD) in listeners.enumerated() {
             let loop = try EventLoop(id: index)
@@ -55,7 +56,7 @@ public final class WebSocketServer<App: WebSocketApplication>: Sendable {
             let thread = try PosixThread(name: "loop-\(index)") {
                 do {
                     let context = try LoopContext(configuration: configuration, loop: loop, listenFD: listenFD,
-                                                  application: makeApplication(loop), addressCounts: addressCounts,
+                                                  application: makeApplication(loop), addressCounts: addressCounts, queuedOutput: queuedOutput,
                                                   onDrained: { loop.stop() })
                     let bound = LoopBound(context)
                     drainBox.set { loop.execute { bound.value.drain() } }

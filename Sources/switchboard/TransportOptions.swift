@@ -35,6 +35,9 @@ struct TransportOptions: ParsableArguments {
     @Option(help: "Open connections allowed per client IP address (0: no limit); beyond it, 429.")
     var maxConnectionsPerAddress = 0
 
+    @Option(help: "Unsent bytes queued for all connections together (0: no limit); past it the connections with the longest queues are dropped first.")
+    var maxQueuedOutput = 256 * 1024 * 1024
+
     @Option(help: "Seconds a graceful shutdown waits for peers to answer the 1001 close.")
     var shutdownGrace: Double = 5
 
@@ -65,6 +68,7 @@ struct TransportOptions: ParsableArguments {
             throw ValidationError("\(name) must be a positive number of seconds")
         }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if maxQueuedOutput < 0 { throw ValidationError("--max-queued-output must be 0 or more") }
         if let size = deflateMinSize, size < 0 { throw ValidationError("--deflate-min-size must be 0 or more") }
         if logLevelValue == nil { throw ValidationError("--log-level must be debug, info, warning or error") }
     }
@@ -88,6 +92,7 @@ struct TransportOptions: ParsableArguments {
         configuration.sendTimeout = sendTimeout
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         configuration.shutdownGrace = shutdownGrace
+        configuration.maxQueuedOutput = maxQueuedOutput
         configuration.deflate.enabled = !noDeflate
         configuration.deflate.mode = deflateShared ? .sharedPerLoop : .contextTakeover
         configuration.deflate.minimumSize = deflateMinSize ?? defaultDeflateMinSize
