@@ -137,7 +137,7 @@
         }
         c.queue = msg.queue; c.channel = msg.channel; c.customer = msg.customer || {}; c.started_at = msg.started_at;
         c.ended = false; c.away = false;
-        conn.send({ type: "fetch_history", conversation: c.id, after_seq: lastSeq(c) });
+        fetchHistory(c);
         if (!selected || !convs[selected] || convs[selected].ended || convs[selected].away) selected = c.id;
         S.announce(T.conversations + ": " + (c.customer.name || T.anonymous));
         renderAll();
@@ -147,7 +147,7 @@
         var h = convs[msg.conversation];
         if (!h) break;
         (msg.events || []).forEach(function (e) { addEvent(h, e, true); });
-        if (msg.more) conn.send({ type: "fetch_history", conversation: h.id, after_seq: lastSeq(h) });
+        if (msg.more) fetchHistory(h);
         afterEvents(h);
         break;
       }
@@ -200,6 +200,14 @@
     }
   }
   function lastSeq(c) { return c.events.length ? c.events[c.events.length - 1].seq : 0; }
+  // A conversation's events after the last one shown; over the server's history budget
+  // (rate_limited), asked again after retry_after_ms.
+  function fetchHistory(c) {
+    if (!conn) return;
+    conn.request({ type: "fetch_history", conversation: c.id, after_seq: lastSeq(c) }, null, function (e) {
+      if (e.code === "rate_limited") setTimeout(function () { fetchHistory(c); }, e.retry_after_ms || 1000);
+    });
+  }
   function addEvent(c, ev, fromHistory) {
     if (typeof ev.seq !== "number" || c.events.some(function (x) { return x.seq === ev.seq; })) return;
     if (ev.type === "message" && ev.from === "agent" && ev.client_id) {

@@ -248,6 +248,12 @@
     ws.send(JSON.stringify(message));
     return true;
   }
+  // The next page of history; over the server's history budget, again after retry_after_ms.
+  function fetchMoreHistory() {
+    request({ type: "fetch_history", after_seq: lastSeq() }, null, function (e) {
+      if (e.code === "rate_limited") setTimeout(fetchMoreHistory, e.retry_after_ms || 1000);
+    });
+  }
   function request(message, onAck, onError) {
     requestCounter += 1;
     message.id = "r" + requestCounter + "-" + state.idPrefix;
@@ -350,7 +356,7 @@
       case "history":
         (msg.events || []).forEach(function (e) { addEvent(e, true); });
         afterEvents();
-        if (msg.more) send({ type: "fetch_history", after_seq: lastSeq() });
+        if (msg.more) fetchMoreHistory();
         break;
       case "message": case "agent_joined": case "transferred": case "conversation_ended": case "rated":
         addEvent(msg, false);

@@ -62,10 +62,18 @@ public struct SupervisorAccount: Sendable {
 
 /// The broker's limits on clients (habit 3: every buffer has one). A plain value.
 public struct BrokerLimits: Sendable, Hashable {
-    /// Client messages per second per connection (token bucket rate), 1...1000.
+    /// Client messages per second (token bucket rate), 1...1000: per connection, and
+    /// per customer session or staff account across its connections (MessageRate).
     public var maxMessagesPerSecond = 20
     /// The bucket's size: how many messages may come at once.
     public var messageBurst = 40
+    /// Client messages per second from one client address, all its connections and
+    /// sessions together (burst: twice that); 0, the default, is no limit, because
+    /// behind a proxy every client shares the proxy's address.
+    public var maxMessagesPerSecondPerAddress = 0
+    /// Bytes of `history` answers to `fetch_history` per second per customer session or
+    /// staff account (burst: 16 seconds' worth); 0: no limit. MessageBudgets.swift.
+    public var historyBytesPerSecond = 256 * 1024
     /// Open connections per client IP address (0: no limit); past it, 429.
     public var maxConnectionsPerAddress = 0
     /// Ended conversations whose client message ids (for deduplication) the broker

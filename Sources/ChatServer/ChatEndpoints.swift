@@ -105,6 +105,9 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
         guard admit(chat, id, requestID: message.id) else { return }
         switch chat.phase {
         case .awaitingHello:
+            if shared.limits.maxMessagesPerSecondPerAddress > 0 {
+                post(.arrived(id, address: connection.peer.host))
+            }
             switch message {
             case .customer(.hello):
                 chat.phase = .forwarding
@@ -122,26 +125,12 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
         }
     }
 
-    /// The message rate: false (and an error on its way) when over the limit.
+    /// The connection's message rate: false (and an error on its way) when over the limit.
     private func admit(_ chat: ChatConnection, _ id: ConnectionID, requestID: String?) -> Bool {
-        switch chat.rate.admit(now: loop.now) {
-        case .allowed:
-            return true
-        case .limited(let retry):
-            pass(.refused(id, rateLimited(requestID, retry, fatal: false), close: nil), chat)
-            return false
-        case .exceeded(let retry):
-            pass(.refused(id, rateLimited(requestID, retry, fatal: true), close: .rateLimited), chat)
-            finish(chat)
-            return false
-        }
-    }
-
-    private func rateLimited(_ id: String?, _ retry: Int64, fatal: Bool) -> ErrorReport {
-        ErrorReport(id: id, code: .rateLimited,
-                    message: fatal ? "Too many messages, repeatedly; wait at least 10 seconds before reconnecting."
-                        : "Too many messages; wait before sending again.",
-                    fatal: fatal, retryAfterMs: retry)
+        guard let (report, fatal) = chat.rate.admit(now: loop.now).report(id: requestID) else { return true }
+        pass(.refused(id, report, close: fatal ? .rateLimited : nil), chat)
+        if fatal { finish(chat) }
+        return false
     }
 
     private func refuseBeforeHello(_ chat: ChatConnection, _ id: ConnectionID, requestID: String?) {

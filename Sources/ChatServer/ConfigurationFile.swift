@@ -192,12 +192,17 @@ public enum ConfigurationFile {
     private static func readLimits(_ s: TOMLSection, into configuration: inout BrokerConfiguration) throws(ConfigurationError) {
         try s.allowOnly(["max_messages_per_second", "message_burst", "max_connections_per_address", "max_text_length",
                          "max_comment_length", "max_pending_messages", "ended_contacts_kept", "transcripts_kept",
-                         "max_events_per_conversation", "max_sessions", "failed_sign_ins_per_minute"])
+                         "max_events_per_conversation", "max_sessions", "failed_sign_ins_per_minute",
+                         "max_messages_per_second_per_address", "history_bytes_per_second"])
         if let n = try s.int("max_messages_per_second", 1...1_000) {
             configuration.limits.maxMessagesPerSecond = n
             configuration.limits.messageBurst = 2 * n
         }
         if let n = try s.int("message_burst", 1...10_000) { configuration.limits.messageBurst = n }
+        if let n = try s.int("max_messages_per_second_per_address", 0...1_000_000) {
+            configuration.limits.maxMessagesPerSecondPerAddress = n
+        }
+        if let n = try s.int("history_bytes_per_second", 0...1_000_000_000) { configuration.limits.historyBytesPerSecond = n }
         if let n = try s.int("max_connections_per_address", 0...1_000_000) { configuration.limits.maxConnectionsPerAddress = n }
         if let n = try s.int("max_text_length", 1...4_000) { configuration.center.maxMessageLength = n }
         if let n = try s.int("max_comment_length", 0...1_000) { configuration.center.maxCommentLength = n }

@@ -25,6 +25,9 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     var released: ((UInt64) -> Void)?
     private var clientIDs: [ConversationID: [ClientKey: Int64]] = [:]
     private var lastReleased: UInt64 = 0
+    /// Who holds the backlog not yet written, and the last append's place in the log.
+    private var shares = BacklogShares<MessageBudgets.Owner>()
+    private var lastAppend: (start: UInt64, end: UInt64) = (0, 0)
 
     private struct ClientKey: Hashable {
         let author: Author
@@ -55,6 +58,7 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     /// A writer report, on the domain thread.
     func progressed(_ progress: SpillProgress) {
         log.progressed(progress)
+        shares.written(upTo: log.progress.written)
         health.update(log)
         let position = releasable
         if position > lastReleased {
@@ -81,6 +85,14 @@ final class DiskTranscripts: TranscriptStore, Flushable {
 
     var isAccepting: Bool { log.isAccepting && log.failure == nil }
 
+    func accepts(from sender: MessageBudgets.Owner) -> Bool {
+        isAccepting && shares.admits(sender, pending: log.pendingBytes, limit: UInt64(log.configuration.maxPendingBytes))
+    }
+
+    func charge(_ sender: MessageBudgets.Owner) {
+        shares.recorded(sender, end: lastAppend.end, bytes: lastAppend.end - lastAppend.start)
+    }
+
     func commit() -> UInt64? {
         log.flush()
         guard log.configuration.fsync != .never, log.appended > releasable else { return nil }
@@ -91,7 +103,9 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     func lastSeq(of key: TranscriptKey) -> Int64 { log.lastSeq(of: key) }
 
     func append(_ event: ConversationEvent, to conversation: ConversationID) {
+        let start = log.appended
         log.append(key(conversation), seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded())
+        lastAppend = (start, log.appended)
         if case .message(let m) = event, let id = m.clientID {
             clientIDs[conversation, default: [:]][ClientKey(author: m.from, id: id)] = event.seq
         }

@@ -21,6 +21,9 @@ enum StaffIdentity: Hashable, Sendable {
 
 /// From an I/O loop (or the sign-in thread) to the domain thread.
 enum Inbound: Sendable {
+    /// A connection is about to say `hello`, from this client address (sent only
+    /// when the per-address message budget is on).
+    case arrived(ConnectionID, address: String)
     /// A decoded client message on an open connection.
     case message(ConnectionID, ClientMessage)
     /// A message refused before the domain saw it (decoder, rate limit, `hello`

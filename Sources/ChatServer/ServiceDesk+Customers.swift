@@ -59,8 +59,7 @@ extension ServiceDesk {
                 fail(connection, id: r.id, .invalidState, "Not possible now: no conversation yet.")
                 return
             }
-            sendHistory(of: conversation, after: r.afterSeq ?? 0, to: connection)
-            ack(r.id, on: connection)
+            fetchHistory(of: transcripts.key(conversation), after: r.afterSeq ?? 0, id: r.id, on: connection)
         }
     }
 
@@ -131,7 +130,9 @@ extension ServiceDesk {
             }
         }
         if let conversation = session.conversation {
-            sendHistory(of: conversation, after: lastSeq ?? 0, to: connection)
+            // Counted against the history budget, never refused: the client must see what it missed.
+            budgets.spentOnHistory(sendHistory(of: conversation, after: lastSeq ?? 0, to: connection),
+                                   by: .session(token: session.token), now: budgetClock)
         }
     }
 
@@ -228,13 +229,14 @@ extension ServiceDesk {
             fail(connection, id: r.id, .invalidState, "Not possible now: the conversation has reached its length limit.")
             return
         }
-        guard transcripts.isAccepting else {
+        guard transcripts.accepts(from: .session(token: session.token)) else {
             storageBehind(connection, id: r.id)
             return
         }
         let event = record(conversation) { wire, seq, ts in
             .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: r.text, clientID: r.id))
         }
+        transcripts.charge(.session(token: session.token))
         ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts))
         deliver(event, to: agentConnection(of: center.conversation(conversation)?.agent))
         metrics.messagesRelayed.add(1, ordering: .relaxed)

@@ -12,6 +12,7 @@ extension ServiceDesk {
         switch identity {
         case .agent(let handle)?:
             guard role == .agent, let agentID = center.agentID(forHandle: handle), let agent = center.agent(agentID) else { break }
+            if inPenalty(.agent(agentID), id: requestID, on: connection) { return }
             var resumed = false
             if let old = agentConnections[agentID] {
                 bindings[old] = nil
@@ -35,6 +36,7 @@ extension ServiceDesk {
             return
         case .supervisor(let login, _)?:
             guard role == .supervisor else { break }
+            if inPenalty(.supervisor(login: login), id: requestID, on: connection) { return }
             supervisors[connection] = login
             bindings[connection] = .supervisor(login: login)
             send(welcome(role: .supervisor, session: nil, resumed: false, language: .ko), to: connection)
@@ -109,8 +111,7 @@ extension ServiceDesk {
                 guard let c = center.conversation(conversation) else { throw .unknownConversation }
                 let offered = center.agent(me)?.offers.contains { center.offer($0)?.contact == c.contact } ?? false
                 guard c.agent == me || offered else { throw .notAssigned }
-                sendHistory(of: conversation, after: r.afterSeq ?? 0, to: connection)
-                ack(r.id, on: connection)
+                fetchHistory(of: transcripts.key(conversation), after: r.afterSeq ?? 0, id: r.id, on: connection)
             }
         } catch {
             fail(connection, id: message.id, error, field: Self.field(of: error))
@@ -134,8 +135,7 @@ extension ServiceDesk {
                 fail(connection, id: r.id, .unknownConversation, ChatError.unknownConversation.message, field: "conversation")
                 return
             }
-            sendHistory(of: conversation, after: r.afterSeq ?? 0, to: connection)
-            ack(r.id, on: connection)
+            fetchHistory(of: conversation, after: r.afterSeq ?? 0, id: r.id, on: connection)
         }
     }
 
@@ -149,7 +149,7 @@ extension ServiceDesk {
         guard transcripts.lastSeq(of: conversation) < Int64(limits.maxEventsPerConversation) else {
             throw .invalidState("the conversation has reached its length limit")
         }
-        guard transcripts.isAccepting else {
+        guard transcripts.accepts(from: .agent(me)) else {
             storageBehind(connection, id: r.id)
             return
         }
@@ -158,6 +158,7 @@ extension ServiceDesk {
         let event = record(conversation) { wire, seq, ts in
             .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .agent, agentName: name, text: r.text, clientID: r.id))
         }
+        transcripts.charge(.agent(me))
         ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts))
         deliver(event, to: center.conversation(conversation).flatMap { customerConnection(of: $0.contact) })
         metrics.messagesRelayed.add(1, ordering: .relaxed)

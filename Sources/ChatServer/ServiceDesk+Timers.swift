@@ -14,6 +14,7 @@ extension ServiceDesk {
         }
         let now = center.now
         expireSessions(now: now)
+        budgets.forgetRested(now: budgetClock)
         tickStatistics(now: now)
         if snapshotDirty, lastSnapshotPush.advanced(by: Self.snapshotInterval) <= now {
             snapshotDirty = false

@@ -49,6 +49,8 @@ final class ServiceDesk {
     var lastSnapshotPush = Instant(milliseconds: .min)
     /// `[console] canned_replies`, for agents' `welcome`.
     var cannedReplies: [String] = []
+    /// Message budgets per session, account and address: they outlive connections.
+    var budgets: MessageBudgets
 
     /// Builds the center from the configuration and adds its agents (all offline).
     /// Throws the center's configuration errors (`invalid_configuration`, …).
@@ -70,6 +72,7 @@ final class ServiceDesk {
         outbox = Outbox(domain: domain, transcripts: transcripts)
         self.metrics = metrics
         self.limits = configuration.limits
+        budgets = MessageBudgets(limits: configuration.limits)
         self.transcripts = transcripts
         cannedReplies = configuration.cannedReplies
         wallOffset = clock.wallNow.millisecondsSince1970 - clock.now.milliseconds
@@ -80,13 +83,20 @@ final class ServiceDesk {
     func receive(_ batch: [Inbound]) {
         for item in batch {
             switch item {
+            case .arrived(let connection, let address):
+                budgets.arrived(connection, address: address)
             case .message(let connection, let message):
+                guard admitted(message, on: connection) else { continue }
                 switch message {
                 case .customer(let m): customer(m, on: connection)
                 case .agent(let m): agent(m, on: connection)
                 case .supervisor(let m): supervisor(m, on: connection)
                 }
             case .refused(let connection, let report, let close):
+                guard !budgets.isSilenced(connection) else { continue }
+                if close == .rateLimited, let owner = budgetOwner(of: connection) {
+                    budgets.punish(owner, now: budgetClock)
+                }
                 metrics.countError(report.code)
                 send(.error(report), to: connection)
                 if let close { outbox.close(connection, close) }
@@ -99,6 +109,7 @@ final class ServiceDesk {
     }
 
     private func closed(_ connection: ConnectionID) {
+        budgets.closed(connection)
         guard let binding = bindings.removeValue(forKey: connection) else { return }
         switch binding {
         case .customer(let session):
@@ -171,14 +182,44 @@ final class ServiceDesk {
         for case let connection? in connections { outbox.send(bytes, to: connection) }
     }
 
-    func sendHistory(of conversation: ConversationID, after seq: Int64, to connection: ConnectionID) {
+    /// The largest `history` message the broker makes: a longer page is cut (with
+    /// `more: true`), so that one request cannot make megabytes.
+    static let historyPageBytes = 256 * 1024
+
+    /// Sends a page of history; returns its size in bytes.
+    @discardableResult
+    func sendHistory(of conversation: ConversationID, after seq: Int64, to connection: ConnectionID) -> Int {
         sendHistory(of: transcripts.key(conversation), after: seq, to: connection)
     }
 
-    /// A page of any stored conversation's events (this boot's or an earlier one's).
-    func sendHistory(of key: TranscriptKey, after seq: Int64, to connection: ConnectionID) {
-        let page = transcripts.events(of: key, after: seq, limit: ProtocolLimits.maxHistoryEvents)
-        send(.history(History(conversation: WireID.conversation(key), events: page.events, more: page.more)), to: connection)
+    /// A page of any stored conversation's events (this boot's or an earlier one's),
+    /// at most `ProtocolLimits.maxHistoryEvents` events and about `historyPageBytes`.
+    @discardableResult
+    func sendHistory(of key: TranscriptKey, after seq: Int64, to connection: ConnectionID) -> Int {
+        var (events, more) = transcripts.events(of: key, after: seq, limit: ProtocolLimits.maxHistoryEvents)
+        var bytes = ServerMessage.history(History(conversation: WireID.conversation(key), events: events, more: more)).encoded()
+        while bytes.count > Self.historyPageBytes && events.count > 1 {
+            events.removeLast(events.count / 2)
+            more = true
+            bytes = ServerMessage.history(History(conversation: WireID.conversation(key), events: events, more: more)).encoded()
+        }
+        outbox.send(bytes, to: connection)
+        return bytes.count
+    }
+
+    /// Answers a client's `fetch_history`, paid from its sender's history budget: while
+    /// that is in debt the request is refused with `rate_limited` (not fatal).
+    func fetchHistory(of key: TranscriptKey, after seq: Int64, id: String?, on connection: ConnectionID) {
+        let owner = budgetOwner(of: connection)
+        if let wait = budgets.historyWait(of: owner, now: budgetClock) {
+            metrics.countError(.rateLimited)
+            send(.error(ErrorReport(id: id, code: .rateLimited,
+                                    message: "Too much history asked for; wait before fetching more (limits.history_bytes_per_second).",
+                                    fatal: false, retryAfterMs: wait)), to: connection)
+            return
+        }
+        budgets.spentOnHistory(sendHistory(of: key, after: seq, to: connection), by: owner, now: budgetClock)
+        ack(id, on: connection)
     }
 
     /// A conversation's wire id (`c-BOOT-N`).

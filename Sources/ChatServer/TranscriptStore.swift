@@ -32,9 +32,14 @@ protocol TranscriptStore: AnyObject {
     /// Events of any stored conversation after `seq`, oldest first, at most `limit`.
     func events(of key: TranscriptKey, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool)
 
-    /// False while new client messages must be refused: the disk is behind or failing
-    /// (backpressure; nothing is dropped silently).
-    var isAccepting: Bool { get }
+    /// Whether a new client message from `sender` may be recorded now: false while the
+    /// disk is behind or failing, and, once the backlog is past half its limit, for a
+    /// sender holding more than its share of it (`BacklogShares`; backpressure, nothing
+    /// is dropped silently).
+    func accepts(from sender: MessageBudgets.Owner) -> Bool
+    /// The event appended last was a client message of `sender`'s: its bytes count
+    /// against that sender's share of the backlog until they are written.
+    func charge(_ sender: MessageBudgets.Owner)
     /// Hands what was recorded since the last call towards the disk. Returns the log
     /// position that messages sent since then must wait for (nil: nothing to wait for).
     func commit() -> UInt64?
@@ -60,7 +65,8 @@ final class MemoryTranscripts: TranscriptStore {
 
     private var transcripts: [ConversationID: Transcript] = [:]
     let boot: UInt32 = 1
-    let isAccepting = true
+    func accepts(from sender: MessageBudgets.Owner) -> Bool { true }
+    func charge(_ sender: MessageBudgets.Owner) {}
 
     func commit() -> UInt64? { nil }
 

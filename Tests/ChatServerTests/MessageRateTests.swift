@@ -25,7 +25,37 @@ struct MessageRateTests {
         #expect(rate.admit(now: 0) == .allowed)
         #expect(rate.admit(now: 0) == .limited(retryAfterMs: 1000))
         #expect(rate.admit(now: second / 2) == .limited(retryAfterMs: 500))
-        #expect(rate.admit(now: second * 3 / 4) == .exceeded(retryAfterMs: 250))
+        #expect(rate.admit(now: second * 3 / 4) == .exceeded(retryAfterMs: 10_000))
+    }
+
+    @Test func aFatalRefusalStartsTenSecondsInWhichEveryMessageIsFatal() {
+        var rate = MessageRate(perSecond: 1, burst: 1, now: 0)
+        _ = rate.admit(now: 0)
+        _ = rate.admit(now: 0)
+        _ = rate.admit(now: 0)
+        #expect(rate.admit(now: 0) == .exceeded(retryAfterMs: 10_000))
+        #expect(rate.penalty(now: 4 * second) == 6_000)
+        #expect(rate.admit(now: 4 * second) == .exceeded(retryAfterMs: 6_000))
+        #expect(rate.admit(now: 10 * second) == .allowed)
+    }
+
+    @Test func aSharedBudgetRefusesButNeverEscalates() {
+        var rate = MessageRate(perSecond: 1, burst: 1, now: 0, escalates: false)
+        _ = rate.admit(now: 0)
+        for _ in 0..<10 { #expect(rate.admit(now: 0) == .limited(retryAfterMs: 1000)) }
+        rate.punish(now: 0)
+        #expect(rate.penalty(now: 0) == nil)
+    }
+
+    @Test func aBudgetIsAtRestOnceFullWithNothingToRemember() {
+        var rate = MessageRate(perSecond: 10, burst: 10, now: 0)
+        #expect(rate.isAtRest(now: 0))
+        _ = rate.admit(now: 0)
+        #expect(!rate.isAtRest(now: 0))
+        #expect(rate.isAtRest(now: second / 10))
+        rate.punish(now: second)
+        #expect(!rate.isAtRest(now: 5 * second))
+        #expect(rate.isAtRest(now: 11 * second))
     }
 
     @Test func refusalsOlderThanTheWindowAreForgotten() {
