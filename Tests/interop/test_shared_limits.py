@@ -68,6 +68,7 @@ def test_fetch_history_is_paid_from_a_budget_of_bytes(start_broker):
                 refused.append(message)
             break
     elapsed = time.monotonic() - started
+    print(f"history: {history_bytes} bytes in {pages} pages for 40 requests in {elapsed:.2f} s; {len(refused)} refused")
     assert refused, "no request was refused"
     assert history_bytes <= 4 * MIB + 256 * 1024 * (elapsed + 1) + 300 * 1024, (history_bytes, elapsed)
     # Following `more` from the page's end, after the refusal's wait, reaches the end.
@@ -122,6 +123,7 @@ def test_slow_readers_together_cannot_take_the_memory(tmp_path):
                 pass
             except Closed:
                 dropped += 1
+        print(f"slow readers: {dropped} of 12 dropped; peak RSS {peak / MIB:.0f} MiB")
         assert dropped >= 6, f"only {dropped} of 12 slow readers were dropped"
         assert "exceed --max-queued-output" in srv.output()
         assert peak < 100 * MIB, f"peak RSS {peak / MIB:.0f} MiB"
@@ -186,5 +188,6 @@ def test_fast_senders_cannot_refuse_everyone_elses_messages(start_broker, tmp_pa
         stop.set()
         for t in threads:
             t.join(10)
+    print(f"fast senders: {store_refusals[0]} of their messages refused; the quiet customer's answers: {answers}")
     assert store_refusals[0] > 0, "the flood never reached the store's limit: the test proves nothing"
     assert answers.count("ack") >= 18, answers
