@@ -20,6 +20,10 @@ public final class TranscriptLog {
     public private(set) var index = RecordIndex()
     /// Log position after the last appended record.
     public private(set) var appended: UInt64 = 0
+    /// Log position after the newest record whose acknowledgement promises it is
+    /// stored (a client's chat message): nothing that follows it may be released
+    /// before it is as durable as the policy says, even while the disk fails.
+    public private(set) var promised: UInt64 = 0
     /// The writer's latest report.
     public private(set) var progress = SpillProgress()
     /// Why the store cannot write right now (recovery or the writer); nil when healthy.
@@ -63,8 +67,9 @@ public final class TranscriptLog {
     // MARK: Writing
 
     /// Records event `seq` (the next one) of `key`; returns the log position after it.
+    /// `promised`: its acknowledgement tells a client it is stored (`releasable`).
     @discardableResult
-    public func append(_ key: TranscriptKey, seq: Int64, ts: Int64, payload: [UInt8]) -> UInt64 {
+    public func append(_ key: TranscriptKey, seq: Int64, ts: Int64, payload: [UInt8], promised: Bool = false) -> UInt64 {
         precondition(seq == index.lastSeq(of: key) + 1, "events are numbered without gaps")
         let size = Int64(RecordFormat.recordSize(payload: payload.count))
         if segmentSize == 0 || segmentSize + size > Int64(configuration.segmentBytes) && segmentSize > Int64(RecordFormat.segmentHeaderSize) {
@@ -86,7 +91,27 @@ public final class TranscriptLog {
         index.add(key, seq: seq, segment: segment, offset: offset)
         ring.append(key, seq: seq, payload: payload, end: appended)
         ring.evict(durable: progress.synced)
+        if promised { self.promised = appended }
         return appended
+    }
+
+    /// The log position up to which what depends on the events (acknowledgements,
+    /// relays, and everything sent after them) may go out: the sync under `always`,
+    /// the write to the OS under an interval, at once under `never`.
+    ///
+    /// While the disk fails, events that promise nothing to a client (joins, ends)
+    /// are released at once, so that traffic keeps flowing; but never past a promised
+    /// record that is not yet durable: its ack, and everything after it, waits for
+    /// the disk to come back (protocol/storage.md, "When the disk fails").
+    public var releasable: UInt64 {
+        let durable: UInt64
+        switch configuration.fsync {
+        case .always: durable = progress.synced
+        case .interval: durable = progress.written
+        case .never: return appended
+        }
+        if failure != nil && promised <= durable { return appended }
+        return durable
     }
 
     /// Hands everything appended since the last call to the writer (one group commit
@@ -120,10 +145,13 @@ public final class TranscriptLog {
     /// client messages (backpressure) instead of letting memory grow.
     public var isAccepting: Bool { pendingBytes < UInt64(configuration.maxPendingBytes) }
 
-    /// Writes and syncs everything, then stops the writer (shutdown).
-    public func close() {
+    /// Writes and syncs everything, then stops the writer (shutdown). Returns what
+    /// could not be written (the disk still failed at the last attempt); nil when
+    /// everything was.
+    @discardableResult
+    public func close() -> UnwrittenRecords? {
         flush()
-        writer.stop()
+        return writer.stop()
     }
 
     // MARK: Reading

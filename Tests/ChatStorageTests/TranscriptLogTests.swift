@@ -153,3 +153,90 @@ struct TranscriptLogTests {
         log.close()
     }
 }
+
+/// A real full disk (issue 15, item 1): chat messages on a small tmpfs that fills,
+/// frees and fills again.
+struct TranscriptLogFullDiskTests {
+    let a = TranscriptKey(boot: 1, number: 1)
+    /// ~12 KB, as in the attack (12,110-byte records there).
+    let message = payload(String(repeating: "가", count: 4000))
+
+    func configuration(_ directory: String) -> StorageConfiguration {
+        var c = StorageConfiguration(directory: directory)
+        c.fsync = .interval(milliseconds: 5)
+        return c
+    }
+
+    /// Appends and flushes a promised record, then waits until it is written or the
+    /// writer reports a failure; returns the log position after it.
+    func appendMessage(_ log: TranscriptLog, _ box: ProgressBox, seq: Int64) -> UInt64 {
+        let end = log.append(a, seq: seq, ts: now + seq, payload: message, promised: true)
+        log.flush()
+        for _ in 0..<500 {
+            let p = box.latest.withLock { $0 }
+            if p.written >= end || p.failure != nil { break }
+            usleep(10_000)
+        }
+        log.progressed(box.latest.withLock { $0 })
+        return end
+    }
+
+    /// The attack: a 2 MiB tmpfs, ~12 KB messages; the disk filled, freed, filled again;
+    /// two messages were acked while their 24,220 bytes were still pending, never written,
+    /// and lost at restart. Here a 256 KiB tmpfs: a message whose write failed is never
+    /// releasable (nor what follows it) until it is written; a close with records still
+    /// unwritten reports them; every released message is there after a restart.
+    @Test(.enabled(if: Tmpfs.available, "mounting a tmpfs needs root"))
+    func aMessageIsNeverReleasedBeforeItIsWrittenOnAFullDisk() {
+        let disk = Tmpfs(bytes: 256 << 10)
+        let box = ProgressBox()
+        let log = TranscriptLog(configuration: configuration(disk.path), report: box.report)
+        var released: [Int64] = []
+        var seq: Int64 = 0
+        disk.fill(leaving: 40 << 10)
+        var firstFailed: Int64?
+        for _ in 0..<10 {
+            seq += 1
+            let end = appendMessage(log, box, seq: seq)
+            if log.failure == nil, log.releasable >= end {
+                released.append(seq)
+            } else {
+                firstFailed = seq
+                break
+            }
+        }
+        #expect(firstFailed != nil, "the disk never filled")
+        #expect(log.failure != nil)
+        #expect(log.releasable <= log.progress.written)
+        // An event that promises nothing, recorded meanwhile, waits behind the message.
+        seq += 1
+        let join = log.append(a, seq: seq, ts: now + seq, payload: payload("{\"type\":\"agent_joined\"}"))
+        log.flush()
+        #expect(log.releasable < join)
+
+        // Room again: the writer's retry writes both, and they are released.
+        disk.free()
+        for _ in 0..<300 where box.latest.withLock({ $0.written }) < join { usleep(10_000) }
+        log.progressed(box.latest.withLock { $0 })
+        #expect(log.failure == nil)
+        #expect(log.releasable >= join)
+        released += [firstFailed ?? 0, seq]
+
+        // Full again, then a shutdown: the unwritten message is reported, not released.
+        disk.fill(leaving: 0)
+        seq += 1
+        let last = appendMessage(log, box, seq: seq)
+        #expect(log.failure != nil)
+        #expect(log.releasable < last)
+        let unwritten = log.close()
+        #expect(unwritten?.records == 1)
+        #expect(unwritten?.bytes == RecordFormat.recordSize(payload: message.count))
+
+        disk.free()
+        let again = TranscriptLog(configuration: configuration(disk.path), report: ProgressBox().report)
+        defer { again.close() }
+        let stored = Set((1...seq).filter { again.read(a, after: $0 - 1, limit: 1).payloads.count == 1 })
+        #expect(Set(released).isSubset(of: stored), "released but lost: \(Set(released).subtracting(stored).sorted())")
+        #expect(!stored.contains(seq))
+    }
+}
