@@ -166,6 +166,8 @@ final class TranscriptHealth: Sendable {
         var refused: UInt64 = 0
         var recoveredRecords = 0
         var repairs = 0
+        var lostRecords = 0
+        var damagedBytes = 0
     }
 
     let figures = Mutex(Figures())
@@ -183,6 +185,8 @@ final class TranscriptHealth: Sendable {
             $0.conversations = log.index.conversationCount
             $0.recoveredRecords = log.recovery.records
             $0.repairs = log.recovery.repairs.count
+            $0.lostRecords = log.recovery.lostRecords
+            $0.damagedBytes = log.recovery.damaged.reduce(0) { $0 + $1.range.count }
         }
     }
 

@@ -32,7 +32,8 @@ public final class TranscriptLog {
     private var pending: [Chunk] = []
     private var segment: UInt64
     private var segmentSize: Int64 = 0
-    private var readers: [UInt64: Int32] = [:]
+    /// Open segment files for reads, with the format version of each.
+    private var readers: [UInt64: (fd: Int32, version: RecordFormat.Version)] = [:]
 
     /// Recovers what `configuration.directory` holds and starts the writer. Never fails:
     /// a directory that cannot be read or written leaves the store degraded (`failure`),
@@ -52,6 +53,9 @@ public final class TranscriptLog {
             failure = "cannot write \(bootPath): \(error)"
             Log.error("transcripts: \(failure!)")
         }
+        if !recovery.damaged.isEmpty || !recovery.lost.isEmpty {
+            Recovery.writeReport(recovery, boot: boot, directory: configuration.directory)
+        }
         writer = SpillWriter(configuration: configuration, recovered: segments, start: SpillProgress(), report: report)
         do {
             try writer.start()
@@ -61,7 +65,7 @@ public final class TranscriptLog {
     }
 
     deinit {
-        for fd in readers.values { File.close(fd) }
+        for reader in readers.values { File.close(reader.fd) }
     }
 
     // MARK: Writing
@@ -128,8 +132,8 @@ public final class TranscriptLog {
         guard report.version > progress.version else { return }
         if report.removedBelow > progress.removedBelow {
             index.removeSegments(below: report.removedBelow, live: boot)
-            for (number, fd) in readers where number < report.removedBelow {
-                File.close(fd)
+            for (number, reader) in readers where number < report.removedBelow {
+                File.close(reader.fd)
                 readers[number] = nil
             }
         }
@@ -172,6 +176,8 @@ public final class TranscriptLog {
         for s in from...to {
             if let payload = ring.payload(of: key, seq: s) ?? readFromDisk(key, seq: s) {
                 payloads.append(payload)
+            } else if index.isLost(key, seq: s) {
+                continue  // lost to damage (recovery reported it): the rest still reads
             } else {
                 return (payloads, false)
             }
@@ -183,17 +189,20 @@ public final class TranscriptLog {
         guard let (number, offset) = index.location(of: key, seq: seq) else { return nil }
         do {
             let fd: Int32
+            let version: RecordFormat.Version
             if let open = readers[number] {
-                fd = open
+                (fd, version) = open
             } else {
                 fd = try File.open(SpillWriter.path(configuration.directory, segment: number))
-                readers[number] = fd
+                let header = try File.read(fd, count: RecordFormat.segmentHeaderSize, at: 0)
+                version = header.withUnsafeBytes { RecordScanner.segmentVersion($0) } ?? RecordFormat.current
+                readers[number] = (fd, version)
             }
             var size = 4096
             while true {
                 let data = try File.read(fd, count: size, at: offset)
                 let count = data.count
-                let step = data.withUnsafeBytes { RecordScanner.step($0, at: 0) }
+                let step = data.withUnsafeBytes { RecordScanner.step($0, at: 0, version: version) }
                 switch step {
                 case .record(let view):
                     guard view.key == key, view.seq == seq else {
@@ -203,7 +212,7 @@ public final class TranscriptLog {
                     return Array(data[view.payload])
                 case .needMore(let missing) where count == size:
                     size += missing
-                case .needMore, .corrupt:
+                case .needMore, .corrupt, .damagedPayload:
                     Log.error("transcripts: segment \(number) offset \(offset): unreadable record")
                     return nil
                 }
