@@ -134,12 +134,13 @@ def test_no_message_is_acknowledged_before_it_is_written_on_a_full_tmpfs(brokers
     until_full()
 
     # SIGTERM while records are unwritten: a clear line and a non-zero exit.
-    lines_before = srv.output_line_count()
+    printed_before = len(srv.output())
     srv.signal(signal.SIGTERM)
     status = srv.wait(30)
     stop.set()
     assert status is not None, "the broker did not exit within 30 s of SIGTERM"
-    output = "".join(srv._lines[lines_before:])
+    srv._reader.join(timeout=5)  # the last lines, read after the exit
+    output = srv.output()[printed_before:]
     if status != 74:
         problems.append(f"exit status {status} at a SIGTERM with unwritten records (expected 74)")
     if "not written" not in output:
