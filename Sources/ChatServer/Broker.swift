@@ -69,14 +69,16 @@ public final class Broker: Sendable {
         server = WebSocketServer(configuration: transport) { loop in ChatEndpoints(loop: loop, shared: shared) }
     }
 
-    /// Ends the domain and sign-in threads; call after `server.shutdown()`.
-    public func stop() {
+    /// Ends the domain and sign-in threads; call after `server.shutdown()`. Returns
+    /// false when transcript records could not be written before the end (logged;
+    /// `switchboard serve` then exits 74).
+    public func stop() -> Bool {
         shared.signIn.stop()
         shared.domain.stop()
         for thread in threads { thread.join() }
         // The domain thread is gone, so the desk may be touched here.
         shared.desk.value.outbox.unregisterAll()
-        store.value.close()
+        return store.value.close() == nil
     }
 }
 

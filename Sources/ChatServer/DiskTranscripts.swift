@@ -49,10 +49,17 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     }
 
     /// Writes and syncs what is pending and stops the writer (shutdown); then lets go
-    /// of the relay's reference back to this store, so it can be freed.
-    func close() {
-        log.close()
+    /// of the relay's reference back to this store, so it can be freed. Returns what
+    /// the disk still refused at the last attempt, after logging it (nil: nothing).
+    @discardableResult
+    func close() -> UnwrittenRecords? {
+        let unwritten = log.close()
         relay.target.withLock { $0 = nil }
+        if let unwritten {
+            Log.error("transcripts: shutdown: \(unwritten.records) record(s), \(unwritten.bytes) bytes not written "
+                      + "(\(unwritten.reason)); they are lost. Every one was held back from its acknowledgement.")
+        }
+        return unwritten
     }
 
     /// A writer report, on the domain thread.
@@ -68,18 +75,9 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     }
 
     /// What an acknowledgement waits for: the sync under `always`, the write to the OS
-    /// under an interval, nothing under `never`. While the disk fails nothing waits:
-    /// client messages are refused then (`isAccepting`), and the rest of the traffic
-    /// (joins, ends, typing) must keep flowing; what was recorded stays in memory and
-    /// is written when the disk is back (protocol/storage.md, "When the disk fails").
-    private var releasable: UInt64 {
-        if log.failure != nil { return log.appended }
-        switch log.configuration.fsync {
-        case .always: return log.progress.synced
-        case .interval: return log.progress.written
-        case .never: return log.appended
-        }
-    }
+    /// under an interval, nothing under `never`; while the disk fails, only what
+    /// follows an unwritten chat message (`TranscriptLog.releasable`).
+    private var releasable: UInt64 { log.releasable }
 
     // MARK: TranscriptStore
 
@@ -103,8 +101,11 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     func lastSeq(of key: TranscriptKey) -> Int64 { log.lastSeq(of: key) }
 
     func append(_ event: ConversationEvent, to conversation: ConversationID) {
+        // A client's message (it has a client id) is acknowledged as stored.
+        var promised = false
+        if case .message(let m) = event, m.clientID != nil { promised = true }
         let start = log.appended
-        log.append(key(conversation), seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded())
+        log.append(key(conversation), seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded(), promised: promised)
         lastAppend = (start, log.appended)
         if case .message(let m) = event, let id = m.clientID {
             clientIDs[conversation, default: [:]][ClientKey(author: m.from, id: id)] = event.seq
@@ -179,6 +180,8 @@ final class TranscriptHealth: Sendable {
         var refused: UInt64 = 0
         var recoveredRecords = 0
         var repairs = 0
+        var lostRecords = 0
+        var damagedBytes = 0
     }
 
     let figures = Mutex(Figures())
@@ -196,6 +199,8 @@ final class TranscriptHealth: Sendable {
             $0.conversations = log.index.conversationCount
             $0.recoveredRecords = log.recovery.records
             $0.repairs = log.recovery.repairs.count
+            $0.lostRecords = log.recovery.lostRecords
+            $0.damagedBytes = log.recovery.damaged.reduce(0) { $0 + $1.range.count }
         }
     }
 

@@ -53,7 +53,12 @@ enum OperatorPages {
         family("switchboard_transcripts_conversations", "gauge", "Conversations with stored events.", "\(f.conversations)")
         family("switchboard_transcripts_refused_total", "counter", "Client messages refused because the store was behind.", "\(f.refused)")
         family("switchboard_transcripts_recovered_records", "gauge", "Records found by recovery at start.", "\(f.recoveredRecords)")
-        family("switchboard_transcripts_recovery_repairs", "gauge", "Torn or corrupt tails cut by recovery at start.", "\(f.repairs)")
+        family("switchboard_transcripts_recovery_repairs", "gauge",
+               "Repairs by recovery at start: torn tails cut, damaged ranges skipped, segments removed.", "\(f.repairs)")
+        family("switchboard_transcripts_recovery_lost_records", "gauge",
+               "Records recovery found lost to damage at start (recovery-BOOT.json names them).", "\(f.lostRecords)")
+        family("switchboard_transcripts_recovery_damaged_bytes", "gauge",
+               "Damaged bytes recovery skipped and copied beside their segments at start.", "\(f.damagedBytes)")
         return out
     }
 

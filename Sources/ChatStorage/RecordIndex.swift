@@ -10,6 +10,12 @@ public struct RecordIndex {
     }
 
     private(set) var streams: [TranscriptKey: Locations] = [:]
+    /// Events missing between a conversation's stored ones (recovery skipped damage):
+    /// their slots hold `lost`, and reads step over them.
+    public private(set) var gaps: [RecordID] = []
+    static let lost = UInt64.max
+    /// A longer gap is not filled (it would cost 8 bytes a seq): the run restarts there.
+    static let maxGap: Int64 = 1 << 16
 
     public init() {}
 
@@ -37,7 +43,14 @@ public struct RecordIndex {
         // In place (Values' subscript), so the array grows without a copy.
         let last = streams.values[index].lastSeq
         guard seq > last else { return false }
-        if seq != last + 1 { streams.values[index] = Locations(firstSeq: seq) }
+        if seq - last - 1 > RecordIndex.maxGap {
+            streams.values[index] = Locations(firstSeq: seq)
+        } else if seq != last + 1 {
+            for missing in (last + 1)..<seq {
+                streams.values[index].packed.append(RecordIndex.lost)
+                gaps.append(RecordID(key: key, seq: missing))
+            }
+        }
         streams.values[index].packed.append(location)
         return true
     }
@@ -45,7 +58,14 @@ public struct RecordIndex {
     /// Where event `seq` of `key` lies.
     public func location(of key: TranscriptKey, seq: Int64) -> (segment: UInt64, offset: Int64)? {
         guard let stream = streams[key], seq >= stream.firstSeq, seq <= stream.lastSeq else { return nil }
-        return RecordIndex.unpack(stream.packed[Int(seq - stream.firstSeq)])
+        let packed = stream.packed[Int(seq - stream.firstSeq)]
+        return packed == RecordIndex.lost ? nil : RecordIndex.unpack(packed)
+    }
+
+    /// True for an event recovery found missing (lost to damage).
+    public func isLost(_ key: TranscriptKey, seq: Int64) -> Bool {
+        guard let stream = streams[key], seq >= stream.firstSeq, seq <= stream.lastSeq else { return false }
+        return stream.packed[Int(seq - stream.firstSeq)] == RecordIndex.lost
     }
 
     /// Forgets every location in segments numbered below `segment` (retention removed
@@ -55,8 +75,11 @@ public struct RecordIndex {
         let limit = segment << 32
         for key in Array(streams.keys) {
             var stream = streams[key]!
-            guard let first = stream.packed.first, first < limit else { continue }
-            let drop = stream.packed.firstIndex(where: { $0 >= limit }) ?? stream.packed.count
+            guard let first = stream.packed.first(where: { $0 != RecordIndex.lost }), first < limit else { continue }
+            // Lost slots (`lost`, the largest value) go with the removed run before them.
+            guard let lastRemoved = stream.packed.lastIndex(where: { $0 < limit }) else { continue }
+            var drop = lastRemoved + 1
+            while drop < stream.packed.count && stream.packed[drop] == RecordIndex.lost { drop += 1 }
             if drop == stream.packed.count {
                 streams[key] = key.boot == live ? Locations(firstSeq: stream.lastSeq + 1) : nil
             } else {

@@ -33,6 +33,30 @@ public struct SpillProgress: Sendable, Equatable {
     public init() {}
 }
 
+/// What a shutdown could not write: the records still only in memory when the writer
+/// made its last attempt (the disk failed to the end). A plain value.
+public struct UnwrittenRecords: Sendable, Equatable {
+    public var records = 0
+    public var bytes = 0
+    /// Why the last attempt failed.
+    public var reason: String
+
+    init(_ chunks: [Chunk], reason: String) {
+        self.reason = reason
+        for chunk in chunks {
+            bytes += chunk.bytes.count
+            // A chunk at offset 0 starts its segment with the header.
+            var offset = chunk.offset == 0 ? RecordFormat.segmentHeaderSize : 0
+            chunk.bytes.withUnsafeBytes { raw in
+                while case .record(let view) = RecordScanner.step(raw, at: offset) {
+                    records += 1
+                    offset = view.extent.upperBound
+                }
+            }
+        }
+    }
+}
+
 /// What the writer and the syncer report together, and each one's failure. Guarded
 /// by `SpillWriter.published`.
 private struct Published {
@@ -119,8 +143,10 @@ final class SpillWriter: @unchecked Sendable {
         }
     }
 
-    /// Writes and syncs what is queued, then ends the thread (domain thread, at shutdown).
-    func stop() {
+    /// Writes and syncs what is queued, then ends the thread (domain thread, at
+    /// shutdown). The writer makes one last attempt; what the disk still refuses is
+    /// returned (nil: everything was written).
+    func stop() -> UnwrittenRecords? {
         wake.withLock {
             stopping = true
             wake.signal()
@@ -129,6 +155,10 @@ final class SpillWriter: @unchecked Sendable {
         thread = nil
         syncer?.stop()
         syncer = nil
+        // The writer thread has ended (joined): its state is ours to read.
+        let unwritten = retry + wake.withLock { queue }
+        guard !unwritten.isEmpty else { return nil }
+        return UnwrittenRecords(unwritten, reason: progress.failure ?? "the writer stopped")
     }
 
     static func path(_ directory: String, segment: UInt64) -> String {

@@ -20,6 +20,10 @@ public final class TranscriptLog {
     public private(set) var index = RecordIndex()
     /// Log position after the last appended record.
     public private(set) var appended: UInt64 = 0
+    /// Log position after the newest record whose acknowledgement promises it is
+    /// stored (a client's chat message): nothing that follows it may be released
+    /// before it is as durable as the policy says, even while the disk fails.
+    public private(set) var promised: UInt64 = 0
     /// The writer's latest report.
     public private(set) var progress = SpillProgress()
     /// Why the store cannot write right now (recovery or the writer); nil when healthy.
@@ -28,7 +32,8 @@ public final class TranscriptLog {
     private var pending: [Chunk] = []
     private var segment: UInt64
     private var segmentSize: Int64 = 0
-    private var readers: [UInt64: Int32] = [:]
+    /// Open segment files for reads, with the format version of each.
+    private var readers: [UInt64: (fd: Int32, version: RecordFormat.Version)] = [:]
 
     /// Recovers what `configuration.directory` holds and starts the writer. Never fails:
     /// a directory that cannot be read or written leaves the store degraded (`failure`),
@@ -48,6 +53,9 @@ public final class TranscriptLog {
             failure = "cannot write \(bootPath): \(error)"
             Log.error("transcripts: \(failure!)")
         }
+        if !recovery.damaged.isEmpty || !recovery.lost.isEmpty {
+            Recovery.writeReport(recovery, boot: boot, directory: configuration.directory)
+        }
         writer = SpillWriter(configuration: configuration, recovered: segments, start: SpillProgress(), report: report)
         do {
             try writer.start()
@@ -57,14 +65,15 @@ public final class TranscriptLog {
     }
 
     deinit {
-        for fd in readers.values { File.close(fd) }
+        for reader in readers.values { File.close(reader.fd) }
     }
 
     // MARK: Writing
 
     /// Records event `seq` (the next one) of `key`; returns the log position after it.
+    /// `promised`: its acknowledgement tells a client it is stored (`releasable`).
     @discardableResult
-    public func append(_ key: TranscriptKey, seq: Int64, ts: Int64, payload: [UInt8]) -> UInt64 {
+    public func append(_ key: TranscriptKey, seq: Int64, ts: Int64, payload: [UInt8], promised: Bool = false) -> UInt64 {
         precondition(seq == index.lastSeq(of: key) + 1, "events are numbered without gaps")
         let size = Int64(RecordFormat.recordSize(payload: payload.count))
         if segmentSize == 0 || segmentSize + size > Int64(configuration.segmentBytes) && segmentSize > Int64(RecordFormat.segmentHeaderSize) {
@@ -86,7 +95,27 @@ public final class TranscriptLog {
         index.add(key, seq: seq, segment: segment, offset: offset)
         ring.append(key, seq: seq, payload: payload, end: appended)
         ring.evict(durable: progress.synced)
+        if promised { self.promised = appended }
         return appended
+    }
+
+    /// The log position up to which what depends on the events (acknowledgements,
+    /// relays, and everything sent after them) may go out: the sync under `always`,
+    /// the write to the OS under an interval, at once under `never`.
+    ///
+    /// While the disk fails, events that promise nothing to a client (joins, ends)
+    /// are released at once, so that traffic keeps flowing; but never past a promised
+    /// record that is not yet durable: its ack, and everything after it, waits for
+    /// the disk to come back (protocol/storage.md, "When the disk fails").
+    public var releasable: UInt64 {
+        let durable: UInt64
+        switch configuration.fsync {
+        case .always: durable = progress.synced
+        case .interval: durable = progress.written
+        case .never: return appended
+        }
+        if failure != nil && promised <= durable { return appended }
+        return durable
     }
 
     /// Hands everything appended since the last call to the writer (one group commit
@@ -103,8 +132,8 @@ public final class TranscriptLog {
         guard report.version > progress.version else { return }
         if report.removedBelow > progress.removedBelow {
             index.removeSegments(below: report.removedBelow, live: boot)
-            for (number, fd) in readers where number < report.removedBelow {
-                File.close(fd)
+            for (number, reader) in readers where number < report.removedBelow {
+                File.close(reader.fd)
                 readers[number] = nil
             }
         }
@@ -120,10 +149,13 @@ public final class TranscriptLog {
     /// client messages (backpressure) instead of letting memory grow.
     public var isAccepting: Bool { pendingBytes < UInt64(configuration.maxPendingBytes) }
 
-    /// Writes and syncs everything, then stops the writer (shutdown).
-    public func close() {
+    /// Writes and syncs everything, then stops the writer (shutdown). Returns what
+    /// could not be written (the disk still failed at the last attempt); nil when
+    /// everything was.
+    @discardableResult
+    public func close() -> UnwrittenRecords? {
         flush()
-        writer.stop()
+        return writer.stop()
     }
 
     // MARK: Reading
@@ -144,6 +176,8 @@ public final class TranscriptLog {
         for s in from...to {
             if let payload = ring.payload(of: key, seq: s) ?? readFromDisk(key, seq: s) {
                 payloads.append(payload)
+            } else if index.isLost(key, seq: s) {
+                continue  // lost to damage (recovery reported it): the rest still reads
             } else {
                 return (payloads, false)
             }
@@ -155,17 +189,20 @@ public final class TranscriptLog {
         guard let (number, offset) = index.location(of: key, seq: seq) else { return nil }
         do {
             let fd: Int32
+            let version: RecordFormat.Version
             if let open = readers[number] {
-                fd = open
+                (fd, version) = open
             } else {
                 fd = try File.open(SpillWriter.path(configuration.directory, segment: number))
-                readers[number] = fd
+                let header = try File.read(fd, count: RecordFormat.segmentHeaderSize, at: 0)
+                version = header.withUnsafeBytes { RecordScanner.segmentVersion($0) } ?? RecordFormat.current
+                readers[number] = (fd, version)
             }
             var size = 4096
             while true {
                 let data = try File.read(fd, count: size, at: offset)
                 let count = data.count
-                let step = data.withUnsafeBytes { RecordScanner.step($0, at: 0) }
+                let step = data.withUnsafeBytes { RecordScanner.step($0, at: 0, version: version) }
                 switch step {
                 case .record(let view):
                     guard view.key == key, view.seq == seq else {
@@ -175,7 +212,7 @@ public final class TranscriptLog {
                     return Array(data[view.payload])
                 case .needMore(let missing) where count == size:
                     size += missing
-                case .needMore, .corrupt:
+                case .needMore, .corrupt, .damagedPayload:
                     Log.error("transcripts: segment \(number) offset \(offset): unreadable record")
                     return nil
                 }

@@ -83,7 +83,11 @@ struct Serve: ParsableCommand {
             throw ExitCode(78)
         }
         try runUntilSignalled(broker.server, name: "serve", logLevel: transport.logLevelValue ?? .info)
-        broker.stop()
+        guard broker.stop() else {
+            // Transcript records the disk refused to the end are lost (logged, with how
+            // many); none of them was acknowledged. Exit 74 (EX_IOERR) says so.
+            throw ExitCode(74)
+        }
     }
 }
 

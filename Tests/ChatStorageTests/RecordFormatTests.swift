@@ -4,11 +4,11 @@ import Testing
 struct RecordFormatTests {
     let key = TranscriptKey(boot: 3, number: 4_294_967_297)
 
-    func segment(_ records: [(Int64, String)]) -> [UInt8] {
+    func segment(_ records: [(Int64, String)], version: RecordFormat.Version = RecordFormat.current) -> [UInt8] {
         var bytes: [UInt8] = []
-        RecordFormat.appendSegmentHeader(number: 7, to: &bytes)
+        RecordFormat.appendSegmentHeader(number: 7, version: version, to: &bytes)
         for (seq, text) in records {
-            RecordFormat.append(key: key, seq: seq, ts: 1_700_000_000_000 + seq, payload: payload(text), to: &bytes)
+            RecordFormat.append(key: key, seq: seq, ts: 1_700_000_000_000 + seq, payload: payload(text), version: version, to: &bytes)
         }
         return bytes
     }
@@ -25,13 +25,26 @@ struct RecordFormatTests {
         #expect(bytes.withUnsafeBytes { RecordScanner.segmentNumber($0) } == 7)
     }
 
-    @Test func theLayoutIsLengthChecksumThenBody() {
+    @Test func theLayoutIsSyncLengthFieldsTwoChecksumsThenPayload() {
         var bytes: [UInt8] = []
         RecordFormat.append(key: TranscriptKey(boot: 1, number: 2), seq: 3, ts: 4, payload: [0xAB], to: &bytes)
-        #expect(bytes.count == RecordFormat.recordSize(payload: 1))
+        #expect(bytes.count == RecordFormat.recordSize(payload: 1) && bytes.count == 45)
+        #expect(Array(bytes[0..<4]) == [0xFF, 0x00, 0x52, 0x43])  // the sync marker
+        #expect(Array(bytes[4..<8]) == [1, 0, 0, 0])  // payload length
+        #expect(Array(bytes[8..<12]) == [1, 0, 0, 0])  // boot
+        #expect(bytes[12] == 2 && bytes[20] == 3 && bytes[28] == 4)
+        func le32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) } }
+        #expect(le32(36) == CRC32.checksum(Array(bytes[4..<36])))
+        #expect(le32(40) == CRC32.checksum([0xAB]))
+        #expect(bytes.last == 0xAB)
+    }
+
+    @Test func version1RecordsKeepTheirLayout() {
+        var bytes: [UInt8] = []
+        RecordFormat.append(key: TranscriptKey(boot: 1, number: 2), seq: 3, ts: 4, payload: [0xAB], version: .v1, to: &bytes)
+        #expect(bytes.count == RecordFormat.recordSize(payload: 1, version: .v1))
         #expect(Array(bytes[0..<4]) == [29, 0, 0, 0])  // 28 fixed body bytes + 1 payload byte
         #expect(Array(bytes[8..<12]) == [1, 0, 0, 0])
-        #expect(bytes.last == 0xAB)
         let crc = UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24
         #expect(crc == CRC32.checksum(Array(bytes[8...])))
     }
@@ -65,7 +78,11 @@ struct RecordFormatTests {
 
     @Test func anImpossibleLengthIsCorruptNotAWaitForMore() {
         var bytes = segment([(1, "x")])
-        bytes.append(contentsOf: [0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0])
+        let start = bytes.count
+        RecordFormat.append(key: key, seq: 2, ts: 2, payload: [], to: &bytes)
+        bytes[start + 4..<start + 8] = [0xFF, 0xFF, 0xFF, 0x7F]  // a length past any payload…
+        let crc = CRC32.checksum(Array(bytes[(start + 4)..<(start + 36)]))  // …under a valid header checksum
+        withUnsafeBytes(of: crc.littleEndian) { for i in 0..<4 { bytes[start + 36 + i] = $0[i] } }
         let scan = bytes.withUnsafeBytes { RecordScanner.scanSegment($0) }
         #expect(scan.records.count == 1)
         #expect(scan.problem?.contains("length") == true)
@@ -73,6 +90,7 @@ struct RecordFormatTests {
 
     @Test func aForeignFileIsNotASegment() {
         let scan = Array("not a segment at all".utf8).withUnsafeBytes { RecordScanner.scanSegment($0) }
-        #expect(scan.goodLength == 0 && scan.problem == "bad segment header")
+        #expect(scan.goodLength == 0 && scan.outcome.version == nil)
+        #expect(scan.problem?.hasPrefix("bad segment header") == true)
     }
 }

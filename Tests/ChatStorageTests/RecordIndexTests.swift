@@ -17,14 +17,27 @@ struct RecordIndexTests {
         #expect(index.lastSeq(of: a) == 2 && index.firstSeq(of: a) == 1)
     }
 
-    @Test func aRepeatedSeqIsRefusedAndAGapRestartsTheRun() {
+    @Test func aRepeatedSeqIsRefusedAndAGapIsRememberedAsLost() {
         var index = RecordIndex()
         index.add(a, seq: 1, segment: 1, offset: 16)
         let repeated = index.add(a, seq: 1, segment: 1, offset: 99)
         #expect(!repeated)
-        let afterGap = index.add(a, seq: 5, segment: 2, offset: 16)
+        let afterGap = index.add(a, seq: 4, segment: 2, offset: 16)
         #expect(afterGap)
-        #expect(index.firstSeq(of: a) == 5 && index.lastSeq(of: a) == 5)
+        #expect(index.firstSeq(of: a) == 1 && index.lastSeq(of: a) == 4)
+        #expect(index.gaps == [RecordID(key: a, seq: 2), RecordID(key: a, seq: 3)])
+        #expect(index.isLost(a, seq: 2) && index.location(of: a, seq: 2) == nil)
+        #expect(index.location(of: a, seq: 1)?.offset == 16 && index.location(of: a, seq: 4)?.segment == 2)
+        // Retention drops the lost slots with the run they sit in.
+        index.removeSegments(below: 2, live: 9)
+        #expect(index.firstSeq(of: a) == 4 && !index.isLost(a, seq: 2))
+    }
+
+    @Test func aGapTooLongToFillRestartsTheRun() {
+        var index = RecordIndex()
+        index.add(a, seq: 1, segment: 1, offset: 16)
+        index.add(a, seq: 3 + RecordIndex.maxGap, segment: 1, offset: 99)
+        #expect(index.firstSeq(of: a) == 3 + RecordIndex.maxGap && index.gaps.isEmpty)
     }
 
     @Test func retentionDropsRemovedSegmentsButALiveConversationKeepsItsNumbering() {

@@ -60,3 +60,36 @@ func payload(_ text: String) -> [UInt8] { Array(text.utf8) }
 /// Wall-clock milliseconds now: record timestamps in tests must be recent, or age
 /// retention (90 days by default) removes their segments.
 let now = WakeCondition.wallMilliseconds()
+
+/// A small tmpfs mounted on a fresh directory, for tests of a really full disk (not a
+/// simulated error). Mounting needs root; `Tmpfs.available` says whether it works here.
+final class Tmpfs {
+    let directory = TestDirectory()
+    var path: String { directory.path }
+    let mounted: Bool
+
+    init(bytes: Int) {
+        mounted = mount("tmpfs", directory.path, "tmpfs", 0, "size=\(bytes)") == 0
+    }
+
+    deinit {
+        if mounted { umount2(directory.path, Int32(MNT_DETACH)) }
+    }
+
+    /// True where this process may mount a tmpfs (tried once).
+    static let available: Bool = Tmpfs(bytes: 4096).mounted
+
+    /// A file taking all but about `leave` bytes of the free space.
+    func fill(leaving leave: Int) {
+        var stats = statvfs()
+        statvfs(path, &stats)
+        let free = Int(stats.f_bavail) * Int(stats.f_frsize)
+        let fd = open(path + "/filler", O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        defer { close(fd) }
+        let block = [UInt8](repeating: 0, count: 4096)
+        var left = max(0, free - leave)
+        while left > 0, block.withUnsafeBytes({ write(fd, $0.baseAddress, min(left, 4096)) }) > 0 { left -= 4096 }
+    }
+
+    func free() { unlink(path + "/filler") }
+}
