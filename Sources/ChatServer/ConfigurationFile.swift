@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ChatCore
 import ChatStorage
+import Posix
 import TOMLKit
 
 /// Reads the broker's TOML configuration file (protocol/configuration.md) into a
@@ -11,34 +12,38 @@ import TOMLKit
 /// `ConfigurationError` with the line and the key, and the broker does not start.
 /// Every key is optional. Stateless; used once at start-up.
 public enum ConfigurationFile {
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`: a file (or a pipe) of at most 16 MiB of
+    /// TOML text; a directory, a read error, bytes that are not UTF-8 or a control
+    /// character are refused like any other error, with the line and column.
     public static func load(path: String) throws(ConfigurationError) -> BrokerConfiguration {
-        guard let file = fopen(path, "rb") else {
-            throw ConfigurationError(line: nil, key: nil, reason: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, file)
-            if n > 0 { bytes += chunk[0..<n] }
-            if n < chunk.count { break }
-            if bytes.count > 16 * 1024 * 1024 {
-                throw ConfigurationError(line: nil, key: nil, reason: "larger than 16 MiB; is this the right file?")
+        let bytes: [UInt8]
+        do {
+            bytes = try File.readWhole(path, limit: 16 * 1024 * 1024)
+        } catch {
+            switch error.errno {
+            case EISDIR: throw ConfigurationError(line: nil, key: nil, reason: "is a directory, not a configuration file")
+            case EFBIG: throw ConfigurationError(line: nil, key: nil, reason: "larger than 16 MiB; is this the right file?")
+            default: throw ConfigurationError(line: nil, key: nil, reason: "cannot read: \(String(cString: strerror(error.errno)))")
             }
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigurationError(line: nil, key: nil, reason: "not UTF-8 text")
-        }
-        return try parse(text)
+        return try parseText(try ConfigurationText.decode(bytes))
     }
 
+    /// Parses a configuration text. Checked as TOML text first (`ConfigurationText`):
+    /// the TOML reader would stop silently at a NUL.
     public static func parse(_ text: String) throws(ConfigurationError) -> BrokerConfiguration {
+        _ = try ConfigurationText.decode(Array(text.utf8))
+        return try parseText(text)
+    }
+
+    /// Parses a text `ConfigurationText` has checked.
+    private static func parseText(_ text: String) throws(ConfigurationError) -> BrokerConfiguration {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ConfigurationError(line: error.source.begin.line, key: nil, reason: "TOML syntax: \(error.description)")
+            throw ConfigurationError(line: error.source.begin.line, column: error.source.begin.column, key: nil,
+                                     reason: "TOML syntax: \(error.description)")
         } catch {
             throw ConfigurationError(line: nil, key: nil, reason: "TOML syntax: \(error)")
         }
@@ -60,7 +65,13 @@ public enum ConfigurationFile {
         if let statistics = try root.section("statistics") { try readStatistics(statistics, into: &configuration.statistics) }
         if let security = try root.section("security") {
             try security.allowOnly(["allowed_origins"])
-            configuration.allowedOrigins = try security.strings("allowed_origins") ?? []
+            let origins = try security.strings("allowed_origins") ?? []
+            for (index, origin) in origins.enumerated() where !isOrigin(origin) {
+                throw security.error("allowed_origins[\(index)]", origin == "null"
+                    ? "\"null\" is the origin of sandboxed frames and file: pages, which any site can make; it is never allowed"
+                    : "'\(origin)' is not an origin: scheme://host[:port], http or https, no path or trailing slash (as a browser sends it)")
+            }
+            configuration.allowedOrigins = origins
         }
         if let console = try root.section("console") {
             try console.allowOnly(["canned_replies"])
@@ -291,6 +302,37 @@ public enum ConfigurationFile {
             (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
                 || b == 0x2E || b == 0x5F || b == 0x3A || b == 0x40 || b == 0x2B || b == 0x2D
         }
+    }
+
+    /// A serialized origin as browsers send it in `Origin` (RFC 6454 §6.2): `http://` or
+    /// `https://`, a host of lower-case letters, digits, `.`, `-` (or an IPv6 literal),
+    /// an optional port; nothing after. Anything else would never match and lock every
+    /// page out; `null` would let in any page that sandboxes itself.
+    static func isOrigin(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        let scheme: Int
+        if bytes.starts(with: Array("https://".utf8)) { scheme = 8 } else if bytes.starts(with: Array("http://".utf8)) { scheme = 7 } else { return false }
+        let rest = bytes[scheme...]
+        guard !rest.isEmpty else { return false }
+        var host = rest[...]
+        var port: ArraySlice<UInt8> = []
+        if rest.first == UInt8(ascii: "[") {
+            guard let close = rest.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            host = rest[...close]
+            port = rest[(close + 1)...]
+            guard host.dropFirst().dropLast().allSatisfy({ $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+                  host.count > 2 else { return false }
+        } else {
+            let colon = rest.firstIndex(of: UInt8(ascii: ":")) ?? rest.endIndex
+            host = rest[..<colon]
+            port = rest[colon...]
+            guard !host.isEmpty, host.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }) else { return false }
+        }
+        if port.isEmpty { return true }
+        let digits = port.dropFirst()
+        guard port.first == UInt8(ascii: ":"), (1...5).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }),
+              let number = Int(String(decoding: digits, as: UTF8.self)), (1...65_535).contains(number) else { return false }
+        return true
     }
 
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7F }

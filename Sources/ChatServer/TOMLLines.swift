@@ -12,8 +12,10 @@ struct TOMLLines {
         var table = ""
         var arrayCounts: [String: Int] = [:]
         var inMultilineString = false
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingSpaces()
+        // Split on the LF scalar: in a CRLF file Swift's characters are "\r\n" graphemes,
+        // which never equal "\n", and the whole file would be one line.
+        for (number, raw) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = Substring(raw).trimmingSpaces()
             let quotes = line.occurrences(of: "\"\"\"") + line.occurrences(of: "'''")
             if inMultilineString {
                 if quotes % 2 == 1 { inMultilineString = false }

@@ -27,7 +27,7 @@ struct WeakConnection {
 
 // The transcript endpoints on the I/O loop (protocol/README.md, "Transcript read-back"):
 // `GET /v1/conversations/{id}/transcript` (JSON), `.../transcript.txt`, `.../transcript.html`,
-// with CORS for the allowed origins. Credentials are checked where they belong —
+// with CORS for the listed origins only. Credentials are checked where they belong —
 // staff secrets on the sign-in thread (PBKDF2 must not stall an I/O loop), session
 // tokens on the domain thread — and the answer comes back through `Route.deferred`.
 extension ChatEndpoints {
@@ -38,7 +38,7 @@ extension ChatEndpoints {
         if let origin, !shared.allowedOrigins.isEmpty, !shared.allowedOrigins.contains(origin) {
             return .respond(.text(.forbidden, "origin \(origin) is not allowed\n"))
         }
-        let cors = TranscriptPath.corsHeaders(origin: origin)
+        let cors = TranscriptPath.corsHeaders(origin: origin, allowedOrigins: shared.allowedOrigins)
         switch request.method {
         case "OPTIONS":
             return .respond(HTTPResponse(status: .noContent, headers: cors + [
@@ -150,8 +150,14 @@ package enum TranscriptPath {
         }
     }
 
-    static func corsHeaders(origin: String?) -> [(name: String, value: String)] {
-        guard let origin else { return [] }
+    /// The CORS answer (Fetch standard, "CORS protocol"): an origin is granted only
+    /// when `[security] allowed_origins` names it. With no list no origin is granted —
+    /// the broker's own pages are same-origin and need no CORS, a shop on another origin
+    /// must be listed, and reflecting whatever `Origin` came (`null` too: sandboxed
+    /// frames, `file:` pages) would tell every page on the web that it may read.
+    package static func corsHeaders(origin: String?, allowedOrigins: [String]) -> [(name: String, value: String)] {
+        guard !allowedOrigins.isEmpty else { return [] }
+        guard let origin, origin != "null", allowedOrigins.contains(origin) else { return [("Vary", "Origin")] }
         return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
     }
 

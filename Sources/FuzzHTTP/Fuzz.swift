@@ -22,6 +22,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         while case .request(let request) = result, rounds < 64 {
             _ = request.keepAlive
             _ = request.path
+            requestProperties(request)
             _ = request.headerTokens("Connection")
             _ = request.ifNoneMatch("\"5d7f3d98754ae799\"")
             transcriptParsers(request)
@@ -31,6 +32,20 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         if case .failure = result { return 0 }
     }
     return 0
+}
+
+/// What the parser promises of every request it returns (RFC 9112 §3.2): routes see
+/// origin form (an absolute-form target reduced to its path and query, its authority
+/// kept, non-empty and without userinfo), and at most one Host field.
+private func requestProperties(_ request: HTTPRequest) {
+    precondition(request.target == "*" || request.target.hasPrefix("/"), "target \(request.target) is not in origin form")
+    precondition(!request.target.contains("#"), "a fragment in the target")
+    if let authority = request.authority {
+        precondition(!authority.isEmpty && !authority.contains("@"), "authority \(authority)")
+        precondition(request.host == authority, "the absolute form's authority is the host")
+    }
+    precondition(request.headers.filter { $0.name.lowercased() == "host" }.count <= 1, "more than one Host")
+    if request.minorVersion == 1 { precondition(request.host != nil, "HTTP/1.1 without a host") }
 }
 
 /// The transcript route's parsers on a request's path and Authorization header.

@@ -2,20 +2,32 @@
 /// A value: built by `HTTPRequestParser` on a loop thread, safe to hand to any thread.
 public struct HTTPRequest: Sendable, Equatable {
     public var method: String
-    /// The origin-form target, e.g. `/v1/stats?window=60`.
+    /// The origin-form target, e.g. `/v1/stats?window=60` (or `*`). An absolute-form
+    /// target (`http://host/v1/stats?window=60`, RFC 9112 §3.2.2) arrives here as its
+    /// path and query, with its authority in `authority`: routes see one form only.
     public var target: String
     /// Minor version: 1 for HTTP/1.1, 0 for HTTP/1.0.
     public var minorVersion: Int
     /// Header fields in arrival order; names keep their case, lookups ignore it.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// The authority (`host[:port]`) of an absolute-form target; nil for origin form.
+    public var authority: String?
 
-    public init(method: String, target: String, minorVersion: Int = 1, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(method: String, target: String, minorVersion: Int = 1, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+                authority: String? = nil) {
         self.method = method
         self.target = target
         self.minorVersion = minorVersion
         self.headers = headers
         self.body = body
+        self.authority = authority
+    }
+
+    /// The host the request is for: an absolute-form target's authority, which
+    /// overrides the `Host` field (RFC 9112 §3.2.2), else the `Host` field.
+    public var host: String? {
+        authority ?? header("Host")
     }
 
     /// The path part of the target, without the query.
@@ -52,7 +64,7 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
-        lhs.method == rhs.method && lhs.target == rhs.target && lhs.minorVersion == rhs.minorVersion
+        lhs.method == rhs.method && lhs.target == rhs.target && lhs.minorVersion == rhs.minorVersion && lhs.authority == rhs.authority
             && lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }
             && lhs.body == rhs.body
     }

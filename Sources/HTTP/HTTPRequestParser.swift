@@ -26,8 +26,10 @@ public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertibl
 ///
 /// Feed it whatever arrived; it keeps the bytes of an unfinished request and answers
 /// `.needMore` until the head (and body, if any) is complete. It is strict where
-/// leniency has caused request smuggling: CRLF line endings only, no obsolete line
-/// folding, no whitespace before the colon, one Content-Length, no Transfer-Encoding.
+/// leniency has caused request smuggling: CRLF line endings only (a bare LF or CR is
+/// refused as soon as it arrives), no obsolete line folding, no whitespace before the
+/// colon, one Content-Length, no Transfer-Encoding, one valid Host (§3.2). Targets in
+/// origin form, asterisk form and absolute form (§3.2.2) are read.
 /// Owned by the connection's loop thread.
 public struct HTTPRequestParser: Sendable {
     public enum Result: Sendable, Equatable {
@@ -97,16 +99,24 @@ public struct HTTPRequestParser: Sendable {
 
     /// Finds the CRLF CRLF that ends the head, enforcing the size limits on the way so
     /// that a client dribbling an endless head is refused as soon as it passes them.
+    /// A bare LF or CR (RFC 9112 §2.2) is refused as soon as it is seen: a client that
+    /// ends its lines with LF alone would otherwise never send what this waits for, and
+    /// be answered only by the handshake timeout.
     private mutating func findHeadEnd() -> HeadEnd {
-        var index = max(0, scanFrom - 3)
         let count = pending.count
-        while index + 3 < count {
-            if pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13 && pending[index + 3] == 10 {
-                return .found(index + 4)
+        var index = scanFrom
+        while index < count {
+            let byte = pending[index]
+            if byte == 10 {
+                guard index > 0, pending[index - 1] == 13 else { return .failure(.bad("bare LF in request head")) }
+                if index >= 3 && pending[index - 2] == 10 && pending[index - 3] == 13 { return .found(index + 1) }
+            } else if byte == 13 && index + 1 < count && pending[index + 1] != 10 {
+                return .failure(.bad("bare CR in request head"))
             }
             index += 1
         }
-        scanFrom = count
+        // A CR that ends the bytes so far is looked at again with the byte after it.
+        scanFrom = count > 0 && pending[count - 1] == 13 ? count - 1 : count
         // The request line's length excludes its CRLF, however the bytes arrived.
         var lineLength = pending.firstIndex(of: 10) ?? count
         if lineLength > 0 && pending[lineLength - 1] == 13 { lineLength -= 1 }
@@ -120,6 +130,11 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private mutating func parseHead(end: Int) -> Swift.Result<HTTPRequest, HTTPParseError> {
+        // The request line's own limit first: a long target is a 414 whether or not it
+        // also makes the whole head too large (which would be a 431).
+        if let lineFeed = pending[0..<end].firstIndex(of: 10), lineFeed - 1 > limits.maxRequestLine {
+            return .failure(HTTPParseError(status: .uriTooLong, reason: "request line too long"))
+        }
         if end > limits.maxHeaderBytes {
             return .failure(HTTPParseError(status: .headerFieldsTooLarge, reason: "request head larger than \(limits.maxHeaderBytes) bytes"))
         }
@@ -171,7 +186,15 @@ public struct HTTPRequestParser: Sendable {
             }
             bodyLength = value
         }
-        if request.minorVersion == 1 && request.header("Host") == nil {
+        // §3.2: 400 for an HTTP/1.1 request without Host, and for any request with more
+        // than one Host field line or a Host that is not `host[:port]`. An absolute-form
+        // target's authority then overrides it (§3.2.2), but the field is still checked.
+        let hosts = request.headers.filter { $0.name.lowercased() == "host" }
+        if hosts.count > 1 { return .failure(.bad("more than one Host")) }
+        if let host = hosts.first, !Authority.isValid(ArraySlice(host.value.utf8), requireHost: false) {
+            return .failure(.bad("invalid Host"))
+        }
+        if request.minorVersion == 1 && hosts.isEmpty {
             return .failure(.bad("missing Host header"))
         }
         return .success(request)
@@ -183,8 +206,18 @@ public struct HTTPRequestParser: Sendable {
         guard parts.count == 3 else { return .failure(.bad("malformed request line")) }
         let method = parts[0], target = parts[1], version = parts[2]
         guard !method.isEmpty, method.allSatisfy(isTokenByte) else { return .failure(.bad("invalid method")) }
-        guard let first = target.first, first == UInt8(ascii: "/") || (target.count == 1 && first == UInt8(ascii: "*")),
-              target.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+        // Visible ASCII only, and no fragment: `#` never belongs to a request target (§3.2).
+        guard !target.isEmpty, target.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "#") }) else {
+            return .failure(.bad("invalid request target"))
+        }
+        var originForm = target
+        var authority: String?
+        if target.first == UInt8(ascii: "/") || target.elementsEqual([UInt8(ascii: "*")]) {
+            // origin-form (§3.2.1) or asterisk-form (§3.2.4)
+        } else if let absolute = absoluteForm(target) {
+            originForm = absolute.pathAndQuery
+            authority = String(decoding: absolute.authority, as: UTF8.self)
+        } else {
             return .failure(.bad("invalid request target"))
         }
         let prefix = Array("HTTP/".utf8)
@@ -196,9 +229,26 @@ public struct HTTPRequestParser: Sendable {
         guard major == 1, minor <= 1 else {
             return .failure(HTTPParseError(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are served"))
         }
+        let path = originForm.first == UInt8(ascii: "?") || originForm.isEmpty ? "/" : ""
         return .success(HTTPRequest(method: String(decoding: method, as: UTF8.self),
-                                    target: String(decoding: target, as: UTF8.self),
-                                    minorVersion: minor))
+                                    target: path + String(decoding: originForm, as: UTF8.self),
+                                    minorVersion: minor, authority: authority))
+    }
+
+    /// `absolute-form = absolute-URI` (§3.2.2) for the schemes a server of `http` and
+    /// `https` answers: `http://authority[/path][?query]`, the scheme in any case. The
+    /// authority must name a host and carry no userinfo (RFC 9110 §4.2.1, §4.2.4).
+    private static func absoluteForm(_ target: ArraySlice<UInt8>) -> (authority: ArraySlice<UInt8>, pathAndQuery: ArraySlice<UInt8>)? {
+        let separator = Array("://".utf8)
+        guard let colon = target.firstIndex(of: UInt8(ascii: ":")),
+              target[colon...].starts(with: separator) else { return nil }
+        let scheme = String(decoding: target[..<colon], as: UTF8.self).lowercased()
+        guard scheme == "http" || scheme == "https" else { return nil }
+        let rest = target[(colon + separator.count)...]
+        let end = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.endIndex
+        let authority = rest[..<end]
+        guard !authority.contains(UInt8(ascii: "@")), Authority.isValid(authority, requireHost: true) else { return nil }
+        return (authority, rest[end...])
     }
 
     /// `field-name ":" OWS field-value OWS` (RFC 9112 §5).

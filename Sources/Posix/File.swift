@@ -108,6 +108,36 @@ public enum File {
         return names
     }
 
+    /// Reads everything `path` holds, from its start to its end: a regular file or a
+    /// pipe (`--config <(…)`), read sequentially. A directory is refused with EISDIR
+    /// (open(2) would take it and read(2) fail only later, which a reader that stops at
+    /// the first short read mistakes for an empty file); more than `limit` bytes, EFBIG.
+    /// For start-up reads (the configuration file), on the calling thread.
+    public static func readWhole(_ path: String, limit: Int) throws(PosixError) -> [UInt8] {
+        let fd = try open(path)
+        defer { close(fd) }
+        var status = stat()
+        _ = try blockingSyscall("fstat") { fstat(fd, &status) }
+        if status.st_mode & S_IFMT == S_IFDIR { throw PosixError(errno: EISDIR, function: "read") }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            var failure: PosixError?
+            let n = chunk.withUnsafeMutableBytes { raw -> Int in
+                do throws(PosixError) {
+                    return try blockingSyscall("read") { Glibc.read(fd, raw.baseAddress!, raw.count) }
+                } catch {
+                    failure = error
+                    return 0
+                }
+            }
+            if let failure { throw failure }
+            if n == 0 { return bytes }
+            bytes += chunk[0..<n]
+            if bytes.count > limit { throw PosixError(errno: EFBIG, function: "read") }
+        }
+    }
+
     /// ENOSPC and EDQUOT: the disk (or the quota) is full.
     public static func isDiskFull(_ error: PosixError) -> Bool { error.errno == ENOSPC || error.errno == EDQUOT }
     public static func isMissing(_ error: PosixError) -> Bool { error.errno == ENOENT }

@@ -68,7 +68,10 @@ public enum Handshake {
             return .failure(HandshakeError(response: .text(.upgradeRequired, "only WebSocket version 13 is supported\n",
                                                            headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13")])))
         }
-        guard let key = request.header("Sec-WebSocket-Key"), Base64.decodedLength(Substring(key)) == 16 else {
+        // §11.3.1: the key MUST NOT appear more than once; which of two would we answer?
+        let keys = request.headers.filter { $0.name.lowercased() == "sec-websocket-key" }
+        guard keys.count <= 1 else { return .failure(.bad("more than one Sec-WebSocket-Key")) }
+        guard let key = keys.first?.value, Base64.decodedLength(Substring(key)) == 16 else {
             return .failure(.bad("Sec-WebSocket-Key must be 16 bytes in base64"))
         }
         if !policy.allowedOrigins.isEmpty {

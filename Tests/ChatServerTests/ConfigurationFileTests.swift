@@ -201,6 +201,23 @@ struct ConfigurationFileTests {
         #expect(error.description == "line 7: agents[1].secret: bad")
     }
 
+    /// Issue 15, item 8: `null` (the origin of sandboxed frames and file: pages) is
+    /// never an allowed origin, and an entry that no browser would send (a path, a
+    /// trailing slash, upper case) is refused rather than silently matching nothing.
+    @Test func allowedOriginsAreOriginsAsBrowsersSendThem() throws {
+        let configuration = try ConfigurationFile.parse("""
+        [security]
+        allowed_origins = ["https://shop.example", "http://127.0.0.1:8080", "https://xn--3e0b707e.example:8443", "http://[::1]:9000"]
+        """)
+        #expect(configuration.allowedOrigins.count == 4)
+        for origin in ["null", "*", "https://shop.example/", "https://shop.example/path", "shop.example", "https://Shop.example",
+                       "ftp://shop.example", "https://", "https://shop.example:0", "https://shop.example:99999", "https://user@shop.example"] {
+            let error = try #require(failure("[security]\nallowed_origins = [\"https://ok.example\", \"\(origin)\"]\n"), "\(origin)")
+            #expect(error.key == "security.allowed_origins[1]", "\(origin)")
+            #expect(error.line == 2, "\(origin)")
+        }
+    }
+
     @Test func cannedRepliesAreReadAndBounded() throws {
         let configuration = try ConfigurationFile.parse("""
         [console]
@@ -258,3 +275,4 @@ struct ExampleConfigurationTests {
         #expect(minji.verify("correct horse battery staple"))
     }
 }
+

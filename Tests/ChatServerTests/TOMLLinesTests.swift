@@ -35,4 +35,16 @@ struct TOMLLinesTests {
         #expect(lines.line(of: "agents[1].missing") == 8)
         #expect(lines.line(of: "nowhere") == nil)
     }
+
+    /// Issue 15, item 6: in a CRLF file every path was on line 1 (Swift reads "\r\n" as
+    /// one character, never equal to "\n"), so errors pointed at the wrong line.
+    @Test func aCRLFTextHasTheSameLinesAsAnLFText() {
+        let text = "top = 1\n[limits]\nmax_text_length = 10\n\n[[agents]]\nhandle = \"a\"\n[[agents]]\nhandle = \"b\"\n"
+        let lf = TOMLLines(text)
+        let crlf = TOMLLines(text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n"))
+        for (path, line) in [("top", 1), ("limits", 2), ("limits.max_text_length", 3), ("agents[0].handle", 6), ("agents[1].handle", 8)] {
+            #expect(lf.line(of: path) == line, "\(path)")
+            #expect(crlf.line(of: path) == line, "\(path)")
+        }
+    }
 }

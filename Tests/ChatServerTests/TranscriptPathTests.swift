@@ -21,4 +21,25 @@ struct TranscriptPathTests {
             #expect(TranscriptPath.credentials(header) == .missing, "\(String(describing: header))")
         }
     }
+
+    /// Issue 15, item 8: with no allowlist the transcript answers reflected any `Origin`,
+    /// `null` included, in Access-Control-Allow-Origin. Now an origin is granted only
+    /// when a configured allowlist names it.
+    @Test func noOriginIsGrantedWithoutAnAllowlist() {
+        for origin in [nil, "https://evil.example", "null", "http://127.0.0.1:8080"] {
+            #expect(TranscriptPath.corsHeaders(origin: origin, allowedOrigins: []).isEmpty, "\(String(describing: origin))")
+        }
+    }
+
+    @Test func onlyAListedOriginIsGranted() {
+        let listed = ["https://shop.example"]
+        let granted = TranscriptPath.corsHeaders(origin: "https://shop.example", allowedOrigins: listed)
+        #expect(granted.map(\.name) == ["Access-Control-Allow-Origin", "Vary"])
+        #expect(granted.first?.value == "https://shop.example")
+        for origin in [nil, "https://evil.example", "null", "https://shop.example.evil"] {
+            let headers = TranscriptPath.corsHeaders(origin: origin, allowedOrigins: listed)
+            #expect(!headers.contains { $0.name == "Access-Control-Allow-Origin" }, "\(String(describing: origin))")
+        }
+        #expect(TranscriptPath.corsHeaders(origin: "null", allowedOrigins: ["null"]).allSatisfy { $0.name != "Access-Control-Allow-Origin" })
+    }
 }

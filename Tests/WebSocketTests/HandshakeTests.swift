@@ -126,6 +126,16 @@ import Testing
         #expect(response?.status == .badRequest)
     }
 
+    /// Issue 15, item 8: an upgrade with two `Sec-WebSocket-Key` fields (two valid
+    /// 16-byte keys) got 101 with the accept value of the first. RFC 6455 §11.3.1: the
+    /// field MUST NOT appear more than once in a request, so the request is malformed.
+    @Test func refusesTwoKeysWith400() throws {
+        let two = Self.requestText(adding: ["Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=="])
+        #expect(try Self.refusal(two)?.status == .badRequest)
+        let same = Self.requestText(adding: ["sec-websocket-key: \(Self.key)"])
+        #expect(try Self.refusal(same)?.status == .badRequest)
+    }
+
     @Test(arguments: [Optional<String>.none, "keep-alive", "close", "upgraded"])
     func refusesAConnectionHeaderWithoutTheUpgradeTokenWith400(_ connection: String?) throws {
         let response = try Self.refusal(Self.requestText(replacing: ["Connection": connection]))

@@ -213,13 +213,79 @@ def test_huge_headers_get_431(server, shape):
     elif shape == "many-headers":
         extra = "".join(f"X-H{i}: {'b' * 90}\r\n" for i in range(220))  # ~22 KiB
     else:
-        path, statuses = "/" + "p" * 20_000, {414, 431}  # 414 URI Too Long is fine too
+        path, statuses = "/" + "p" * 20_000, {414}  # the request line's own limit, not the head's
     req = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
            f"Sec-WebSocket-Version: 13\r\n{extra}\r\n")
     c, resp = _request(server.port, req.encode())
     with c:
         assert resp.status in statuses, resp
+
+
+KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+UPGRADE_FIELDS = ("Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n")
+
+
+def _timed_request(port: int, data: bytes):
+    """Sends `data` and reads the answer: (response, seconds it took)."""
+    start = time.monotonic()
+    c, resp = _request(port, data)
+    return c, resp, time.monotonic() - start
+
+
+@pytest.mark.parametrize("request_bytes", [
+    pytest.param(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n" + UPGRADE_FIELDS.encode() + b"\r\n",
+                 id="two-hosts"),
+    pytest.param(b"GET / HTTP/1.1\r\nHost: a b\r\n" + UPGRADE_FIELDS.encode() + b"\r\n", id="host-with-space"),
+    pytest.param(b"GET / HTTP/1.1\r\nHost: user@127.0.0.1\r\n" + UPGRADE_FIELDS.encode() + b"\r\n",
+                 id="host-with-userinfo"),
+    pytest.param(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:99999\r\n" + UPGRADE_FIELDS.encode() + b"\r\n",
+                 id="host-port-too-big"),
+    pytest.param(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + UPGRADE_FIELDS.encode()
+                 + b"Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n", id="two-keys"),
+    pytest.param(b"GET / HTTP/1.1\nHost: 127.0.0.1\n" + UPGRADE_FIELDS.replace("\r\n", "\n").encode() + b"\n",
+                 id="bare-lf"),
+    pytest.param(b"GET / HTTP/1.1\n", id="bare-lf-request-line-only"),
+])
+def test_conformance_violations_get_400_at_once(server, request_bytes):
+    """Issue 15, item 8 (RFC 9112 §3.2, §2.2; RFC 6455 §11.3.1): two `Host` fields, a
+    `Host` that is no host, and two `Sec-WebSocket-Key` fields each got 101 from the
+    outside attacker; a request with bare-LF line ends got nothing until the 5 s
+    handshake timeout (408). Each gets 400 at once (well under a second) and a close."""
+    c, resp, took = _timed_request(server.port, request_bytes)
+    with c:
+        assert resp.status == 400, resp
+        assert took < 1.0, f"400 after {took:.2f} s: the server waited for more bytes"
+        c.wait_closed(5)
+
+
+def test_request_line_over_8_kib_gets_414_whatever_its_length(server):
+    """Issue 15, item 8: a request line of 20,000 bytes sent whole got 431 (the head's
+    16 KiB limit) instead of the documented 414 for a request line over 8 KiB."""
+    for length in (8 * 1024 + 1, 12_000, 20_000, 40_000):
+        path = "/" + "p" * (length - len("GET  HTTP/1.1") - 1)
+        line = f"GET {path} HTTP/1.1"
+        assert len(line) == length
+        c, resp, took = _timed_request(server.port, f"{line}\r\nHost: 127.0.0.1\r\n{UPGRADE_FIELDS}\r\n".encode())
+        with c:
+            assert resp.status == 414, f"request line of {length} bytes: {resp!r}"
+            assert took < 1.0
+
+
+def test_absolute_form_target_upgrades(server):
+    """Issue 15, item 8: `GET http://host/path HTTP/1.1` (RFC 9112 §3.2.2, which a server
+    MUST accept) was refused with 400. It upgrades like `GET /path`."""
+    with RawConn(server.port) as c:
+        c.send(f"GET http://127.0.0.1:{server.port}/absolute HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+               f"{UPGRADE_FIELDS}\r\n".encode())
+        resp = c.read_http_response(timeout=5)
+        assert resp.status == 101, resp
+        c.send_frame(OP_TEXT, "절대 형식".encode())
+        assert c.read_message() == (OP_TEXT, "절대 형식".encode())
+        c.send_frame(OP_CLOSE, close_payload(1000))
+        code, _ = c.expect_close()
+        assert code == 1000
 
 
 # --------------------------------------------------------------------------
@@ -345,3 +411,105 @@ def test_signal_closes_connections_with_1001_and_exits_0(server, sig):
     rc = server.wait(8)
     assert rc is not None, "server still running 8 s after the signal"
     assert rc == 0, f"server exited with status {rc}"
+
+
+# --------------------------------------------------------------------------
+# The broker: absolute-form routing, CORS without an allowlist, bad config files
+# --------------------------------------------------------------------------
+
+@pytest.fixture
+def broker(tmp_path):
+    from broker_proc import BrokerServer
+    path = tmp_path / "switchboard.toml"
+    path.write_text("", encoding="utf-8")
+    srv = BrokerServer(path, (), log_path=tmp_path / "broker.log")
+    srv.start()
+    yield srv
+    problems = srv.stop()
+    assert not problems, problems
+
+
+def _broker_answer(srv, data: bytes):
+    """Sends one request and reads to the close: (status, headers as a dict, body)."""
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock:
+        sock.sendall(data)
+        raw = b""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split(" ")[1]), headers, body
+
+
+def test_broker_routes_an_absolute_form_target_by_its_path(broker):
+    """Issue 15, item 8 (RFC 9112 §3.2.2): `GET http://host/healthz` was refused with
+    400; it is routed by its path (200 `ok`), and `Host` still has to be there and valid."""
+    status, _, body = _broker_answer(broker, f"GET http://127.0.0.1:{broker.port}/healthz HTTP/1.1\r\n"
+                                             f"Host: 127.0.0.1:{broker.port}\r\nConnection: close\r\n\r\n".encode())
+    assert (status, body) == (200, b"ok\n")
+    status, _, _ = _broker_answer(broker, b"GET http://127.0.0.1/healthz HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert status == 400
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null"])
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+def test_transcripts_without_an_allowlist_do_not_grant_any_origin(broker, origin, method):
+    """Issue 15, item 8: with no `[security] allowed_origins`, transcript answers
+    reflected any `Origin` — also `null` (sandboxed frames, file: pages) — in
+    `Access-Control-Allow-Origin`, so every page on the web was told it may read them.
+    Without an allowlist no origin is granted: the broker's own pages are same-origin
+    and need no CORS; a shop on another origin must be listed."""
+    status, headers, _ = _broker_answer(broker, f"{method} /v1/conversations/c-1-1/transcript.txt HTTP/1.1\r\n"
+                                                f"Host: 127.0.0.1:{broker.port}\r\nOrigin: {origin}\r\n"
+                                                "Authorization: Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n"
+                                                "Access-Control-Request-Method: GET\r\nConnection: close\r\n\r\n".encode())
+    assert status == (204 if method == "OPTIONS" else 401), headers
+    assert "access-control-allow-origin" not in headers, headers
+
+
+def _refused(tmp_path, name: str, data: bytes):
+    from broker_proc import run_serve_expecting_failure
+    path = tmp_path / name
+    path.write_bytes(data)
+    start = time.monotonic()
+    result = run_serve_expecting_failure(path)
+    return result, time.monotonic() - start
+
+
+@pytest.mark.parametrize("data,where,why", [
+    pytest.param(b'[security]\n# shops\x00\nallowed_origins = ["https://shop.example"]\n',
+                 "line 2, column 8", "U+0000", id="nul-before-the-allowlist"),
+    pytest.param(b"[limits]\r\nmax_text_length = 10\r\nmax_txet_length = 20\r\n",
+                 "line 3", "max_txet_length", id="crlf-unknown-key"),
+    pytest.param(b"[limits]\r\nmax_text_length = 10\r\nbroken = \r\n", "line 3", "TOML syntax", id="crlf-syntax"),
+    pytest.param(b'[[queues]]\nkey = "orders"\nname = "\xea\xb0\x80\xff"\n', "line 3, column 10", "UTF-8",
+                 id="invalid-utf8"),
+    pytest.param(b"[limits]\rmax_text_length = 10\n", "line 1", "CR", id="bare-cr"),
+])
+def test_a_bad_configuration_file_is_refused_with_line_and_reason(tmp_path, data, where, why):
+    """Issue 15, item 6 (40 bad config files from outside): a NUL byte ended parsing
+    silently (an `allowed_origins` after it was ignored and a forbidden origin got 101);
+    CRLF files reported wrong or no line numbers; invalid UTF-8 had no line. Each stops
+    the start (non-zero exit, quickly) naming the file, the line and the reason."""
+    result, took = _refused(tmp_path, "bad.toml", data)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert took < 10, f"took {took:.1f} s to refuse"
+    assert "bad.toml" in result.stderr and where in result.stderr and why in result.stderr, result.stderr
+
+
+def test_a_directory_as_the_configuration_file_is_refused(tmp_path):
+    """Issue 15, item 6: `--config DIR` read as an empty file and served on defaults."""
+    from broker_proc import run_serve_expecting_failure
+    directory = tmp_path / "conf.d"
+    directory.mkdir()
+    result = run_serve_expecting_failure(directory)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "conf.d" in result.stderr and "directory" in result.stderr, result.stderr
