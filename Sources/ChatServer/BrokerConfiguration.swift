@@ -80,6 +80,10 @@ public struct BrokerLimits: Sendable, Hashable {
     /// Failed staff sign-ins (wrong login or secret) per client address per minute
     /// before that address must wait out the minute (0: no limit). SignInThrottle.swift.
     public var failedSignInsPerMinute = 20
+    /// Staff sign-ins that may wait for the sign-in thread's hash in its general lane
+    /// (a returning account and address has a lane of its own); past it a sign-in is
+    /// refused at once as busy. SignInQueue.swift.
+    public var signInQueue = 16
 
     public init() {}
 }
