@@ -153,7 +153,8 @@ def test_a_returning_agent_signs_in_promptly_while_thirty_addresses_flood_the_si
     rest are answered 503 at once), a Basic sign-in costs one hash, and an agent who
     signed in from this address before has a lane of their own: answered in a few
     hashes, not behind the flood. A first-time agent gets an answer promptly too
-    (welcome, or busy: rate_limited), and once the flood stops the thread is free."""
+    (welcome, or busy: rate_limited), and once the flood stops the thread is free
+    within the request timeout (before, it went on hashing for tens of seconds)."""
     srv = start_broker(broker_config(agents=[MINJI, JOON]))
     welcome, _ = sign_in(srv, MINJI, timeout=10)  # signs in from 127.0.0.1 once: a returning agent from now on
     assert welcome["type"] == "welcome"
@@ -165,7 +166,7 @@ def test_a_returning_agent_signs_in_promptly_while_thirty_addresses_flood_the_si
         newcomer, newcomer_took = sign_in(srv, JOON, timeout=15, source="127.0.0.50")
     finally:
         flood.join()
-    time.sleep(1)
+    time.sleep(5.5)  # what the flood left in the line is hashed or expired (5 s) by now
     after, after_took = sign_in(srv, JOON, timeout=15, source="127.0.0.51")
 
     print(f"\nflood: {flood.requests} requests, statuses {flood.statuses}; returning agent answered in "
@@ -175,7 +176,7 @@ def test_a_returning_agent_signs_in_promptly_while_thirty_addresses_flood_the_si
     assert returning_took < 3, f"the returning agent waited {returning_took:.1f} s behind the flood"
     # A first-time agent competes with the flood, but is answered at once either way.
     assert newcomer["type"] == "welcome" or (newcomer["code"] == "rate_limited" and newcomer["fatal"]), newcomer
-    assert newcomer_took < 5
+    assert newcomer_took < 7  # within the request timeout (5 s) and a hash, never behind the whole flood
     assert after["type"] == "welcome" and after_took < 3, f"{after_took:.1f} s after the flood: {after}"
     # The flood was answered, not left to time out: busy ones at once.
     assert flood.statuses.get(503, 0) > 0 and flood.statuses.get(408, 0) == 0, flood.statuses
