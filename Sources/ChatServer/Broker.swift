@@ -49,10 +49,12 @@ public final class Broker: Sendable {
         let bound = LoopBound(desk)
         store.released = { [unowned desk] position in desk.outbox.release(upTo: position) }
         self.store = LoopBound(store)
-        // A sign-in waits for its hash no longer than an HTTP request waits for its answer.
+        // A sign-in waits for its hash a second less than an HTTP request waits for its
+        // answer (at least half of it), so the line answers busy before the 408 would.
+        let signInWait = max(transport.handshakeTimeout / 2, transport.handshakeTimeout - 1)
         let signIns = SignInLine(loop: signIn, directory: directory, capacity: configuration.limits.signInQueue,
                                  failuresPerMinute: configuration.limits.failedSignInsPerMinute,
-                                 maxWait: UInt64(transport.handshakeTimeout * 1_000_000_000))
+                                 maxWait: UInt64(signInWait * 1_000_000_000))
         shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, signIns: signIns, metrics: metrics,
                               limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
                               webPages: configuration.webPages, transcripts: health)

@@ -101,13 +101,15 @@ final class SignInLine: Sendable {
         }
         for (request, verdict) in unhashed { request.answer(verdict) }
         if let (request, address, account) = turn {
+            let started = monotonicNanoseconds()
             let identity: StaffIdentity?
             switch request.check {
             case .hello(let credentials, let role): identity = directory.verify(credentials, role: role)
             case .basic(let login, let secret): identity = directory.verifyStaff(login: login, secret: secret)
             }
             // Counted before the answer goes out, so a retry it prompts already sees the count.
-            state.withLock { $0.queue.finished(address: address, account: account, succeeded: identity != nil, now: monotonicNanoseconds()) }
+            let now = monotonicNanoseconds()
+            state.withLock { $0.queue.finished(address: address, account: account, succeeded: identity != nil, took: now &- started, now: now) }
             request.answer(.checked(identity))
         }
         let more = state.withLock { state in

@@ -17,9 +17,11 @@ protocol SignInWork {
 ///   failures still count against the address's throttle).
 /// - A share. When both lanes wait, the returning lane gets `returningShare` hashes,
 ///   then the general lane one, so neither starves the other.
-/// - Bounded. The general lane holds at most `capacity`; past it a sign-in is refused
-///   at once (`Admission.busy`). An address past its failure limit is refused at
-///   once too (`Admission.throttled`), not queued.
+/// - Bounded. The general lane holds at most `capacity`, and no more than the hashes
+///   that fit before a newcomer's deadline at the recent cost of a hash (`hashCost`,
+///   a moving average of the checks' durations); past either a sign-in is refused at
+///   once (`Admission.busy`) rather than left to expire. An address past its failure
+///   limit is refused at once too (`Admission.throttled`), not queued.
 /// - Expiry. A sign-in whose client is gone is dropped, and one past its deadline is
 ///   answered busy, both without a hash.
 ///
@@ -69,6 +71,8 @@ struct SignInQueue<Work: SignInWork> {
     private var returningPairs: [String: UInt64] = [:]
     /// Returning hashes in a row while the general lane waited.
     private var returningRun = 0
+    /// What a check has cost lately, in nanoseconds (0 until one has been timed).
+    private(set) var hashCost: UInt64 = 0
     private(set) var abandonedDropped = 0
     private(set) var expiredAnswered = 0
     private(set) var busyRefused = 0
@@ -93,7 +97,8 @@ struct SignInQueue<Work: SignInWork> {
             returning.append(entry)
             return .queued(.returning)
         }
-        guard general.count < capacity else {
+        let wait = UInt64(general.count + returning.count + 1) &* hashCost
+        guard general.count < capacity, deadline > now, wait <= deadline - now else {
             busyRefused += 1
             return .busy(retryAfterMs: Self.busyRetryMs)
         }
@@ -119,9 +124,12 @@ struct SignInQueue<Work: SignInWork> {
         return nil
     }
 
-    /// The outcome of a hashed sign-in: counted against the address, and a success
-    /// opens the returning lane to the account from that address.
-    mutating func finished(address: String, account: String?, succeeded: Bool, now: UInt64) {
+    /// The outcome of a hashed sign-in and how long its check took: counted against
+    /// the address, and a success opens the returning lane to the account from that
+    /// address.
+    mutating func finished(address: String, account: String?, succeeded: Bool, took: UInt64, now: UInt64) {
+        // A quarter of the newest duration: follows a machine that gets busier within a few hashes.
+        hashCost = hashCost == 0 ? took : (3 * hashCost + took) / 4
         throttle.record(address, succeeded: succeeded, now: now)
         guard succeeded, let pair = Self.pair(account, address) else { return }
         if returningPairs[pair] == nil, returningPairs.count >= maxReturningPairs,

@@ -47,11 +47,25 @@ struct SignInQueueTests {
         #expect(q.busyRefused == 584)
     }
 
+    /// With checks taking 100 ms (the default 210,000 iterations on a busy core), no
+    /// more wait than can be hashed before their deadline (5 s here): the 51st is
+    /// busy at once instead of waiting 5 s to be told so.
+    @Test func theLineHoldsNoMoreThanCanBeHashedBeforeItsDeadline() {
+        var q = queue(capacity: 64)
+        q.finished(address: "192.0.2.1", account: nil, succeeded: false, took: second / 10, now: 0)
+        #expect(q.hashCost == second / 10)
+        let admissions = flood(&q, addresses: 30, count: 2, now: second)  // deadlines 5 s after `now`
+        #expect(admissions.filter { $0 == .queued(.general) }.count == 50)
+        q.finished(address: "192.0.2.1", account: nil, succeeded: false, took: 5 * second / 10, now: 0)
+        #expect(q.hashCost == 2 * second / 10)  // a slower check counts for a quarter
+        #expect(q.admit(Work("late"), from: "10.0.0.99", account: nil, now: second, deadline: 6 * second) == .busy(retryAfterMs: 1_000))
+    }
+
     /// The same flood, but the agent signed in from 192.0.2.7 before: their sign-in is
     /// hashed next, ahead of the 16 waiting, not behind them.
     @Test func anAgentWhoSignedInFromThisAddressBeforeIsHashedNext() {
         var q = queue()
-        q.finished(address: "192.0.2.7", account: "minji.park", succeeded: true, now: 0)
+        q.finished(address: "192.0.2.7", account: "minji.park", succeeded: true, took: 0, now: 0)
         _ = flood(&q, addresses: 30, count: 20, now: second)
         #expect(q.admit(Work("agent"), from: "192.0.2.7", account: "minji.park", now: second, deadline: 6 * second) == .queued(.returning))
         #expect(hashedName(q.next(now: second)) == "agent")
@@ -62,8 +76,8 @@ struct SignInQueueTests {
     /// sign-in at a time, so an attacker there adds one hash at a time, not a flood.
     @Test func anAttackerCannotClaimTheReturningLane() {
         var q = queue(capacity: 2)
-        q.finished(address: "192.0.2.7", account: "minji.park", succeeded: true, now: 0)
-        q.finished(address: "192.0.2.8", account: "joon.lee", succeeded: false, now: 0)
+        q.finished(address: "192.0.2.7", account: "minji.park", succeeded: true, took: 0, now: 0)
+        q.finished(address: "192.0.2.8", account: "joon.lee", succeeded: false, took: 0, now: 0)
         #expect(q.admit(Work("elsewhere"), from: "10.0.0.1", account: "minji.park", now: 0, deadline: second) == .queued(.general))
         #expect(q.admit(Work("failed before"), from: "192.0.2.8", account: "joon.lee", now: 0, deadline: second) == .queued(.general))
         #expect(q.admit(Work("token"), from: "192.0.2.7", account: nil, now: 0, deadline: second) == .busy(retryAfterMs: 1_000))
@@ -77,7 +91,7 @@ struct SignInQueueTests {
     @Test func theGeneralLaneKeepsAShare() {
         var q = queue()
         for n in 0..<8 {
-            q.finished(address: "192.0.2.\(n)", account: "agent\(n)", succeeded: true, now: 0)
+            q.finished(address: "192.0.2.\(n)", account: "agent\(n)", succeeded: true, took: 0, now: 0)
             _ = q.admit(Work("r\(n)"), from: "192.0.2.\(n)", account: "agent\(n)", now: 0, deadline: second)
             _ = q.admit(Work("g\(n)"), from: "10.0.0.\(n)", account: "agent\(n)", now: 0, deadline: second)
         }
@@ -122,7 +136,7 @@ struct SignInQueueTests {
                 Issue.record("not hashed")
                 return
             }
-            q.finished(address: address, account: account, succeeded: false, now: second)
+            q.finished(address: address, account: account, succeeded: false, took: 0, now: second)
         }
         guard case .throttled(let work, let wait) = q.next(now: 2 * second) else {
             Issue.record("the third was hashed")
@@ -137,11 +151,11 @@ struct SignInQueueTests {
     /// A failure neither opens the returning lane nor closes it; the remembered pairs are bounded.
     @Test func rememberedSuccessesAreBoundedOldestFirst() {
         var q = SignInQueue<Work>(capacity: 4, throttle: SignInThrottle(limit: 20), maxReturningPairs: 2)
-        q.finished(address: "a", account: "x", succeeded: true, now: 1)
-        q.finished(address: "b", account: "x", succeeded: true, now: 2)
-        q.finished(address: "a", account: "x", succeeded: false, now: 3)
+        q.finished(address: "a", account: "x", succeeded: true, took: 0, now: 1)
+        q.finished(address: "b", account: "x", succeeded: true, took: 0, now: 2)
+        q.finished(address: "a", account: "x", succeeded: false, took: 0, now: 3)
         #expect(q.isReturning("x", from: "a"))
-        q.finished(address: "c", account: "x", succeeded: true, now: 4)
+        q.finished(address: "c", account: "x", succeeded: true, took: 0, now: 4)
         #expect(!q.isReturning("x", from: "a"))
         #expect(q.isReturning("x", from: "b") && q.isReturning("x", from: "c"))
     }

@@ -166,7 +166,7 @@ def test_a_returning_agent_signs_in_promptly_while_thirty_addresses_flood_the_si
         newcomer, newcomer_took = sign_in(srv, JOON, timeout=15, source="127.0.0.50")
     finally:
         flood.join()
-    time.sleep(5.5)  # what the flood left in the line is hashed or expired (5 s) by now
+    time.sleep(5.5)  # what the flood left in the line is hashed or expired (4 s) by now
     after, after_took = sign_in(srv, JOON, timeout=15, source="127.0.0.51")
 
     print(f"\nflood: {flood.requests} requests, statuses {flood.statuses}; returning agent answered in "
