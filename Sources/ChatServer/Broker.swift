@@ -49,8 +49,13 @@ public final class Broker: Sendable {
         let bound = LoopBound(desk)
         store.released = { [unowned desk] position in desk.outbox.release(upTo: position) }
         self.store = LoopBound(store)
-        shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, directory: directory,
-                              throttle: LoopBound(SignInThrottle(limit: configuration.limits.failedSignInsPerMinute)), metrics: metrics,
+        // A sign-in waits for its hash a second less than an HTTP request waits for its
+        // answer (at least half of it), so the line answers busy before the 408 would.
+        let signInWait = max(transport.handshakeTimeout / 2, transport.handshakeTimeout - 1)
+        let signIns = SignInLine(loop: signIn, directory: directory, capacity: configuration.limits.signInQueue,
+                                 failuresPerMinute: configuration.limits.failedSignInsPerMinute,
+                                 maxWait: UInt64(signInWait * 1_000_000_000))
+        shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, signIns: signIns, metrics: metrics,
                               limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
                               webPages: configuration.webPages, transcripts: health)
         do {
@@ -89,25 +94,22 @@ final class BrokerShared: Sendable {
     let domain: EventLoop
     let signIn: EventLoop
     let desk: LoopBound<ServiceDesk>
-    let directory: StaffDirectory
-    /// Dereferenced only on the sign-in thread.
-    let throttle: LoopBound<SignInThrottle>
+    /// Staff sign-ins waiting for the sign-in thread (with the staff directory).
+    let signIns: SignInLine
     let metrics: BrokerMetrics
     let limits: BrokerLimits
     let allowedOrigins: [String]
     let webPages: WebPages
     let transcripts: TranscriptHealth
 
-    init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, directory: StaffDirectory,
-         throttle: LoopBound<SignInThrottle> = LoopBound(SignInThrottle(limit: 0)), metrics: BrokerMetrics,
+    init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, signIns: SignInLine, metrics: BrokerMetrics,
          limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages(),
          transcripts: TranscriptHealth = TranscriptHealth()) {
         self.transcripts = transcripts
         self.domain = domain
         self.signIn = signIn
         self.desk = desk
-        self.directory = directory
-        self.throttle = throttle
+        self.signIns = signIns
         self.metrics = metrics
         self.limits = limits
         self.allowedOrigins = allowedOrigins

@@ -88,6 +88,13 @@ public struct BrokerLimits: Sendable, Hashable {
     /// Failed staff sign-ins (wrong login or secret) per client address per minute
     /// before that address must wait out the minute (0: no limit). SignInThrottle.swift.
     public var failedSignInsPerMinute = 20
+    /// Staff sign-ins that may wait for the sign-in thread's hash in its general lane
+    /// (a returning account and address has a lane of its own; fewer wait when the
+    /// recent hashes would not finish in time); past it a sign-in is refused at once
+    /// as busy. The default is about what one core hashes at the
+    /// default 210,000 iterations within the request timeout (64 × ~80 ms ≈ 5 s), and
+    /// leaves room for a whole team signing in at once. SignInQueue.swift.
+    public var signInQueue = 64
 
     public init() {}
 }

@@ -23,6 +23,8 @@ final class ChatConnection {
     var number: UInt64 = 0
     var phase: Phase
     var rate: MessageRate
+    /// Set while a staff `hello` waits in the sign-in line; abandoned when the connection closes.
+    var signInTicket: SignInTicket?
 
     init(role: Role, rate: MessageRate, now: UInt64, helloTimeout: UInt64) {
         self.role = role

@@ -71,7 +71,9 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
         case .awaitingHello:
             return  // the domain thread never heard of it
         case .signingIn:
-            // Behind the sign-in verdict, so the domain never binds a dead connection.
+            // Not hashed if it is still waiting; and if it is being hashed, the
+            // `.closed` goes behind the verdict, so the domain never binds a dead connection.
+            chat.signInTicket?.abandon()
             let domain = shared.domain, desk = shared.desk
             shared.signIn.execute { domain.execute { desk.value.receive([.closed(id)]) } }
         case .forwarding, .finished:
@@ -113,8 +115,7 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
                 chat.phase = .forwarding
                 post(.message(id, message))
             case .agent(.hello(let hello)), .supervisor(.hello(let hello)):
-                chat.phase = .signingIn(held: [])
-                signIn(hello, role: chat.role, id)
+                signIn(hello, role: chat.role, id, chat)
             default:
                 refuseBeforeHello(chat, id, requestID: message.id)
             }
@@ -162,21 +163,47 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
         }
     }
 
-    private func signIn(_ hello: StaffHello, role: ChatProtocol.Role, _ id: ConnectionID) {
-        let directory = shared.directory, domain = shared.domain, desk = shared.desk, throttle = shared.throttle
-        let requestID = hello.id, credentials = hello.credentials
+    /// Hands the `hello` to the sign-in line. A refusal (the address must wait, or
+    /// the line is full) is answered here at once; a queued one is answered by the
+    /// sign-in thread through the domain thread, or dropped unhashed if the
+    /// connection closes first (`closed` abandons its ticket).
+    private func signIn(_ hello: StaffHello, role: ChatProtocol.Role, _ id: ConnectionID, _ chat: ChatConnection) {
+        let domain = shared.domain, desk = shared.desk
+        let requestID = hello.id
+        let ticket = SignInTicket()
+        let request = SignInRequest(check: .hello(hello.credentials, role), ticket: ticket) { verdict in
+            let inbound = ChatEndpoints.inbound(verdict, id, role, requestID: requestID)
+            domain.execute { desk.value.receive([inbound]) }
+        }
         let address = connections[id.number]?.peer.host ?? ""
-        shared.signIn.execute {
-            let verdict: Inbound
-            switch throttle.value.attempt(from: address, now: monotonicNanoseconds(), verify: { directory.verify(credentials, role: role) }) {
-            case .refused(let wait):
-                let report = ErrorReport(id: requestID, code: .rateLimited, message: SignInThrottle.refusal(waitMs: wait),
-                                         fatal: true, retryAfterMs: wait)
-                verdict = .refused(id, report, close: .rateLimited)
-            case .checked(let identity):
-                verdict = .staffHello(id, role, requestID: requestID, identity)
-            }
-            domain.execute { desk.value.receive([verdict]) }
+        switch shared.signIns.submit(request, from: address) {
+        case .queued:
+            chat.phase = .signingIn(held: [])
+            chat.signInTicket = ticket
+        case .throttled(let wait):
+            chat.phase = .forwarding
+            pass(ChatEndpoints.inbound(.throttled(waitMs: wait), id, role, requestID: requestID), chat)
+            finish(chat)
+        case .busy(let retry):
+            chat.phase = .forwarding
+            pass(ChatEndpoints.inbound(.busy(retryAfterMs: retry), id, role, requestID: requestID), chat)
+            finish(chat)
+        }
+    }
+
+    /// A sign-in verdict as the domain thread takes it: refusals are fatal
+    /// `rate_limited` with close 4008 (protocol/README.md, "Error codes").
+    private static func inbound(_ verdict: SignInRequest.Verdict, _ id: ConnectionID, _ role: ChatProtocol.Role,
+                                requestID: String?) -> Inbound {
+        switch verdict {
+        case .checked(let identity):
+            return .staffHello(id, role, requestID: requestID, identity)
+        case .throttled(let wait):
+            return .refused(id, ErrorReport(id: requestID, code: .rateLimited, message: SignInThrottle.refusal(waitMs: wait),
+                                            fatal: true, retryAfterMs: wait), close: .rateLimited)
+        case .busy(let retry):
+            return .refused(id, ErrorReport(id: requestID, code: .rateLimited, message: SignInLine.busy(retryAfterMs: retry),
+                                            fatal: true, retryAfterMs: retry), close: .rateLimited)
         }
     }
 

@@ -203,7 +203,7 @@ public enum ConfigurationFile {
     private static func readLimits(_ s: TOMLSection, into configuration: inout BrokerConfiguration) throws(ConfigurationError) {
         try s.allowOnly(["max_messages_per_second", "message_burst", "max_connections_per_address", "max_text_length",
                          "max_comment_length", "max_pending_messages", "ended_contacts_kept", "transcripts_kept",
-                         "max_events_per_conversation", "max_sessions", "failed_sign_ins_per_minute",
+                         "max_events_per_conversation", "max_sessions", "failed_sign_ins_per_minute", "sign_in_queue",
                          "max_messages_per_second_per_address", "history_bytes_per_second"])
         if let n = try s.int("max_messages_per_second", 1...1_000) {
             configuration.limits.maxMessagesPerSecond = n
@@ -223,6 +223,7 @@ public enum ConfigurationFile {
         if let n = try s.int("max_events_per_conversation", 10...1_000_000) { configuration.limits.maxEventsPerConversation = n }
         if let n = try s.int("max_sessions", 1...10_000_000) { configuration.limits.maxSessions = n }
         if let n = try s.int("failed_sign_ins_per_minute", 0...1_000_000) { configuration.limits.failedSignInsPerMinute = n }
+        if let n = try s.int("sign_in_queue", 1...10_000) { configuration.limits.signInQueue = n }
     }
 
     private static func readTranscripts(_ s: TOMLSection, into t: inout StorageConfiguration) throws(ConfigurationError) {

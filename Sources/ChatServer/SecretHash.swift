@@ -76,6 +76,21 @@ package struct SecretHash: Hashable, Sendable, CustomStringConvertible {
         return SecretHash.constantTimeEqual(candidate, hash)
     }
 
+    /// `verify`, made to cost `iterations` HMAC rounds in all when this hash has fewer:
+    /// the rest are spent on a throwaway derivation, so how long a check takes says
+    /// nothing about which account it was for (PBKDF2's cost is linear in its rounds).
+    package func verify(_ secret: String, costing iterations: Int) -> Bool {
+        let matches = verify(secret)
+        SecretHash.spend(iterations - self.iterations, salt: salt)
+        return matches
+    }
+
+    /// Burns `iterations` PBKDF2 rounds (none when not positive).
+    package static func spend(_ iterations: Int, salt: [UInt8]) {
+        guard iterations > 0 else { return }
+        _ = derive("", salt: salt, iterations: iterations, length: hashBytes)
+    }
+
     package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         return a.withUnsafeBytes { x in

@@ -9,16 +9,10 @@
 /// if none has expired a new address goes uncounted (the limit then bounds only the
 /// addresses already counted, never refusing anyone for want of room).
 ///
-/// Used only on the sign-in thread; times are monotonic nanoseconds, passed in.
+/// Part of the `SignInQueue`, which checks it when a sign-in is offered and again
+/// before its hash; used under `SignInLine`'s mutex. Times are monotonic nanoseconds,
+/// passed in.
 final class SignInThrottle {
-    /// What became of one sign-in attempt (`attempt`).
-    enum Outcome<Identity> {
-        /// Not checked: the address must wait this many milliseconds.
-        case refused(waitMs: Int64)
-        /// Checked: who it is, or nil for a wrong login or secret.
-        case checked(Identity?)
-    }
-
     private struct Count {
         var failures: Int
         var since: UInt64
@@ -67,15 +61,6 @@ final class SignInThrottle {
     }
 
     var addressesCounted: Int { counts.count }
-
-    /// One staff sign-in from `address`: refused at once while the address must wait,
-    /// otherwise `verify` (the PBKDF2 check) runs and its outcome is counted.
-    func attempt<Identity>(from address: String, now: UInt64, verify: () -> Identity?) -> Outcome<Identity> {
-        if let wait = wait(for: address, now: now) { return .refused(waitMs: wait) }
-        let identity = verify()
-        record(address, succeeded: identity != nil, now: now)
-        return .checked(identity)
-    }
 }
 
 extension SignInThrottle {

@@ -11,8 +11,11 @@ final class StaffDirectory: Sendable {
 
     private let agents: [String: Entry]
     private let supervisors: [String: Entry]
-    /// Checked when the login is unknown, so that a wrong login costs as much time as
-    /// a wrong secret and the answer tells nothing about which was wrong.
+    /// What every check costs: the rounds of the slowest configured hash. A wrong login
+    /// or secret, and a right one, all take that long, so the time of an answer tells
+    /// neither which part was wrong nor which accounts have cheaper hashes.
+    let iterations: Int
+    /// Hashed for a login that is unknown, so that it costs what a known one does.
     private let decoy: SecretHash
 
     init(agents: [AgentAccount], supervisors: [SupervisorAccount]) throws(SecretHash.FormatError) {
@@ -27,24 +30,35 @@ final class StaffDirectory: Sendable {
         }
         self.agents = a
         self.supervisors = s
-        let iterations = (a.values.map(\.secret.iterations) + s.values.map(\.secret.iterations)).max() ?? SecretHash.minimumIterations
+        iterations = (a.values.map(\.secret.iterations) + s.values.map(\.secret.iterations)).max() ?? SecretHash.minimumIterations
         decoy = SecretHash(hashing: SessionToken.make(), iterations: iterations)
     }
 
     var isEmpty: Bool { agents.isEmpty && supervisors.isEmpty }
 
     /// The identity these credentials prove on `role`'s endpoint, or nil. Signed
-    /// tokens are not issued yet, so a token never proves anything.
+    /// tokens are not issued yet, so a token never proves anything. One hash, costing
+    /// `iterations` rounds whatever the outcome.
     func verify(_ credentials: StaffHello.Credentials, role: Role) -> StaffIdentity? {
         guard case .secret(let login, let secret) = credentials else {
             _ = decoy.verify("")
             return nil
         }
-        let entry = role == .agent ? agents[login] : (role == .supervisor ? supervisors[login] : nil)
+        return check(role == .agent ? agents[login] : (role == .supervisor ? supervisors[login] : nil), secret)
+    }
+
+    /// HTTP Basic on the transcript read-back, where any staff member may sign in: the
+    /// agent with that handle, else the supervisor with that login. One hash, like
+    /// `verify` (a login that is both reads with the agent's secret).
+    func verifyStaff(login: String, secret: String) -> StaffIdentity? {
+        check(agents[login] ?? supervisors[login], secret)
+    }
+
+    private func check(_ entry: Entry?, _ secret: String) -> StaffIdentity? {
         guard let entry else {
             _ = decoy.verify(secret)
             return nil
         }
-        return entry.secret.verify(secret) ? entry.identity : nil
+        return entry.secret.verify(secret, costing: iterations) ? entry.identity : nil
     }
 }

@@ -71,28 +71,38 @@ extension ChatEndpoints {
             let query = TranscriptQuery(conversation: conversation, format: format, reader: .customer(token: token))
             domain.execute { answer(desk.value.transcript(query)) }
         case .basic(let login, let secret):
-            let directory = shared.directory, throttle = shared.throttle
-            let address = connection.peer.host
-            shared.signIn.execute {
-                let credentials = StaffHello.Credentials.secret(login: login, secret: secret)
-                switch throttle.value.attempt(from: address, now: monotonicNanoseconds(), verify: {
-                    directory.verify(credentials, role: .agent) ?? directory.verify(credentials, role: .supervisor)
-                }) {
-                case .refused(let wait):
-                    answer(.text(.tooManyRequests, SignInThrottle.refusal(waitMs: wait) + "\n",
-                                 headers: [("Retry-After", String(SignInThrottle.seconds(wait)))]))
-                    return
+            // Checked once on the sign-in thread (one hash, whichever account the login is).
+            let request = SignInRequest(check: .basic(login: login, secret: secret), ticket: nil) { verdict in
+                switch verdict {
+                case .throttled(let wait):
+                    answer(TranscriptPath.throttled(wait))
+                case .busy(let retry):
+                    answer(TranscriptPath.busy(retry))
                 case .checked(nil):
                     answer(TranscriptPath.unauthorized("unknown login or wrong secret", []))
-                    return
                 case .checked:
-                    break
+                    let query = TranscriptQuery(conversation: conversation, format: format, reader: .staff)
+                    domain.execute { answer(desk.value.transcript(query)) }
                 }
-                let query = TranscriptQuery(conversation: conversation, format: format, reader: .staff)
-                domain.execute { answer(desk.value.transcript(query)) }
+            }
+            switch shared.signIns.submit(request, from: connection.peer.host) {
+            case .queued:
+                break
+            case .throttled(let wait):
+                awaitingAnswers[number] = nil
+                return .respond(withCORS(TranscriptPath.throttled(wait), cors))
+            case .busy(let retry):
+                awaitingAnswers[number] = nil
+                return .respond(withCORS(TranscriptPath.busy(retry), cors))
             }
         }
         return .deferred
+    }
+
+    private func withCORS(_ response: HTTPResponse, _ cors: [(name: String, value: String)]) -> HTTPResponse {
+        var answered = response
+        answered.headers += cors
+        return answered
     }
 
     /// A deferred answer arrives (on this loop).
@@ -159,6 +169,18 @@ package enum TranscriptPath {
         guard !allowedOrigins.isEmpty else { return [] }
         guard let origin, origin != "null", allowedOrigins.contains(origin) else { return [("Vary", "Origin")] }
         return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+    }
+
+    /// 429: too many failed sign-ins from this address.
+    static func throttled(_ waitMs: Int64) -> HTTPResponse {
+        .text(.tooManyRequests, SignInThrottle.refusal(waitMs: waitMs) + "\n",
+              headers: [("Retry-After", String(SignInThrottle.seconds(waitMs)))])
+    }
+
+    /// 503: the sign-in line is full, or the request waited in it past the request timeout.
+    static func busy(_ retryAfterMs: Int64) -> HTTPResponse {
+        .text(.serviceUnavailable, SignInLine.busy(retryAfterMs: retryAfterMs) + "\n",
+              headers: [("Retry-After", String(SignInThrottle.seconds(retryAfterMs)))])
     }
 
     static func unauthorized(_ why: String, _ cors: [(name: String, value: String)]) -> HTTPResponse {

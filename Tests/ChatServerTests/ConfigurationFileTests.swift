@@ -64,6 +64,7 @@ struct ConfigurationFileTests {
         max_messages_per_second = 50
         max_text_length = 2000
         max_connections_per_address = 64
+        sign_in_queue = 8
 
         [security]
         allowed_origins = ["https://shop.example"]
@@ -96,6 +97,7 @@ struct ConfigurationFileTests {
         #expect(configuration.limits.maxMessagesPerSecond == 50)
         #expect(configuration.limits.messageBurst == 100)
         #expect(configuration.limits.maxConnectionsPerAddress == 64)
+        #expect(configuration.limits.signInQueue == 8)
         #expect(configuration.center.maxMessageLength == 2000)
         #expect(configuration.allowedOrigins == ["https://shop.example"])
         #expect(configuration.agents.first?.skills == ["orders"])

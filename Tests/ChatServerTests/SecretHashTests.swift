@@ -25,6 +25,13 @@ struct SecretHashTests {
             + "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783")
     }
 
+    @Test func aPaddedCheckGivesTheSameAnswer() {
+        let hash = SecretHash(hashing: "s", iterations: 1_000)
+        #expect(hash.verify("s", costing: 5_000))
+        #expect(!hash.verify("t", costing: 5_000))
+        #expect(hash.verify("s", costing: 10))  // never fewer rounds than its own
+    }
+
     @Test func twoHashesOfOneSecretDifferBySalt() {
         let a = SecretHash(hashing: "s", iterations: 1_000)
         let b = SecretHash(hashing: "s", iterations: 1_000)

@@ -41,7 +41,8 @@ def toml_string(s: str) -> str:
 
 def broker_config(*, agents=(), supervisors=(), extra: str = "") -> str:
     """A TOML configuration: `agents` are dicts with handle, name, secret and optional
-    skills / chat_capacity; `supervisors` dicts with login, name, secret."""
+    skills / chat_capacity; `supervisors` dicts with login, name, secret. Either may
+    give `iterations` for its hash (default 1000, the least the broker accepts)."""
     lines = [extra]
     for a in agents:
         lines.append("[[agents]]")
@@ -51,12 +52,12 @@ def broker_config(*, agents=(), supervisors=(), extra: str = "") -> str:
             lines.append("skills = [" + ", ".join(toml_string(s) for s in a["skills"]) + "]")
         if "chat_capacity" in a:
             lines.append(f"chat_capacity = {a['chat_capacity']}")
-        lines.append(f"secret = {toml_string(hash_secret(a['secret']))}")
+        lines.append(f"secret = {toml_string(hash_secret(a['secret'], a.get('iterations', 1000)))}")
     for s in supervisors:
         lines.append("[[supervisors]]")
         lines.append(f"login = {toml_string(s['login'])}")
         lines.append(f"name = {toml_string(s.get('name', s['login']))}")
-        lines.append(f"secret = {toml_string(hash_secret(s['secret']))}")
+        lines.append(f"secret = {toml_string(hash_secret(s['secret'], s.get('iterations', 1000)))}")
     return "\n".join(lines) + "\n"
 
 
