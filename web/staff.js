@@ -57,7 +57,10 @@
       if (!msg || typeof msg.type !== "string") return;
       if (msg.type === "welcome") { self.attempts = 0; self.welcomed = true; self.handlers.state("open", msg); }
       // Too many failed sign-ins from this address: retrying cannot help before retry_after_ms.
-      if (msg.type === "error" && msg.code === "rate_limited" && msg.fatal && !self.welcomed) self.throttled = msg;
+      // The sign-in line is busy (a short retry_after_ms): not this person's doing, try again then.
+      if (msg.type === "error" && msg.code === "rate_limited" && msg.fatal && !self.welcomed) {
+        if ((msg.retry_after_ms || 0) <= 5000) self.busyFor = msg.retry_after_ms || 1000; else self.throttled = msg;
+      }
       if ((msg.type === "ack" || msg.type === "error") && msg.id && self.pending[msg.id]) {
         var p = self.pending[msg.id]; delete self.pending[msg.id];
         if (msg.type === "ack" && p.ack) p.ack(msg);
@@ -71,7 +74,8 @@
       if (ev.code === 4003) { self.stopped = true; self.handlers.state("failed"); return; }
       if (self.throttled) { self.stopped = true; self.handlers.state("throttled", self.throttled); return; }
       if (ev.code === 4009) { self.stopped = true; self.handlers.state("replaced"); return; }
-      self.retry(ev.code === 4008 ? 10000 : 0);
+      var busy = self.busyFor; self.busyFor = 0;
+      self.retry(busy ? busy : ev.code === 4008 ? 10000 : 0);
     };
   };
   Connection.prototype.retry = function (minimum) {
