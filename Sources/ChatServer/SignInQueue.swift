@@ -97,6 +97,9 @@ struct SignInQueue<Work: SignInWork> {
             returning.append(entry)
             return .queued(.returning)
         }
+        // Sign-ins whose clients left are never hashed, so they must not make a
+        // newcomer look late (on a slow machine 40 closed hellos refused the next one).
+        dropAbandoned()
         let wait = UInt64(general.count + returning.count + 1) &* hashCost
         guard general.count < capacity, deadline > now, wait <= deadline - now else {
             busyRefused += 1
@@ -104,6 +107,13 @@ struct SignInQueue<Work: SignInWork> {
         }
         general.append(entry)
         return .queued(.general)
+    }
+
+    /// Forgets the general lane's sign-ins nobody waits for any more.
+    private mutating func dropAbandoned() {
+        let before = general.count
+        general.removeAll { $0.work.isAbandoned }
+        abandonedDropped += before - general.count
     }
 
     /// The next thing to do, or nil when nothing waits. Abandoned sign-ins are dropped

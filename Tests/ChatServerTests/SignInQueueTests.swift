@@ -112,6 +112,22 @@ struct SignInQueueTests {
         #expect(q.abandonedDropped == 1)
     }
 
+    /// Sign-ins whose clients left do not count against a newcomer: 40 closed hellos at
+    /// 100 ms a hash once made the next sign-in look 4 s late and refused it as busy.
+    @Test func closedSignInsDoNotMakeANewcomerLookLate() {
+        var q = queue(capacity: 64)
+        q.finished(address: "192.0.2.1", account: nil, succeeded: false, took: second / 10, now: 0)
+        let gone = (0..<40).map { Work("gone \($0)") }
+        for work in gone {
+            #expect(q.admit(work, from: "10.0.0.1", account: "minji.park", now: 0, deadline: 5 * second) == .queued(.general))
+        }
+        #expect(q.admit(Work("too late"), from: "10.0.0.2", account: "minji.park", now: 0, deadline: 3 * second) == .busy(retryAfterMs: 1_000))
+        for work in gone { work.isAbandoned = true }
+        #expect(q.admit(Work("next"), from: "10.0.0.2", account: "minji.park", now: 0, deadline: 3 * second) == .queued(.general))
+        #expect(q.abandonedDropped == 40)
+        #expect(hashedName(q.next(now: 0)) == "next")
+    }
+
     /// One that waited past its deadline is answered (busy) without a hash.
     @Test func aSignInPastItsDeadlineIsAnsweredWithoutAHash() {
         var q = queue()

@@ -126,7 +126,10 @@ def test_slow_readers_together_cannot_take_the_memory(tmp_path):
         print(f"slow readers: {dropped} of 12 dropped; peak RSS {peak / MIB:.0f} MiB")
         assert dropped >= 6, f"only {dropped} of 12 slow readers were dropped"
         assert "exceed --max-queued-output" in srv.output()
-        assert peak < 100 * MIB, f"peak RSS {peak / MIB:.0f} MiB"
+        # AddressSanitizer's shadow memory and quarantine (scripts/sanitize.sh) add
+        # hundreds of MiB that are not ours: the bound means something only without it.
+        if "ASAN_OPTIONS" not in os.environ:
+            assert peak < 100 * MIB, f"peak RSS {peak / MIB:.0f} MiB"
     finally:
         for conn in slow:
             conn.close()
