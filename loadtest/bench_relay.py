@@ -302,9 +302,12 @@ def main():
         if m["relayed_per_sec_median"] is None:
             print(f"| {int(conversations):,} | failed | | | | | | |")
             continue
-        print(f"| {int(conversations):,} | {m['relayed_per_sec_median']:,.0f} | {m['c2a_p50_us_median'] / 1000:.2f} ms | "
-              f"{m['c2a_p99_us_median'] / 1000:.2f} ms | {m['c2a_p999_us_median'] / 1000:.2f} ms | "
-              f"{m['server_cpu_pct_median']:.0f}% | {m['client_cpu_pct_median']:.0f}% | {m['errors_total']} |")
+        # A figure missing from every run (a measurement that failed) prints as "–".
+        ms = lambda key: "–" if m[key] is None else f"{m[key] / 1000:.2f} ms"
+        pct = lambda key: "–" if m[key] is None else f"{m[key]:.0f}%"
+        print(f"| {int(conversations):,} | {m['relayed_per_sec_median']:,.0f} | {ms('c2a_p50_us_median')} | "
+              f"{ms('c2a_p99_us_median')} | {ms('c2a_p999_us_median')} | "
+              f"{pct('server_cpu_pct_median')} | {pct('client_cpu_pct_median')} | {m['errors_total']} |")
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w") as f:
         json.dump(report, f, indent=1, ensure_ascii=False)
