@@ -78,3 +78,35 @@ def test_relay_gives_up_when_agents_cannot_sign_in(relay_broker):
     assert r["error_codes"].get("authentication_failed", 0) >= 1, output
     assert "could not sign in" in (r["aborted"] or ""), output
     assert r["relayed"] == 0
+
+
+def test_agents_turned_away_by_a_busy_sign_in_line_try_again(tmp_path):
+    """A sign-in line that holds one sign-in at a time turns most of 8 agents who
+    sign in at once away as busy (`rate_limited`, close 4008, `retry_after_ms`); the
+    load tester signs them in again when told instead of ending the run (it used to
+    abort bench_relay.py on a loaded machine)."""
+    binary = loadtest_bin()
+    if not binary.exists():
+        pytest.skip(f"no load tester at {binary}")
+    config = tmp_path / "relay.toml"
+    subprocess.run([str(binary), "relay", "--write-config", str(config), "--agents", "8", "--capacity", "5",
+                    "--switchboard", str(switchboard_bin()), "--quiet"], check=True, timeout=60)
+    text = config.read_text(encoding="utf-8")
+    assert "[limits]\n" in text
+    config.write_text(text.replace("[limits]\n", "[limits]\nsign_in_queue = 1\n", 1), encoding="utf-8")
+    srv = BrokerServer(config, log_path=tmp_path / "broker.log")
+    srv.start()
+    try:
+        done = subprocess.run([str(binary), "relay", "--url", f"ws://{HOST}:{srv.port}", "--agents", "8",
+                               "--conversations", "16", "--rate", "100", "--duration", "1", "--warmup", "0.2",
+                               "--server-pid", str(srv.pid), "--json", "--quiet"],
+                              capture_output=True, text=True, timeout=120)
+        output = done.stdout + done.stderr
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"\nsign-in retries: {r['sign_in_retries']}")
+        assert done.returncode == 0, output
+        assert r["aborted"] is None and r["conversations_open"] == 16, output
+        assert r["sign_in_retries"] >= 1, output
+    finally:
+        problems = srv.stop()
+    assert not problems, problems

@@ -69,6 +69,9 @@ final class RelayAgent {
     var connection: ClientConnection?
     var ready = false
     var closed = false
+    /// When a sign-in the broker's sign-in line refused as busy is tried again.
+    var retryAt: UInt64?
+    var signInRetries = 0
 
     init(index: Int, login: String) {
         self.index = index
@@ -216,11 +219,33 @@ final class RelayScenario: ClientDelegate, Selectable {
         for index in 0..<options.agents {
             let agent = RelayAgent(index: index, login: "\(options.agentLoginPrefix)\(index)")
             agents.append(agent)
-            let connection = try ClientConnection(url: agentURL, options: clientOptions, loop: loop, delegate: self)
-            connection.tag = -(index + 1)
-            agent.connection = connection
+            try connect(agent)
         }
         customers = (0..<options.conversations).map { RelayCustomer(index: $0) }
+    }
+
+    private func connect(_ agent: RelayAgent) throws {
+        let connection = try ClientConnection(url: agentURL, options: clientOptions, loop: loop, delegate: self)
+        connection.tag = -(agent.index + 1)
+        agent.connection = connection
+        agent.closed = false
+    }
+
+    /// Sign-ins the broker's sign-in line turned away as busy (`rate_limited` with
+    /// `retry_after_ms`: many agents at once on a slow machine) are tried again when it
+    /// says, a few times, instead of ending the run.
+    private static let maxSignInRetries = 10
+
+    private func retryBusySignIns(now: UInt64) {
+        for agent in agents where agent.closed {
+            guard let at = agent.retryAt, now >= at else { continue }
+            agent.retryAt = nil
+            do {
+                try connect(agent)
+            } catch {
+                abort("agent \(agent.login) could not reconnect: \(error)")
+            }
+        }
     }
 
     private func openMoreCustomers() {
@@ -304,6 +329,7 @@ final class RelayScenario: ClientDelegate, Selectable {
         if client.tag < 0 {
             let agent = agents[-client.tag - 1]
             agent.closed = true
+            if phase == .signingIn && agent.retryAt != nil { return }  // refused as busy: tried again later
             if !clean {
                 unexpectedCloses += 1
                 recordError("agent \(agent.login): \(error ?? "closed")")
@@ -509,6 +535,13 @@ final class RelayScenario: ClientDelegate, Selectable {
             default:
                 break
             }
+        case .error(let report)
+            where phase == .signingIn && report.code == .rateLimited && agent.signInRetries < Self.maxSignInRetries:
+            agent.signInRetries += 1
+            agent.retryAt = now &+ UInt64(max(100, report.retryAfterMs ?? 1_000)) &* 1_000_000
+            if !options.quiet {
+                log("agent \(agent.login): sign-in line busy; trying again in \(report.retryAfterMs ?? 1_000) ms")
+            }
         case .error(let report):
             brokerError(report, who: "agent \(agent.login)")
             if phase == .signingIn && (report.fatal || report.id == "st") {
@@ -542,6 +575,7 @@ final class RelayScenario: ClientDelegate, Selectable {
             intervalStall = max(intervalStall, now &- lastPace)
         }
         lastPace = now
+        if phase == .signingIn { retryBusySignIns(now: now) }
         guard phase == .sending else {
             if phase == .draining || phase == .ending || phase == .closing { advanceAfterSending(now: now) }
             return
@@ -847,7 +881,7 @@ final class RelayScenario: ClientDelegate, Selectable {
         json += "\"setup_seconds\":\(format(setupSeconds, 3)),"
         json += "\"client_cpu_pct\":\(format(myCPU, 1)),\"server_cpu_pct\":\(serverCPU.map { format($0, 1) } ?? "null"),"
         json += "\"machine_cpu_pct\":\(machineCPU.map { format($0, 1) } ?? "null"),"
-        json += "\"errors\":\(errors),\"error_codes\":{\(codes)},\"unexpected_closes\":\(unexpectedCloses),\"undecodable\":\(undecodable),"
+        json += "\"errors\":\(errors),\"error_codes\":{\(codes)},\"unexpected_closes\":\(unexpectedCloses),\"sign_in_retries\":\(agents.reduce(0) { $0 + $1.signInRetries }),\"undecodable\":\(undecodable),"
         json += "\"seq_missing\":\(seqMissing),\"seq_duplicates\":\(seqDuplicates),\"seq_out_of_order\":\(seqOutOfOrder),"
         json += "\"unacked\":\(unacked),\"undelivered\":\(undelivered),\"other_errors\":\(otherErrors),"
         func counts(_ d: [String: Int]) -> String {
