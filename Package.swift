@@ -65,7 +65,7 @@ let package = Package(
         // recovery that cuts torn tails, and the index from conversation to records.
         .target(
             name: "ChatStorage",
-            dependencies: ["CZlib", "Posix", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["CZlib", "COpenSSL", "Posix", .product(name: "DequeModule", package: "swift-collections")]
         ),
         // Personal numbers (resident numbers, cards, phones, accounts, e-mail) found and
         // masked in message text before anything is stored or relayed. Pure, no I/O.
@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "WebSocketServer", "TLS", "ChatServer", "WebAssets",
+                "WebSocketServer", "TLS", "ChatServer", "ChatStorage", "WebAssets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -350,6 +350,12 @@
         state.leave = { reason: msg.reason, opens_at: msg.opens_at || null }; state.view = "leave"; persist(); render();
         announce(T.leaveTitle);
         break;
+      case "privacy_notice":
+        // A personal number the shopper typed was masked before it was stored or shown
+        // to the agent (protocol/privacy.md): say so, in the server's words and language.
+        setBanner(msg.text, "privacy");
+        announce(msg.text);
+        break;
       case "message_stored":
         state.view = "stored"; state.leave = null; persist(); render(); announce(T.stored);
         break;

@@ -14,6 +14,9 @@ extension ServiceDesk {
             notAuthenticated(connection, id: message.id)
             return
         }
+        let (message, found) = masked(message)
+        // Told before the answer to the request, so the notice always comes first.
+        if !found.isEmpty { tellMasked(found, to: session, on: connection) }
         switch message {
         case .hello: break
         case .startChat(let r): startChat(r, session, connection)

@@ -18,6 +18,11 @@ public final class TranscriptLog {
     public let recovery: RecoveryReport
     public private(set) var ring: TranscriptRing
     public private(set) var index = RecordIndex()
+    /// The chain link of the newest record appended (protocol/storage.md, "Tamper
+    /// evidence"); the next record and the next segment's header carry on from it.
+    public private(set) var chain: ChainHash
+    /// Each conversation's newest record's link: the chain head an export names.
+    public private(set) var links: [TranscriptKey: ChainHash] = [:]
     /// Log position after the last appended record.
     public private(set) var appended: UInt64 = 0
     /// Log position after the newest record whose acknowledgement promises it is
@@ -42,8 +47,11 @@ public final class TranscriptLog {
         self.configuration = configuration
         ring = TranscriptRing(budget: configuration.ringBytes)
         var index = RecordIndex()
-        let (recovery, segments) = Recovery.run(directory: configuration.directory, into: &index)
+        var links: [TranscriptKey: ChainHash] = [:]
+        let (recovery, segments) = Recovery.run(directory: configuration.directory, into: &index, links: &links)
         self.index = index
+        self.links = links
+        chain = recovery.chainHead
         self.recovery = recovery
         failure = recovery.failure
         segment = recovery.nextSegment - 1
@@ -79,7 +87,7 @@ public final class TranscriptLog {
         if segmentSize == 0 || segmentSize + size > Int64(configuration.segmentBytes) && segmentSize > Int64(RecordFormat.segmentHeaderSize) {
             segment += 1
             var header: [UInt8] = []
-            RecordFormat.appendSegmentHeader(number: segment, to: &header)
+            RecordFormat.appendSegmentHeader(number: segment, chain: chain, to: &header)
             appended += UInt64(header.count)
             pending.append(Chunk(segment: segment, offset: 0, bytes: header, end: appended, newestTS: ts))
             segmentSize = Int64(header.count)
@@ -87,7 +95,8 @@ public final class TranscriptLog {
             pending.append(Chunk(segment: segment, offset: segmentSize, bytes: [], end: appended, newestTS: ts))
         }
         let offset = segmentSize
-        RecordFormat.append(key: key, seq: seq, ts: ts, payload: payload, to: &pending[pending.count - 1].bytes)
+        RecordFormat.append(key: key, seq: seq, ts: ts, payload: payload, chain: &chain, to: &pending[pending.count - 1].bytes)
+        links[key] = chain
         segmentSize += size
         appended += UInt64(size)
         pending[pending.count - 1].end = appended
@@ -161,6 +170,8 @@ public final class TranscriptLog {
     // MARK: Reading
 
     public func lastSeq(of key: TranscriptKey) -> Int64 { index.lastSeq(of: key) }
+    /// The chain link of the newest record of `key` (nil: none since the chain began).
+    public func link(of key: TranscriptKey) -> ChainHash? { links[key] }
     public func firstSeq(of key: TranscriptKey) -> Int64? { index.firstSeq(of: key) }
 
     /// Payloads of the events of `key` after `seq`, oldest first, at most `limit`; `more`
