@@ -100,6 +100,10 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     func lastSeq(of conversation: ConversationID) -> Int64 { log.lastSeq(of: key(conversation)) }
     func lastSeq(of key: TranscriptKey) -> Int64 { log.lastSeq(of: key) }
 
+    func chainHead(of key: TranscriptKey) -> ChainHead? {
+        log.link(of: key).map { ChainHead(conversation: WireID.conversation(key), seq: log.lastSeq(of: key), sha256: $0.hex) }
+    }
+
     func append(_ event: ConversationEvent, to conversation: ConversationID) {
         // A client's message (it has a client id) is acknowledged as stored.
         var promised = false

@@ -29,12 +29,9 @@ extension ServiceDesk {
             after = last.seq
         }
         let wire = WireID.conversation(key)
-        let body: [UInt8]
-        switch query.format {
-        case .json: body = TranscriptExport.json(wire, events)
-        case .text: body = Array(TranscriptExport.text(wire, events).utf8)
-        case .html: body = Array(TranscriptExport.html(wire, events).utf8)
-        }
+        // The head names the newest event exported (events are appended in seq order).
+        let head = transcripts.chainHead(of: key).flatMap { $0.seq == events.last?.seq ? $0 : nil }
+        let body = TranscriptExport.render(query.format, wire, events, head: head)
         var headers: [(name: String, value: String)] = [("Content-Type", query.format.contentType), ("Cache-Control", "no-store")]
         if query.format != .json {
             headers.append(("Content-Disposition", "attachment; filename=\"transcript-\(wire).\(query.format.fileExtension)\""))

@@ -18,6 +18,9 @@ protocol TranscriptStore: AnyObject {
     var boot: UInt32 { get }
     /// The newest event's seq; 0 before the first.
     func lastSeq(of conversation: ConversationID) -> Int64
+    /// The hash-chain link of the newest record of `key` (nil: a store without a chain,
+    /// or no record since the chain began): the head an export names.
+    func chainHead(of key: TranscriptKey) -> ChainHead?
     /// Records `event`, whose seq is `lastSeq(of:) + 1`.
     func append(_ event: ConversationEvent, to conversation: ConversationID)
     /// Events after `seq`, oldest first, at most `limit`; `more` when others follow.
@@ -69,6 +72,7 @@ final class MemoryTranscripts: TranscriptStore {
     func charge(_ sender: MessageBudgets.Owner) {}
 
     func commit() -> UInt64? { nil }
+    func chainHead(of key: TranscriptKey) -> ChainHead? { nil }
 
     func lastSeq(of key: TranscriptKey) -> Int64 {
         key.boot == boot ? lastSeq(of: ConversationID(key.number)) : 0

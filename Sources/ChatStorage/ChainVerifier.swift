@@ -32,6 +32,10 @@ public struct ChainReport: Sendable {
     /// break.
     public var tornTail: String?
     public var firstBreak: ChainBreak?
+    /// The conversation whose verified records to keep (`verify-export`), and them:
+    /// seq, link and payload, in order.
+    public var collect: TranscriptKey?
+    public var collected: [(seq: Int64, link: ChainHash, payload: [UInt8])] = []
 
     public var isIntact: Bool { firstBreak == nil }
 
@@ -44,8 +48,10 @@ public struct ChainReport: Sendable {
 /// link. Reads only; safe beside a running broker (the newest segment's tail may be
 /// mid-write and is then reported, not counted as a break). Runs on the caller's thread.
 public enum ChainVerifier {
-    public static func verify(directory: String) throws(PosixError) -> ChainReport {
+    /// `collect`: a conversation whose verified records the report keeps.
+    public static func verify(directory: String, collect: TranscriptKey? = nil) throws(PosixError) -> ChainReport {
         var report = ChainReport()
+        report.collect = collect
         let numbers = try File.list(directory).compactMap { name -> UInt64? in
             guard name.hasSuffix(".seg") else { return nil }
             return UInt64(name.dropLast(4))
@@ -121,6 +127,7 @@ public enum ChainVerifier {
                 }
                 link = stored
                 report.links[view.key] = (view.seq, stored)
+                if view.key == report.collect { report.collected.append((view.seq, stored, Array(bytes[view.payload]))) }
                 report.verified += 1
                 offset = view.extent.upperBound
             case .needMore(let missing):
