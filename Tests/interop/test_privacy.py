@@ -81,4 +81,5 @@ def test_english_notice_and_kinds_switched_off(brokers):
     notice = c.next("privacy_notice", kind="card")
     c.next("ack", id="s1")
     assert notice["text"].startswith("For your safety")
+    c.next("queued")
     assert c.next("message", seq=1)["text"] == "call 010-9876-5432, card ****-****-****-0004"
