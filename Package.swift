@@ -95,7 +95,7 @@ let package = Package(
             name: "switchboard-loadtest",
             dependencies: [
                 "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
-                "ChatStorage",
+                "ChatStorage", "Privacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HeapModule", package: "swift-collections"),

@@ -30,8 +30,20 @@ public struct PersonalDataMasker: Sendable {
     }
 
     static func mayHold(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { utf8 in utf8.contains { ($0 &- 0x30) < 10 || $0 == 0x40 } }
+        if let found = text.utf8.withContiguousStorageIfAvailable({ mayHold($0) }) { return found }
+        return mayHold(Array(text.utf8).withUnsafeBufferPointer { $0 })
+    }
+
+    @inline(__always)
+    static func mayHold(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b &- 0x30 < 10 || b == 0x40 { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Masks `bytes` (UTF-8) in place; returns the kinds found.
@@ -41,9 +53,10 @@ public struct PersonalDataMasker: Sendable {
         // Masking can leave visible digits that join a neighbour into a new number
         // ("************1111 1234567890"); passes repeat until none is found, so the
         // result holds no number of a masked kind at all (each pass masks a digit).
+        var scratch = Scratch()
         while true {
             var pass = PersonalDataKinds()
-            maskDigitRuns(&bytes, found: &pass)
+            maskDigitRuns(&bytes, scratch: &scratch, found: &pass)
             guard !pass.isEmpty else { break }
             found.formUnion(pass)
         }
@@ -59,7 +72,7 @@ public struct PersonalDataMasker: Sendable {
         var count: Int { end - start }
     }
 
-    private func maskDigitRuns(_ bytes: inout [UInt8], found: inout PersonalDataKinds) {
+    private func maskDigitRuns(_ bytes: inout [UInt8], scratch: inout Scratch, found: inout PersonalDataKinds) {
         var runs: [Run] = []
         var i = 0
         let n = bytes.count
@@ -77,7 +90,7 @@ public struct PersonalDataMasker: Sendable {
                 guard i + 1 < n, bytes[i] == 0x20 || bytes[i] == 0x2D, isDigit(bytes[i + 1]) else { break }
                 i += 1
             }
-            maskGroup(runs, &bytes, found: &found)
+            maskGroup(runs, &bytes, scratch: &scratch, found: &found)
         }
     }
 
@@ -85,15 +98,27 @@ public struct PersonalDataMasker: Sendable {
     /// where an earlier, overlapping window also passed a check ("2024-05-01 4111…":
     /// a chance Luhn match over the date must not leave the real card visible).
     /// Overlaps only ever hide more.
-    private func maskGroup(_ runs: [Run], _ bytes: inout [UInt8], found: inout PersonalDataKinds) {
+    /// Buffers reused across the candidates of one message (no allocation per run).
+    struct Scratch {
+        var digits: [UInt8] = []
+        var lengths: [Int] = []
+        var counts: [Int] = []
+        var matches: [(first: Int, last: Int, kind: PersonalDataKind)] = []
+    }
+
+    /// Every run starts a candidate: a number found from a later run is masked even
+    /// where an earlier, overlapping window also passed a check ("2024-05-01 4111…":
+    /// a chance Luhn match over the date must not leave the real card visible).
+    /// Overlaps only ever hide more.
+    private func maskGroup(_ runs: [Run], _ bytes: inout [UInt8], scratch: inout Scratch, found: inout PersonalDataKinds) {
         // Matched on the bytes as they came, then masked: a mask must not hide digits
         // from the check of a later candidate.
-        var matches: [(first: Int, last: Int, kind: PersonalDataKind)] = []
+        scratch.matches.removeAll(keepingCapacity: true)
         for first in runs.indices {
-            guard let (last, kind) = match(runs, from: first, bytes), kinds.contains(kind) else { continue }
-            matches.append((first, last, kind))
+            guard let (last, kind) = match(runs, from: first, bytes, &scratch), kinds.contains(kind) else { continue }
+            scratch.matches.append((first, last, kind))
         }
-        for m in matches {
+        for m in scratch.matches {
             apply(m.kind, runs[m.first...m.last], &bytes)
             found.insert(m.kind)
         }
@@ -102,29 +127,31 @@ public struct PersonalDataMasker: Sendable {
     /// The longest window of runs from `first` that is a personal number, strictest
     /// kind first. Kinds switched off still claim their digits (so a card number is
     /// never half-masked as an account when cards are not masked).
-    private func match(_ runs: [Run], from first: Int, _ bytes: [UInt8]) -> (last: Int, kind: PersonalDataKind)? {
-        var digits: [UInt8] = []
-        var lengths: [Int] = []
-        var windows: [(last: Int, digitCount: Int)] = []
+    private func match(_ runs: [Run], from first: Int, _ bytes: [UInt8], _ s: inout Scratch) -> (last: Int, kind: PersonalDataKind)? {
+        s.digits.removeAll(keepingCapacity: true)
+        s.lengths.removeAll(keepingCapacity: true)
+        s.counts.removeAll(keepingCapacity: true)
         for last in first..<runs.count {
-            for p in runs[last].start..<runs[last].end { digits.append(bytes[p] &- 0x30) }
-            lengths.append(runs[last].count)
-            windows.append((last, digits.count))
-            if digits.count > 20 { break }
+            for p in runs[last].start..<runs[last].end { s.digits.append(bytes[p] &- 0x30) }
+            s.lengths.append(runs[last].count)
+            s.counts.append(s.digits.count)
+            if s.digits.count > 20 { break }
         }
+        // A run too short to start anything, alone and with its neighbours: skip fast.
+        guard let longest = s.counts.last(where: { $0 <= 20 }), longest >= 8 else { return nil }
         // Resident number: 13 digits as one run or as 6 + 7.
-        for w in windows where w.digitCount == 13 && (w.last == first || (w.last == first + 1 && lengths[0] == 6)) {
-            if CheckDigits.isResidentNumber(digits[0..<13]) { return (w.last, .residentNumber) }
+        if s.counts[0] == 13 || (s.counts.count > 1 && s.lengths[0] == 6 && s.counts[1] == 13) {
+            if CheckDigits.isResidentNumber(s.digits[0..<13]) { return (first + (s.counts[0] == 13 ? 0 : 1), .residentNumber) }
         }
-        for w in windows.reversed() where CheckDigits.isCardNumber(digits[0..<w.digitCount]) {
-            return (w.last, .cardNumber)
+        for w in s.counts.indices.reversed() where CheckDigits.isCardNumber(s.digits[0..<s.counts[w]]) {
+            return (first + w, .cardNumber)
         }
-        for w in windows.reversed() where w.last - first < 3
-            && CheckDigits.isPhoneNumber(digits[0..<w.digitCount], chunks: lengths[0...(w.last - first)]) {
-            return (w.last, .phoneNumber)
+        for w in s.counts.indices.prefix(3).reversed()
+        where CheckDigits.isPhoneNumber(s.digits[0..<s.counts[w]], chunks: s.lengths[0...w]) {
+            return (first + w, .phoneNumber)
         }
         if hasAccountKeyword(before: runs[first].start, bytes) {
-            for w in windows.reversed() where (8...20).contains(w.digitCount) { return (w.last, .bankAccount) }
+            for w in s.counts.indices.reversed() where (8...20).contains(s.counts[w]) { return (first + w, .bankAccount) }
         }
         return nil
     }
