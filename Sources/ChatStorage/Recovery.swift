@@ -77,7 +77,7 @@ enum Recovery {
                 defer { buffer.deallocate() }
                 let count = try File.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size]), at: 0)
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-                var info = SegmentInfo(number: number, bytes: 0, newestTS: 0)
+                var info = SegmentInfo(number: number, bytes: 0, newestTS: 0, ages: RecordAges())
                 var records = 0
                 var maxBoot = report.maxBoot
                 var head = ChainHash.zero
@@ -91,6 +91,7 @@ enum Recovery {
                         Log.warning("transcripts: recovery: \(path): seq \(record.seq) of \(record.key) repeats; skipped")
                     }
                     info.newestTS = max(info.newestTS, record.ts)
+                    info.ages.note(RecordKind.of(UnsafeRawBufferPointer(rebasing: bytes[record.payload])), record.ts)
                     maxBoot = max(maxBoot, record.key.boot)
                     records += 1
                 }

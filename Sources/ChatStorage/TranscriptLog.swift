@@ -37,6 +37,11 @@ public final class TranscriptLog {
     private var pending: [Chunk] = []
     private var segment: UInt64
     private var segmentSize: Int64 = 0
+    /// Conversations under legal hold (`LegalHolds`), re-read about once a second.
+    public private(set) var holds: Set<TranscriptKey> = []
+    /// The oldest segment retention must keep for them (`.max`: none).
+    public private(set) var holdFloor = UInt64.max
+    private var holdsReadAt: UInt64 = 0
     /// Open segment files for reads, with the format version of each.
     private var readers: [UInt64: (fd: Int32, version: RecordFormat.Version)] = [:]
 
@@ -65,6 +70,7 @@ public final class TranscriptLog {
             Recovery.writeReport(recovery, boot: boot, directory: configuration.directory)
         }
         writer = SpillWriter(configuration: configuration, recovered: segments, start: SpillProgress(), report: report)
+        refreshHolds(force: true)
         do {
             try writer.start()
         } catch {
@@ -89,10 +95,10 @@ public final class TranscriptLog {
             var header: [UInt8] = []
             RecordFormat.appendSegmentHeader(number: segment, chain: chain, to: &header)
             appended += UInt64(header.count)
-            pending.append(Chunk(segment: segment, offset: 0, bytes: header, end: appended, newestTS: ts))
+            pending.append(Chunk(segment: segment, offset: 0, bytes: header, end: appended, newestTS: ts, ages: RecordAges()))
             segmentSize = Int64(header.count)
         } else if pending.isEmpty {
-            pending.append(Chunk(segment: segment, offset: segmentSize, bytes: [], end: appended, newestTS: ts))
+            pending.append(Chunk(segment: segment, offset: segmentSize, bytes: [], end: appended, newestTS: ts, ages: RecordAges()))
         }
         let offset = segmentSize
         RecordFormat.append(key: key, seq: seq, ts: ts, payload: payload, chain: &chain, to: &pending[pending.count - 1].bytes)
@@ -101,6 +107,7 @@ public final class TranscriptLog {
         appended += UInt64(size)
         pending[pending.count - 1].end = appended
         pending[pending.count - 1].newestTS = max(pending[pending.count - 1].newestTS, ts)
+        pending[pending.count - 1].ages.note(RecordKind.of(payload), ts)
         index.add(key, seq: seq, segment: segment, offset: offset)
         ring.append(key, seq: seq, payload: payload, end: appended)
         ring.evict(durable: progress.synced)
@@ -148,7 +155,19 @@ public final class TranscriptLog {
         }
         progress = report
         failure = report.failure ?? (report.written > 0 ? nil : failure)
+        refreshHolds()
         ring.evict(durable: report.synced)
+    }
+
+    /// Re-reads the holds file (at most once a second unless `force`) and tells the
+    /// writer the oldest segment it must keep.
+    public func refreshHolds(force: Bool = false) {
+        let now = WakeCondition.monotonicNow()
+        guard force || now &- holdsReadAt >= 1_000_000_000 else { return }
+        holdsReadAt = now
+        holds = LegalHolds.read(directory: configuration.directory)
+        holdFloor = LegalHolds.floor(holds, index: index)
+        writer.setHoldFloor(holdFloor)
     }
 
     /// Bytes appended that have not reached the OS yet.
