@@ -121,6 +121,8 @@ package enum TranscriptExport {
             return ("", "The conversation ended (\(e.reason.rawValue))")
         case .rated(let e):
             return ("", "Rated \(e.score)/5" + (e.comment.map { ": \($0)" } ?? ""))
+        case .erased(let e):
+            return ("", "The customer's text up to event \(e.throughSeq) was erased at the customer's request")
         }
     }
 

@@ -31,6 +31,8 @@ public struct RecoveryReport: Sendable {
     /// The chain link after the last whole record of the newest segment (its header's
     /// link if it has none; zero when it predates the chain): where the chain goes on.
     public var chainHead = ChainHash.zero
+    /// Erasure markers found (`erased` events), in order.
+    public var erasures: [RecordID] = []
     /// Why the directory could not be read (nil: it could).
     public var failure: String?
 
@@ -81,6 +83,7 @@ enum Recovery {
                 var records = 0
                 var maxBoot = report.maxBoot
                 var head = ChainHash.zero
+                var erasures = report.erasures
                 if RecordScanner.segmentVersion(bytes) == .v3 { head = ChainHash(bytes, at: 16) }
                 let outcome = RecordScanner.forEachRecord(in: bytes) { record in
                     if let link = record.link {
@@ -91,13 +94,16 @@ enum Recovery {
                         Log.warning("transcripts: recovery: \(path): seq \(record.seq) of \(record.key) repeats; skipped")
                     }
                     info.newestTS = max(info.newestTS, record.ts)
-                    info.ages.note(RecordKind.of(UnsafeRawBufferPointer(rebasing: bytes[record.payload])), record.ts)
+                    let payload = UnsafeRawBufferPointer(rebasing: bytes[record.payload])
+                    info.ages.note(RecordKind.of(payload), record.ts)
+                    if RecordKind.isErasure(payload) { erasures.append(RecordID(key: record.key, seq: record.seq)) }
                     maxBoot = max(maxBoot, record.key.boot)
                     records += 1
                 }
                 report.maxBoot = maxBoot
                 report.nextSegment = number + 1
                 report.chainHead = head
+                report.erasures = erasures
                 guard let version = outcome.version else {
                     var line = "segment \(path): \(outcome.problem ?? "empty"); removed"
                     if count >= RecordFormat.segmentHeaderSize {

@@ -9,6 +9,11 @@ public enum RecordKind: Int, CaseIterable, Sendable {
     case rating
 
     static let ratingPrefix = Array("{\"type\":\"rated\"".utf8)
+    static let erasurePrefix = Array("{\"type\":\"erased\"".utf8)
+
+    /// True for an erasure marker (`erased` events): recovery lists them so the store
+    /// knows what not to serve.
+    public static func isErasure(_ payload: UnsafeRawBufferPointer) -> Bool { payload.starts(with: erasurePrefix) }
     static let leftMessagePrefix = Array("{\"type\":\"left_message\"".utf8)
 
     public static func of(_ payload: UnsafeRawBufferPointer) -> RecordKind {
