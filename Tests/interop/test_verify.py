@@ -168,3 +168,61 @@ def test_sigkill_mid_write_still_verifies(brokers, tmp_path):
     ok = run("verify", "--data-dir", str(data))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "torn" not in ok.stdout
+
+
+def test_subject_access_and_erasure_keep_the_chain_verifiable(brokers, tmp_path):
+    srv = brokers(broker_config(agents=[MINJI], supervisors=[LEAD], extra=FAST), "--fsync", "always")
+    minji = agent(srv, MINJI)
+    conversation, session = chat(srv, minji, 2)
+    staff = basic(LEAD["login"], LEAD["secret"])
+    data = tmp_path / "data"
+
+    # Everything held about the session: staff only.
+    status, _, body = http(srv, f"/v1/conversations/{conversation}/subject", headers=staff)
+    assert status == 200, body
+    doc = __import__("json").loads(body)
+    assert doc["conversation"] == conversation and doc["session"]["conversations"] == [conversation]
+    assert doc["session"]["pre_chat"]["name"] == "고객0"
+    texts = [e.get("text") for e in doc["transcripts"][0]["events"]]
+    assert "메시지 0: 배송 문의" in texts
+    assert http(srv, f"/v1/conversations/{conversation}/subject", headers={"Authorization": f"Bearer {session}"})[0] == 401
+    assert http(srv, f"/v1/conversations/{conversation}/subject", headers=staff, method="POST")[0] == 405
+
+    # Erasure waits for the end of the conversation.
+    assert http(srv, f"/v1/conversations/{conversation}/erase", headers=staff, method="POST")[0] == 409
+    minji.send(type="end", id="e1", conversation=conversation)
+    minji.next("ack", id="e1")
+    status, _, body = http(srv, f"/v1/conversations/{conversation}/erase", headers=staff, method="POST")
+    assert status == 200, body
+    erased = __import__("json").loads(body)
+    events = http(srv, f"/v1/conversations/{conversation}/transcript", headers=staff)[2]
+    events = __import__("json").loads(events)["events"]
+    assert events[-1]["type"] == "erased" and events[-1]["through_seq"] == erased["erased_through"]
+    customer_texts = [e["text"] for e in events if e["type"] == "message" and e["from"] == "customer"]
+    assert customer_texts and all(t == "[erased]" for t in customer_texts)
+    assert "by lead.choi" in srv.output()
+
+    # The chain records the erasure instead of breaking; an export after it verifies.
+    ok = run("verify", "--data-dir", str(data))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    status, _, body = http(srv, f"/v1/conversations/{conversation}/transcript.txt", headers=staff)
+    f = tmp_path / "after-erasure.txt"
+    f.write_bytes(body)
+    ok = run("verify-export", str(f), "--data-dir", str(data))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    # After a restart the erasure still holds.
+    assert srv.stop() == []
+    again = brokers(broker_config(agents=[MINJI], supervisors=[LEAD], extra=FAST))
+    events = __import__("json").loads(http(again, f"/v1/conversations/{conversation}/transcript", headers=staff)[2])["events"]
+    assert all(e["text"] == "[erased]" for e in events if e["type"] == "message" and e["from"] == "customer")
+
+
+def test_hold_command(tmp_path):
+    data = tmp_path / "data"
+    (data / "transcripts").mkdir(parents=True)
+    held = run("hold", "c-3-9", "--data-dir", str(data))
+    assert held.returncode == 0 and "c-3-9 held" in held.stdout
+    assert (data / "transcripts" / "holds").read_text() == "c-3-9\n"
+    released = run("hold", "c-3-9", "--release", "--data-dir", str(data))
+    assert released.returncode == 0 and (data / "transcripts" / "holds").read_text() == ""
+    assert run("hold", "nonsense", "--data-dir", str(data)).returncode == 2
