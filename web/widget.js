@@ -457,7 +457,9 @@
     var pendingNode = messageList.querySelector('[data-client-id="' + m.id + '"]');
     if (pendingNode) pendingNode.remove();
     if (ack.conversation && !state.conversation) state.conversation = ack.conversation;
-    addEvent({ type: "message", conversation: ack.conversation, seq: ack.seq, ts: ack.ts, from: "customer", text: m.text, client_id: m.id }, false);
+    // `text` comes back only when the broker masked a personal number (protocol/privacy.md):
+    // keep (and save) the stored form, not what was typed.
+    addEvent({ type: "message", conversation: ack.conversation, seq: ack.seq, ts: ack.ts, from: "customer", text: ack.text || m.text, client_id: m.id }, false);
     persist();
     updateStatuses();
   }

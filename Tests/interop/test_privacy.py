@@ -44,13 +44,14 @@ def test_card_and_resident_number_are_masked_everywhere(brokers, tmp_path):
     c.send(type="send", id="m1", text=f"주민번호는 {RRN}, 연락처 010-9876-5432 예요. 카드는 {CARD_DIGITS}")
     kinds = {c.next("privacy_notice")["kind"], c.next("privacy_notice")["kind"]}
     assert kinds == {"rrn", "phone"}  # the card was told already: once per kind
-    c.next("ack", id="m1", seq=3)
+    ack = c.next("ack", id="m1", seq=3)
+    assert ack["text"].startswith("주민번호는 900101-1******")  # the stored form, for the customer's screen
     masked = "주민번호는 900101-1******, 연락처 010-****-5432 예요. 카드는 ************1111"
     assert minji.next("message", seq=3)["text"] == masked
 
     # An agent reading a number back is masked too.
     minji.send(type="send", id="r1", conversation=conversation, text=f"{RRN} 확인했습니다")
-    minji.next("ack", id="r1", seq=4)
+    assert "text" not in minji.next("ack", id="r1", seq=4)  # agents' acks: unchanged (nobody is told)
     assert c.next("message", seq=4)["text"] == "900101-1****** 확인했습니다"
 
     doc = staff_transcript(srv, conversation)
