@@ -293,25 +293,32 @@ public struct Erased: Hashable, Sendable, WireObject {
     public var seq: Int64
     public var ts: Int64
     public var throughSeq: Int64
+    /// The records whose payload the erasure rewrote in place, with the chain link each
+    /// keeps: `seq:sha256hex` pairs joined by commas (storage.md, "Tamper evidence").
+    public var rewritten: String?
 
-    public init(conversation: String, seq: Int64, ts: Int64, throughSeq: Int64) {
+    public init(conversation: String, seq: Int64, ts: Int64, throughSeq: Int64, rewritten: String? = nil) {
         self.conversation = conversation
         self.seq = seq
         self.ts = ts
         self.throughSeq = throughSeq
+        self.rewritten = rewritten
     }
 
     static let requiredFields = ["conversation", "seq", "ts", "through_seq"]
+    static let optionalFields = ["rewritten"]
     init(reading f: FieldReader) throws(ProtocolError) {
         conversation = try f.string("conversation", .identifier)
         seq = try f.integer("seq", seqRange)
         ts = try f.integer("ts", cursorRange)
         throughSeq = try f.integer("through_seq", cursorRange)
+        rewritten = try f.optionalString("rewritten", .rewrittenList)
     }
     func writeFields(to w: inout JSONWriter) {
         w.field("conversation", conversation)
         w.field("seq", seq)
         w.field("ts", ts)
         w.field("through_seq", throughSeq)
+        w.field("rewritten", rewritten)
     }
 }

@@ -111,6 +111,11 @@ final class DiskTranscripts: TranscriptStore, Flushable {
         log.link(of: key).map { ChainHead(conversation: WireID.conversation(key), seq: log.lastSeq(of: key), sha256: $0.hex) }
     }
 
+    func scrub(_ key: TranscriptKey, through: Int64) throws(TranscriptLog.EraseError) -> String? {
+        let rewritten = try log.erase(key, through: through, scrub: Erasure.scrubbed)
+        return rewritten.isEmpty ? nil : RewrittenRecord.list(rewritten)
+    }
+
     func appendMarker(_ event: ConversationEvent, to key: TranscriptKey) {
         log.append(key, seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded())
         if case .erased(let e) = event { erasedThrough[key] = max(erasedThrough[key] ?? 0, e.throughSeq) }

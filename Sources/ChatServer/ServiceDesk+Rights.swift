@@ -56,9 +56,20 @@ extension ServiceDesk {
         if let id = live(key), let c = center.conversation(id), !c.isEnded {
             return .text(.conflict, "conversation \(wire) is still open: end it first\n")
         }
-        let marker = ConversationEvent.erased(Erased(conversation: wire, seq: last + 1, ts: nowTS, throughSeq: last))
+        let rewritten: String?
+        do {
+            rewritten = try transcripts.scrub(key, through: last)
+        } catch .notWrittenYet {
+            return HTTPResponse(status: .serviceUnavailable, headers: [("Retry-After", "1"), ("Content-Type", "text/plain; charset=utf-8")],
+                                body: Array("the conversation's last records are still being written: try again in a second\n".utf8))
+        } catch {
+            Log.error("records: erasing \(wire): \(error)")
+            return .text(.internalServerError, "the erasure could not rewrite the records; nothing was erased\n")
+        }
+        let marker = ConversationEvent.erased(Erased(conversation: wire, seq: last + 1, ts: nowTS, throughSeq: last, rewritten: rewritten))
         transcripts.appendMarker(marker, to: key)
-        Log.info("records: the customer's text in \(wire) erased through seq \(last) by \(login) (marker seq \(last + 1))")
+        let count = rewritten.map { RewrittenRecord.parse($0).count } ?? 0
+        Log.info("records: the customer's text in \(wire) erased through seq \(last) by \(login): \(count) record(s) rewritten in place (marker seq \(last + 1))")
         let body = "{\"conversation\":\(json(wire)),\"erased_through\":\(last),\"marker_seq\":\(last + 1)}"
         return HTTPResponse(status: .ok, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
                             body: Array(body.utf8))

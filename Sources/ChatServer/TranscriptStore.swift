@@ -24,6 +24,10 @@ protocol TranscriptStore: AnyObject {
     /// Appends a marker (an `erased` event) to any stored conversation, of this run or
     /// an earlier one; its seq is `lastSeq(of: key) + 1`.
     func appendMarker(_ event: ConversationEvent, to key: TranscriptKey)
+    /// Overwrites the customer's words of `key` up to `through` where they are stored
+    /// (`Erasure.scrubbed`); returns the rewritten records for the marker
+    /// (`RewrittenRecord.list`), nil when nothing was rewritten.
+    func scrub(_ key: TranscriptKey, through: Int64) throws(TranscriptLog.EraseError) -> String?
     /// Records `event`, whose seq is `lastSeq(of:) + 1`.
     func append(_ event: ConversationEvent, to conversation: ConversationID)
     /// Events after `seq`, oldest first, at most `limit`; `more` when others follow.
@@ -76,6 +80,8 @@ final class MemoryTranscripts: TranscriptStore {
 
     func commit() -> UInt64? { nil }
     func chainHead(of key: TranscriptKey) -> ChainHead? { nil }
+    /// In memory the redaction in `appendMarker` is the erasure.
+    func scrub(_ key: TranscriptKey, through: Int64) throws(TranscriptLog.EraseError) -> String? { nil }
 
     func appendMarker(_ event: ConversationEvent, to key: TranscriptKey) {
         guard key.boot == boot else { return }

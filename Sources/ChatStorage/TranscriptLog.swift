@@ -170,6 +170,10 @@ public final class TranscriptLog {
         writer.setHoldFloor(holdFloor)
     }
 
+    func replaceInRing(_ key: TranscriptKey, seq: Int64, payload: [UInt8]) {
+        ring.replace(key, seq: seq, payload: payload)
+    }
+
     /// Bytes appended that have not reached the OS yet.
     public var pendingBytes: UInt64 { appended - progress.written }
 

@@ -100,3 +100,41 @@ struct ChainVerifierTests {
         #expect(report.isIntact && report.unchained == [1] && report.verified == 3)
     }
 }
+
+/// Erasure in place: the words leave the segment, the chain still verifies because the
+/// marker lists the links the rewritten records keep.
+struct ErasingTests {
+    let key = TranscriptKey(boot: 1, number: 7)
+
+    @Test func rewrittenRecordsVerifyThroughTheirMarker() throws {
+        let dir = TestDirectory()
+        defer { withExtendedLifetime(dir) {} }
+        var c = StorageConfiguration(directory: dir.path)
+        c.fsync = .always
+        let now = WakeCondition.wallMilliseconds()
+        let box = ProgressBox()
+        let log = TranscriptLog(configuration: c, report: box.report)
+        for seq in Int64(1)...3 {
+            log.append(key, seq: seq, ts: now, payload: Array("{\"type\":\"message\",\"text\":\"secret \(seq)\"}".utf8))
+        }
+        log.flush()
+        box.wait(for: log, written: log.appended)
+        let rewritten = try log.erase(key, through: 2) { payload in
+            String(decoding: payload, as: UTF8.self).contains("secret") ? payload.map { $0 == UInt8(ascii: "s") ? UInt8(ascii: "*") : $0 } : nil
+        }
+        #expect(rewritten.map(\.seq) == [1, 2])
+        // Before the marker the chain is broken at the first rewritten record…
+        let broken = try ChainVerifier.verify(directory: dir.path)
+        #expect(broken.firstBreak?.record == RecordID(key: key, seq: 1))
+        // …and with it, whole again.
+        let marker = "{\"type\":\"erased\",\"conversation\":\"c-1-7\",\"seq\":4,\"ts\":\(now),\"through_seq\":2,\"rewritten\":\"\(RewrittenRecord.list(rewritten))\"}"
+        log.append(key, seq: 4, ts: now, payload: Array(marker.utf8))
+        log.close()
+        let report = try ChainVerifier.verify(directory: dir.path)
+        #expect(report.isIntact, "\(String(describing: report.firstBreak))")
+        #expect(report.erasedVerified == 2 && report.verified == 4)
+        let bytes = dir.bytes(of: dir.segments[0])
+        #expect(String(decoding: bytes, as: UTF8.self).contains("secret 3"))
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("secret 1"))
+    }
+}
