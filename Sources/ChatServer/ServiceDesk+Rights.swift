@@ -30,7 +30,14 @@ extension ServiceDesk {
                 out += ",\"pre_chat\":{\"name\":\(json(p.customerName)),\"order_number\":\(json(p.orderNumber)),"
                     + "\"product\":\(json(p.product)),\"first_message\":\(json(p.firstMessage))}"
             }
-            out += "}"
+            // Messages the session left for agents (the e-mail channel), while held here.
+            let left = contactOwners.filter { $0.value === session }.keys.sorted { $0.rawValue < $1.rawValue }
+                .compactMap { id -> String? in
+                    guard let c = center.contact(id), let text = c.message else { return nil }
+                    return "{\"contact\":\(json(WireID.contact(id))),\"text\":\(json(text))"
+                        + (replyTo[id].map { ",\"reply_to\":\(json($0))" } ?? "") + "}"
+                }
+            out += ",\"left_messages\":[" + left.joined(separator: ",") + "]}"
         } else {
             out += ",\"session\":null"
         }

@@ -182,7 +182,7 @@ def test_subject_access_and_erasure_keep_the_chain_verifiable(brokers, tmp_path)
     assert status == 200, body
     doc = __import__("json").loads(body)
     assert doc["conversation"] == conversation and doc["session"]["conversations"] == [conversation]
-    assert doc["session"]["pre_chat"]["name"] == "고객0"
+    assert doc["session"]["pre_chat"]["name"] == "고객0" and doc["session"]["left_messages"] == []
     texts = [e.get("text") for e in doc["transcripts"][0]["events"]]
     assert "메시지 0: 배송 문의" in texts
     assert http(srv, f"/v1/conversations/{conversation}/subject", headers={"Authorization": f"Bearer {session}"})[0] == 401
