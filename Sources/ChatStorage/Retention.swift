@@ -3,7 +3,7 @@
 public enum RecordKind: Int, CaseIterable, Sendable {
     /// Conversation events: messages, joins, transfers, ends.
     case conversation
-    /// A message left for agents (`left_message` records).
+    /// A message left for agents (`message_left` events, issue 17; `left_message` too).
     case leftMessage
     /// A customer's rating (`rated` events).
     case rating
@@ -14,11 +14,11 @@ public enum RecordKind: Int, CaseIterable, Sendable {
     /// True for an erasure marker (`erased` events): recovery lists them so the store
     /// knows what not to serve.
     public static func isErasure(_ payload: UnsafeRawBufferPointer) -> Bool { payload.starts(with: erasurePrefix) }
-    static let leftMessagePrefix = Array("{\"type\":\"left_message\"".utf8)
+    static let leftMessagePrefixes = [Array("{\"type\":\"message_left\"".utf8), Array("{\"type\":\"left_message\"".utf8)]
 
     public static func of(_ payload: UnsafeRawBufferPointer) -> RecordKind {
         if payload.starts(with: ratingPrefix) { return .rating }
-        if payload.starts(with: leftMessagePrefix) { return .leftMessage }
+        if leftMessagePrefixes.contains(where: { payload.starts(with: $0) }) { return .leftMessage }
         return .conversation
     }
 

@@ -73,6 +73,7 @@ struct RetentionByKindTests {
     @Test func theKindOfARecordIsReadFromItsType() {
         #expect(RecordKind.of(Array("{\"type\":\"rated\",\"conversation\":\"c-1-1\"}".utf8)) == .rating)
         #expect(RecordKind.of(Array("{\"type\":\"left_message\",\"contact\":\"x\"}".utf8)) == .leftMessage)
+        #expect(RecordKind.of(Array("{\"type\":\"message_left\",\"conversation\":\"m-1-1\"}".utf8)) == .leftMessage)
         #expect(RecordKind.of(Array("{\"type\":\"message\",\"conversation\":\"c-1-1\"}".utf8)) == .conversation)
     }
 }
