@@ -29,6 +29,9 @@ if [[ $APT_ONLY -eq 0 ]]; then
   # Headless Chromium for Tests/interop/test_chromium.py (driven by selenium
   # through chromedriver); fonts-nanum so Hangul renders (not empty boxes).
   APT_PACKAGES+=(chromium chromium-driver fonts-nanum)
+  # The standard-tools recipe of protocol/storage.md ("Tamper evidence"), which
+  # Tests/interop/test_verify.py runs: the openssl command and xxd.
+  APT_PACKAGES+=(openssl xxd)
 fi
 
 missing=()

@@ -350,6 +350,12 @@
         state.leave = { reason: msg.reason, opens_at: msg.opens_at || null }; state.view = "leave"; persist(); render();
         announce(T.leaveTitle);
         break;
+      case "privacy_notice":
+        // A personal number the shopper typed was masked before it was stored or shown
+        // to the agent (protocol/privacy.md): say so, in the server's words and language.
+        setBanner(msg.text, "privacy");
+        announce(msg.text);
+        break;
       case "message_stored":
         state.view = "stored"; state.leave = null; persist(); render(); announce(T.stored);
         break;
@@ -451,7 +457,9 @@
     var pendingNode = messageList.querySelector('[data-client-id="' + m.id + '"]');
     if (pendingNode) pendingNode.remove();
     if (ack.conversation && !state.conversation) state.conversation = ack.conversation;
-    addEvent({ type: "message", conversation: ack.conversation, seq: ack.seq, ts: ack.ts, from: "customer", text: m.text, client_id: m.id }, false);
+    // `text` comes back only when the broker masked a personal number (protocol/privacy.md):
+    // keep (and save) the stored form, not what was typed.
+    addEvent({ type: "message", conversation: ack.conversation, seq: ack.seq, ts: ack.ts, from: "customer", text: ack.text || m.text, client_id: m.id }, false);
     persist();
     updateStatuses();
   }

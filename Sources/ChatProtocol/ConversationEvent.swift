@@ -7,8 +7,9 @@ public enum ConversationEvent: Hashable, Sendable {
     case transferred(Transferred)
     case ended(ConversationEnded)
     case rated(Rated)
+    case erased(Erased)
 
-    static let types = ["message", "agent_joined", "transferred", "conversation_ended", "rated"]
+    static let types = ["message", "agent_joined", "transferred", "conversation_ended", "rated", "erased"]
 
     public var type: String {
         switch self {
@@ -17,6 +18,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .transferred: "transferred"
         case .ended: "conversation_ended"
         case .rated: "rated"
+        case .erased: "erased"
         }
     }
 
@@ -27,6 +29,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .transferred(let e): e.conversation
         case .ended(let e): e.conversation
         case .rated(let e): e.conversation
+        case .erased(let e): e.conversation
         }
     }
 
@@ -37,6 +40,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .transferred(let e): e.seq
         case .ended(let e): e.seq
         case .rated(let e): e.seq
+        case .erased(let e): e.seq
         }
     }
 
@@ -47,6 +51,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .transferred(let e): e.ts
         case .ended(let e): e.ts
         case .rated(let e): e.ts
+        case .erased(let e): e.ts
         }
     }
 
@@ -58,6 +63,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case "transferred": .transferred(try Envelope.read(object))
         case "conversation_ended": .ended(try Envelope.read(object))
         case "rated": .rated(try Envelope.read(object))
+        case "erased": .erased(try Envelope.read(object))
         default: throw ProtocolError(.unknownType, "no conversation event has type \(ProtocolError.quote(type))", field: "type")
         }
     }
@@ -78,6 +84,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .agentJoined(let e): e.writeFields(to: &w)
         case .transferred(let e): e.writeFields(to: &w)
         case .ended(let e): e.writeFields(to: &w)
+        case .erased(let e): e.writeFields(to: &w)
         case .rated(let e): e.writeFields(to: &w)
         }
         w.endObject()
@@ -274,5 +281,44 @@ public struct Rated: Hashable, Sendable, WireObject {
         w.field("ts", ts)
         w.field("score", score)
         w.field("comment", comment)
+    }
+}
+
+/// `erased`: staff erased the customer's text in this conversation up to `through_seq`
+/// (a customer's right, protocol/README.md, "Records and a customer's rights"). The
+/// marker is a record of its own in the hash chain, so the chain records the erasure
+/// instead of breaking; reads serve the earlier messages as `[erased]` from then on.
+public struct Erased: Hashable, Sendable, WireObject {
+    public var conversation: String
+    public var seq: Int64
+    public var ts: Int64
+    public var throughSeq: Int64
+    /// The records whose payload the erasure rewrote in place, with the chain link each
+    /// keeps: `seq:sha256hex` pairs joined by commas (storage.md, "Tamper evidence").
+    public var rewritten: String?
+
+    public init(conversation: String, seq: Int64, ts: Int64, throughSeq: Int64, rewritten: String? = nil) {
+        self.conversation = conversation
+        self.seq = seq
+        self.ts = ts
+        self.throughSeq = throughSeq
+        self.rewritten = rewritten
+    }
+
+    static let requiredFields = ["conversation", "seq", "ts", "through_seq"]
+    static let optionalFields = ["rewritten"]
+    init(reading f: FieldReader) throws(ProtocolError) {
+        conversation = try f.string("conversation", .identifier)
+        seq = try f.integer("seq", seqRange)
+        ts = try f.integer("ts", cursorRange)
+        throughSeq = try f.integer("through_seq", cursorRange)
+        rewritten = try f.optionalString("rewritten", .rewrittenList)
+    }
+    func writeFields(to w: inout JSONWriter) {
+        w.field("conversation", conversation)
+        w.field("seq", seq)
+        w.field("ts", ts)
+        w.field("through_seq", throughSeq)
+        w.field("rewritten", rewritten)
     }
 }

@@ -109,3 +109,19 @@ public struct MessageStored: Hashable, Sendable, WireObject {
     init(reading f: FieldReader) throws(ProtocolError) { ts = try f.integer("ts", cursorRange) }
     func writeFields(to w: inout JSONWriter) { w.field("ts", ts) }
 }
+
+/// `privacy_notice`: a personal number of this kind was hidden in what the customer
+/// sent, before it was stored or shown to the agent. Sent once per kind per session,
+/// in the session's language.
+public struct PrivacyNotice: Hashable, Sendable, WireObject {
+    public var kind: MaskedKind
+    public var text: String
+    public init(kind: MaskedKind, text: String) { self.kind = kind; self.text = text }
+
+    static let requiredFields = ["kind", "text"]
+    init(reading f: FieldReader) throws(ProtocolError) {
+        kind = try f.word("kind")
+        text = try f.string("text", .errorMessage)
+    }
+    func writeFields(to w: inout JSONWriter) { w.field("kind", kind); w.field("text", text) }
+}

@@ -10,6 +10,7 @@ public enum ServerMessage: WireMessage {
     case placeInLine(PlaceInLine)
     case leaveMessageOffered(LeaveMessageOffered)
     case messageStored(MessageStored)
+    case privacyNotice(PrivacyNotice)
     case offer(OfferedContact)
     case offerWithdrawn(OfferWithdrawn)
     case assigned(Assigned)
@@ -24,7 +25,7 @@ public enum ServerMessage: WireMessage {
     case event(ConversationEvent)
 
     static let types = ["welcome", "ack", "error", "faq_suggestions", "queued", "place_in_line",
-                        "leave_message_offered", "message_stored", "offer", "offer_withdrawn", "assigned",
+                        "leave_message_offered", "message_stored", "privacy_notice", "offer", "offer_withdrawn", "assigned",
                         "left_message", "presence", "typing", "receipt", "snapshot", "history"]
         + ConversationEvent.types
 
@@ -43,6 +44,7 @@ public enum ServerMessage: WireMessage {
             case "place_in_line": return .placeInLine(try Envelope.read(object))
             case "leave_message_offered": return .leaveMessageOffered(try Envelope.read(object))
             case "message_stored": return .messageStored(try Envelope.read(object))
+            case "privacy_notice": return .privacyNotice(try Envelope.read(object))
             case "offer": return .offer(try Envelope.read(object))
             case "offer_withdrawn": return .offerWithdrawn(try Envelope.read(object))
             case "assigned": return .assigned(try Envelope.read(object))
@@ -67,6 +69,7 @@ public enum ServerMessage: WireMessage {
         case .placeInLine: "place_in_line"
         case .leaveMessageOffered: "leave_message_offered"
         case .messageStored: "message_stored"
+        case .privacyNotice: "privacy_notice"
         case .offer: "offer"
         case .offerWithdrawn: "offer_withdrawn"
         case .assigned: "assigned"
@@ -90,6 +93,7 @@ public enum ServerMessage: WireMessage {
         case .placeInLine(let m): Envelope.write(type: type, m, into: &bytes)
         case .leaveMessageOffered(let m): Envelope.write(type: type, m, into: &bytes)
         case .messageStored(let m): Envelope.write(type: type, m, into: &bytes)
+        case .privacyNotice(let m): Envelope.write(type: type, m, into: &bytes)
         case .offer(let m): Envelope.write(type: type, m, into: &bytes)
         case .offerWithdrawn(let m): Envelope.write(type: type, m, into: &bytes)
         case .assigned(let m): Envelope.write(type: type, m, into: &bytes)

@@ -165,12 +165,16 @@ public struct Ack: Hashable, Sendable, WireObject {
         /// True when this client message id had been recorded before (a re-send);
         /// nil is written as absent.
         public var duplicate: Bool?
+        /// The text as stored, only when it differs from what the client sent (a
+        /// personal number was masked, protocol/privacy.md): the client shows this.
+        public var text: String?
 
-        public init(conversation: String, seq: Int64, ts: Int64, duplicate: Bool? = nil) {
+        public init(conversation: String, seq: Int64, ts: Int64, duplicate: Bool? = nil, text: String? = nil) {
             self.conversation = conversation
             self.seq = seq
             self.ts = ts
             self.duplicate = duplicate
+            self.text = text
         }
     }
 
@@ -180,19 +184,20 @@ public struct Ack: Hashable, Sendable, WireObject {
     public init(id: String, stored: Stored? = nil) { self.id = id; self.stored = stored }
 
     static let requiredFields = ["id"]
-    static let optionalFields = ["conversation", "seq", "ts", "duplicate"]
+    static let optionalFields = ["conversation", "seq", "ts", "duplicate", "text"]
     init(reading f: FieldReader) throws(ProtocolError) {
         let present = ["conversation", "seq", "ts"].filter(f.has)
         if !present.isEmpty, let absent = ["conversation", "seq", "ts"].first(where: { !f.has($0) }) {
             throw .missing(absent)
         }
-        if f.has("duplicate") && !f.has("seq") { throw .missing("seq") }
+        if (f.has("duplicate") || f.has("text")) && !f.has("seq") { throw .missing("seq") }
         id = try f.string("id", .identifier)
         if present.isEmpty {
             stored = nil
         } else {
             stored = Stored(conversation: try f.string("conversation", .identifier), seq: try f.integer("seq", seqRange),
-                            ts: try f.integer("ts", cursorRange), duplicate: try f.optionalBool("duplicate"))
+                            ts: try f.integer("ts", cursorRange), duplicate: try f.optionalBool("duplicate"),
+                            text: try f.optionalString("text", .messageText))
         }
     }
     func writeFields(to w: inout JSONWriter) {
@@ -202,6 +207,7 @@ public struct Ack: Hashable, Sendable, WireObject {
             w.field("seq", stored.seq)
             w.field("ts", stored.ts)
             w.field("duplicate", stored.duplicate)
+            w.field("text", stored.text)
         }
     }
 }

@@ -34,6 +34,8 @@ struct TextRule: Sendable {
     static let replyTo = TextRule(maxLength: ProtocolLimits.maxReplyToLength, characters: .singleLine)
     static let displayName = TextRule(minLength: 1, maxLength: 100, characters: .singleLine)
     static let faqQuestion = TextRule(minLength: 1, maxLength: 500, characters: .singleLine)
+    /// `erased.rewritten`: `seq:hex` pairs, comma-separated (storage.md, "Tamper evidence").
+    static let rewrittenList = TextRule(maxLength: 1 << 19, characters: .singleLine)
     static let errorMessage = TextRule(minLength: 1, maxLength: 500, characters: .singleLine)
     static let errorField = TextRule(minLength: 1, maxLength: 64, characters: .fieldName)
     static let messageText = TextRule(minLength: 1, maxLength: ProtocolLimits.maxTextLength, characters: .multiLine, isFreeText: true)

@@ -70,3 +70,13 @@ public enum TransferReason: String, Hashable, Sendable, CaseIterable {
     case requested
     case agentLeft = "agent_left"
 }
+
+/// The kind of personal number the broker hid in a customer's text (`privacy_notice`,
+/// protocol/privacy.md). Same names as `[privacy]` in the configuration file.
+public enum MaskedKind: String, Hashable, Sendable, CaseIterable {
+    case rrn
+    case card
+    case phone
+    case account
+    case email
+}

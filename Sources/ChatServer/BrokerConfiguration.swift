@@ -1,5 +1,6 @@
 import ChatCore
 import ChatStorage
+import Privacy
 
 /// Everything `switchboard serve` is configured with beyond the transport flags:
 /// the contact center (queues, routing, grace periods, hours, FAQ), who may sign in,
@@ -23,6 +24,9 @@ public struct BrokerConfiguration: Sendable {
     public var webPages = WebPages()
     /// The transcript store (`[transcripts]`; the directory comes from `serve --data-dir`).
     public var transcripts = StorageConfiguration(directory: "./data/transcripts")
+    /// The kinds of personal numbers masked in customers' and agents' text before it is
+    /// stored or relayed (`[privacy]`, protocol/privacy.md); all by default.
+    public var maskedKinds = PersonalDataKinds.all
 
     public init() {}
 }

@@ -1,5 +1,6 @@
 import ChatProtocol
 import Posix
+import Privacy
 import Synchronization
 
 /// The broker's figures for `/metrics` and `/v1/stats`: counters that any thread
@@ -15,6 +16,8 @@ final class BrokerMetrics: Sendable {
     /// Chat messages recorded and passed to the other side.
     let messagesRelayed = Atomic<Int>(0)
     private let errors = Mutex<[ErrorCode: Int]>([:])
+    /// Messages in which a personal number of each kind was masked (rare: a mutex).
+    private let masked = Mutex<[String: Int]>([:])
     private let published = Mutex<CenterGauges>(CenterGauges())
 
     func opened(_ role: Role, by delta: Int) {
@@ -39,6 +42,16 @@ final class BrokerMetrics: Sendable {
     }
 
     var errorCounts: [ErrorCode: Int] { errors.withLock { $0 } }
+
+    func countMasked(_ kinds: PersonalDataKinds) {
+        masked.withLock { for kind in kinds { $0[kind.rawValue, default: 0] += 1 } }
+    }
+
+    /// Every kind, zero included, so the series exist from the start.
+    var maskedCounts: [(kind: String, count: Int)] {
+        let counts = masked.withLock { $0 }
+        return PersonalDataKind.allCases.map { ($0.rawValue, counts[$0.rawValue] ?? 0) }
+    }
 
     func publish(_ gauges: CenterGauges) {
         published.withLock { $0 = gauges }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ChatCore
 import ChatStorage
+import Privacy
 import Posix
 import TOMLKit
 
@@ -49,7 +50,7 @@ public enum ConfigurationFile {
         }
         let root = TOMLSection(table: table, path: "", lines: TOMLLines(text))
         try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "statistics", "security", "transcripts",
-                            "console", "agents", "supervisors"])
+                            "privacy", "retention", "console", "agents", "supervisors"])
         var configuration = BrokerConfiguration()
         if let queues = try root.sections("queues") { configuration.center.queues = try readQueues(queues, root) }
         if let routing = try root.section("routing") { try readRouting(routing, into: &configuration.center) }
@@ -62,6 +63,8 @@ public enum ConfigurationFile {
         if let faq = try root.section("faq") { try readFAQ(faq, into: &configuration.center) }
         if let limits = try root.section("limits") { try readLimits(limits, into: &configuration) }
         if let transcripts = try root.section("transcripts") { try readTranscripts(transcripts, into: &configuration.transcripts) }
+        if let privacy = try root.section("privacy") { configuration.maskedKinds = try readPrivacy(privacy) }
+        if let retention = try root.section("retention") { try readRetention(retention, into: &configuration.transcripts.retention) }
         if let statistics = try root.section("statistics") { try readStatistics(statistics, into: &configuration.statistics) }
         if let security = try root.section("security") {
             try security.allowOnly(["allowed_origins"])
@@ -241,6 +244,25 @@ public enum ConfigurationFile {
         if let n = try s.int("retention_bytes", (1 << 20)...Int.max) { t.retentionBytes = Int64(n) }
         if let n = try s.int("retention_days", 0...100_000) { t.retentionSeconds = Int64(n) * 86_400 }
         if let n = try s.int("max_pending_bytes", (64 << 10)...(16 << 30)) { t.maxPendingBytes = n }
+    }
+
+    /// `[retention]`: days each kind of record is kept (0: for ever); three years by
+    /// default (protocol/storage.md, "Retention"). Read after `[transcripts]`, so it
+    /// wins over `retention_days` there.
+    private static func readRetention(_ s: TOMLSection, into r: inout RetentionPolicy) throws(ConfigurationError) {
+        try s.allowOnly(["conversations_days", "left_messages_days", "ratings_days"])
+        if let n = try s.int("conversations_days", 0...100_000) { r.conversations = Int64(n) * 86_400 }
+        if let n = try s.int("left_messages_days", 0...100_000) { r.leftMessages = Int64(n) * 86_400 }
+        if let n = try s.int("ratings_days", 0...100_000) { r.ratings = Int64(n) * 86_400 }
+    }
+
+    /// `[privacy]`: one switch per kind of personal number (`rrn`, `card`, `phone`,
+    /// `account`, `email`), each true by default.
+    private static func readPrivacy(_ s: TOMLSection) throws(ConfigurationError) -> PersonalDataKinds {
+        try s.allowOnly(PersonalDataKind.allCases.map(\.rawValue))
+        var kinds = PersonalDataKinds.all
+        for kind in PersonalDataKind.allCases where try s.bool(kind.rawValue) == false { kinds.remove(kind) }
+        return kinds
     }
 
     /// `[console] canned_replies`: the agent console's one-click replies (at most 50,

@@ -1,4 +1,5 @@
 import ChatCore
+import Privacy
 
 /// One customer's session: the token the widget keeps, the connection it is on (if
 /// any), and the contact and conversation it is about. It outlives connections:
@@ -24,6 +25,8 @@ final class CustomerSession {
     var place: Int?
     /// The estimated wait last told to the customer (ms).
     var estimateMs: Int64?
+    /// Kinds of personal numbers the customer has been told were masked (once each).
+    var toldMasked = PersonalDataKinds()
 
     init(token: String, language: ChatCore.Language) {
         self.token = token

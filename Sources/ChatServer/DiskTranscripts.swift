@@ -24,6 +24,8 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     /// Called with each new releasable log position (domain thread).
     var released: ((UInt64) -> Void)?
     private var clientIDs: [ConversationID: [ClientKey: Int64]] = [:]
+    /// Conversations whose customer text was erased, and up to which seq.
+    private var erasedThrough: [TranscriptKey: Int64] = [:]
     private var lastReleased: UInt64 = 0
     /// Who holds the backlog not yet written, and the last append's place in the log.
     private var shares = BacklogShares<MessageBudgets.Owner>()
@@ -46,6 +48,11 @@ final class DiskTranscripts: TranscriptStore, Flushable {
                  + "\(recovery.bytes) bytes recovered; boot \(log.boot); fsync \(configuration.fsync)")
         health.update(log)
         relay.target.withLock { $0 = (domain, LoopBound(self)) }
+        for marker in recovery.erasures {
+            guard let payload = log.read(marker.key, after: marker.seq - 1, limit: 1).payloads.first,
+                  case .event(.erased(let e))? = try? ServerMessage.decode(payload) else { continue }
+            erasedThrough[marker.key] = max(erasedThrough[marker.key] ?? 0, e.throughSeq)
+        }
     }
 
     /// Writes and syncs what is pending and stops the writer (shutdown); then lets go
@@ -100,6 +107,25 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     func lastSeq(of conversation: ConversationID) -> Int64 { log.lastSeq(of: key(conversation)) }
     func lastSeq(of key: TranscriptKey) -> Int64 { log.lastSeq(of: key) }
 
+    func chainHead(of key: TranscriptKey) -> ChainHead? {
+        log.link(of: key).map { ChainHead(conversation: WireID.conversation(key), seq: log.lastSeq(of: key), sha256: $0.hex) }
+    }
+
+    func scrub(_ key: TranscriptKey, through: Int64) throws(TranscriptLog.EraseError) -> String? {
+        let rewritten = try log.erase(key, through: through, scrub: Erasure.scrubbed)
+        return rewritten.isEmpty ? nil : RewrittenRecord.list(rewritten)
+    }
+
+    func appendMarker(_ event: ConversationEvent, to key: TranscriptKey) {
+        log.append(key, seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded())
+        if case .erased(let e) = event { erasedThrough[key] = max(erasedThrough[key] ?? 0, e.throughSeq) }
+        health.appended(log)
+        if !flushScheduled {
+            flushScheduled = true
+            domain.scheduleFlush(self)
+        }
+    }
+
     func append(_ event: ConversationEvent, to conversation: ConversationID) {
         // A client's message (it has a client id) is acknowledged as stored.
         var promised = false
@@ -137,7 +163,7 @@ final class DiskTranscripts: TranscriptStore, Flushable {
                 Log.error("transcripts: a stored event of \(key) does not decode; the read stops there")
                 return (events, false)
             }
-            events.append(event)
+            events.append(Erasure.redacted(event, through: erasedThrough[key]))
         }
         return (events, page.more)
     }

@@ -77,6 +77,8 @@ enum OperatorPages {
                [("", "\(metrics.messagesReceived.load(ordering: .relaxed))")])
         family("switchboard_messages_relayed_total", "counter", "Chat messages recorded and relayed.",
                [("", "\(metrics.messagesRelayed.load(ordering: .relaxed))")])
+        family("switchboard_privacy_masked_total", "counter", "Client messages in which a personal number was masked, by kind.",
+               metrics.maskedCounts.map { ("{kind=\"\($0.kind)\"}", "\($0.count)") })
         let errors = metrics.errorCounts
         family("switchboard_errors_total", "counter", "Error messages sent, by code.",
                errors.keys.sorted { $0.rawValue < $1.rawValue }.map { ("{code=\"\($0.rawValue)\"}", "\(errors[$0]!)") })

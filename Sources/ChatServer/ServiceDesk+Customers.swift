@@ -14,6 +14,9 @@ extension ServiceDesk {
             notAuthenticated(connection, id: message.id)
             return
         }
+        let (message, found) = masked(message)
+        // Told before the answer to the request, so the notice always comes first.
+        if !found.isEmpty { tellMasked(found, to: session, on: connection) }
         switch message {
         case .hello: break
         case .startChat(let r): startChat(r, session, connection)
@@ -22,7 +25,7 @@ extension ServiceDesk {
         case .faqContinue(let r):
             contactCommand(r.id, session, connection) { (contact) throws(ChatError) in try center.continueAfterFAQ(contact) }
         case .leaveMessage(let r): leaveMessage(r, session, connection)
-        case .send(let r): customerSend(r, session, connection)
+        case .send(let r): customerSend(r, session, connection, masked: !found.isEmpty)
         case .typing(let r):
             guard let conversation = openConversation(of: session, id: r.id, on: connection) else { return }
             ack(r.id, on: connection)
@@ -214,7 +217,8 @@ extension ServiceDesk {
         return conversation
     }
 
-    private func customerSend(_ r: CustomerSend, _ session: CustomerSession, _ connection: ConnectionID) {
+    /// `masked`: `r.text` is the masked form of what the client sent.
+    private func customerSend(_ r: CustomerSend, _ session: CustomerSession, _ connection: ConnectionID, masked: Bool = false) {
         if let conversation = session.conversation,
            let earlier = transcripts.message(in: conversation, clientID: r.id, from: .customer) {
             ack(r.id, on: connection, stored: Ack.Stored(conversation: earlier.conversation, seq: earlier.seq, ts: earlier.ts, duplicate: true))
@@ -237,7 +241,10 @@ extension ServiceDesk {
             .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: r.text, clientID: r.id))
         }
         transcripts.charge(.session(token: session.token))
-        ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts))
+        // A masked text goes back in the ack, so the customer's screen (and the widget's
+        // saved state) hold only the stored form too.
+        let maskedText = masked ? r.text : nil
+        ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts, text: maskedText))
         deliver(event, to: agentConnection(of: center.conversation(conversation)?.agent))
         metrics.messagesRelayed.add(1, ordering: .relaxed)
     }

@@ -54,6 +54,7 @@ extension ServiceDesk {
             notAuthenticated(connection, id: message.id)
             return
         }
+        let message = masked(message)
         do throws(ChatError) {
             switch message {
             case .hello(let r):

@@ -9,6 +9,11 @@ extension ServiceDesk {
         guard let key = WireID.conversation(query.conversation) else {
             return .text(.notFound, "no conversation \(query.conversation)\n")
         }
+        switch query.action {
+        case .read: break
+        case .subject: return subject(key)
+        case .erase(let login): return erase(key, by: login)
+        }
         if case .customer(let token) = query.reader {
             guard let session = sessions[token], !isExpired(session) else {
                 return TranscriptPath.unauthorized("the session is unknown or has expired", [])
@@ -20,21 +25,11 @@ extension ServiceDesk {
         guard transcripts.lastSeq(of: key) > 0 else {
             return .text(.notFound, "no transcript of conversation \(query.conversation)\n")
         }
-        var events: [ConversationEvent] = []
-        var after: Int64 = 0
-        while true {
-            let page = transcripts.events(of: key, after: after, limit: 1_000)
-            events += page.events
-            guard page.more, let last = page.events.last else { break }
-            after = last.seq
-        }
+        let events = allEvents(of: key)
         let wire = WireID.conversation(key)
-        let body: [UInt8]
-        switch query.format {
-        case .json: body = TranscriptExport.json(wire, events)
-        case .text: body = Array(TranscriptExport.text(wire, events).utf8)
-        case .html: body = Array(TranscriptExport.html(wire, events).utf8)
-        }
+        // The head names the newest event exported (events are appended in seq order).
+        let head = transcripts.chainHead(of: key).flatMap { $0.seq == events.last?.seq ? $0 : nil }
+        let body = TranscriptExport.render(query.format, wire, events, head: head)
         var headers: [(name: String, value: String)] = [("Content-Type", query.format.contentType), ("Cache-Control", "no-store")]
         if query.format != .json {
             headers.append(("Content-Disposition", "attachment; filename=\"transcript-\(wire).\(query.format.fileExtension)\""))

@@ -3,6 +3,7 @@ import ChatProtocol
 import ChatStorage
 import EventLoop
 import Posix
+import Privacy
 
 /// The broker's domain side: the one object that owns the `ContactCenter`, the
 /// customer sessions, which connection belongs to whom, the transcripts with their
@@ -51,6 +52,8 @@ final class ServiceDesk {
     var cannedReplies: [String] = []
     /// Message budgets per session, account and address: they outlive connections.
     var budgets: MessageBudgets
+    /// Masks personal numbers in client text (`[privacy]`).
+    let masker: PersonalDataMasker
 
     /// Builds the center from the configuration and adds its agents (all offline).
     /// Throws the center's configuration errors (`invalid_configuration`, …).
@@ -75,6 +78,7 @@ final class ServiceDesk {
         budgets = MessageBudgets(limits: configuration.limits)
         self.transcripts = transcripts
         cannedReplies = configuration.cannedReplies
+        masker = PersonalDataMasker(kinds: configuration.maskedKinds)
         wallOffset = clock.wallNow.millisecondsSince1970 - clock.now.milliseconds
     }
 

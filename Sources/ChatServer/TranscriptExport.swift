@@ -1,5 +1,24 @@
 import ChatProtocol
 
+/// The hash-chain link of an exported transcript's newest record (protocol/storage.md,
+/// "Tamper evidence"): with it, `switchboard verify-export` shows the export is what
+/// the store holds. A plain value.
+package struct ChainHead: Sendable, Equatable {
+    package var conversation: String
+    package var seq: Int64
+    /// 64 lowercase hex digits.
+    package var sha256: String
+
+    package init(conversation: String, seq: Int64, sha256: String) {
+        self.conversation = conversation
+        self.seq = seq
+        self.sha256 = sha256
+    }
+
+    /// `c-1-2 seq 4 sha256 <hex>`: how text and HTML exports print it.
+    var line: String { "\(conversation) seq \(seq) sha256 \(sha256)" }
+}
+
 /// A transcript as the read-back endpoints return it (protocol/README.md, "Transcript
 /// read-back"): JSON for staff, plain text and HTML for the customer's download.
 /// Pure functions of the events; times in UTC. Stateless.
@@ -24,9 +43,21 @@ package enum TranscriptExport {
         }
     }
 
-    /// `{"conversation", "first_seq", "last_seq", "events": [...]}`; `first_seq` is above
-    /// 1 when retention removed the oldest events.
-    static func json(_ conversation: String, _ events: [ConversationEvent]) -> [UInt8] {
+    /// The export in `format`, with its chain head when the store has one.
+    package static func render(_ format: Format, _ conversation: String, _ events: [ConversationEvent], head: ChainHead?) -> [UInt8] {
+        switch format {
+        case .json: json(conversation, events, head: head)
+        case .text: Array(text(conversation, events, head: head).utf8)
+        case .html: Array(html(conversation, events, head: head).utf8)
+        }
+    }
+
+    static let headLabel = "Chain head: "
+
+    /// `{"conversation", "first_seq", "last_seq", "events": [...], "chain"?}`; `first_seq`
+    /// is above 1 when retention removed the oldest events; `chain` is
+    /// `{"conversation", "seq", "sha256"}`.
+    static func json(_ conversation: String, _ events: [ConversationEvent], head: ChainHead? = nil) -> [UInt8] {
         var out = Array("{\"conversation\":\"".utf8)
         out += conversation.utf8  // a wire id: only [a-z0-9-]
         out += "\",\"first_seq\":\(events.first?.seq ?? 0),\"last_seq\":\(events.last?.seq ?? 0),\"events\":[".utf8
@@ -34,21 +65,26 @@ package enum TranscriptExport {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out += ServerMessage.event(event).encoded()
         }
-        out += "]}".utf8
+        out += "]".utf8
+        if let head {
+            out += ",\"chain\":{\"conversation\":\"\(head.conversation)\",\"seq\":\(head.seq),\"sha256\":\"\(head.sha256)\"}".utf8
+        }
+        out += "}".utf8
         return out
     }
 
     /// One line per event: `2026-05-04 10:21:03 UTC  Name: text`.
-    static func text(_ conversation: String, _ events: [ConversationEvent]) -> String {
+    static func text(_ conversation: String, _ events: [ConversationEvent], head: ChainHead? = nil) -> String {
         var out = "Transcript of conversation \(conversation)\n\n"
         for event in events {
             let (who, what) = line(event)
             out += "\(timestamp(event.ts))  \(who.isEmpty ? "" : who + ": ")\(what)\n"
         }
+        if let head { out += "\n\(headLabel)\(head.line)\n" }
         return out
     }
 
-    static func html(_ conversation: String, _ events: [ConversationEvent]) -> String {
+    static func html(_ conversation: String, _ events: [ConversationEvent], head: ChainHead? = nil) -> String {
         var out = """
         <!DOCTYPE html>
         <html lang="ko"><head><meta charset="utf-8"><title>Transcript \(escape(conversation))</title>
@@ -63,7 +99,9 @@ package enum TranscriptExport {
             let body = who.isEmpty ? "<span class=\"note\">\(escape(what))</span>" : "<b>\(escape(who))</b>\(escape(what))"
             out += "<li><time>\(timestamp(event.ts))</time>\(body)</li>\n"
         }
-        out += "</ol></body></html>\n"
+        out += "</ol>"
+        if let head { out += "<footer><p><small>\(headLabel)\(head.line)</small></p></footer>" }
+        out += "</body></html>\n"
         return out
     }
 
@@ -83,6 +121,8 @@ package enum TranscriptExport {
             return ("", "The conversation ended (\(e.reason.rawValue))")
         case .rated(let e):
             return ("", "Rated \(e.score)/5" + (e.comment.map { ": \($0)" } ?? ""))
+        case .erased(let e):
+            return ("", "The customer's text up to event \(e.throughSeq) was erased at the customer's request")
         }
     }
 

@@ -14,9 +14,20 @@ struct TranscriptQuery: Sendable {
         case customer(token: String)
     }
 
+    /// What the request asks (protocol/README.md, "Records and a customer's rights").
+    enum Action: Sendable, Equatable {
+        /// The transcript in `format`.
+        case read
+        /// Everything held about the customer session the conversation belongs to (staff).
+        case subject
+        /// Erase the customer's text in the conversation (staff `login`).
+        case erase(login: String)
+    }
+
     let conversation: String
     let format: TranscriptExport.Format
     let reader: Reader
+    var action = Action.read
 }
 
 /// A connection waiting for a deferred answer, held weakly: if it closes first, the
@@ -33,7 +44,26 @@ struct WeakConnection {
 extension ChatEndpoints {
     /// The route for a transcript path, or nil for any other path.
     func routeTranscript(_ request: HTTPRequest, connection: ServerConnection<ChatEndpoints>) -> Route? {
-        guard let (conversation, format) = TranscriptPath.parse(request.path) else { return nil }
+        let conversation: String
+        let format: TranscriptExport.Format
+        let rights: TranscriptPath.Right?
+        if let (id, f) = TranscriptPath.parse(request.path) {
+            (conversation, format, rights) = (id, f, nil)
+        } else if let (id, right) = TranscriptPath.parseRight(request.path) {
+            (conversation, format, rights) = (id, .json, right)
+        } else {
+            return nil
+        }
+        if let rights {
+            // Staff only, no CORS: these are not for browsers on shop pages.
+            let method = rights == .subject ? "GET" : "POST"
+            guard request.method == method else {
+                return .respond(.text(.methodNotAllowed, "this endpoint answers \(method) only\n", headers: [("Allow", method)]))
+            }
+            guard case .basic = TranscriptPath.credentials(request.header("Authorization")) else {
+                return .respond(TranscriptPath.unauthorized("staff only: send Authorization: Basic", []))
+            }
+        }
         let origin = request.header("Origin")
         if let origin, !shared.allowedOrigins.isEmpty, !shared.allowedOrigins.contains(origin) {
             return .respond(.text(.forbidden, "origin \(origin) is not allowed\n"))
@@ -46,6 +76,8 @@ extension ChatEndpoints {
                 ("Access-Control-Max-Age", "600"),
             ]))
         case "GET":
+            break
+        case "POST" where rights == .erase:
             break
         default:
             return .respond(.text(.methodNotAllowed, "transcripts answer GET (and OPTIONS) only\n", headers: cors + [("Allow", "GET, OPTIONS")]))
@@ -68,6 +100,7 @@ extension ChatEndpoints {
         case .missing:
             break
         case .bearer(let token):
+            guard rights == nil else { return .respond(TranscriptPath.unauthorized("staff only", cors)) }
             let query = TranscriptQuery(conversation: conversation, format: format, reader: .customer(token: token))
             domain.execute { answer(desk.value.transcript(query)) }
         case .basic(let login, let secret):
@@ -81,7 +114,13 @@ extension ChatEndpoints {
                 case .checked(nil):
                     answer(TranscriptPath.unauthorized("unknown login or wrong secret", []))
                 case .checked:
-                    let query = TranscriptQuery(conversation: conversation, format: format, reader: .staff)
+                    var action = TranscriptQuery.Action.read
+                    switch rights {
+                    case nil: break
+                    case .subject?: action = .subject
+                    case .erase?: action = .erase(login: login)
+                    }
+                    let query = TranscriptQuery(conversation: conversation, format: format, reader: .staff, action: action)
                     domain.execute { answer(desk.value.transcript(query)) }
                 }
             }
@@ -132,6 +171,28 @@ package enum TranscriptPath {
         case "transcript": return (String(id), .json)
         case "transcript.txt": return (String(id), .text)
         case "transcript.html": return (String(id), .html)
+        default: return nil
+        }
+    }
+
+    /// A customer's rights over what is held about them (staff endpoints).
+    package enum Right: Equatable, Sendable {
+        /// `GET /v1/conversations/{id}/subject`
+        case subject
+        /// `POST /v1/conversations/{id}/erase`
+        case erase
+    }
+
+    package static func parseRight(_ path: Substring) -> (conversation: String, right: Right)? {
+        let prefix = "/v1/conversations/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let rest = path.dropFirst(prefix.count)
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let id = rest[..<slash]
+        guard !id.isEmpty, id.utf8.count <= 64 else { return nil }
+        switch rest[rest.index(after: slash)...] {
+        case "subject": return (String(id), .subject)
+        case "erase": return (String(id), .erase)
         default: return nil
         }
     }

@@ -18,6 +18,16 @@ protocol TranscriptStore: AnyObject {
     var boot: UInt32 { get }
     /// The newest event's seq; 0 before the first.
     func lastSeq(of conversation: ConversationID) -> Int64
+    /// The hash-chain link of the newest record of `key` (nil: a store without a chain,
+    /// or no record since the chain began): the head an export names.
+    func chainHead(of key: TranscriptKey) -> ChainHead?
+    /// Appends a marker (an `erased` event) to any stored conversation, of this run or
+    /// an earlier one; its seq is `lastSeq(of: key) + 1`.
+    func appendMarker(_ event: ConversationEvent, to key: TranscriptKey)
+    /// Overwrites the customer's words of `key` up to `through` where they are stored
+    /// (`Erasure.scrubbed`); returns the rewritten records for the marker
+    /// (`RewrittenRecord.list`), nil when nothing was rewritten.
+    func scrub(_ key: TranscriptKey, through: Int64) throws(TranscriptLog.EraseError) -> String?
     /// Records `event`, whose seq is `lastSeq(of:) + 1`.
     func append(_ event: ConversationEvent, to conversation: ConversationID)
     /// Events after `seq`, oldest first, at most `limit`; `more` when others follow.
@@ -69,6 +79,20 @@ final class MemoryTranscripts: TranscriptStore {
     func charge(_ sender: MessageBudgets.Owner) {}
 
     func commit() -> UInt64? { nil }
+    func chainHead(of key: TranscriptKey) -> ChainHead? { nil }
+    /// In memory the redaction in `appendMarker` is the erasure.
+    func scrub(_ key: TranscriptKey, through: Int64) throws(TranscriptLog.EraseError) -> String? { nil }
+
+    func appendMarker(_ event: ConversationEvent, to key: TranscriptKey) {
+        guard key.boot == boot else { return }
+        let conversation = ConversationID(key.number)
+        append(event, to: conversation)
+        if case .erased(let e) = event, var t = transcripts[conversation] {
+            // Nothing on disk to keep for the chain: the words go from memory at once.
+            t.events = t.events.map { Erasure.redacted($0, through: e.throughSeq) }
+            transcripts[conversation] = t
+        }
+    }
 
     func lastSeq(of key: TranscriptKey) -> Int64 {
         key.boot == boot ? lastSeq(of: ConversationID(key.number)) : 0

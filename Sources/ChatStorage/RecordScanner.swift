@@ -31,10 +31,11 @@ public enum RecordScanner {
     /// The record that starts at `offset` in `bytes`.
     public static func step(_ bytes: UnsafeRawBufferPointer, at offset: Int,
                             version: RecordFormat.Version = RecordFormat.current) -> Step {
-        version == .v2 ? stepV2(bytes, at: offset) : stepV1(bytes, at: offset)
+        version == .v1 ? stepV1(bytes, at: offset) : stepV2(bytes, at: offset, suffix: version.suffixSize)
     }
 
-    private static func stepV2(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Step {
+    /// Versions 2 and 3 (`suffix`: the chain link's 32 bytes after the payload).
+    private static func stepV2(_ bytes: UnsafeRawBufferPointer, at offset: Int, suffix: Int) -> Step {
         let available = bytes.count - offset
         for i in 0..<min(available, 4) where bytes[offset + i] != RecordFormat.sync[i] {
             return .corrupt("no record marker")
@@ -47,13 +48,13 @@ public enum RecordScanner {
         }
         let length = Int(RecordFormat.readLE(UInt32.self, bytes, at: offset + 4))
         guard length <= RecordFormat.maxPayload else { return .corrupt("record length \(length) out of range") }
-        guard available >= prefix + length else { return .needMore(missing: prefix + length - available) }
+        guard available >= prefix + length + suffix else { return .needMore(missing: prefix + length + suffix - available) }
         let view = RecordView(key: TranscriptKey(boot: RecordFormat.readLE(UInt32.self, bytes, at: offset + 8),
                                                  number: RecordFormat.readLE(UInt64.self, bytes, at: offset + 12)),
                               seq: Int64(bitPattern: RecordFormat.readLE(UInt64.self, bytes, at: offset + 20)),
                               ts: Int64(bitPattern: RecordFormat.readLE(UInt64.self, bytes, at: offset + 28)),
                               payload: (offset + prefix)..<(offset + prefix + length),
-                              extent: offset..<(offset + prefix + length))
+                              extent: offset..<(offset + prefix + length + suffix))
         let payloadCRC = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[view.payload]))
         guard payloadCRC == RecordFormat.readLE(UInt32.self, bytes, at: offset + 40) else { return .damagedPayload(view) }
         return .record(view)
@@ -81,8 +82,8 @@ public enum RecordScanner {
 
     /// The segment's format version if `bytes` start with a valid segment header.
     public static func segmentVersion(_ bytes: UnsafeRawBufferPointer) -> RecordFormat.Version? {
-        guard bytes.count >= RecordFormat.segmentHeaderSize else { return nil }
-        for version in [RecordFormat.Version.v2, .v1] where bytes.prefix(8).elementsEqual(version.magic) { return version }
+        for version in [RecordFormat.Version.v3, .v2, .v1]
+        where bytes.count >= version.headerSize && bytes.prefix(8).elementsEqual(version.magic) { return version }
         return nil
     }
 
@@ -139,24 +140,31 @@ public enum RecordScanner {
     /// the version whose records follow it.
     public static func forEachRecord(in bytes: UnsafeRawBufferPointer, _ body: (RecordView) -> Void) -> Outcome {
         var out = Outcome()
-        let headerSize = RecordFormat.segmentHeaderSize
-        guard bytes.count >= headerSize else {
+        let smallestHeader = RecordFormat.Version.v1.headerSize
+        guard bytes.count >= smallestHeader else {
             out.problem = bytes.isEmpty ? "empty" : "torn segment header"
             return out
         }
         let version: RecordFormat.Version
         if let found = segmentVersion(bytes) {
             version = found
-        } else if let guess = [RecordFormat.Version.v2, .v1].first(where: { nextRecord(in: bytes, from: headerSize, version: $0) != nil }) {
+        } else if let guess = [RecordFormat.Version.v3, .v2, .v1].first(where: {
+            bytes.count >= $0.headerSize && nextRecord(in: bytes, from: $0.headerSize, version: $0) == $0.headerSize
+        }) ?? [RecordFormat.Version.v3, .v2, .v1].first(where: {
+            bytes.count >= $0.headerSize && nextRecord(in: bytes, from: $0.headerSize, version: $0) != nil
+        }) {
             version = guess
             out.headerDamaged = true
-            out.damage.append(Damage(range: 0..<headerSize, reason: "bad segment header"))
+            out.damage.append(Damage(range: 0..<guess.headerSize, reason: "bad segment header"))
+        } else if bytes.count < RecordFormat.Version.v3.headerSize, bytes.prefix(8).elementsEqual(RecordFormat.Version.v3.magic) {
+            out.problem = "torn segment header"
+            return out
         } else {
             out.problem = "bad segment header and no record after it"
             return out
         }
         out.version = version
-        var offset = headerSize
+        var offset = version.headerSize
         out.goodLength = offset
         while true {
             let reason: String
@@ -195,9 +203,9 @@ public enum RecordScanner {
     static func nextRecord(in bytes: UnsafeRawBufferPointer, from start: Int, version: RecordFormat.Version) -> Int? {
         var p = start
         switch version {
-        case .v2:
+        case .v2, .v3:
             while p + 4 <= bytes.count {
-                if bytes[p] == RecordFormat.sync[0], case .record = step(bytes, at: p, version: .v2) { return p }
+                if bytes[p] == RecordFormat.sync[0], case .record = step(bytes, at: p, version: version) { return p }
                 p += 1
             }
         case .v1:
@@ -214,13 +222,13 @@ public enum RecordScanner {
     static func describe(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, version: RecordFormat.Version,
                          reason: String) -> Damage {
         var damage = Damage(range: range, reason: reason)
-        guard version == .v2 else { return damage }
+        guard version != .v1 else { return damage }
         var p = range.lowerBound
         while p + 4 <= range.upperBound {
             if bytes[p] == RecordFormat.sync[0], bytes[p + 1] == RecordFormat.sync[1], bytes[p + 2] == RecordFormat.sync[2],
                bytes[p + 3] == RecordFormat.sync[3] {
                 damage.markers += 1
-                if case .damagedPayload(let view) = step(bytes, at: p, version: .v2) {
+                if case .damagedPayload(let view) = step(bytes, at: p, version: version) {
                     damage.identified.append(RecordID(key: view.key, seq: view.seq))
                 }
             }

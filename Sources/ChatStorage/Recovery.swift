@@ -28,6 +28,11 @@ public struct RecoveryReport: Sendable {
     public var lost: [RecordID] = []
     public var maxBoot: UInt32 = 0
     public var nextSegment: UInt64 = 1
+    /// The chain link after the last whole record of the newest segment (its header's
+    /// link if it has none; zero when it predates the chain): where the chain goes on.
+    public var chainHead = ChainHash.zero
+    /// Erasure markers found (`erased` events), in order.
+    public var erasures: [RecordID] = []
     /// Why the directory could not be read (nil: it could).
     public var failure: String?
 
@@ -45,7 +50,10 @@ public struct RecoveryReport: Sendable {
 /// (`RecoveryReport`). Runs once, on the thread that opens the store, before the
 /// writer starts.
 enum Recovery {
-    static func run(directory: String, into index: inout RecordIndex) -> (RecoveryReport, [SegmentInfo]) {
+    /// `links`: each conversation's newest record's chain link, read from the records
+    /// (what an export names as its chain head).
+    static func run(directory: String, into index: inout RecordIndex,
+                    links: inout [TranscriptKey: ChainHash]) -> (RecoveryReport, [SegmentInfo]) {
         var report = RecoveryReport()
         var infos: [SegmentInfo] = []
         let names: [String]
@@ -71,19 +79,31 @@ enum Recovery {
                 defer { buffer.deallocate() }
                 let count = try File.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size]), at: 0)
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-                var info = SegmentInfo(number: number, bytes: 0, newestTS: 0)
+                var info = SegmentInfo(number: number, bytes: 0, newestTS: 0, ages: RecordAges())
                 var records = 0
                 var maxBoot = report.maxBoot
+                var head = ChainHash.zero
+                var erasures = report.erasures
+                if RecordScanner.segmentVersion(bytes) == .v3 { head = ChainHash(bytes, at: 16) }
                 let outcome = RecordScanner.forEachRecord(in: bytes) { record in
+                    if let link = record.link {
+                        head = ChainHash(bytes, at: link)
+                        links[record.key] = head
+                    }
                     if !index.add(record.key, seq: record.seq, segment: number, offset: Int64(record.extent.lowerBound)) {
                         Log.warning("transcripts: recovery: \(path): seq \(record.seq) of \(record.key) repeats; skipped")
                     }
                     info.newestTS = max(info.newestTS, record.ts)
+                    let payload = UnsafeRawBufferPointer(rebasing: bytes[record.payload])
+                    info.ages.note(RecordKind.of(payload), record.ts)
+                    if RecordKind.isErasure(payload) { erasures.append(RecordID(key: record.key, seq: record.seq)) }
                     maxBoot = max(maxBoot, record.key.boot)
                     records += 1
                 }
                 report.maxBoot = maxBoot
                 report.nextSegment = number + 1
+                report.chainHead = head
+                report.erasures = erasures
                 guard let version = outcome.version else {
                     var line = "segment \(path): \(outcome.problem ?? "empty"); removed"
                     if count >= RecordFormat.segmentHeaderSize {
@@ -115,7 +135,10 @@ enum Recovery {
                 }
                 if outcome.headerDamaged {
                     var header: [UInt8] = []
-                    RecordFormat.appendSegmentHeader(number: number, version: version, to: &header)
+                    // The link bytes are kept as found: if they were what was damaged,
+                    // `switchboard verify` names this segment's head.
+                    let link = version == .v3 && count >= 48 ? ChainHash(bytes, at: 16) : .zero
+                    RecordFormat.appendSegmentHeader(number: number, version: version, chain: link, to: &header)
                     try File.write(fd, header, at: 0)
                     try File.syncData(fd)
                 }

@@ -11,6 +11,7 @@ struct Chunk: Sendable {
     /// Log position after the chunk's last byte.
     var end: UInt64
     var newestTS: Int64
+    var ages = RecordAges()
 }
 
 /// What the writer reports after each group commit: log positions (cumulative record
@@ -100,6 +101,7 @@ final class SpillWriter: @unchecked Sendable {
     private var closed: [SegmentInfo]
     private var unsynced = false
     private var lastRetention: UInt64 = 0
+    private let holdFloor = Atomic<UInt64>(.max)
     private var thread: PosixThread?
 
     init(configuration: StorageConfiguration, recovered: [SegmentInfo], start: SpillProgress,
@@ -219,6 +221,7 @@ final class SpillWriter: @unchecked Sendable {
                 if var info = activeInfo {
                     info.bytes = max(info.bytes, chunk.offset + Int64(chunk.bytes.count))
                     info.newestTS = max(info.newestTS, chunk.newestTS)
+                    info.ages.merge(chunk.ages)
                     activeInfo = info
                 }
                 if progress.failure != nil {
@@ -297,7 +300,7 @@ final class SpillWriter: @unchecked Sendable {
         let fd = try File.open(SpillWriter.path(directory, segment: number), write: true, create: true)
         active = (number, fd)
         let existing = (try? File.size(fd)) ?? 0
-        activeInfo = SegmentInfo(number: number, bytes: existing, newestTS: 0)
+        activeInfo = SegmentInfo(number: number, bytes: existing, newestTS: 0, ages: RecordAges())
         if let dir = try? File.open(directory) {
             try? File.sync(dir)  // the new file's name is durable too
             File.close(dir)
@@ -306,12 +309,23 @@ final class SpillWriter: @unchecked Sendable {
         return fd
     }
 
+    /// Segments numbered this or above hold a conversation under legal hold: never
+    /// purged (set by the domain thread from `holds`, read here).
+    func setHoldFloor(_ floor: UInt64) { holdFloor.store(floor, ordering: .relaxed) }
+
     private func applyRetention() {
-        let count = Retention.removable(closed: closed, activeBytes: activeInfo?.bytes ?? 0,
-                                        maxBytes: configuration.retentionBytes, maxAgeSeconds: configuration.retentionSeconds,
-                                        nowMilliseconds: WakeCondition.wallMilliseconds())
+        let reasons = Retention.removable(closed: closed, activeBytes: activeInfo?.bytes ?? 0,
+                                          maxBytes: configuration.retentionBytes, policy: configuration.retention,
+                                          holdFloor: holdFloor.load(ordering: .relaxed),
+                                          nowMilliseconds: WakeCondition.wallMilliseconds())
+        let count = reasons.count
         guard count > 0 else { return }
-        for segment in closed.prefix(count) {
+        for (segment, reason) in zip(closed.prefix(count), reasons) {
+            // One line per purge: what went, and why (protocol/storage.md, "Retention").
+            let why = reason == .age
+                ? "every record in it is past its retention ([retention]); newest \(segment.newestTS) ms"
+                : "the store is over retention_bytes (\(configuration.retentionBytes))"
+            Log.info("transcripts: retention purged segment \(segment.number) (\(segment.bytes) bytes): \(why)")
             do {
                 try File.remove(SpillWriter.path(directory, segment: segment.number))
             } catch where File.isMissing(error) {
@@ -320,7 +334,6 @@ final class SpillWriter: @unchecked Sendable {
             }
             progress.removedBelow = segment.number + 1
         }
-        Log.info("transcripts: retention removed \(count) segment(s); oldest kept is \(progress.removedBelow)")
         closed.removeFirst(count)
     }
 

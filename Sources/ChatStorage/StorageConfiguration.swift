@@ -33,8 +33,15 @@ public struct StorageConfiguration: Sendable {
     public var segmentBytes = 64 << 20
     /// Closed segments are removed, oldest first, while all segments hold more than this.
     public var retentionBytes: Int64 = 4 << 30
-    /// Closed segments whose newest record is older than this are removed (0: keep).
-    public var retentionSeconds: Int64 = 90 * 86_400
+    /// How long each kind of record is kept (`[retention]`, and `[transcripts]
+    /// retention_days` for conversations): a closed segment goes once every record in
+    /// it has outlived its kind's time. Three years by default.
+    public var retention = RetentionPolicy()
+    /// Conversations' retention (the older single setting).
+    public var retentionSeconds: Int64 {
+        get { retention.conversations }
+        set { retention.conversations = newValue }
+    }
     /// Bytes of recent events held in memory (record bytes plus bookkeeping per entry).
     public var ringBytes = 64 << 20
     /// Appended bytes the writer may lag behind before new client messages are refused.

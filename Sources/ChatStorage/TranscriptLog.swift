@@ -18,6 +18,11 @@ public final class TranscriptLog {
     public let recovery: RecoveryReport
     public private(set) var ring: TranscriptRing
     public private(set) var index = RecordIndex()
+    /// The chain link of the newest record appended (protocol/storage.md, "Tamper
+    /// evidence"); the next record and the next segment's header carry on from it.
+    public private(set) var chain: ChainHash
+    /// Each conversation's newest record's link: the chain head an export names.
+    public private(set) var links: [TranscriptKey: ChainHash] = [:]
     /// Log position after the last appended record.
     public private(set) var appended: UInt64 = 0
     /// Log position after the newest record whose acknowledgement promises it is
@@ -32,6 +37,11 @@ public final class TranscriptLog {
     private var pending: [Chunk] = []
     private var segment: UInt64
     private var segmentSize: Int64 = 0
+    /// Conversations under legal hold (`LegalHolds`), re-read about once a second.
+    public private(set) var holds: Set<TranscriptKey> = []
+    /// The oldest segment retention must keep for them (`.max`: none).
+    public private(set) var holdFloor = UInt64.max
+    private var holdsReadAt: UInt64 = 0
     /// Open segment files for reads, with the format version of each.
     private var readers: [UInt64: (fd: Int32, version: RecordFormat.Version)] = [:]
 
@@ -42,8 +52,11 @@ public final class TranscriptLog {
         self.configuration = configuration
         ring = TranscriptRing(budget: configuration.ringBytes)
         var index = RecordIndex()
-        let (recovery, segments) = Recovery.run(directory: configuration.directory, into: &index)
+        var links: [TranscriptKey: ChainHash] = [:]
+        let (recovery, segments) = Recovery.run(directory: configuration.directory, into: &index, links: &links)
         self.index = index
+        self.links = links
+        chain = recovery.chainHead
         self.recovery = recovery
         failure = recovery.failure
         segment = recovery.nextSegment - 1
@@ -57,6 +70,7 @@ public final class TranscriptLog {
             Recovery.writeReport(recovery, boot: boot, directory: configuration.directory)
         }
         writer = SpillWriter(configuration: configuration, recovered: segments, start: SpillProgress(), report: report)
+        refreshHolds(force: true)
         do {
             try writer.start()
         } catch {
@@ -79,19 +93,21 @@ public final class TranscriptLog {
         if segmentSize == 0 || segmentSize + size > Int64(configuration.segmentBytes) && segmentSize > Int64(RecordFormat.segmentHeaderSize) {
             segment += 1
             var header: [UInt8] = []
-            RecordFormat.appendSegmentHeader(number: segment, to: &header)
+            RecordFormat.appendSegmentHeader(number: segment, chain: chain, to: &header)
             appended += UInt64(header.count)
-            pending.append(Chunk(segment: segment, offset: 0, bytes: header, end: appended, newestTS: ts))
+            pending.append(Chunk(segment: segment, offset: 0, bytes: header, end: appended, newestTS: ts, ages: RecordAges()))
             segmentSize = Int64(header.count)
         } else if pending.isEmpty {
-            pending.append(Chunk(segment: segment, offset: segmentSize, bytes: [], end: appended, newestTS: ts))
+            pending.append(Chunk(segment: segment, offset: segmentSize, bytes: [], end: appended, newestTS: ts, ages: RecordAges()))
         }
         let offset = segmentSize
-        RecordFormat.append(key: key, seq: seq, ts: ts, payload: payload, to: &pending[pending.count - 1].bytes)
+        RecordFormat.append(key: key, seq: seq, ts: ts, payload: payload, chain: &chain, to: &pending[pending.count - 1].bytes)
+        links[key] = chain
         segmentSize += size
         appended += UInt64(size)
         pending[pending.count - 1].end = appended
         pending[pending.count - 1].newestTS = max(pending[pending.count - 1].newestTS, ts)
+        pending[pending.count - 1].ages.note(RecordKind.of(payload), ts)
         index.add(key, seq: seq, segment: segment, offset: offset)
         ring.append(key, seq: seq, payload: payload, end: appended)
         ring.evict(durable: progress.synced)
@@ -139,7 +155,23 @@ public final class TranscriptLog {
         }
         progress = report
         failure = report.failure ?? (report.written > 0 ? nil : failure)
+        refreshHolds()
         ring.evict(durable: report.synced)
+    }
+
+    /// Re-reads the holds file (at most once a second unless `force`) and tells the
+    /// writer the oldest segment it must keep.
+    public func refreshHolds(force: Bool = false) {
+        let now = WakeCondition.monotonicNow()
+        guard force || now &- holdsReadAt >= 1_000_000_000 else { return }
+        holdsReadAt = now
+        holds = LegalHolds.read(directory: configuration.directory)
+        holdFloor = LegalHolds.floor(holds, index: index)
+        writer.setHoldFloor(holdFloor)
+    }
+
+    func replaceInRing(_ key: TranscriptKey, seq: Int64, payload: [UInt8]) {
+        ring.replace(key, seq: seq, payload: payload)
     }
 
     /// Bytes appended that have not reached the OS yet.
@@ -161,6 +193,8 @@ public final class TranscriptLog {
     // MARK: Reading
 
     public func lastSeq(of key: TranscriptKey) -> Int64 { index.lastSeq(of: key) }
+    /// The chain link of the newest record of `key` (nil: none since the chain began).
+    public func link(of key: TranscriptKey) -> ChainHash? { links[key] }
     public func firstSeq(of key: TranscriptKey) -> Int64? { index.firstSeq(of: key) }
 
     /// Payloads of the events of `key` after `seq`, oldest first, at most `limit`; `more`

@@ -62,6 +62,17 @@ public struct TranscriptRing {
     /// The oldest seq of `key` held here (nil: none).
     public func firstSeq(of key: TranscriptKey) -> Int64? { streams[key]?.first?.seq }
 
+    /// Replaces the payload of event `seq` of `key` with one of the same length (an
+    /// erasure); nothing when it is not held.
+    public mutating func replace(_ key: TranscriptKey, seq: Int64, payload: [UInt8]) {
+        guard var stream = streams[key], let first = stream.first?.seq, seq >= first, Int(seq - first) < stream.count else { return }
+        let index = Int(seq - first)
+        let old = stream[index]
+        precondition(old.payload.count == payload.count, "an erasure keeps the payload's length")
+        stream[index] = Entry(seq: old.seq, payload: payload, end: old.end)
+        streams[key] = stream
+    }
+
     /// The payload of event `seq` of `key`, if held here.
     public func payload(of key: TranscriptKey, seq: Int64) -> [UInt8]? {
         guard let stream = streams[key], let first = stream.first?.seq, seq >= first else { return nil }

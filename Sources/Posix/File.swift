@@ -86,6 +86,11 @@ public enum File {
         try blockingSyscall("unlink") { unlink(path) }
     }
 
+    /// Renames atomically (within one file system).
+    public static func rename(_ from: String, to: String) throws(PosixError) {
+        try blockingSyscall("rename") { Glibc.rename(from, to) }
+    }
+
     /// Makes a directory; an existing one is fine.
     public static func makeDirectory(_ path: String) throws(PosixError) {
         if mkdir(path, 0o750) != 0 {

@@ -25,10 +25,11 @@ struct RecordFormatTests {
         #expect(bytes.withUnsafeBytes { RecordScanner.segmentNumber($0) } == 7)
     }
 
-    @Test func theLayoutIsSyncLengthFieldsTwoChecksumsThenPayload() {
+    @Test func theLayoutIsSyncLengthFieldsTwoChecksumsPayloadThenChainLink() {
         var bytes: [UInt8] = []
-        RecordFormat.append(key: TranscriptKey(boot: 1, number: 2), seq: 3, ts: 4, payload: [0xAB], to: &bytes)
-        #expect(bytes.count == RecordFormat.recordSize(payload: 1) && bytes.count == 45)
+        var chain = ChainHash.zero
+        RecordFormat.append(key: TranscriptKey(boot: 1, number: 2), seq: 3, ts: 4, payload: [0xAB], chain: &chain, to: &bytes)
+        #expect(bytes.count == RecordFormat.recordSize(payload: 1) && bytes.count == 45 + 32)
         #expect(Array(bytes[0..<4]) == [0xFF, 0x00, 0x52, 0x43])  // the sync marker
         #expect(Array(bytes[4..<8]) == [1, 0, 0, 0])  // payload length
         #expect(Array(bytes[8..<12]) == [1, 0, 0, 0])  // boot
@@ -36,7 +37,18 @@ struct RecordFormatTests {
         func le32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) } }
         #expect(le32(36) == CRC32.checksum(Array(bytes[4..<36])))
         #expect(le32(40) == CRC32.checksum([0xAB]))
-        #expect(bytes.last == 0xAB)
+        #expect(bytes[44] == 0xAB)
+        // The link: SHA-256 of 32 zero bytes (the first link) and bytes 4..<45.
+        #expect(Array(bytes[45...]) == chain.bytes)
+        #expect(chain == bytes.withUnsafeBytes { ChainHash.zero.next(UnsafeRawBufferPointer(rebasing: $0[4..<45])) })
+    }
+
+    @Test func sha256OfTheChainIsTheStandardOne() {
+        // SHA-256 of 32 zero bytes followed by "abc" (as Python's hashlib computes it).
+        let link = Array("abc".utf8).withUnsafeBytes { ChainHash.zero.next($0) }
+        #expect(link.hex == "365aa7d8f7f9402c4b9434502b4cc89ddb09fe50d7cd95b493b834c62d5a5370")
+        #expect(ChainHash(hex: link.hex) == link)
+        #expect(ChainHash(hex: "zz") == nil)
     }
 
     @Test func version1RecordsKeepTheirLayout() {
@@ -56,7 +68,8 @@ struct RecordFormatTests {
     @Test func everyFlippedByteOfARecordIsCaught() {
         let bytes = segment([(1, "first"), (2, "second message")])
         let secondStart = RecordFormat.segmentHeaderSize + RecordFormat.recordSize(payload: 5)
-        for position in secondStart..<bytes.count {
+        // The chain link (the last 32 bytes) is checked by `ChainVerifier`, not the scanner.
+        for position in secondStart..<(bytes.count - ChainHash.size) {
             var broken = bytes
             broken[position] ^= 0x41
             let scan = broken.withUnsafeBytes { RecordScanner.scanSegment($0) }

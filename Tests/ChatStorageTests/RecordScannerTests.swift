@@ -26,7 +26,7 @@ struct RecordScannerTests {
     /// it. Now only the damaged record is lost, and it is named.
     @Test func aFlippedByteMidSegmentCostsOnlyItsOwnRecord() {
         var (bytes, extents) = segment(300)
-        bytes[extents[149].upperBound - 3] ^= 0x01  // in the payload of seq 150
+        bytes[extents[149].upperBound - ChainHash.size - 3] ^= 0x01  // in the payload of seq 150
         let scan = bytes.withUnsafeBytes { RecordScanner.scanSegment($0) }
         #expect(seqs(scan) == Array(1...149) + Array(151...300))
         #expect(scan.problem == nil && scan.goodLength == bytes.count)
@@ -35,9 +35,10 @@ struct RecordScannerTests {
     }
 
     @Test func everyFlippedByteOfAMiddleRecordIsSkippedToTheNextOne() {
-        for version in [RecordFormat.Version.v2, .v1] {
+        for version in [RecordFormat.Version.v3, .v2, .v1] {
             let (bytes, extents) = segment(3, version: version)
-            for position in extents[1] {
+            // Version 3's chain link (the last 32 bytes) is for `ChainVerifier` to check.
+            for position in extents[1].dropLast(version.suffixSize) {
                 var broken = bytes
                 broken[position] ^= 0x41
                 let scan = broken.withUnsafeBytes { RecordScanner.scanSegment($0) }
@@ -45,7 +46,7 @@ struct RecordScannerTests {
                 #expect(scan.outcome.damage.map(\.range) == [extents[1]], "\(version) flip at \(position)")
                 #expect(scan.problem == nil, "\(version) flip at \(position)")
                 // A version-2 record whose header survived is named.
-                if version == .v2 && position - extents[1].lowerBound >= 40 {
+                if version != .v1 && position - extents[1].lowerBound >= 40 {
                     #expect(scan.outcome.damage.first?.identified == [RecordID(key: key, seq: 2)], "flip at \(position)")
                 }
             }
@@ -54,14 +55,14 @@ struct RecordScannerTests {
 
     /// The attack: a bad segment header made recovery remove all 300 records.
     @Test func aBadHeaderIsReadPastAndEveryRecordKept() {
-        for version in [RecordFormat.Version.v2, .v1] {
-            for position in 0..<RecordFormat.segmentHeaderSize where position < 8 {
+        for version in [RecordFormat.Version.v3, .v2, .v1] {
+            for position in 0..<version.headerSize where position < 8 {
                 var (bytes, _) = segment(300, version: version)
                 bytes[position] ^= 0x20
                 let scan = bytes.withUnsafeBytes { RecordScanner.scanSegment($0) }
                 #expect(scan.records.count == 300, "\(version) flip at \(position)")
                 #expect(scan.outcome.headerDamaged && scan.outcome.version == version)
-                #expect(scan.outcome.damage.map(\.range) == [0..<RecordFormat.segmentHeaderSize])
+                #expect(scan.outcome.damage.map(\.range) == [0..<version.headerSize])
             }
         }
     }
@@ -100,7 +101,7 @@ struct RecordScannerTests {
             let scan = kept.withUnsafeBytes { RecordScanner.scanSegment($0) }
             let outcome = scan.outcome
             var pieces = scan.records.map(\.extent) + outcome.damage.map(\.range)
-            if !outcome.headerDamaged && outcome.version != nil { pieces.append(0..<RecordFormat.segmentHeaderSize) }
+            if !outcome.headerDamaged, let version = outcome.version { pieces.append(0..<version.headerSize) }
             pieces.sort { $0.lowerBound < $1.lowerBound }
             var position = 0
             for piece in pieces {

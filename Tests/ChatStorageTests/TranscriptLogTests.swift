@@ -87,7 +87,9 @@ struct TranscriptLogTests {
         let name = dir.segments[0]
         let whole = dir.bytes(of: name)
         let lastStart = whole.count - RecordFormat.recordSize(payload: 7)
-        for cut in lastStart..<(whole.count * 2 - lastStart) {
+        // Corruption of the chain link (the last 32 bytes) is `verify`'s to find, not
+        // recovery's: recovery must not destroy evidence by cutting it.
+        for cut in lastStart..<(whole.count * 2 - lastStart - ChainHash.size) {
             var broken = Array(whole[0..<min(cut, whole.count)])
             if cut >= whole.count { broken[cut - whole.count + lastStart] ^= 0xFF }  // corrupt instead of truncate
             dir.write(broken, to: name)
@@ -322,7 +324,7 @@ struct TranscriptLogDamageTests {
         for seq in Int64(1)...3 {
             RecordFormat.append(key: a, seq: seq, ts: now + seq, payload: payload("old \(seq)"), version: .v1, to: &bytes)
         }
-        let middlePayload = RecordFormat.segmentHeaderSize + RecordFormat.recordSize(payload: 5, version: .v1) + 36
+        let middlePayload = RecordFormat.Version.v1.headerSize + RecordFormat.recordSize(payload: 5, version: .v1) + 36
         bytes[middlePayload + 2] ^= 0x04
         dir.write(bytes, to: "000000000001.seg")
         let log = TranscriptLog(configuration: configuration(dir), report: ProgressBox().report)
@@ -333,6 +335,6 @@ struct TranscriptLogDamageTests {
         let again = TranscriptLog(configuration: configuration(dir), report: ProgressBox().report)
         defer { again.close() }
         #expect(texts(again) == ["old 1", "old 3", "new"])
-        #expect(Array(dir.bytes(of: dir.segments[1])[0..<8]) == Array("SWBSEG02".utf8))
+        #expect(Array(dir.bytes(of: dir.segments[1])[0..<8]) == Array("SWBSEG03".utf8))
     }
 }

@@ -714,3 +714,28 @@ def test_the_english_store_page_widget_and_console_speak_english(start_broker, b
     wait(agent, lambda d: "Read" in css(d, ".messages").text, what="no read receipt shown in English")
     shot(shopper, "widget-english")
     shot_panel(shopper, "widget-english-panel")
+
+
+def test_a_card_number_typed_in_the_widget_is_masked_everywhere_and_the_shopper_is_told(start_broker, browsers):
+    # protocol/privacy.md: the banner in the shopper's language, the masked form on both
+    # screens and in what the widget saves, never the number itself.
+    srv = start_broker(broker_config(agents=[MINJI], supervisors=[LEAD], extra=FAST))
+    agent = agent_console(browsers, srv)
+    set_status(agent, "available")
+    shopper = browsers("shopper-privacy", 1280, 860)
+    open_widget(shopper, srv)
+    fill_prechat(shopper, "결제 취소 문의드려요")
+    css(shopper, ".sbw-prechat button[type=submit]").click()
+    visible(shopper, ".sbw-composer-input")
+    wait(shopper, lambda d: "박민지" in css(d, ".sbw-title").text, what="agent never joined")
+    widget_send(shopper, "카드 4111 1111 1111 1111 로 결제했어요")
+    banner = visible(shopper, ".sbw-banner-privacy")
+    assert "카드 번호" in banner.text
+    wait(shopper, lambda d: count_text(d, ".sbw-msg", "카드 **** **** **** 1111") == 1,
+         what="the shopper's bubble does not show the masked form")
+    assert count_text(shopper, ".sbw-msg", "4111 1111") == 0
+    wait(agent, lambda d: "**** **** **** 1111" in css(d, ".messages").text, what="the agent never saw the masked form")
+    assert "4111 1111" not in css(agent, ".messages").text
+    saved = shopper.execute_script("return JSON.stringify(Object.assign({}, window.localStorage, window.sessionStorage))")
+    assert "4111 1111" not in saved and "4111111111111111" not in saved
+    shot_panel(shopper, "widget-privacy-notice")

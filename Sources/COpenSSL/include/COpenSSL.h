@@ -21,4 +21,8 @@ int switchboard_tls_set_host_name(SSL *ssl, const char *name);
 /// The oldest queued OpenSSL error as text (clears the queue); "" when none.
 void switchboard_tls_last_error(char *buffer, size_t length);
 
+/// SHA-256 of the 32 bytes at `previous` followed by `length` bytes of `data`, into
+/// `digest` (32 bytes): one link of the transcript hash chain.
+void switchboard_sha256_chain(const unsigned char *previous, const void *data, size_t length, unsigned char *digest);
+
 #endif

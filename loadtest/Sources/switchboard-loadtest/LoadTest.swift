@@ -6,7 +6,7 @@ struct LoadTest: ParsableCommand {
         commandName: "switchboard-loadtest",
         abstract: "Load generator for Switchboard: plays many WebSocket clients against a running server.",
         discussion: "Loopback addresses only. Every run is bounded by --duration and stops by itself.",
-        subcommands: [TransportBenchmark.self, IdleMemory.self, RelayBenchmark.self, RoutingMicroBenchmark.self, ContactCenterBenchmark.self,
+        subcommands: [PrivacyBenchmark.self, TransportBenchmark.self, IdleMemory.self, RelayBenchmark.self, RoutingMicroBenchmark.self, ContactCenterBenchmark.self,
                       TranscriptBenchmark.self]
     )
 }
