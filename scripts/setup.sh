@@ -22,13 +22,17 @@ done
 log() { printf 'setup: %s\n' "$*"; }
 
 # ---- Debian packages --------------------------------------------------------
-APT_PACKAGES=(libssl-dev zlib1g-dev)
+# tzdata: the IANA zones under /usr/share/zoneinfo that business hours are kept in.
+APT_PACKAGES=(libssl-dev zlib1g-dev tzdata)
 if [[ $APT_ONLY -eq 0 ]]; then
   # The venv needs python3-venv when the Debian python is the one used.
   APT_PACKAGES+=(python3-venv)
   # Headless Chromium for Tests/interop/test_chromium.py (driven by selenium
   # through chromedriver); fonts-nanum so Hangul renders (not empty boxes).
   APT_PACKAGES+=(chromium chromium-driver fonts-nanum)
+  # promtool (Debian's prometheus package) checks /metrics in the interop tests;
+  # systemd-analyze (systemd) checks the packaged unit file.
+  APT_PACKAGES+=(prometheus systemd)
 fi
 
 missing=()

@@ -1,0 +1,71 @@
+"""What an operator expects of a server they run (issue 17): a version, `/metrics`
+that a Prometheus server accepts (`promtool check metrics`, from Debian's
+`prometheus` package, which scripts/setup.sh installs), real histograms of the
+waits, and the standard `process_*` figures.
+
+    SWITCHBOARD_BIN=$PWD/.build/release/switchboard .venv/bin/python -m pytest -q Tests/interop/test_operator_basics.py
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import test_broker as tb
+from broker_proc import broker_config
+from switchboard_proc import switchboard_bin
+from test_broker import broker, start_broker  # noqa: F401  (the fixtures)
+
+pytestmark = pytest.mark.filterwarnings("ignore:connect\\(\\) must be used as a context manager")
+VERSION = "0.2.0"
+
+
+def promtool() -> str:
+    path = shutil.which("promtool")
+    # Not a skip: CI runs on a fresh machine where scripts/setup.sh installs it.
+    assert path, "promtool not found: run scripts/setup.sh (it installs Debian's prometheus package)"
+    return path
+
+
+def test_version_is_printed_and_in_build_info(broker):
+    out = subprocess.run([str(switchboard_bin()), "--version"], capture_output=True, text=True, timeout=20)
+    assert out.returncode == 0 and out.stdout.strip() == VERSION
+    _, metrics = tb.get(broker, "/metrics")
+    assert re.search(r'^switchboard_build_info\{version="%s",swift="[0-9.]+"\} 1$' % re.escape(VERSION), metrics, re.M)
+
+
+def test_metrics_pass_promtool_under_traffic(start_broker):
+    srv = start_broker(broker_config(agents=[tb.MINJI], supervisors=[tb.LEAD], extra=tb.FAST))
+    minji = tb.agent(srv, tb.MINJI)
+    chats = []
+    for i in range(3):  # three chats served (waits, answers, handle times)
+        c, conversation, _ = tb.chat_with(srv, minji)
+        minji.send(type="send", id=f"r{i}", conversation=conversation, text="확인해 드릴게요.")
+        minji.next("ack", id=f"r{i}")
+        chats.append((c, conversation))
+    for i, (c, conversation) in enumerate(chats[:2]):
+        minji.send(type="end", id=f"e{i}", conversation=conversation)
+        minji.next("ack", id=f"e{i}")
+        minji.next("conversation_ended", conversation=conversation)
+    bad, _ = tb.customer(srv, language="ko")
+    bad.send_raw("{not json")  # an error counted by code
+    bad.next("error")
+    time.sleep(1.3)  # the statistics are recomputed once a second
+    status, metrics = tb.get(srv, "/metrics")
+    assert status == 200
+    checked = subprocess.run([promtool(), "check", "metrics"], input=metrics, capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, f"promtool: {checked.stdout}{checked.stderr}"
+    # Real histograms: the three served waits in the centre's +Inf bucket.
+    assert "# TYPE switchboard_wait_seconds histogram" in metrics
+    assert 'switchboard_wait_seconds_bucket{queue="*",channel="chat",le="+Inf"} 3' in metrics
+    assert 'switchboard_handle_seconds_count{queue="orders",channel="chat"} 2' in metrics
+    for name in ("process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+                 "process_max_fds", "process_start_time_seconds"):
+        value = re.search(r"^%s ([0-9.e+]+)$" % name, metrics, re.M)
+        assert value and float(value.group(1)) > 0, name
+    start = float(re.search(r"^process_start_time_seconds ([0-9.e+]+)$", metrics, re.M).group(1))
+    assert abs(start - time.time()) < 600  # started a moment ago, on the epoch's scale
