@@ -117,6 +117,19 @@ final class DiskTranscripts: TranscriptStore, Flushable {
         }
     }
 
+    func append(_ event: ConversationEvent, to key: TranscriptKey) {
+        let start = log.appended
+        log.append(key, seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded(), promised: true)
+        lastAppend = (start, log.appended)
+        health.appended(log)
+        if !flushScheduled {
+            flushScheduled = true
+            domain.scheduleFlush(self)
+        }
+    }
+
+    var storedKeys: [TranscriptKey] { Array(log.index.keys) }
+
     /// Hands this iteration's records to the writer (end of a domain-loop iteration),
     /// also when nothing is sent to anyone.
     func flush() {

@@ -194,6 +194,9 @@ extension ServiceDesk {
             session.leaveMessageReason = nil
             contactOwners[left] = session
             if let replyTo = r.replyTo, !replyTo.isEmpty { self.replyTo[left] = replyTo }
+            // Stored before the customer hears "received": the ack and message_stored
+            // below wait for this record (protocol/README.md, "Left messages").
+            recordLeftMessage(left, text: r.text, replyTo: self.replyTo[left], requestID: r.id)
             ack(r.id, on: connection)
             apply(notices)
         } catch {

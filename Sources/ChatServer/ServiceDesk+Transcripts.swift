@@ -6,7 +6,9 @@ import HTTP
 
 extension ServiceDesk {
     func transcript(_ query: TranscriptQuery) -> HTTPResponse {
-        guard let key = WireID.conversation(query.conversation) else {
+        // A conversation `c-B-N`, or a left message's record `m-B-N` (staff only: the
+        // customer's session never lists it).
+        guard let key = WireID.conversation(query.conversation) ?? LeftMessageRecords.key(query.conversation) else {
             return .text(.notFound, "no conversation \(query.conversation)\n")
         }
         if case .customer(let token) = query.reader {
@@ -28,7 +30,7 @@ extension ServiceDesk {
             guard page.more, let last = page.events.last else { break }
             after = last.seq
         }
-        let wire = WireID.conversation(key)
+        let wire = LeftMessageRecords.isLeftMessage(key) ? LeftMessageRecords.wireID(key) : WireID.conversation(key)
         let body: [UInt8]
         switch query.format {
         case .json: body = TranscriptExport.json(wire, events)

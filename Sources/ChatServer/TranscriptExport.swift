@@ -83,6 +83,8 @@ package enum TranscriptExport {
             return ("", "The conversation ended (\(e.reason.rawValue))")
         case .rated(let e):
             return ("", "Rated \(e.score)/5" + (e.comment.map { ": \($0)" } ?? ""))
+        case .messageLeft(let m):
+            return ("Customer (left a message)", m.text)
         }
     }
 
