@@ -109,7 +109,10 @@ struct TransportOptions: ParsableArguments {
 
 /// Starts a server, prints where it listens, and serves until SIGINT or SIGTERM;
 /// then shuts down gracefully (1001 to every WebSocket) and returns.
-func runUntilSignalled<App>(_ server: WebSocketServer<App>, name: String, logLevel: Log.Level) throws {
+/// `banner` gets the base URL (`http://HOST:PORT`) once the port is known and returns
+/// lines to print after the "listening on" line (empty: none).
+func runUntilSignalled<App>(_ server: WebSocketServer<App>, name: String, logLevel: Log.Level,
+                            banner: (String) -> String = { _ in "" }) throws {
     Log.setLevel(logLevel)
     // Block the signals before the loop threads start so that they inherit the mask
     // and only this thread receives them.
@@ -118,6 +121,9 @@ func runUntilSignalled<App>(_ server: WebSocketServer<App>, name: String, logLev
     let configuration = server.configuration
     let scheme = configuration.tls == nil ? "ws" : "wss"
     print("switchboard \(name) listening on \(configuration.host):\(server.port) (\(scheme), \(configuration.threads) thread\(configuration.threads == 1 ? "" : "s"))")
+    let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+    let lines = banner("\(configuration.tls == nil ? "http" : "https")://\(host):\(server.port)")
+    if !lines.isEmpty { print(lines) }
     fflush(nil)
     while true {
         let signal = Signals.wait()
