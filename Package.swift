@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "fuzz-deflate", targets: ["FuzzDeflate"]),
         .executable(name: "fuzz-protocol", targets: ["FuzzProtocol"]),
         .executable(name: "fuzz-segments", targets: ["FuzzSegments"]),
+        .executable(name: "fuzz-zones", targets: ["FuzzZoneRules"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -105,6 +106,7 @@ let package = Package(
         .executableTarget(name: "FuzzDeflate", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .executableTarget(name: "FuzzProtocol", dependencies: ["ChatProtocol"]),
         .executableTarget(name: "FuzzSegments", dependencies: ["ChatStorage"]),
+        .executableTarget(name: "FuzzZoneRules", dependencies: ["ChatCore"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
