@@ -247,10 +247,13 @@ extension ServiceDesk {
 
     func leaveMessageOffer(_ reason: ChatCore.LeaveMessageReason) -> LeaveMessageOffered {
         var opensAt: Int64?
-        if reason == .closed, let next = center.configuration.businessHours.nextChange(after: SystemClock().wallNow) {
+        var zone: String?
+        let hours = center.configuration.businessHours
+        if reason == .closed, let next = hours.nextChange(after: SystemClock().wallNow) {
             opensAt = next.millisecondsSince1970
+            zone = hours.timeZone.identifier  // the widget shows the opening in the centre's zone, named
         }
-        return LeaveMessageOffered(reason: ChatProtocol.LeaveMessageReason(reason), opensAt: opensAt)
+        return LeaveMessageOffered(reason: ChatProtocol.LeaveMessageReason(reason), opensAt: opensAt, timeZone: zone)
     }
 }
 

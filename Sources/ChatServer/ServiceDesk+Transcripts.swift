@@ -1,3 +1,5 @@
+import ChatCore
+import ChatStorage
 import ChatProtocol
 import HTTP
 
@@ -34,13 +36,26 @@ extension ServiceDesk {
         let body: [UInt8]
         switch query.format {
         case .json: body = TranscriptExport.json(wire, events)
-        case .text: body = Array(TranscriptExport.text(wire, events).utf8)
-        case .html: body = Array(TranscriptExport.html(wire, events).utf8)
+        case .text: body = Array(TranscriptExport.text(wire, events, style: exportStyle(key, events)).utf8)
+        case .html: body = Array(TranscriptExport.html(wire, events, style: exportStyle(key, events)).utf8)
         }
         var headers: [(name: String, value: String)] = [("Content-Type", query.format.contentType), ("Cache-Control", "no-store")]
         if query.format != .json {
             headers.append(("Content-Disposition", "attachment; filename=\"transcript-\(wire).\(query.format.fileExtension)\""))
         }
         return HTTPResponse(status: .ok, headers: headers, body: body)
+    }
+
+    /// The conversation's language (its customer's, while the broker still knows the
+    /// conversation; a left message's from its record; else Korean, the centre's first
+    /// language) and the centre's time zone.
+    func exportStyle(_ key: TranscriptKey, _ events: [ConversationEvent]) -> TranscriptExport.Style {
+        var language = ChatProtocol.Language.ko
+        if case .messageLeft(let m)? = events.first {
+            language = m.customer.language
+        } else if let id = live(key), let contact = center.conversation(id).flatMap({ center.contact($0.contact) }) {
+            language = ChatProtocol.Language(contact.language)
+        }
+        return TranscriptExport.Style(language: language, zone: center.configuration.businessHours.timeZone)
     }
 }
