@@ -69,3 +69,42 @@ def test_metrics_pass_promtool_under_traffic(start_broker):
         assert value and float(value.group(1)) > 0, name
     start = float(re.search(r"^process_start_time_seconds ([0-9.e+]+)$", metrics, re.M).group(1))
     assert abs(start - time.time()) < 600  # started a moment ago, on the epoch's scale
+
+
+def test_hash_secret_asks_without_echo_on_a_terminal():
+    import base64
+    import hashlib
+    import os
+    import pty
+    secret = "터미널 secret 42"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: hash-secret on the pseudo-terminal
+        os.execv(str(switchboard_bin()), [str(switchboard_bin()), "hash-secret", "--iterations", "1000"])
+    screen = b""
+    try:
+        while b"Secret (not shown): " not in screen:
+            screen += os.read(fd, 1024)
+        os.write(fd, secret.encode() + b"\n")
+        while True:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, screen
+    text = screen.decode()
+    assert secret not in text, "the secret was echoed"
+    line = next(l for l in text.splitlines() if l.startswith("pbkdf2-sha256$"))
+    _, iterations, salt, digest = line.strip().split("$")
+    pad = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))  # noqa: E731
+    assert hashlib.pbkdf2_hmac("sha256", secret.encode(), pad(salt), int(iterations), 32) == pad(digest)
+
+
+def test_hash_secret_still_reads_a_pipe():
+    out = subprocess.run([str(switchboard_bin()), "hash-secret", "--iterations", "1000"], input="piped secret\n",
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode == 0 and out.stdout.startswith("pbkdf2-sha256$1000$") and out.stderr == ""
