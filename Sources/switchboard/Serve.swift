@@ -33,6 +33,7 @@ struct Serve: ParsableCommand {
     var fsync: String?
 
     mutating func run() throws {
+        transport.configureLogging()
         var brokerConfiguration = BrokerConfiguration()
         if let config {
             do {

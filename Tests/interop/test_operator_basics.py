@@ -108,3 +108,18 @@ def test_hash_secret_still_reads_a_pipe():
     out = subprocess.run([str(switchboard_bin()), "hash-secret", "--iterations", "1000"], input="piped secret\n",
                          capture_output=True, text=True, timeout=20)
     assert out.returncode == 0 and out.stdout.startswith("pbkdf2-sha256$1000$") and out.stderr == ""
+
+
+def test_log_format_json_writes_one_object_per_line(start_broker):
+    import json
+    srv = start_broker(broker_config(agents=[tb.MINJI], extra=tb.FAST), "--log-format", "json")
+    srv.stop()
+    logged = [line for line in srv.output_tail(400).splitlines() if line.startswith("{")]
+    assert logged, srv.output_tail()
+    for line in logged:
+        entry = json.loads(line)
+        assert set(entry) >= {"ts", "level", "label", "message"} and entry["ts"].endswith("Z")
+    assert any(e["message"].startswith("transcripts: ") for e in map(json.loads, logged))
+    assert any("shutting down" in json.loads(line)["message"] for line in logged)
+    bad = subprocess.run([str(switchboard_bin()), "serve", "--log-format", "xml"], capture_output=True, text=True, timeout=20)
+    assert bad.returncode != 0 and "--log-format must be text or json" in bad.stderr
