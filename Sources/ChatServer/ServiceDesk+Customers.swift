@@ -189,6 +189,12 @@ extension ServiceDesk {
             fail(connection, id: r.id, .invalidState, "Not possible now: leaving a message follows leave_message_offered.")
             return
         }
+        // The message becomes a record before anything else: refused like a chat message
+        // while the store is behind or failing, so the widget can send it again.
+        guard transcripts.accepts(from: .session(token: session.token)) else {
+            storageBehind(connection, id: r.id)
+            return
+        }
         do {
             let (left, notices) = try center.leaveMessage(after: contact, text: r.text)
             session.leaveMessageReason = nil
@@ -197,6 +203,7 @@ extension ServiceDesk {
             // Stored before the customer hears "received": the ack and message_stored
             // below wait for this record (protocol/README.md, "Left messages").
             recordLeftMessage(left, text: r.text, replyTo: self.replyTo[left], requestID: r.id)
+            transcripts.charge(.session(token: session.token))
             ack(r.id, on: connection)
             apply(notices)
         } catch {

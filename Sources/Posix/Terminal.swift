@@ -15,15 +15,20 @@ public enum Terminal {
     /// terminal's settings are restored before returning.
     public static func readSecret(prompt: String) -> String? {
         guard inputIsTerminal else { return readLine(strippingNewline: true) }
-        writeError(prompt)
         var saved = termios()
-        guard tcgetattr(0, &saved) == 0 else { return readLine(strippingNewline: true) }
+        guard tcgetattr(0, &saved) == 0 else {
+            writeError(prompt)
+            return readLine(strippingNewline: true)
+        }
         var quiet = saved
         // Keep ECHONL so the Enter key still moves to a new line.
         quiet.c_lflag &= ~tcflag_t(ECHO)
         quiet.c_lflag |= tcflag_t(ECHONL)
-        _ = tcsetattr(0, TCSAFLUSH, &quiet)
-        defer { _ = tcsetattr(0, TCSAFLUSH, &saved) }
+        // TCSANOW, not TCSAFLUSH: a flush would discard a secret typed (or pasted) ahead.
+        // The prompt comes after echo is off, so nothing typed after it can show.
+        _ = tcsetattr(0, TCSANOW, &quiet)
+        defer { _ = tcsetattr(0, TCSANOW, &saved) }
+        writeError(prompt)
         return readLine(strippingNewline: true)
     }
 

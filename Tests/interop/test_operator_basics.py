@@ -80,21 +80,38 @@ def test_hash_secret_asks_without_echo_on_a_terminal():
     pid, fd = pty.fork()
     if pid == 0:  # the child: hash-secret on the pseudo-terminal
         os.execv(str(switchboard_bin()), [str(switchboard_bin()), "hash-secret", "--iterations", "1000"])
+    import select
+    import signal
     screen = b""
+    deadline = time.monotonic() + 20  # bounded: a hang fails the test, it does not stall the run
+
+    def read_some() -> bytes:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"hash-secret said nothing more within 20 s; so far: {screen!r}"
+        try:
+            return os.read(fd, 1024)
+        except OSError:  # EIO: the child closed the terminal
+            return b""
+
     try:
         while b"Secret (not shown): " not in screen:
-            screen += os.read(fd, 1024)
+            chunk = read_some()
+            assert chunk, screen
+            screen += chunk
         os.write(fd, secret.encode() + b"\n")
-        while True:
-            try:
-                chunk = os.read(fd, 1024)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
+        while chunk := read_some():
             screen += chunk
     finally:
-        _, status = os.waitpid(pid, 0)
+        until = time.monotonic() + 5
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > until:
+                os.kill(pid, signal.SIGKILL)  # our own child, by its pid
+                _, status = os.waitpid(pid, 0)
+                break
+            time.sleep(0.05)
     assert os.waitstatus_to_exitcode(status) == 0, screen
     text = screen.decode()
     assert secret not in text, "the secret was echoed"
