@@ -53,7 +53,8 @@ extension ServiceDesk {
             send(.leftMessage(LeftMessage(contact: WireID.contact(contactID), queue: key(of: contact.queue),
                                           text: text.isEmpty ? " " : text, replyTo: replyTo[contactID],
                                           leftAt: leftAt[contactID] ?? ts(contact.enqueuedAt ?? contact.arrivedAt),
-                                          customer: CustomerCard(contact))),
+                                          customer: CustomerCard(contact),
+                                          record: leftMessageKeys[contactID].map(LeftMessageRecords.wireID))),
                  to: to)
             leftMessageHandedOver(contactID, to: agent)
         case .assigned(let conversation, let contact, let agent):

@@ -65,7 +65,8 @@ def test_a_left_message_survives_sigkill_and_reaches_the_agent(brokers, fsync):
     # Read back like any transcript: the message, then the agent it went to.
     assert eventually(lambda: pending(again) == 0)
     # The records are m-BOOT-N: the first run's boot (1 on a fresh data directory) and
-    # the message's number in that run.
+    # the message's number in that run; the agent was told which.
+    assert [first["record"], second["record"]] == ["m-1-1", "m-1-2"]
     status, _, body = http(again, "/v1/conversations/m-1-1/transcript", headers=basic(LEAD["login"], LEAD["secret"]))
     assert status == 200, body
     assert http(again, "/v1/conversations/m-1-2/transcript", headers=basic(LEAD["login"], LEAD["secret"]))[0] == 200
