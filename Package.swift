@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "fuzz-protocol", targets: ["FuzzProtocol"]),
         .executable(name: "fuzz-segments", targets: ["FuzzSegments"]),
         .executable(name: "fuzz-privacy", targets: ["FuzzPrivacy"]),
+        .executable(name: "fuzz-zones", targets: ["FuzzZoneRules"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // The broker's configuration file (TOML); parse errors carry the line.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Logging through the ecosystem's API (Posix.Log is a thin facade over a Logger).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C: what Glibc does not export (eventfd, accept4) and libcrypto's SHA-1.
@@ -31,7 +34,7 @@ let package = Package(
         // OpenSSL 3 (libssl-dev) for TLS; macros and callbacks wrapped in C.
         .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // The one place syscalls are made and errno is read.
-        .target(name: "Posix", dependencies: ["CShims"]),
+        .target(name: "Posix", dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]),
         // Growable byte storage with stable pointers, shared by the cores below.
         .target(name: "ByteBuffers"),
         // One epoll loop per thread: sockets, timers, outbound queues, backpressure.
@@ -110,6 +113,7 @@ let package = Package(
         .executableTarget(name: "FuzzProtocol", dependencies: ["ChatProtocol"]),
         .executableTarget(name: "FuzzSegments", dependencies: ["ChatStorage"]),
         .executableTarget(name: "FuzzPrivacy", dependencies: ["Privacy"]),
+        .executableTarget(name: "FuzzZoneRules", dependencies: ["ChatCore"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
@@ -119,6 +123,7 @@ let package = Package(
         // ChatCore only to check that every domain error code has its wire code.
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
         .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol", "ChatStorage", "Posix", "HTTP"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers",
+                                                          .product(name: "Logging", package: "swift-log")]),
     ]
 )

@@ -22,7 +22,8 @@ done
 log() { printf 'setup: %s\n' "$*"; }
 
 # ---- Debian packages --------------------------------------------------------
-APT_PACKAGES=(libssl-dev zlib1g-dev)
+# tzdata: the IANA zones under /usr/share/zoneinfo that business hours are kept in.
+APT_PACKAGES=(libssl-dev zlib1g-dev tzdata)
 if [[ $APT_ONLY -eq 0 ]]; then
   # The venv needs python3-venv when the Debian python is the one used.
   APT_PACKAGES+=(python3-venv)
@@ -32,6 +33,9 @@ if [[ $APT_ONLY -eq 0 ]]; then
   # The standard-tools recipe of protocol/storage.md ("Tamper evidence"), which
   # Tests/interop/test_verify.py runs: the openssl command and xxd.
   APT_PACKAGES+=(openssl xxd)
+  # promtool (Debian's prometheus package) checks /metrics in the interop tests;
+  # systemd-analyze (systemd) checks the packaged unit file.
+  APT_PACKAGES+=(prometheus systemd)
 fi
 
 missing=()

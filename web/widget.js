@@ -347,7 +347,8 @@
         break;
       }
       case "leave_message_offered":
-        state.leave = { reason: msg.reason, opens_at: msg.opens_at || null }; state.view = "leave"; persist(); render();
+        state.leave = { reason: msg.reason, opens_at: msg.opens_at || null, time_zone: msg.time_zone || null };
+        state.view = "leave"; persist(); render();
         announce(T.leaveTitle);
         break;
       case "privacy_notice":
@@ -708,10 +709,22 @@
     persist(); render();
   }
 
+  // The next opening in the centre's time zone, named ("12월 8일 (월) 오전 9:00 (Asia/Seoul)"):
+  // the shopper may be elsewhere, and the hours are the centre's.
+  function openingTime(ms, zone) {
+    var options = { month: "long", day: "numeric", weekday: "short", hour: "numeric", minute: "2-digit" };
+    var lang = locale === "ko" ? "ko-KR" : "en-US";
+    if (zone) {
+      try {
+        return new Date(ms).toLocaleString(lang, Object.assign({ timeZone: zone }, options)) + " (" + zone + ")";
+      } catch (e) { /* a zone this browser does not know: its own zone, named by the browser */ }
+    }
+    return new Date(ms).toLocaleString(lang, Object.assign({ timeZoneName: "short" }, options));
+  }
+
   function leaveView() {
     var info = state.leave || {};
-    var opens = info.opens_at ? new Date(info.opens_at).toLocaleString(locale === "ko" ? "ko-KR" : "en-US",
-      { month: "long", day: "numeric", weekday: "short", hour: "numeric", minute: "2-digit" }) : null;
+    var opens = info.opens_at ? openingTime(info.opens_at, info.time_zone) : null;
     var text = el("textarea", { class: "sbw-input", rows: "4", required: true, maxlength: "4000" });
     text.value = (state.form && state.form.first_message) || "";
     var reply = el("input", { class: "sbw-input", maxlength: "254", autocomplete: "email", type: "text" });

@@ -32,8 +32,9 @@ public struct OpeningHours: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(opens)-\(closes)" }
 }
 
-/// When the center takes live contacts: a weekly schedule in one time zone, minus
-/// holidays.
+/// When the center takes live contacts: a weekly schedule in one time zone (daylight
+/// saving time included: opening hours are local times, so 09:00 stays 09:00 when the
+/// clocks change), minus holidays.
 ///
 /// Rules: an opening belongs to the day it opens on, so a Monday 22:00–02:00 opening
 /// covers Tuesday 01:00 even when Tuesday is a holiday; a holiday cancels only the
@@ -116,6 +117,6 @@ public struct BusinessHours: Hashable, Sendable {
     }
 
     private func wallTime(localSeconds: Int64) -> WallTime {
-        WallTime(millisecondsSince1970: (localSeconds - Int64(timeZone.secondsFromUTC)) * 1_000)
+        WallTime(millisecondsSince1970: timeZone.utcSeconds(local: localSeconds) * 1_000)
     }
 }

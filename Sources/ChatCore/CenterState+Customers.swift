@@ -64,6 +64,15 @@ extension CenterState {
         return (email, finish())
     }
 
+    /// See `ContactCenter.restoreMessage`.
+    mutating func restoreMessage(_ request: ContactRequest, text: String) -> (contact: ContactID, notices: [Notice]) {
+        var email = request
+        email.channel = .email
+        let id = makeContact(email)
+        storeMessage(id, text)
+        return (id, finish())
+    }
+
     /// See `ContactCenter.customerLeaves`.
     mutating func customerLeaves(_ id: ContactID) throws(ChatError) -> [Notice] {
         guard contacts[id] != nil else { throw .unknownContact }

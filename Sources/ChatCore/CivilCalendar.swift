@@ -112,19 +112,22 @@ public enum Weekday: Int, Hashable, Sendable, CaseIterable {
     }
 }
 
-/// A time zone as a fixed offset from UTC.
+/// A time zone: a fixed offset from UTC, or an IANA zone's rules over time
+/// (`ZoneRules`, read from the system's tz database by the configuration loader),
+/// daylight saving time included.
 ///
-/// Fixed offsets are exact for the zones this product serves: Korea has kept UTC+9
-/// with no daylight saving time since 1988. IANA names are resolved through a small
-/// table (`Asia/Seoul`, `UTC` and a few fixed-offset neighbours); a zone with daylight
-/// saving time is deliberately absent rather than silently wrong. `+09:00`-style
-/// offsets are accepted too; a configuration loader reports a name that resolves to
-/// nothing as `ChatError.unknownTimeZone` (`unknown_time_zone`). A plain value.
+/// Without rules, IANA names resolve through a small table (`Asia/Seoul`, `UTC` and a
+/// few fixed-offset neighbours), a fallback for machines without the tz database;
+/// `+09:00`-style offsets are accepted too. A configuration loader reports a name that
+/// resolves to nothing as `ChatError.unknownTimeZone` (`unknown_time_zone`). A plain value.
 public struct TimeZoneOffset: Hashable, Sendable, CustomStringConvertible {
     /// The name it was made from (an IANA name or `+HH:MM`).
     public let identifier: String
-    /// Seconds east of UTC.
+    /// Seconds east of UTC: the fixed offset, or the zone's offset before its first
+    /// recorded change when it has `rules` (use `offset(atUTC:)`).
     public let secondsFromUTC: Int
+    /// The zone's changes of offset (nil: `secondsFromUTC` always).
+    public let rules: ZoneRules?
 
     /// The product's default zone.
     public static let seoul = TimeZoneOffset(identifier: "Asia/Seoul", secondsFromUTC: 9 * 3_600)
@@ -141,6 +144,38 @@ public struct TimeZoneOffset: Hashable, Sendable, CustomStringConvertible {
     public init(identifier: String, secondsFromUTC: Int) {
         self.identifier = identifier
         self.secondsFromUTC = secondsFromUTC
+        self.rules = nil
+    }
+
+    /// An IANA zone with its rules (from a TZif file of the tz database).
+    public init(identifier: String, rules: ZoneRules) {
+        self.identifier = identifier
+        self.secondsFromUTC = Int(rules.initialOffset)
+        self.rules = rules
+    }
+
+    /// Seconds east of UTC at `utc` (seconds since the epoch).
+    public func offset(atUTC utc: Int64) -> Int {
+        rules.map { Int($0.offset(atUTC: utc)) } ?? secondsFromUTC
+    }
+
+    /// The UTC second at which local time reads `local` (seconds since 1970-01-01T00:00
+    /// local); a skipped local time lands just after the change, a repeated one is its
+    /// first occurrence (`ZoneRules.utc(atLocal:)`).
+    public func utcSeconds(local: Int64) -> Int64 {
+        rules?.utc(atLocal: local) ?? local - Int64(secondsFromUTC)
+    }
+
+    /// The zone as people read it: its identifier and the offset in force at `wall`,
+    /// `Europe/Berlin (UTC+02:00)` (abbreviations such as CEST are not unique, so the
+    /// offset says it).
+    public func displayName(at wall: WallTime) -> String {
+        let seconds = offset(atUTC: floorDivide(wall.millisecondsSince1970, 1_000))
+        let sign = seconds < 0 ? "-" : "+"
+        let minutes = abs(seconds) / 60
+        let hh = minutes / 60 < 10 ? "0\(minutes / 60)" : "\(minutes / 60)"
+        let mm = minutes % 60 < 10 ? "0\(minutes % 60)" : "\(minutes % 60)"
+        return "\(identifier) (UTC\(sign)\(hh):\(mm))"
     }
 
     /// Resolves an IANA name from the table, or `+HH:MM` / `-HH:MM`; nil otherwise.
@@ -157,8 +192,9 @@ public struct TimeZoneOffset: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Seconds since 1970-01-01T00:00 local time.
-    func localSeconds(_ wall: WallTime) -> Int64 {
-        floorDivide(wall.millisecondsSince1970, 1_000) + Int64(secondsFromUTC)
+    public func localSeconds(_ wall: WallTime) -> Int64 {
+        let utc = floorDivide(wall.millisecondsSince1970, 1_000)
+        return utc + Int64(offset(atUTC: utc))
     }
 
     /// The local calendar date of a wall time.

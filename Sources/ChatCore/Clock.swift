@@ -50,7 +50,7 @@ public struct WallTime: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The wall time at which `time` begins on `date` in `zone`.
     public init(_ date: LocalDate, _ time: LocalTime, in zone: TimeZoneOffset) {
         let localSeconds = Int64(date.daysSince1970) * 86_400 + Int64(time.minutesSinceMidnight) * 60
-        self.millisecondsSince1970 = (localSeconds - Int64(zone.secondsFromUTC)) * 1_000
+        self.millisecondsSince1970 = zone.utcSeconds(local: localSeconds) * 1_000
     }
 
     public static func < (lhs: WallTime, rhs: WallTime) -> Bool {

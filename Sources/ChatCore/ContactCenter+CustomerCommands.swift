@@ -45,6 +45,14 @@ extension ContactCenter {
         return try state.leaveMessage(after: contact, text: text)
     }
 
+    /// Puts back a message left before a restart (its record was recovered from the
+    /// transcript store): a new `.email` contact, stored or handed to an available agent
+    /// as `leaveMessage` does. Never refused: the customer was told it was received.
+    public func restoreMessage(_ request: ContactRequest, text: String) -> (contact: ContactID, notices: [Notice]) {
+        tick()
+        return state.restoreMessage(request, text: text)
+    }
+
     /// The customer leaves: a contact in FAQ, in line or offered ends abandoned (`left`);
     /// one with a conversation ends it (`customer_left`). Harmless on an ended contact
     /// or a stored message. Throws `unknown_contact`.

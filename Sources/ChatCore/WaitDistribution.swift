@@ -15,6 +15,15 @@ public struct WaitDistribution: Sendable {
     public private(set) var count = 0
     public private(set) var totalMs: Int64 = 0
     private var histogram: Histogram<UInt32>?
+    /// Exact counts per `bucketBoundsMs` (not cumulative; values past the last bound
+    /// are `count` minus their sum), for Prometheus histograms: HDR's two digits are
+    /// fine for percentiles but a bucket count must be exact.
+    private var bucketCounts: [Int] = []
+
+    /// Upper bounds (inclusive) of the Prometheus buckets, in milliseconds: waits in a
+    /// contact centre run from a second to an hour.
+    public static let bucketBoundsMs: [Int64] = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000,
+                                                 300_000, 600_000, 1_200_000, 1_800_000, 3_600_000]
 
     public init() {}
 
@@ -22,6 +31,8 @@ public struct WaitDistribution: Sendable {
         let value = min(max(ms, 0), Self.highestTrackableMs)
         count += 1
         totalMs += value
+        if bucketCounts.isEmpty { bucketCounts = Array(repeating: 0, count: Self.bucketBoundsMs.count) }
+        if let bucket = Self.bucketBoundsMs.firstIndex(where: { value <= $0 }) { bucketCounts[bucket] += 1 }
         if histogram == nil {
             histogram = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: UInt64(Self.highestTrackableMs),
                                   numberOfSignificantValueDigits: .two)
@@ -35,6 +46,9 @@ public struct WaitDistribution: Sendable {
         guard let theirs = other.histogram else { return }
         count += other.count
         totalMs += other.totalMs
+        if bucketCounts.isEmpty { bucketCounts = other.bucketCounts } else {
+            for i in other.bucketCounts.indices { bucketCounts[i] += other.bucketCounts[i] }
+        }
         if histogram == nil { histogram = theirs } else { histogram!.add(theirs) }
     }
 
@@ -47,9 +61,24 @@ public struct WaitDistribution: Sendable {
         return Int64(histogram.valueAtPercentile(percentile))
     }
 
+    /// Cumulative counts at each of `bucketBoundsMs` (values at most that bound), as a
+    /// Prometheus histogram's `le` buckets carry them; the `+Inf` bucket is `count`.
+    public var cumulativeBucketCounts: [Int] {
+        var running = 0
+        return Self.bucketBoundsMs.indices.map { i in
+            running += bucketCounts.isEmpty ? 0 : bucketCounts[i]
+            return running
+        }
+    }
+
     /// The summary the statistics publish.
     public var summary: DurationSummary {
         DurationSummary(count: count, meanMs: meanMs, p50Ms: percentile(50), p90Ms: percentile(90), p99Ms: percentile(99))
+    }
+
+    /// The buckets, sum and count a Prometheus histogram publishes.
+    public var buckets: DurationBuckets {
+        DurationBuckets(cumulativeCounts: cumulativeBucketCounts, count: count, totalMs: totalMs)
     }
 }
 
@@ -67,5 +96,20 @@ public struct DurationSummary: Hashable, Sendable {
         self.p50Ms = p50Ms
         self.p90Ms = p90Ms
         self.p99Ms = p99Ms
+    }
+}
+
+/// A `WaitDistribution` as a Prometheus histogram: cumulative counts at each of
+/// `WaitDistribution.bucketBoundsMs`, the total count and the exact sum. A plain value.
+public struct DurationBuckets: Hashable, Sendable {
+    public var cumulativeCounts: [Int]
+    public var count: Int
+    public var totalMs: Int64
+
+    public init(cumulativeCounts: [Int] = Array(repeating: 0, count: WaitDistribution.bucketBoundsMs.count),
+                count: Int = 0, totalMs: Int64 = 0) {
+        self.cumulativeCounts = cumulativeCounts
+        self.count = count
+        self.totalMs = totalMs
     }
 }

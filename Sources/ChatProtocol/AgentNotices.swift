@@ -133,18 +133,22 @@ public struct LeftMessage: Hashable, Sendable, WireObject {
     public var replyTo: String?
     public var leftAt: Int64
     public var customer: CustomerCard
+    /// The message's record in the transcript store (`m-BOOT-N`), for read-back.
+    public var record: String?
 
-    public init(contact: String, queue: String, text: String, replyTo: String? = nil, leftAt: Int64, customer: CustomerCard) {
+    public init(contact: String, queue: String, text: String, replyTo: String? = nil, leftAt: Int64, customer: CustomerCard,
+                record: String? = nil) {
         self.contact = contact
         self.queue = queue
         self.text = text
         self.replyTo = replyTo
         self.leftAt = leftAt
         self.customer = customer
+        self.record = record
     }
 
     static let requiredFields = ["contact", "queue", "text", "left_at", "customer"]
-    static let optionalFields = ["reply_to"]
+    static let optionalFields = ["reply_to", "record"]
     init(reading f: FieldReader) throws(ProtocolError) {
         contact = try f.string("contact", .identifier)
         queue = try f.string("queue", .identifier)
@@ -152,6 +156,7 @@ public struct LeftMessage: Hashable, Sendable, WireObject {
         replyTo = try f.optionalString("reply_to", .replyTo)
         leftAt = try f.integer("left_at", cursorRange)
         customer = try f.object("customer")
+        record = try f.optionalString("record", .identifier)
     }
     func writeFields(to w: inout JSONWriter) {
         w.field("contact", contact)
@@ -160,6 +165,7 @@ public struct LeftMessage: Hashable, Sendable, WireObject {
         w.field("reply_to", replyTo)
         w.field("left_at", leftAt)
         w.field("customer", customer)
+        w.field("record", record)
     }
 }
 

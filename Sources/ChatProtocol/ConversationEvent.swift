@@ -8,8 +8,11 @@ public enum ConversationEvent: Hashable, Sendable {
     case ended(ConversationEnded)
     case rated(Rated)
     case erased(Erased)
+    /// A message a customer left (the e-mail channel), the first event of its own
+    /// record `m-BOOT-N`; an `agent_joined` follows when an agent is handed it.
+    case messageLeft(MessageLeft)
 
-    static let types = ["message", "agent_joined", "transferred", "conversation_ended", "rated", "erased"]
+    static let types = ["message", "agent_joined", "transferred", "conversation_ended", "rated", "erased", "message_left"]
 
     public var type: String {
         switch self {
@@ -19,6 +22,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .ended: "conversation_ended"
         case .rated: "rated"
         case .erased: "erased"
+        case .messageLeft: "message_left"
         }
     }
 
@@ -30,6 +34,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .ended(let e): e.conversation
         case .rated(let e): e.conversation
         case .erased(let e): e.conversation
+        case .messageLeft(let e): e.conversation
         }
     }
 
@@ -41,6 +46,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .ended(let e): e.seq
         case .rated(let e): e.seq
         case .erased(let e): e.seq
+        case .messageLeft(let e): e.seq
         }
     }
 
@@ -52,6 +58,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .ended(let e): e.ts
         case .rated(let e): e.ts
         case .erased(let e): e.ts
+        case .messageLeft(let e): e.ts
         }
     }
 
@@ -64,6 +71,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case "conversation_ended": .ended(try Envelope.read(object))
         case "rated": .rated(try Envelope.read(object))
         case "erased": .erased(try Envelope.read(object))
+        case "message_left": .messageLeft(try Envelope.read(object))
         default: throw ProtocolError(.unknownType, "no conversation event has type \(ProtocolError.quote(type))", field: "type")
         }
     }
@@ -86,6 +94,7 @@ public enum ConversationEvent: Hashable, Sendable {
         case .ended(let e): e.writeFields(to: &w)
         case .erased(let e): e.writeFields(to: &w)
         case .rated(let e): e.writeFields(to: &w)
+        case .messageLeft(let e): e.writeFields(to: &w)
         }
         w.endObject()
     }
@@ -320,5 +329,55 @@ public struct Erased: Hashable, Sendable, WireObject {
         w.field("ts", ts)
         w.field("through_seq", throughSeq)
         w.field("rewritten", rewritten)
+    }
+}
+
+/// `message_left`: what a customer left when nobody could chat (protocol/README.md,
+/// "Left messages"), kept as a record of its own so that it survives restarts: the
+/// queue, the text, where to answer and the pre-chat card, as the agent's
+/// `left_message` carries them. `clientID` is the `id` of the `leave_message`.
+public struct MessageLeft: Hashable, Sendable, WireObject {
+    public var conversation: String
+    public var seq: Int64
+    public var ts: Int64
+    public var queue: String
+    public var text: String
+    public var replyTo: String?
+    public var customer: CustomerCard
+    public var clientID: String?
+
+    public init(conversation: String, seq: Int64, ts: Int64, queue: String, text: String, replyTo: String? = nil,
+                customer: CustomerCard, clientID: String? = nil) {
+        self.conversation = conversation
+        self.seq = seq
+        self.ts = ts
+        self.queue = queue
+        self.text = text
+        self.replyTo = replyTo
+        self.customer = customer
+        self.clientID = clientID
+    }
+
+    static let requiredFields = ["conversation", "seq", "ts", "queue", "text", "customer"]
+    static let optionalFields = ["reply_to", "client_id"]
+    init(reading f: FieldReader) throws(ProtocolError) {
+        conversation = try f.string("conversation", .identifier)
+        seq = try f.integer("seq", seqRange)
+        ts = try f.integer("ts", cursorRange)
+        queue = try f.string("queue", .identifier)
+        text = try f.string("text", .messageText)
+        replyTo = try f.optionalString("reply_to", .replyTo)
+        customer = try f.object("customer")
+        clientID = try f.optionalString("client_id", .identifier)
+    }
+    func writeFields(to w: inout JSONWriter) {
+        w.field("conversation", conversation)
+        w.field("seq", seq)
+        w.field("ts", ts)
+        w.field("queue", queue)
+        w.field("text", text)
+        w.field("reply_to", replyTo)
+        w.field("customer", customer)
+        w.field("client_id", clientID)
     }
 }

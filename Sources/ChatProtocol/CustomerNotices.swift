@@ -89,15 +89,26 @@ public struct LeaveMessageOffered: Hashable, Sendable, WireObject {
     public var reason: LeaveMessageReason
     /// When business hours open next, if known.
     public var opensAt: Int64?
-    public init(reason: LeaveMessageReason, opensAt: Int64? = nil) { self.reason = reason; self.opensAt = opensAt }
+    /// The centre's time zone (IANA name or offset), to show `opens_at` in: sent with it.
+    public var timeZone: String?
+    public init(reason: LeaveMessageReason, opensAt: Int64? = nil, timeZone: String? = nil) {
+        self.reason = reason
+        self.opensAt = opensAt
+        self.timeZone = timeZone
+    }
 
     static let requiredFields = ["reason"]
-    static let optionalFields = ["opens_at"]
+    static let optionalFields = ["opens_at", "time_zone"]
     init(reading f: FieldReader) throws(ProtocolError) {
         reason = try f.word("reason")
         opensAt = try f.optionalInteger("opens_at", cursorRange)
+        timeZone = try f.optionalString("time_zone", .timeZone)
     }
-    func writeFields(to w: inout JSONWriter) { w.field("reason", reason); w.field("opens_at", opensAt) }
+    func writeFields(to w: inout JSONWriter) {
+        w.field("reason", reason)
+        w.field("opens_at", opensAt)
+        w.field("time_zone", timeZone)
+    }
 }
 
 /// `message_stored`: the left message is stored for agents.

@@ -33,6 +33,8 @@ struct TextRule: Sendable {
     static let product = TextRule(maxLength: ProtocolLimits.maxProductLength, characters: .singleLine)
     static let replyTo = TextRule(maxLength: ProtocolLimits.maxReplyToLength, characters: .singleLine)
     static let displayName = TextRule(minLength: 1, maxLength: 100, characters: .singleLine)
+    /// An IANA zone name (`Europe/Berlin`) or an offset (`+09:00`).
+    static let timeZone = TextRule(minLength: 1, maxLength: 64, characters: .singleLine)
     static let faqQuestion = TextRule(minLength: 1, maxLength: 500, characters: .singleLine)
     /// `erased.rewritten`: `seq:hex` pairs, comma-separated (storage.md, "Tamper evidence").
     static let rewrittenList = TextRule(maxLength: 1 << 19, characters: .singleLine)

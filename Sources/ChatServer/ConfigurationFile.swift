@@ -142,10 +142,11 @@ public enum ConfigurationFile {
         try s.allowOnly(["always_open", "time_zone", "holidays"] + weekdayKeys.map(\.0))
         var zone = TimeZoneOffset.seoul
         if let name = try s.string("time_zone") {
-            guard let z = TimeZoneOffset(identifier: name) else {
-                throw s.error("time_zone", "unknown time zone '\(name)' (Asia/Seoul, Asia/Tokyo, UTC, … or an offset like +09:00)")
+            do throws(TimeZoneDatabase.Failure) {
+                zone = try TimeZoneDatabase.zone(named: name)
+            } catch {
+                throw s.error("time_zone", error.description)
             }
-            zone = z
         }
         var weekly: [Weekday: [OpeningHours]] = [:]
         for (key, day) in weekdayKeys {

@@ -108,7 +108,7 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     func lastSeq(of key: TranscriptKey) -> Int64 { log.lastSeq(of: key) }
 
     func chainHead(of key: TranscriptKey) -> ChainHead? {
-        log.link(of: key).map { ChainHead(conversation: WireID.conversation(key), seq: log.lastSeq(of: key), sha256: $0.hex) }
+        log.link(of: key).map { ChainHead(conversation: LeftMessageRecords.anyWireID(key), seq: log.lastSeq(of: key), sha256: $0.hex) }
     }
 
     func scrub(_ key: TranscriptKey, through: Int64) throws(TranscriptLog.EraseError) -> String? {
@@ -142,6 +142,19 @@ final class DiskTranscripts: TranscriptStore, Flushable {
             domain.scheduleFlush(self)
         }
     }
+
+    func append(_ event: ConversationEvent, to key: TranscriptKey) {
+        let start = log.appended
+        log.append(key, seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded(), promised: true)
+        lastAppend = (start, log.appended)
+        health.appended(log)
+        if !flushScheduled {
+            flushScheduled = true
+            domain.scheduleFlush(self)
+        }
+    }
+
+    var storedKeys: [TranscriptKey] { Array(log.index.keys) }
 
     /// Hands this iteration's records to the writer (end of a domain-loop iteration),
     /// also when nothing is sent to anyone.

@@ -1,3 +1,4 @@
+import ChatCore
 import ChatProtocol
 import ChatStorage
 
@@ -21,7 +22,7 @@ public enum ExportVerifier {
         guard let (format, head) = readHead(bytes) else {
             return .unreadable("no chain head found: not a transcript export of this broker (or one from before issue 18)")
         }
-        guard let key = WireID.conversation(head.conversation) else { return .unreadable("bad conversation id \(head.conversation)") }
+        guard let key = LeftMessageRecords.anyKey(head.conversation) else { return .unreadable("bad conversation id \(head.conversation)") }
         guard let link = ChainHash(hex: head.sha256) else { return .unreadable("bad sha256 \(head.sha256)") }
         let report: ChainReport
         do {
@@ -46,12 +47,29 @@ public enum ExportVerifier {
         // An erasure before the head: the export was served without the erased words.
         let erased = events.compactMap { if case .erased(let e) = $0 { e.throughSeq } else { nil } }.max()
         events = events.map { Erasure.redacted($0, through: erased) }
-        let expected = TranscriptExport.render(format, head.conversation, events, head: head)
+        let expected = TranscriptExport.render(format, head.conversation, events, head: head, style: style(of: bytes, format))
         guard expected == bytes else {
             let at = (0..<min(expected.count, bytes.count)).first { expected[$0] != bytes[$0] } ?? min(expected.count, bytes.count)
             return .mismatch("the export differs from the store's records at byte \(at)")
         }
         return .matches(conversation: head.conversation, seq: head.seq, records: events.count)
+    }
+
+    /// The language and time zone a text or HTML export says it is in (its title and
+    /// its zone line): the export is rendered again in them, so a wrong claim shows as
+    /// a difference like any other.
+    static func style(of bytes: [UInt8], _ format: TranscriptExport.Format) -> TranscriptExport.Style {
+        guard format != .json else { return .englishUTC }
+        let text = String(decoding: bytes.prefix(4_096), as: UTF8.self)
+        let korean = text.contains(TranscriptExport.title("", TranscriptExport.Style(language: .ko, zone: .utc)))
+        var zone = TimeZoneOffset.utc
+        for label in ["시간대: ", "Times in "] {
+            guard let r = text.range(of: label), let end = text[r.upperBound...].range(of: " (UTC") else { continue }
+            let name = String(text[r.upperBound..<end.lowerBound])
+            if let found = try? TimeZoneDatabase.zone(named: name) { zone = found }
+            break
+        }
+        return TranscriptExport.Style(language: korean ? .ko : .en, zone: zone)
     }
 
     /// The export's format and the chain head it prints.

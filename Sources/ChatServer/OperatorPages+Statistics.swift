@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatCore
 
 // The wait statistics in `/metrics` (Prometheus text) and `/v1/stats` (JSON), from
 // what the domain thread last published (protocol/README.md, "Wait statistics").
@@ -22,18 +23,22 @@ extension OperatorPages {
             byLine.append(("queue=\"\(s.key)\",channel=\"voice\"", s.wait.voice))
         }
 
-        func summary(_ name: String, _ help: String, _ pick: (LineStats) -> DurationStats) {
+        // Real histograms (cumulative `le` buckets, `_sum`, `_count` in one family), so
+        // that a Prometheus server can aggregate them across nodes and compute any
+        // quantile; the quantiles themselves are in the `_window_` gauges and /v1/stats.
+        func histogram(_ name: String, _ help: String, _ pick: (PublishedStats.BucketRow) -> DurationBuckets) {
             var samples: [Sample] = []
-            for (labels, spans) in byLine {
-                let d = pick(spans.run)
-                for (q, v) in [("0.5", d.p50Ms), ("0.9", d.p90Ms), ("0.99", d.p99Ms)] {
-                    if let v { samples.append(("{\(labels),quantile=\"\(q)\"}", seconds(v))) }
+            for row in stats.buckets {
+                let labels = "queue=\"\(row.queue)\",channel=\"\(row.channel)\""
+                let b = pick(row)
+                for (i, bound) in WaitDistribution.bucketBoundsMs.enumerated() {
+                    samples.append(("_bucket{\(labels),le=\"\(seconds(bound))\"}", "\(b.cumulativeCounts[i])"))
                 }
+                samples.append(("_bucket{\(labels),le=\"+Inf\"}", "\(b.count)"))
+                samples.append(("_sum{\(labels)}", seconds(b.totalMs)))
+                samples.append(("_count{\(labels)}", "\(b.count)"))
             }
-            family(name, "summary", help, samples)
-            family(name + "_sum", "counter", help + " Sum (from the mean, to the millisecond).",
-                   byLine.map { ("{\($0.labels)}", seconds((pick($0.spans.run).meanMs ?? 0) * pick($0.spans.run).count)) })
-            family(name + "_count", "counter", help + " Count.", byLine.map { ("{\($0.labels)}", "\(pick($0.spans.run).count)") })
+            family(name, "histogram", help, samples)
         }
         func windowGauge(_ name: String, _ help: String, _ pick: (LineStats) -> DurationStats) {
             var samples: [Sample] = []
@@ -55,10 +60,10 @@ extension OperatorPages {
             family(name, "gauge", help, samples)
         }
 
-        summary("switchboard_wait_seconds", "Wait (enqueued to assigned), whole run.", \.wait)
-        summary("switchboard_speed_of_answer_seconds", "Speed of answer (enqueued to first agent reply; calls: to assigned), whole run.",
-                \.speedOfAnswer)
-        summary("switchboard_handle_seconds", "Handle time (assigned to ended), whole run.", \.handle)
+        histogram("switchboard_wait_seconds", "Wait (enqueued to assigned), whole run.", \.wait)
+        histogram("switchboard_speed_of_answer_seconds", "Speed of answer (enqueued to first agent reply; calls: to assigned), whole run.",
+                  \.speedOfAnswer)
+        histogram("switchboard_handle_seconds", "Handle time (assigned to ended), whole run.", \.handle)
         windowGauge("switchboard_wait_window_seconds", "Wait over the sliding window.", \.wait)
         windowGauge("switchboard_speed_of_answer_window_seconds", "Speed of answer over the sliding window.", \.speedOfAnswer)
         share("switchboard_service_level", "Share assigned within the threshold, of assigned plus abandoned.", \.serviceLevel)

@@ -1,5 +1,6 @@
 import ChatProtocol
 import HTTP
+import Posix
 import WebSocketServer
 
 /// The operator's HTTP endpoints (BRIEF "Contracts"): `GET /healthz`, `GET /metrics`
@@ -103,6 +104,17 @@ enum OperatorPages {
         family("switchboard_conversations_open", "gauge", "Conversations held by agents.", [("", "\(g.openConversations)")])
         family("switchboard_open", "gauge", "1 while business hours are open.", [("", g.open ? "1" : "0")])
         family("switchboard_uptime_seconds", "gauge", "Seconds since the broker started.", [("", "\(metrics.uptimeSeconds)")])
+        family("switchboard_build_info", "gauge", "Always 1; the labels say which build this is.",
+               [("{version=\"\(BuildInfo.version)\",swift=\"\(BuildInfo.swiftVersion)\"}", "1")])
+        if let p = ProcessFigures.current() {
+            // The names every Prometheus client library uses, so stock dashboards work.
+            family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", [("", "\(p.cpuSeconds)")])
+            family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [("", "\(p.residentBytes)")])
+            family("process_open_fds", "gauge", "Number of open file descriptors.", [("", "\(p.openFileDescriptors)")])
+            family("process_max_fds", "gauge", "Maximum number of open file descriptors.", [("", "\(p.maxFileDescriptors)")])
+            family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+                   [("", "\(p.startTimeSeconds)")])
+        }
         if let stats = g.stats {
             prometheusStatistics(stats, queueKeys: g.queues.map(\.key)) { family($0, $1, $2, $3) }
         }

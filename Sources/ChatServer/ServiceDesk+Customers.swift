@@ -192,11 +192,21 @@ extension ServiceDesk {
             fail(connection, id: r.id, .invalidState, "Not possible now: leaving a message follows leave_message_offered.")
             return
         }
+        // The message becomes a record before anything else: refused like a chat message
+        // while the store is behind or failing, so the widget can send it again.
+        guard transcripts.accepts(from: .session(token: session.token)) else {
+            storageBehind(connection, id: r.id)
+            return
+        }
         do {
             let (left, notices) = try center.leaveMessage(after: contact, text: r.text)
             session.leaveMessageReason = nil
             contactOwners[left] = session
             if let replyTo = r.replyTo, !replyTo.isEmpty { self.replyTo[left] = replyTo }
+            // Stored before the customer hears "received": the ack and message_stored
+            // below wait for this record (protocol/README.md, "Left messages").
+            recordLeftMessage(left, text: r.text, replyTo: self.replyTo[left], requestID: r.id)
+            transcripts.charge(.session(token: session.token))
             ack(r.id, on: connection)
             apply(notices)
         } catch {
@@ -251,10 +261,13 @@ extension ServiceDesk {
 
     func leaveMessageOffer(_ reason: ChatCore.LeaveMessageReason) -> LeaveMessageOffered {
         var opensAt: Int64?
-        if reason == .closed, let next = center.configuration.businessHours.nextChange(after: SystemClock().wallNow) {
+        var zone: String?
+        let hours = center.configuration.businessHours
+        if reason == .closed, let next = hours.nextChange(after: SystemClock().wallNow) {
             opensAt = next.millisecondsSince1970
+            zone = hours.timeZone.identifier  // the widget shows the opening in the centre's zone, named
         }
-        return LeaveMessageOffered(reason: ChatProtocol.LeaveMessageReason(reason), opensAt: opensAt)
+        return LeaveMessageOffered(reason: ChatProtocol.LeaveMessageReason(reason), opensAt: opensAt, timeZone: zone)
     }
 }
 

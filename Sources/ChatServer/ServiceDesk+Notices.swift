@@ -52,8 +52,11 @@ extension ServiceDesk {
             let text = contact.message ?? contact.preChat.firstMessage
             send(.leftMessage(LeftMessage(contact: WireID.contact(contactID), queue: key(of: contact.queue),
                                           text: text.isEmpty ? " " : text, replyTo: replyTo[contactID],
-                                          leftAt: ts(contact.enqueuedAt ?? contact.arrivedAt), customer: CustomerCard(contact))),
+                                          leftAt: leftAt[contactID] ?? ts(contact.enqueuedAt ?? contact.arrivedAt),
+                                          customer: CustomerCard(contact),
+                                          record: leftMessageKeys[contactID].map(LeftMessageRecords.wireID))),
                  to: to)
+            leftMessageHandedOver(contactID, to: agent)
         case .assigned(let conversation, let contact, let agent):
             assigned(conversation, contact: contact, agent: agent)
         case .transferred(let conversation, let contact, let from, let target):

@@ -25,9 +25,20 @@ struct PublishedStats: Hashable, Sendable {
         var shadowAbandoned: Bool
     }
 
+    /// One line's whole-run durations as Prometheus histograms (`/metrics`); the
+    /// centre as a whole is queue "*".
+    struct BucketRow: Hashable, Sendable {
+        var queue: String
+        var channel: String
+        var wait: DurationBuckets
+        var speedOfAnswer: DurationBuckets
+        var handle: DurationBuckets
+    }
+
     var center: CenterStats
     var queues: [Queue]
     var recentContacts: [ContactRow] = []
+    var buckets: [BucketRow] = []
 }
 
 extension ServiceDesk {
@@ -66,6 +77,11 @@ extension ServiceDesk {
         let threshold = stats.configuration.serviceLevelThreshold
         var centerWait = (chat: (run: LineTally(), window: LineTally()), voice: (run: LineTally(), window: LineTally()))
         var queues: [PublishedStats.Queue] = []
+        var buckets: [PublishedStats.BucketRow] = []
+        func bucketRow(_ queue: String, _ channel: String, _ t: LineTally) -> PublishedStats.BucketRow {
+            PublishedStats.BucketRow(queue: queue, channel: channel, wait: t.wait.buckets, speedOfAnswer: t.speedOfAnswer.buckets,
+                                     handle: t.handleTime.buckets)
+        }
         for index in center.queues.indices {
             let queue = QueueID(Int32(index))
             let chat = stats.tallies(for: LineID(queue: queue, channel: .chat), at: now)
@@ -74,6 +90,8 @@ extension ServiceDesk {
             centerWait.chat.window.add(chat.window)
             centerWait.voice.run.add(voice.run)
             centerWait.voice.window.add(voice.window)
+            buckets.append(bucketRow(key(of: queue), "chat", chat.run))
+            buckets.append(bucketRow(key(of: queue), "voice", voice.run))
             queues.append(PublishedStats.Queue(
                 longestWaitMs: longestWait(in: queue, at: now),
                 wait: WaitStats(chat: SpanStats(run: LineStats(chat.run), window: LineStats(chat.window)),
@@ -93,7 +111,9 @@ extension ServiceDesk {
             PublishedStats.ContactRow(contact: WireID.contact($0.contact), queue: key(of: $0.queue), channel: $0.channel.rawValue,
                                       waitMs: $0.waitMs, shadowWaitMs: $0.shadowWaitMs, shadowAbandoned: $0.shadowAbandoned)
         }
-        return PublishedStats(center: centerStats, queues: queues, recentContacts: rows)
+        buckets.append(bucketRow("*", "chat", centerWait.chat.run))
+        buckets.append(bucketRow("*", "voice", centerWait.voice.run))
+        return PublishedStats(center: centerStats, queues: queues, recentContacts: rows, buckets: buckets)
     }
 
     /// How long the first contact of each of the queue's lines has waited (the longer).

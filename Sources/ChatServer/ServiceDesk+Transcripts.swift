@@ -1,3 +1,5 @@
+import ChatCore
+import ChatStorage
 import ChatProtocol
 import HTTP
 
@@ -6,8 +8,13 @@ import HTTP
 
 extension ServiceDesk {
     func transcript(_ query: TranscriptQuery) -> HTTPResponse {
-        guard let key = WireID.conversation(query.conversation) else {
+        // A conversation `c-B-N`, or a left message's record `m-B-N` (staff only: the
+        // customer's session never lists it).
+        guard let key = WireID.conversation(query.conversation) ?? LeftMessageRecords.key(query.conversation) else {
             return .text(.notFound, "no conversation \(query.conversation)\n")
+        }
+        if LeftMessageRecords.isLeftMessage(key), query.action != .read {
+            return .text(.notFound, "no conversation \(query.conversation): subject and erase take a conversation id c-BOOT-N\n")
         }
         switch query.action {
         case .read: break
@@ -26,14 +33,27 @@ extension ServiceDesk {
             return .text(.notFound, "no transcript of conversation \(query.conversation)\n")
         }
         let events = allEvents(of: key)
-        let wire = WireID.conversation(key)
+        let wire = LeftMessageRecords.anyWireID(key)
         // The head names the newest event exported (events are appended in seq order).
         let head = transcripts.chainHead(of: key).flatMap { $0.seq == events.last?.seq ? $0 : nil }
-        let body = TranscriptExport.render(query.format, wire, events, head: head)
+        let body = TranscriptExport.render(query.format, wire, events, head: head, style: exportStyle(key, events))
         var headers: [(name: String, value: String)] = [("Content-Type", query.format.contentType), ("Cache-Control", "no-store")]
         if query.format != .json {
             headers.append(("Content-Disposition", "attachment; filename=\"transcript-\(wire).\(query.format.fileExtension)\""))
         }
         return HTTPResponse(status: .ok, headers: headers, body: body)
+    }
+
+    /// The conversation's language (its customer's, while the broker still knows the
+    /// conversation; a left message's from its record; else Korean, the centre's first
+    /// language) and the centre's time zone.
+    func exportStyle(_ key: TranscriptKey, _ events: [ConversationEvent]) -> TranscriptExport.Style {
+        var language = ChatProtocol.Language.ko
+        if case .messageLeft(let m)? = events.first {
+            language = m.customer.language
+        } else if let id = live(key), let contact = center.conversation(id).flatMap({ center.contact($0.contact) }) {
+            language = ChatProtocol.Language(contact.language)
+        }
+        return TranscriptExport.Style(language: language, zone: center.configuration.businessHours.timeZone)
     }
 }

@@ -36,6 +36,12 @@ final class ServiceDesk {
     var receipts: [ConversationID: ReceiptMarks] = [:]
     /// `reply_to` of left messages, until they are handed to an agent.
     var replyTo: [ContactID: String] = [:]
+    /// The record of each left message not yet handed to an agent.
+    var leftMessageKeys: [ContactID: TranscriptKey] = [:]
+    /// Left messages recorded in this run: the N of the next one's `m-BOOT-N`.
+    var leftMessagesRecorded: UInt64 = 0
+    /// When a message restored at start was left (its contact is new in this run).
+    var leftAt: [ContactID: Int64] = [:]
     /// Disconnected sessions in the order their grace periods end.
     var expiring = FIFO<(token: String, at: Instant)>()
     /// Ended conversations, oldest first, whose transcripts are still in memory.
@@ -80,6 +86,7 @@ final class ServiceDesk {
         cannedReplies = configuration.cannedReplies
         masker = PersonalDataMasker(kinds: configuration.maskedKinds)
         wallOffset = clock.wallNow.millisecondsSince1970 - clock.now.milliseconds
+        restoreLeftMessages()
     }
 
     // MARK: Input

@@ -1,3 +1,4 @@
+import ChatCore
 import ChatProtocol
 
 /// The hash-chain link of an exported transcript's newest record (protocol/storage.md,
@@ -20,9 +21,24 @@ package struct ChainHead: Sendable, Equatable {
 }
 
 /// A transcript as the read-back endpoints return it (protocol/README.md, "Transcript
-/// read-back"): JSON for staff, plain text and HTML for the customer's download.
-/// Pure functions of the events; times in UTC. Stateless.
+/// read-back"): JSON for staff, plain text and HTML for the customer's download, in
+/// the conversation's language and the centre's time zone (named at the top), with
+/// words for what happened instead of wire codes. Pure functions of the events. Stateless.
 package enum TranscriptExport {
+    /// How the text and HTML forms read: the language and the zone of the times.
+    package struct Style: Sendable {
+        package var language: ChatProtocol.Language
+        package var zone: TimeZoneOffset
+
+        package init(language: ChatProtocol.Language, zone: TimeZoneOffset) {
+            self.language = language
+            self.zone = zone
+        }
+
+        package static let englishUTC = Style(language: .en, zone: .utc)
+        var korean: Bool { language == .ko }
+    }
+
     package enum Format: Sendable {
         case json, text, html
 
@@ -44,11 +60,12 @@ package enum TranscriptExport {
     }
 
     /// The export in `format`, with its chain head when the store has one.
-    package static func render(_ format: Format, _ conversation: String, _ events: [ConversationEvent], head: ChainHead?) -> [UInt8] {
+    package static func render(_ format: Format, _ conversation: String, _ events: [ConversationEvent], head: ChainHead?,
+                               style: Style = .englishUTC) -> [UInt8] {
         switch format {
         case .json: json(conversation, events, head: head)
-        case .text: Array(text(conversation, events, head: head).utf8)
-        case .html: Array(html(conversation, events, head: head).utf8)
+        case .text: Array(text(conversation, events, head: head, style: style).utf8)
+        case .html: Array(html(conversation, events, head: head, style: style).utf8)
         }
     }
 
@@ -73,31 +90,35 @@ package enum TranscriptExport {
         return out
     }
 
-    /// One line per event: `2026-05-04 10:21:03 UTC  Name: text`.
-    static func text(_ conversation: String, _ events: [ConversationEvent], head: ChainHead? = nil) -> String {
-        var out = "Transcript of conversation \(conversation)\n\n"
+    /// A title, the zone, then one line per event: `2026-05-04 19:21:03  Name: text`,
+    /// and the chain head when the store has one.
+    static func text(_ conversation: String, _ events: [ConversationEvent], head: ChainHead? = nil,
+                     style: Style = .englishUTC) -> String {
+        var out = title(conversation, style) + "\n" + zoneLine(events, style) + "\n\n"
         for event in events {
-            let (who, what) = line(event)
-            out += "\(timestamp(event.ts))  \(who.isEmpty ? "" : who + ": ")\(what)\n"
+            let (who, what) = line(event, style)
+            out += "\(localTime(event.ts, style.zone))  \(who.isEmpty ? "" : who + ": ")\(what)\n"
         }
         if let head { out += "\n\(headLabel)\(head.line)\n" }
         return out
     }
 
-    static func html(_ conversation: String, _ events: [ConversationEvent], head: ChainHead? = nil) -> String {
+    static func html(_ conversation: String, _ events: [ConversationEvent], head: ChainHead? = nil,
+                     style: Style = .englishUTC) -> String {
+        let heading = escape(title(conversation, style))
         var out = """
         <!DOCTYPE html>
-        <html lang="ko"><head><meta charset="utf-8"><title>Transcript \(escape(conversation))</title>
+        <html lang="\(style.language.rawValue)"><head><meta charset="utf-8"><title>\(heading)</title>
         <style>body{font:15px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem}
         time{color:#666;font-size:.85em;margin-right:.5em}.note{color:#555;font-style:italic}b{margin-right:.3em}</style>
-        </head><body><h1>Transcript of conversation \(escape(conversation))</h1>
+        </head><body><h1>\(heading)</h1><p class="note">\(escape(zoneLine(events, style)))</p>
         <ol style="list-style:none;padding:0">
 
         """
         for event in events {
-            let (who, what) = line(event)
+            let (who, what) = line(event, style)
             let body = who.isEmpty ? "<span class=\"note\">\(escape(what))</span>" : "<b>\(escape(who))</b>\(escape(what))"
-            out += "<li><time>\(timestamp(event.ts))</time>\(body)</li>\n"
+            out += "<li><time>\(localTime(event.ts, style.zone))</time>\(body)</li>\n"
         }
         out += "</ol>"
         if let head { out += "<footer><p><small>\(headLabel)\(head.line)</small></p></footer>" }
@@ -105,25 +126,65 @@ package enum TranscriptExport {
         return out
     }
 
-    /// Who said it (empty for a notice) and what.
-    static func line(_ event: ConversationEvent) -> (String, String) {
+    static func title(_ conversation: String, _ style: Style) -> String {
+        style.korean ? "상담 기록 \(conversation)" : "Transcript of conversation \(conversation)"
+    }
+
+    /// The zone the times are in, with the offset in force at the first event.
+    static func zoneLine(_ events: [ConversationEvent], _ style: Style) -> String {
+        let name = style.zone.displayName(at: WallTime(millisecondsSince1970: events.first?.ts ?? 0))
+        return style.korean ? "시간대: \(name)" : "Times in \(name)"
+    }
+
+    /// Who said it (empty for a notice) and what, in the style's language.
+    static func line(_ event: ConversationEvent, _ style: Style = .englishUTC) -> (String, String) {
+        let ko = style.korean
         switch event {
         case .message(let m):
-            return (m.from == .customer ? "Customer" : "\(m.agentName ?? "Agent") (agent)", m.text)
+            switch m.from {
+            case .customer: return (ko ? "고객" : "Customer", m.text)
+            case .agent: return ("\(m.agentName ?? (ko ? "상담원" : "Agent")) (\(ko ? "상담원" : "agent"))", m.text)
+            case .system: return (ko ? "안내" : "Notice", m.text)
+            }
         case .agentJoined(let e):
-            return ("", "\(e.agentName) joined the conversation")
+            return ("", ko ? "\(e.agentName) 상담원이 상담을 맡았어요" : "\(e.agentName) joined the conversation")
         case .transferred(let e):
+            let why = e.reason == .agentLeft ? (ko ? " (상담원 연결 끊김)" : " (the agent went away)") : ""
             switch e.to {
-            case .queue(let key): return ("", "\(e.fromAgentName) transferred the conversation to the \(key) queue")
-            case .agent(let name): return ("", "\(e.fromAgentName) transferred the conversation to \(name)")
+            case .queue(let key):
+                return ("", (ko ? "\(e.fromAgentName) 상담원이 상담을 \(key) 문의 대기열로 넘겼어요"
+                                : "\(e.fromAgentName) transferred the conversation to the \(key) queue") + why)
+            case .agent(let name):
+                return ("", (ko ? "\(e.fromAgentName) 상담원이 상담을 \(name) 상담원에게 넘겼어요"
+                                : "\(e.fromAgentName) transferred the conversation to \(name)") + why)
             }
         case .ended(let e):
-            return ("", "The conversation ended (\(e.reason.rawValue))")
+            return ("", (ko ? "상담이 끝났어요: " : "The conversation ended: ") + endReason(e.reason, ko))
         case .rated(let e):
-            return ("", "Rated \(e.score)/5" + (e.comment.map { ": \($0)" } ?? ""))
+            return ("", (ko ? "평가 \(e.score)/5" : "Rated \(e.score)/5") + (e.comment.map { ": \($0)" } ?? ""))
         case .erased(let e):
-            return ("", "The customer's text up to event \(e.throughSeq) was erased at the customer's request")
+            return ("", ko ? "고객의 요청으로 \(e.throughSeq)번 기록까지 고객의 말을 지웠어요"
+                           : "The customer's text up to event \(e.throughSeq) was erased at the customer's request")
+        case .messageLeft(let m):
+            return (ko ? "고객 (남긴 메시지)" : "Customer (left a message)", m.text)
         }
+    }
+
+    /// Words for `conversation_ended`'s reason.
+    static func endReason(_ reason: ChatProtocol.ConversationEndReason, _ ko: Bool) -> String {
+        switch reason {
+        case .agentEnded: ko ? "상담원이 종료했어요" : "the agent ended it"
+        case .customerLeft: ko ? "고객이 나갔어요" : "the customer left"
+        case .customerTimedOut: ko ? "고객의 연결이 끊긴 채 시간이 지났어요" : "the customer's connection was lost and did not come back in time"
+        case .closed: ko ? "운영 시간이 끝났어요" : "business hours ended"
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` local time in `zone` for Unix milliseconds.
+    static func localTime(_ ms: Int64, _ zone: TimeZoneOffset) -> String {
+        let local = zone.localSeconds(WallTime(millisecondsSince1970: ms)) * 1_000
+        let utc = timestamp(local)
+        return String(utc.dropLast(4))  // the calendar arithmetic is the same; drop " UTC"
     }
 
     /// `YYYY-MM-DD HH:MM:SS UTC` for Unix milliseconds (civil-from-days, proleptic

@@ -41,6 +41,11 @@ protocol TranscriptStore: AnyObject {
     func lastSeq(of key: TranscriptKey) -> Int64
     /// Events of any stored conversation after `seq`, oldest first, at most `limit`.
     func events(of key: TranscriptKey, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool)
+    /// Records `event` under `key` (a left message's record, `LeftMessageRecords`);
+    /// promised like a client's message: what is sent after it waits for it.
+    func append(_ event: ConversationEvent, to key: TranscriptKey)
+    /// Every stored key (at start: to find the left messages recovered).
+    var storedKeys: [TranscriptKey] { get }
 
     /// Whether a new client message from `sender` may be recorded now: false while the
     /// disk is behind or failing, and, once the backlog is past half its limit, for a
@@ -75,6 +80,12 @@ final class MemoryTranscripts: TranscriptStore {
 
     private var transcripts: [ConversationID: Transcript] = [:]
     let boot: UInt32 = 1
+
+    func append(_ event: ConversationEvent, to key: TranscriptKey) {
+        if key.boot == boot { append(event, to: ConversationID(key.number)) }
+    }
+
+    var storedKeys: [TranscriptKey] { transcripts.keys.map { key($0) } }
     func accepts(from sender: MessageBudgets.Owner) -> Bool { true }
     func charge(_ sender: MessageBudgets.Owner) {}
 

@@ -143,6 +143,23 @@ public enum File {
         }
     }
 
+    /// Writes `bytes` as the whole new content of `path` with `mode`, through a
+    /// temporary file synced and renamed over it, so that a crash leaves the old file
+    /// or the new one, never half of one. For small start-up files.
+    public static func replaceWhole(_ path: String, with bytes: [UInt8], mode: mode_t) throws(PosixError) {
+        let temporary = path + ".tmp"
+        let fd = try blockingSyscall("open") { Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        do throws(PosixError) {
+            try write(fd, bytes, at: 0)
+            try sync(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+        close(fd)
+        _ = try blockingSyscall("rename") { Glibc.rename(temporary, path) }
+    }
+
     /// ENOSPC and EDQUOT: the disk (or the quota) is full.
     public static func isDiskFull(_ error: PosixError) -> Bool { error.errno == ENOSPC || error.errno == EDQUOT }
     public static func isMissing(_ error: PosixError) -> Bool { error.errno == ENOENT }

@@ -15,6 +15,7 @@ struct Echo: ParsableCommand {
     @OptionGroup var transport: TransportOptions
 
     mutating func run() throws {
+        transport.configureLogging()
         let configuration = try transport.configuration(defaultPort: 9001, defaultMaxMessage: 64 * 1024 * 1024, defaultDeflateMinSize: 0)
         let server = WebSocketServer(configuration: configuration) { _ in EchoApplication() }
         try runUntilSignalled(server, name: "echo", logLevel: transport.logLevelValue ?? .info)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import ChatServer
+import Posix
 
 /// `switchboard hash-secret`: reads an agent's or supervisor's secret from standard
 /// input and prints the hash to put in the configuration file (`secret = "…"`).
@@ -11,8 +12,9 @@ struct HashSecret: ParsableCommand {
         commandName: "hash-secret",
         abstract: "Print the configuration-file hash of a secret read from standard input.",
         discussion: """
-        Reads the secret from standard input (its first line; a trailing newline is dropped, so \
-        `echo 'secret' | switchboard hash-secret` works) and prints pbkdf2-sha256$ITERATIONS$SALT$HASH \
+        Reads the secret from standard input: on a terminal it asks for it and does not echo what \
+        you type; from a pipe it takes the first line (a trailing newline is dropped, so \
+        `echo 'secret' | switchboard hash-secret` works). Prints pbkdf2-sha256$ITERATIONS$SALT$HASH \
         with a fresh random salt. The secret is never printed or stored.
         """
     )
@@ -27,7 +29,7 @@ struct HashSecret: ParsableCommand {
     }
 
     mutating func run() throws {
-        guard let line = readLine(strippingNewline: true) else {
+        guard let line = Terminal.readSecret(prompt: "Secret (not shown): ") else {
             throw ValidationError("no secret on standard input")
         }
         let secret = line.hasSuffix("\r") ? String(line.dropLast()) : line

@@ -33,6 +33,7 @@ struct Serve: ParsableCommand {
     var fsync: String?
 
     mutating func run() throws {
+        transport.configureLogging()
         var brokerConfiguration = BrokerConfiguration()
         if let config {
             do {
@@ -64,7 +65,20 @@ struct Serve: ParsableCommand {
         if configuration.maxConnectionsPerAddress == 0 {
             configuration.maxConnectionsPerAddress = brokerConfiguration.limits.maxConnectionsPerAddress
         }
-        if brokerConfiguration.agents.isEmpty {
+        // No configuration file: a demo that works at any hour (open around the clock,
+        // the default queues) with staff accounts of its own in the data directory.
+        var demo: (created: [DemoStaff.Account], logins: [(String, String)])?
+        if config == nil {
+            do {
+                let staff = try DemoStaff.prepare(directory: dataDir)
+                brokerConfiguration.agents = staff.agents
+                brokerConfiguration.supervisors = staff.supervisors
+                demo = (staff.created, staff.agents.map { ($0.handle, "agent") } + staff.supervisors.map { ($0.login, "supervisor") })
+            } catch {
+                printError("switchboard: staff accounts: \(error)")
+                throw ExitCode(78)
+            }
+        } else if brokerConfiguration.agents.isEmpty {
             print("""
             switchboard serve: no agents are configured, so customers will be offered "leave a message". To add one: \
             `echo -n 'SECRET' | switchboard hash-secret`, then put [[agents]] with handle, name, skills and \
@@ -82,7 +96,11 @@ struct Serve: ParsableCommand {
             printError("switchboard: \(error)")
             throw ExitCode(78)
         }
-        try runUntilSignalled(broker.server, name: "serve", logLevel: transport.logLevelValue ?? .info)
+        let dataDir = self.dataDir
+        try runUntilSignalled(broker.server, name: "serve", logLevel: transport.logLevelValue ?? .info) { base in
+            guard let demo else { return "" }
+            return DemoBanner.text(base: base, dataDirectory: dataDir, created: demo.created, logins: demo.logins)
+        }
         guard broker.stop() else {
             // Transcript records the disk refused to the end are lost (logged, with how
             // many); none of them was acknowledged. Exit 74 (EX_IOERR) says so.

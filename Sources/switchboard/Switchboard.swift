@@ -2,12 +2,14 @@
 import Glibc
 #endif
 import ArgumentParser
+import ChatServer
 
 @main
 struct Switchboard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "A real-time customer-service chat broker over WebSocket.",
+        version: BuildInfo.version,
         subcommands: [Serve.self, Echo.self, HashSecret.self, Verify.self, VerifyExport.self, Hold.self],
         defaultSubcommand: Serve.self
     )

@@ -59,6 +59,9 @@ struct TransportOptions: ParsableArguments {
     @Option(help: "Log level: debug, info, warning or error.")
     var logLevel = "info"
 
+    @Option(help: "Log line format on standard error: text (TIMESTAMP LEVEL message) or json (one object per line).")
+    var logFormat = "text"
+
     func validate() throws {
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
         if let size = maxMessageSize, size < 1 { throw ValidationError("--max-message-size must be positive") }
@@ -71,10 +74,16 @@ struct TransportOptions: ParsableArguments {
         if maxQueuedOutput < 0 { throw ValidationError("--max-queued-output must be 0 or more") }
         if let size = deflateMinSize, size < 0 { throw ValidationError("--deflate-min-size must be 0 or more") }
         if logLevelValue == nil { throw ValidationError("--log-level must be debug, info, warning or error") }
+        if Log.Format(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json") }
     }
 
     var logLevelValue: Log.Level? {
         ["debug": .debug, "info": .info, "warning": .warning, "error": .error][logLevel]
+    }
+
+    /// Sets the log format and level; first thing a command does, before it logs.
+    func configureLogging() {
+        Log.configure(format: Log.Format(rawValue: logFormat) ?? .text, level: logLevelValue ?? .info)
     }
 
     /// The transport configuration; `defaultMaxMessage` differs between echo and serve.
@@ -109,8 +118,11 @@ struct TransportOptions: ParsableArguments {
 
 /// Starts a server, prints where it listens, and serves until SIGINT or SIGTERM;
 /// then shuts down gracefully (1001 to every WebSocket) and returns.
-func runUntilSignalled<App>(_ server: WebSocketServer<App>, name: String, logLevel: Log.Level) throws {
-    Log.setLevel(logLevel)
+/// `banner` gets the base URL (`http://HOST:PORT`) once the port is known and returns
+/// lines to print after the "listening on" line (empty: none).
+func runUntilSignalled<App>(_ server: WebSocketServer<App>, name: String, logLevel: Log.Level,
+                            banner: (String) -> String = { _ in "" }) throws {
+    Log.setLevel(logLevel)  // the format was chosen before anything was logged (TransportOptions.configureLogging)
     // Block the signals before the loop threads start so that they inherit the mask
     // and only this thread receives them.
     Signals.blockShutdownSignals()
@@ -118,6 +130,9 @@ func runUntilSignalled<App>(_ server: WebSocketServer<App>, name: String, logLev
     let configuration = server.configuration
     let scheme = configuration.tls == nil ? "ws" : "wss"
     print("switchboard \(name) listening on \(configuration.host):\(server.port) (\(scheme), \(configuration.threads) thread\(configuration.threads == 1 ? "" : "s"))")
+    let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+    let lines = banner("\(configuration.tls == nil ? "http" : "https")://\(host):\(server.port)")
+    if !lines.isEmpty { print(lines) }
     fflush(nil)
     while true {
         let signal = Signals.wait()

@@ -34,7 +34,7 @@ struct CivilCalendarTests {
         #expect(TimeZoneOffset(identifier: "UTC")?.secondsFromUTC == 0)
         #expect(TimeZoneOffset(identifier: "+05:30")?.secondsFromUTC == 19_800)
         #expect(TimeZoneOffset(identifier: "-03:00")?.secondsFromUTC == -10_800)
-        #expect(TimeZoneOffset(identifier: "America/New_York") == nil)  // has DST: not in the table
+        #expect(TimeZoneOffset(identifier: "America/New_York") == nil)  // has DST: only from the tz database (TimeZoneDatabase)
         #expect(TimeZoneOffset(identifier: "Asia/Atlantis") == nil)
     }
 

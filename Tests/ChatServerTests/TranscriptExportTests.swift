@@ -20,11 +20,37 @@ struct TranscriptExportTests {
     @Test func textHasOneLinePerEventWithWhoSaidIt() {
         let text = TranscriptExport.text("c-2-5", events)
         let lines = text.split(separator: "\n")
-        #expect(lines.first == "Transcript of conversation c-2-5")
-        #expect(lines[1] == "2026-05-04 10:21:03 UTC  Customer: <b>배송</b> & 환불")
-        #expect(lines[2] == "2026-05-04 10:21:10 UTC  박민지 joined the conversation")
-        #expect(lines[3] == "2026-05-04 10:21:15 UTC  박민지 (agent): 네")
-        #expect(lines[4] == "2026-05-04 10:21:20 UTC  Rated 5/5: 감사")
+        #expect(lines[0] == "Transcript of conversation c-2-5")
+        #expect(lines[1] == "Times in UTC (UTC+00:00)")
+        #expect(lines[2] == "2026-05-04 10:21:03  Customer: <b>배송</b> & 환불")
+        #expect(lines[3] == "2026-05-04 10:21:10  박민지 joined the conversation")
+        #expect(lines[4] == "2026-05-04 10:21:15  박민지 (agent): 네")
+        #expect(lines[5] == "2026-05-04 10:21:20  Rated 5/5: 감사")
+    }
+
+    @Test func aKoreanConversationReadsInKoreanInTheCentresZone() {
+        let style = TranscriptExport.Style(language: .ko, zone: .seoul)
+        let ended = events + [.ended(ConversationEnded(conversation: "c-2-5", seq: 5, ts: 1_777_890_090_000, reason: .agentEnded))]
+        let lines = TranscriptExport.text("c-2-5", ended, style: style).split(separator: "\n")
+        #expect(lines[0] == "상담 기록 c-2-5")
+        #expect(lines[1] == "시간대: Asia/Seoul (UTC+09:00)")
+        #expect(lines[2] == "2026-05-04 19:21:03  고객: <b>배송</b> & 환불")  // 10:21 UTC is 19:21 in Seoul
+        #expect(lines[3] == "2026-05-04 19:21:10  박민지 상담원이 상담을 맡았어요")
+        #expect(lines[4] == "2026-05-04 19:21:15  박민지 (상담원): 네")
+        #expect(lines[5] == "2026-05-04 19:21:20  평가 5/5: 감사")
+        #expect(lines[6] == "2026-05-04 19:21:30  상담이 끝났어요: 상담원이 종료했어요")
+        #expect(!lines.joined().contains("agent_ended"))
+        let html = TranscriptExport.html("c-2-5", ended, style: style)
+        #expect(html.contains("<html lang=\"ko\">") && html.contains("시간대: Asia/Seoul (UTC+09:00)"))
+    }
+
+    @Test func everyEndReasonHasWordsInBothLanguages() {
+        for reason in ConversationEndReason.allCases {
+            for ko in [true, false] {
+                let words = TranscriptExport.endReason(reason, ko)
+                #expect(!words.contains(reason.rawValue) && !words.contains("_"), "\(reason)")
+            }
+        }
     }
 
     @Test func htmlEscapesWhatPeopleWrote() {

@@ -255,8 +255,9 @@ def test_transcript_read_back_auth_formats_and_cors(brokers):
     assert headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "attachment" in headers["Content-Disposition"]
     text = body.decode()
-    assert "Customer: <b>배송</b> 문의 & 환불" in text and "박민지 (agent): 확인해 드릴게요" in text
-    assert " UTC  " in text
+    # A Korean customer's conversation reads in Korean, in the centre's zone (named).
+    assert text.startswith(f"상담 기록 {conversation}\n시간대: Asia/Seoul (UTC+09:00)\n")
+    assert "고객: <b>배송</b> 문의 & 환불" in text and "박민지 (상담원): 확인해 드릴게요" in text
     status, headers, body = http(srv, path + ".html", headers=bearer)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     html = body.decode()

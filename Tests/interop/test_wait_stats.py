@@ -148,8 +148,13 @@ def test_known_waits_reach_stats_metrics_and_the_snapshot(start_broker):
     assert 'switchboard_contacts_arrived_total{queue="orders",channel="chat"} 3' in metrics
     assert 'switchboard_contacts_abandoned_total{queue="orders",channel="chat",reason="left"} 1' in metrics
     assert 'switchboard_service_level{queue="orders",channel="chat",span="run"} 0' in metrics
-    p50 = re.search(r'^switchboard_wait_seconds\{queue="orders",channel="chat",quantile="0.5"\} ([0-9.]+)$', metrics, re.M)
-    assert p50 and float(p50.group(1)) == pytest.approx(run["wait"]["p50_ms"] / 1000)
+    # A real histogram: cumulative buckets ending in +Inf = count, and the exact sum.
+    assert 'switchboard_wait_seconds_bucket{queue="orders",channel="chat",le="+Inf"} 2' in metrics
+    buckets = [int(m.group(2)) for m in re.finditer(
+        r'^switchboard_wait_seconds_bucket\{queue="orders",channel="chat",le="([0-9.]+)"\} ([0-9]+)$', metrics, re.M)]
+    assert len(buckets) >= 10 and buckets == sorted(buckets) and buckets[-1] <= 2
+    total = re.search(r'^switchboard_wait_seconds_sum\{queue="orders",channel="chat"\} ([0-9.]+)$', metrics, re.M)
+    assert total and float(total.group(1)) == pytest.approx(run["wait"]["mean_ms"] * 2 / 1000, abs=0.002)
     assert re.search(r'^switchboard_agent_occupancy\{span="run"\} [0-9.]+$', metrics, re.M)
     assert re.search(r'^switchboard_shadow_pending\{queue="\*"\} 0$', metrics, re.M)
     for line in metrics.splitlines():  # every sample line is NAME{LABELS} NUMBER

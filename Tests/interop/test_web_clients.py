@@ -391,7 +391,10 @@ def test_shopper_and_agent_hold_a_whole_conversation_in_korean(start_broker, bro
     shot(shopper, "widget-ended")
     shot_panel(shopper, "widget-ended-panel")
     text = transcript.read_text(encoding="utf-8-sig")
-    assert " UTC " in text, "not the broker's export (GET /v1/conversations/{id}/transcript.txt)"
+    # The broker's export (GET /v1/conversations/{id}/transcript.txt), in Korean and the
+    # centre's zone, with words for how the chat ended.
+    assert text.startswith("상담 기록 ") and "시간대: Asia/Seoul (UTC+09:00)" in text, text[:200]
+    assert "상담이 끝났어요: 상담원이 종료했어요" in text and "agent_ended" not in text
     assert "주문한 이어폰 배송이 언제 도착하나요?" in text
     assert "안녕하세요, 고객님! 상담원 박민지입니다." in text and "박민지" in text
     assert "감사합니다! 내일 오전에 받을 수 있을까요?" in text
@@ -522,9 +525,10 @@ def test_too_many_failed_sign_ins_are_explained_not_retried(start_broker, browse
 # ---- 3. leave a message --------------------------------------------------------------------------
 
 def test_outside_business_hours_the_widget_takes_a_message(start_broker, browsers):
-    # Open only on a weekday two days from today (UTC): closed now, opening later.
+    # Open only on a weekday two days from today (UTC): closed now, opening later. The
+    # centre keeps Berlin time (daylight saving included); the widget names the zone.
     day = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)).strftime("%A").lower()
-    hours = f'[business_hours]\ntime_zone = "UTC"\n{day} = ["09:00-18:00"]\n'
+    hours = f'[business_hours]\ntime_zone = "Europe/Berlin"\n{day} = ["09:00-18:00"]\n'
     srv = start_broker(broker_config(agents=[MINJI], extra=FAST + hours))
     shopper = browsers("shopper", 1280, 860)
     open_widget(shopper, srv)
@@ -533,6 +537,7 @@ def test_outside_business_hours_the_widget_takes_a_message(start_broker, browser
 
     reason = visible(shopper, ".sbw-leave-reason")
     assert "운영 시간이 아니에요" in reason.text and "다음 운영 시작" in reason.text
+    assert "오전 9:00 (Europe/Berlin)" in reason.text, reason.text
     text = css(shopper, ".sbw-leave textarea")
     assert text.get_attribute("value") == "교환 신청하고 싶어요. 사이즈가 맞지 않아요."
     css(shopper, ".sbw-leave input").send_keys("haneul@example.com")
