@@ -52,6 +52,9 @@ public struct WaitStatistics: Sendable {
         var assignedAt: Instant?
         /// Estimates given while it waited, oldest first: the first, then the newest.
         var estimates: [(at: Instant, ms: Int64)] = []
+        /// The estimate given when it joined the line (the `queued` answer), if any:
+        /// judged against the whole wait, enqueue to assignment.
+        var enqueueEstimateMs: Int64?
     }
 
     /// Estimates kept per waiting contact (the first and the newest ones).
@@ -220,21 +223,16 @@ public struct WaitStatistics: Sendable {
             comparisons.realOutcome(contact.id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitMs: wait)
             let within = wait <= configuration.serviceLevelThreshold.wholeMilliseconds
             let isCall = contact.channel == .voice
-            var errors: [(Int64, first: Bool)] = []
-            for (i, e) in t.estimates.enumerated() {
-                let actual = max(0, assignedAt.milliseconds - e.at.milliseconds)
-                errors.append((abs(e.ms - actual), i == 0))
-            }
+            let errors = t.estimates.map { e in abs(e.ms - max(0, assignedAt.milliseconds - e.at.milliseconds)) }
+            let enqueueError = t.enqueueEstimateMs.map { abs($0 - wait) }
             t.estimates = []
             count(at: assignedAt, t.statLine) { tally in
                 tally.wait.record(ms: wait)
                 if within { tally.withinThreshold += 1 }
                 // A call is answered when the agent picks it up.
                 if isCall { tally.speedOfAnswer.record(ms: wait) }
-                for (error, first) in errors {
-                    tally.estimateError.record(ms: error)
-                    if first { tally.estimateErrorAtEnqueue.record(ms: error) }
-                }
+                for error in errors { tally.estimateError.record(ms: error) }
+                if let enqueueError { tally.estimateErrorAtEnqueue.record(ms: enqueueError) }
             }
         }
         tracked[contact.id] = t
@@ -273,9 +271,13 @@ public struct WaitStatistics: Sendable {
 
     /// Remembers an estimate given to a waiting contact (`queued` or `place_in_line`);
     /// its error is measured when the contact is assigned. Contacts that never are
-    /// (abandoned) leave no error: their actual wait is unknown.
-    public mutating func recordEstimate(_ id: ContactID, ms: Int64, at now: Instant) {
+    /// (abandoned) leave no error: their actual wait is unknown. `atEnqueue` marks the
+    /// estimate in the `queued` answering the contact's arrival: only that one, and
+    /// only the first, counts in `estimateErrorAtEnqueue`, against the whole wait
+    /// (an estimate first given later, say after a resume, is not "at enqueue").
+    public mutating func recordEstimate(_ id: ContactID, ms: Int64, at now: Instant, atEnqueue: Bool = false) {
         guard var t = tracked[id], !t.assigned else { return }
+        if atEnqueue && t.estimates.isEmpty && t.enqueueEstimateMs == nil { t.enqueueEstimateMs = ms }
         if t.estimates.count >= Self.estimatesKept { t.estimates.remove(at: 1) }
         t.estimates.append((now, ms))
         tracked[id] = t

@@ -115,9 +115,10 @@ extension ServiceDesk {
     }
 
     /// Tells a waiting customer their place and estimate, and records the estimate
-    /// given (its error is measured when the contact is assigned).
+    /// given (its error is measured when the contact is assigned). `atEnqueue`: the
+    /// `queued` that answers the contact's joining the line (not a resume's repeat).
     func tellPlace(_ session: CustomerSession, contact: ContactID, place: Int, estimate: Int64?, first: Bool,
-                   queue: String, on connection: ConnectionID, at now: Instant) {
+                   atEnqueue: Bool = false, queue: String, on connection: ConnectionID, at now: Instant) {
         session.place = place
         session.estimateMs = estimate
         if first {
@@ -125,7 +126,7 @@ extension ServiceDesk {
         } else {
             send(.placeInLine(PlaceInLine(place: place, estimatedWaitMs: estimate)), to: connection)
         }
-        if let estimate { stats.recordEstimate(contact, ms: estimate, at: now) }
+        if let estimate { stats.recordEstimate(contact, ms: estimate, at: now, atEnqueue: atEnqueue) }
     }
 
     /// `place_in_line` to each waiting customer whose place moved or whose estimate

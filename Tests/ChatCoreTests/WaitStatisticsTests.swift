@@ -192,7 +192,7 @@ struct WaitStatisticsTests {
         try o.h.agent("kim", chat: 1)
         let a = try o.h.arrive()
         let b = try o.h.arrive()
-        o.stats.recordEstimate(b, ms: 30_000, at: o.h.clock.now)  // at enqueue
+        o.stats.recordEstimate(b, ms: 30_000, at: o.h.clock.now, atEnqueue: true)
         o.advance(seconds: 4)
         o.stats.recordEstimate(b, ms: 10_000, at: o.h.clock.now)
         o.advance(seconds: 6)
@@ -205,6 +205,27 @@ struct WaitStatisticsTests {
         #expect(run.estimateError.meanMs == 12_000)
         #expect(near(run.estimateError.p50Ms, 4_000))
         #expect(near(run.estimateError.p90Ms, 20_000))
+    }
+
+    @Test func onlyTheEstimateInTheQueuedAnswerCountsAtEnqueueAgainstTheWholeWait() throws {
+        let o = try ObservedCenter()
+        try o.h.agent("kim", chat: 1)
+        let a = try o.h.arrive()
+        let b = try o.h.arrive()
+        let c = try o.h.arrive()
+        // b had no estimate when it queued: its first one, a place update 4 s later, is not "at enqueue".
+        o.advance(seconds: 4)
+        o.stats.recordEstimate(b, ms: 9_000, at: o.h.clock.now)
+        // c's estimate at enqueue came with `queued`; a later one (a resume's repeat) does not replace it.
+        o.stats.recordEstimate(c, ms: 50_000, at: o.h.clock.now, atEnqueue: true)
+        o.stats.recordEstimate(c, ms: 1_000, at: o.h.clock.now, atEnqueue: true)
+        o.advance(seconds: 6)
+        try o.end(a)  // b assigned after 10 s
+        o.advance(seconds: 10)
+        try o.end(b)  // c assigned after 20 s of wait: |50 - 20| = 30 s
+        let run = o.figures().run
+        #expect(run.estimateErrorAtEnqueue.count == 1)
+        #expect(run.estimateErrorAtEnqueue.meanMs == 30_000)
     }
 
     @Test func theEstimateIsPlaceTimesTheMeasuredGapBetweenDepartures() throws {
