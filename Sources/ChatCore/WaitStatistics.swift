@@ -77,6 +77,14 @@ public struct WaitStatistics: Sendable {
     var phones: [PhoneLine]
     private var comparisons = ContactComparisons()
     private var onDuty = Set<AgentID>()
+    /// Patience per statistics line (whole run): abandonments observed, answers censored.
+    private var patience: [PatienceSample]
+    /// Per queue, the patience the shadow phone lines draw from, and when it was made
+    /// (remade at most once a second, as the sample grows).
+    private var phonePatience: [(curve: PatienceCurve, madeAt: Instant)]
+    /// The draws' generator: seeded, so that a replay of the same commands gives the
+    /// same shadow waits.
+    private var random = SplitMix64(seed: 0x5741_4954_5452_5554)
 
     public init(configuration: StatisticsConfiguration = StatisticsConfiguration(), queueCount: Int, now: Instant) {
         self.configuration = configuration
@@ -90,6 +98,8 @@ public struct WaitStatistics: Sendable {
         rates = Array(repeating: LineServiceRate(windowMs: configuration.serviceRateWindow.wholeMilliseconds, now: now),
                       count: queueCount * 2)
         loadRecent = TimeBuckets(windowMs: windowMs, bucketMs: bucketMs, empty: AgentLoadIntegral())
+        patience = Array(repeating: PatienceSample(), count: queueCount * 2)
+        phonePatience = Array(repeating: (PatienceSample().curve(), now), count: queueCount)
         phones = Array(repeating: PhoneLine(start: now, threshold: configuration.serviceLevelThreshold,
                                             windowMs: windowMs, bucketMs: bucketMs),
                        count: queueCount + 1)
@@ -221,6 +231,8 @@ public struct WaitStatistics: Sendable {
             t.assignedAt = assignedAt
             let wait = assignedAt.milliseconds - enqueuedAt.milliseconds
             comparisons.realOutcome(contact.id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitMs: wait)
+            patience[t.statLine].answered(afterMs: wait)
+            drawPhonePatience(contact.id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitedMs: wait, now: now)
             let within = wait <= configuration.serviceLevelThreshold.wholeMilliseconds
             let isCall = contact.channel == .voice
             let errors = t.estimates.map { e in abs(e.ms - max(0, assignedAt.milliseconds - e.at.milliseconds)) }
@@ -259,9 +271,49 @@ public struct WaitStatistics: Sendable {
             phoneLines(of: t.statLine) { $0.abandoned(id, at: endedAt) }
             if case .abandoned(let reason)? = contact?.outcome, let enqueuedAt = contact?.enqueuedAt {
                 count(at: endedAt, t.statLine) { $0.abandoned[reason] += 1 }
+                // Only a customer who chose to leave shows their patience; a dropped
+                // connection or a closing center only shows it was longer.
+                let waited = endedAt.milliseconds - enqueuedAt.milliseconds
+                if reason == .left { patience[t.statLine].abandoned(afterMs: waited) } else { patience[t.statLine].answered(afterMs: waited) }
                 comparisons.realOutcome(id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitMs: nil)
             }
         }
+    }
+
+    /// A contact answered after `waitedMs` would, on the phone, have hung up after a
+    /// patience drawn from the queue's estimate conditioned on exceeding that wait
+    /// (`PatienceCurve.patience`); the shadow phone lines are told. The estimate is the
+    /// queue's voice line's when callers have abandoned there (phone patience), else
+    /// chat and voice together; with no abandonment at all nothing is drawn (the
+    /// shadow then assumes this customer never hangs up).
+    private mutating func drawPhonePatience(_ id: ContactID, statLine: Int, enqueuedAt: Instant, waitedMs: Int64, now: Instant) {
+        let q = statLine >> 1
+        let firstAbandonments = phonePatience[q].curve.tailHazardPerMs == 0 && patience[q * 2].abandoned + patience[q * 2 + 1].abandoned > 0
+        if firstAbandonments || now.milliseconds - phonePatience[q].madeAt.milliseconds >= 1_000 {
+            phonePatience[q] = (phonePatienceCurve(queue: q), now)
+        }
+        let u = 1 - Double.random(in: 0..<1, using: &random)  // (0, 1]
+        guard let ms = phonePatience[q].curve.patience(exceedingMs: waitedMs, uniform: u) else { return }
+        phoneLines(of: statLine) { $0.patienceEnds(id, at: enqueuedAt.advanced(by: .milliseconds(ms))) }
+    }
+
+    private func phonePatienceCurve(queue q: Int) -> PatienceCurve {
+        let voice = patience[q * 2 + 1]
+        if voice.abandoned > 0 { return voice.curve() }
+        var both = patience[q * 2]
+        both.add(voice)
+        return both.curve()
+    }
+
+    /// The Kaplan–Meier estimate of the patience of one queue and channel's customers,
+    /// over the whole run (README "Patience").
+    public func patience(for line: LineID) -> PatienceCurve {
+        line.index < patience.count ? patience[line.index].curve() : PatienceSample().curve()
+    }
+
+    /// The patience sample of one queue and channel (for merging across queues).
+    public func patienceSample(for line: LineID) -> PatienceSample {
+        line.index < patience.count ? patience[line.index] : PatienceSample()
     }
 
     private mutating func count(at instant: Instant, _ line: Int, _ body: (inout LineTally) -> Void) {
