@@ -298,11 +298,20 @@ public struct WaitStatistics: Sendable {
     }
 
     private func phonePatienceCurve(queue q: Int) -> PatienceCurve {
-        let voice = patience[q * 2 + 1]
-        if voice.abandoned > 0 { return voice.curve() }
-        var both = patience[q * 2]
+        phonePatienceSample(of: [QueueID(Int32(q))]).curve()
+    }
+
+    /// The phone patience of some queues: their voice lines' sample when callers have
+    /// abandoned there, else chat and voice together.
+    func phonePatienceSample(of queues: [QueueID]) -> PatienceSample {
+        var voice = PatienceSample(), both = PatienceSample()
+        for q in queues where q.index * 2 + 1 < patience.count {
+            voice.add(patience[q.index * 2 + 1])
+            both.add(patience[q.index * 2])
+        }
+        if voice.abandoned > 0 { return voice }
         both.add(voice)
-        return both.curve()
+        return both
     }
 
     /// The Kaplan–Meier estimate of the patience of one queue and channel's customers,

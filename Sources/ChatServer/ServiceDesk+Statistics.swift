@@ -66,6 +66,7 @@ extension ServiceDesk {
         let threshold = stats.configuration.serviceLevelThreshold
         var centerWait = (chat: (run: LineTally(), window: LineTally()), voice: (run: LineTally(), window: LineTally()))
         var queues: [PublishedStats.Queue] = []
+        var centerPatience = (chat: PatienceSample(), voice: PatienceSample())
         for index in center.queues.indices {
             let queue = QueueID(Int32(index))
             let chat = stats.tallies(for: LineID(queue: queue, channel: .chat), at: now)
@@ -74,10 +75,16 @@ extension ServiceDesk {
             centerWait.chat.window.add(chat.window)
             centerWait.voice.run.add(voice.run)
             centerWait.voice.window.add(voice.window)
+            let chatPatience = stats.patienceSample(for: LineID(queue: queue, channel: .chat))
+            let voicePatience = stats.patienceSample(for: LineID(queue: queue, channel: .voice))
+            centerPatience.chat.add(chatPatience)
+            centerPatience.voice.add(voicePatience)
             queues.append(PublishedStats.Queue(
                 longestWaitMs: longestWait(in: queue, at: now),
-                wait: WaitStats(chat: SpanStats(run: LineStats(chat.run), window: LineStats(chat.window)),
-                                voice: SpanStats(run: LineStats(voice.run), window: LineStats(voice.window))),
+                wait: WaitStats(chat: SpanStats(run: LineStats(chat.run), window: LineStats(chat.window),
+                                                patience: PatienceStats(chatPatience.curve())),
+                                voice: SpanStats(run: LineStats(voice.run), window: LineStats(voice.window),
+                                                 patience: PatienceStats(voicePatience.curve()))),
                 phone: PhoneComparison(stats.phone(for: queue, at: now), threshold: threshold)))
         }
         let load = stats.agentLoad(at: now)
@@ -86,8 +93,10 @@ extension ServiceDesk {
             windowMs: Self.milliseconds(stats.configuration.window),
             agents: AgentLoadStats(onDuty: Int64(load.now.onDuty), now: LoadStats(load.now), run: LoadStats(load.run),
                                    window: LoadStats(load.window)),
-            wait: WaitStats(chat: SpanStats(run: LineStats(centerWait.chat.run), window: LineStats(centerWait.chat.window)),
-                            voice: SpanStats(run: LineStats(centerWait.voice.run), window: LineStats(centerWait.voice.window))),
+            wait: WaitStats(chat: SpanStats(run: LineStats(centerWait.chat.run), window: LineStats(centerWait.chat.window),
+                                            patience: PatienceStats(centerPatience.chat.curve())),
+                            voice: SpanStats(run: LineStats(centerWait.voice.run), window: LineStats(centerWait.voice.window),
+                                             patience: PatienceStats(centerPatience.voice.curve()))),
             phone: PhoneComparison(stats.phone(for: nil, at: now), threshold: threshold))
         let rows = stats.recentComparisons.map {
             PublishedStats.ContactRow(contact: WireID.contact($0.contact), queue: key(of: $0.queue), channel: $0.channel.rawValue,

@@ -64,6 +64,11 @@ struct CenterReport {
             out += "    measured: \(format(r.measuredArrivalsPerHour, 1)) arrivals/h, handle \(format(r.measuredHandleMean, 1)) s"
                 + (r.erlangMeasured.map { "; Erlang C from these: mean wait \(format($0.meanWait, 1)) s" } ?? "")
                 + "; one-call-per-agent replay: mean wait \(format(r.phoneFigures.mean, 1)) s, \(r.phoneAbandoned) abandoned\n"
+            if let shadow = r.broker.runShadowMeanWait, r.phoneFigures.mean > 0 {
+                out += "    the broker's live shadow phone queue, this run: mean wait \(format(shadow, 1)) s over "
+                    + "\(format(r.broker.runShadowCount ?? 0, 0)) answered, \(format(r.broker.runShadowAbandoned ?? 0, 0)) abandoned, "
+                    + "\(format(r.broker.shadowPending ?? 0, 0)) pending; shadow / replay \(format(shadow / r.phoneFigures.mean, 3))\n"
+            }
             out += "    replay with the run's own \(r.ownServers) servers per queue: mean wait \(format(r.ownMean, 1)) s; "
                 + "measured minus replayed, per contact: mean |Δ| \(format(r.ownMeanAbsoluteDifference, 2)) s, max \(format(r.ownMaxDifference, 2)) s\n"
             if r.errors > 0 { out += "    errors \(r.errors): \(r.firstError ?? "")\n" }

@@ -115,7 +115,8 @@ struct RunResult {
         lateArrivals = run.lateArrivals
         maxArrivalLagMs = Double(run.maxArrivalLag) / 1e6
         brokerStats = run.brokerStats
-        broker = BrokerFigures(stats: run.brokerStats, channel: run.channel, timeScale: scenario.timeScale)
+        broker = BrokerFigures(stats: run.brokerStats, before: run.brokerStatsBefore, channel: run.channel,
+                               timeScale: scenario.timeScale)
 
         var waits: [Double] = [], order: [Int] = [], handles: [Double] = [], estimateErrors: [Double] = []
         var firstArrival: UInt64 = 0, lastArrival: UInt64 = 0
@@ -253,9 +254,28 @@ struct BrokerFigures {
     var shadowCount: Double?
     var shadowMeanWait: Double?
     var erlangCMeanWait: Double?
+    /// This run's part of the center's shadow phone queue (the difference between the
+    /// figures after and before it): answered, mean wait, abandoned, still pending.
+    var runShadowCount: Double?
+    var runShadowMeanWait: Double?
+    var runShadowAbandoned: Double?
+    var shadowPending: Double?
 
-    init(stats: String?, channel: String, timeScale: Double) {
+    init(stats: String?, before: String? = nil, channel: String, timeScale: Double) {
         guard let stats else { return }
+        let shadow = ["stats", "phone", "shadow"]
+        func shadowTotals(_ text: String?) -> (count: Double, sumMs: Double, abandoned: Double)? {
+            guard let text, let count = JSONLookup.number(shadow + ["run", "wait", "count"], in: text) else { return nil }
+            let mean = JSONLookup.number(shadow + ["run", "wait", "mean_ms"], in: text) ?? 0
+            return (count, count * mean, JSONLookup.number(shadow + ["run", "abandoned"], in: text) ?? 0)
+        }
+        if let after = shadowTotals(stats) {
+            let start = shadowTotals(before) ?? (0, 0, 0)
+            runShadowCount = after.count - start.count
+            runShadowAbandoned = after.abandoned - start.abandoned
+            if after.count > start.count { runShadowMeanWait = (after.sumMs - start.sumMs) / (after.count - start.count) / 1_000 * timeScale }
+        }
+        shadowPending = JSONLookup.number(shadow + ["pending"], in: stats)
         func ms(_ path: [String]) -> Double? { JSONLookup.number(path, in: stats).map { $0 / 1_000 * timeScale } }
         let line = ["stats", "wait", channel, "run"]
         arrivals = JSONLookup.number(line + ["arrivals"], in: stats)
@@ -277,6 +297,8 @@ struct BrokerFigures {
         return "{\"arrivals\":\(n(arrivals)),\"answered\":\(n(answered)),\"mean_wait\":\(n(meanWait)),\"p50\":\(n(p50)),"
             + "\"p90\":\(n(p90)),\"p99\":\(n(p99)),\"mean_handle_time\":\(n(meanHandle)),\"abandoned\":\(n(abandoned)),"
             + "\"estimate_error_p50\":\(n(estimateErrorMedian)),\"center_shadow_count\":\(n(shadowCount)),"
-            + "\"center_shadow_mean_wait\":\(n(shadowMeanWait)),\"center_erlang_c_mean_wait\":\(n(erlangCMeanWait))}"
+            + "\"center_shadow_mean_wait\":\(n(shadowMeanWait)),\"center_erlang_c_mean_wait\":\(n(erlangCMeanWait)),"
+            + "\"run_shadow_count\":\(n(runShadowCount)),\"run_shadow_mean_wait\":\(n(runShadowMeanWait)),"
+            + "\"run_shadow_abandoned\":\(n(runShadowAbandoned)),\"shadow_pending\":\(n(shadowPending))}"
     }
 }
