@@ -170,3 +170,44 @@ public struct PatienceCurve: Hashable, Sendable {
         return from + Int64(extra.rounded(.up))
     }
 }
+
+/// The patience curve as the estimator reads it: S(t) on the part of the Kaplan–Meier
+/// curve where at least `PatienceCurve.trustedAtRisk` were at risk, continued by the
+/// exponential tail, with O(log n) lookups. A plain value.
+public struct PatienceOutlook: Sendable {
+    private let ms: [Int64]
+    private let survival: [Double]
+    private let tailFromMs: Int64
+    private let tailFrom: Double
+    private let hazardPerMs: Double
+
+    public init(_ curve: PatienceCurve) {
+        let trusted = curve.steps.prefix { $0.atRisk >= PatienceCurve.trustedAtRisk }
+        ms = trusted.map(\.ms)
+        survival = trusted.map(\.survival)
+        tailFromMs = trusted.last?.ms ?? 0
+        tailFrom = trusted.last?.survival ?? 1
+        hazardPerMs = curve.tailHazardPerMs
+    }
+
+    /// Whether anyone has abandoned: without, everyone is taken to wait it out.
+    public var knowsAbandonment: Bool { hazardPerMs > 0 }
+
+    /// S(t): the share still willing to wait after `t` ms.
+    public func survival(atMs t: Double) -> Double {
+        if t > Double(tailFromMs) { return tailFrom * exp(-hazardPerMs * (t - Double(tailFromMs))) }
+        var low = 0, high = ms.count  // the last step at or before t
+        while low < high {
+            let mid = (low + high) / 2
+            if Double(ms[mid]) <= t { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? 1 : survival[low - 1]
+    }
+
+    /// P(still willing to wait `more` ms | has waited `waited` ms).
+    public func stays(waitedMs waited: Double, forMs more: Double) -> Double {
+        let now = survival(atMs: waited)
+        guard now > 0 else { return exp(-hazardPerMs * more) }
+        return min(1, survival(atMs: waited + more) / now)
+    }
+}

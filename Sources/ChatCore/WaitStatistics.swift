@@ -385,6 +385,43 @@ public struct WaitStatistics: Sendable {
         return Int64((ms / 1_000).rounded()) * 1_000
     }
 
+    /// The expected waits of a whole line at once, first place first, given how long
+    /// each contact in it has waited (`waitedMs`, in line order). Like `estimatedWait`,
+    /// but the places ahead are discounted by the chance that their customers give up
+    /// first (issue 16): the contact at place k needs 1 + Σ P(j stays) departures, j
+    /// ahead of it, where P(j stays) is the line's patience estimate (`PatienceOutlook`)
+    /// that j, having waited w_j, still waits its own expected remaining wait. Gaps
+    /// between departures count agents' answers only, so people who leave shorten the
+    /// line without using a gap. Without any abandonment seen this is p × gap.
+    public func estimatedWaits(waitedMs: [Int64], in line: LineID, slots: Int, at now: Instant,
+                               patience: PatienceOutlook? = nil) -> [Int64?] {
+        guard !waitedMs.isEmpty else { return [] }
+        guard let one = estimatedWait(place: 1, in: line, slots: slots, at: now), let gap = unroundedGap(in: line, slots: slots, at: now) else {
+            return Array(repeating: nil, count: waitedMs.count)
+        }
+        let outlook = patience ?? PatienceOutlook(self.patience(for: line))
+        guard outlook.knowsAbandonment else {
+            return waitedMs.indices.map { estimatedWait(place: $0 + 1, in: line, slots: slots, at: now) ?? one }
+        }
+        var ahead = 0.0
+        var out: [Int64?] = []
+        out.reserveCapacity(waitedMs.count)
+        for waited in waitedMs {
+            let expected = gap * (ahead + 1)
+            guard expected.isFinite, expected < 1e12 else { out.append(nil); continue }
+            out.append(Int64((expected / 1_000).rounded()) * 1_000)
+            ahead += outlook.stays(waitedMs: Double(max(0, waited)), forMs: expected)
+        }
+        return out
+    }
+
+    private func unroundedGap(in line: LineID, slots: Int, at now: Instant) -> Double? {
+        guard line.index < rates.count else { return nil }
+        if let measured = rates[line.index].meanGapMs(at: now) { return measured }
+        if slots > 0, let handle = run[line.index].handleTime.meanMs { return handle / Double(slots) }
+        return nil
+    }
+
     // MARK: - Reading
 
     /// One line's figures over the whole run and over the window ending at `now`.

@@ -117,10 +117,31 @@ extension ServiceDesk {
         return longest
     }
 
-    /// The estimated wait for `place` in `line` now (nil: nothing to go on yet).
+    /// The estimated wait for `place` in `line` now (nil: nothing to go on yet),
+    /// discounting those ahead who are likely to give up first.
     func estimate(place: Int, in line: LineID, at now: Instant) -> Int64? {
+        let ahead = center.waitingContacts(in: line).prefix(max(0, place - 1))
+        return estimates(forWaitsOf: Array(ahead) + [nil], in: line, at: now).last ?? nil
+    }
+
+    /// The estimated waits of the line's places, in order, for the contacts given
+    /// (nil: a newcomer who has not waited yet).
+    func estimates(forWaitsOf contacts: [ContactID?], in line: LineID, at now: Instant) -> [Int64?] {
         let i = Int(line.queue.rawValue) * 2 + (line.channel == .voice ? 1 : 0)
-        return stats.estimatedWait(place: place, in: line, slots: slotsPerLine.indices.contains(i) ? slotsPerLine[i] : 0, at: now)
+        let waited = contacts.map { id -> Int64 in
+            guard let id, let since = center.contact(id)?.enqueuedAt else { return 0 }
+            return max(0, now.milliseconds - since.milliseconds)
+        }
+        return stats.estimatedWaits(waitedMs: waited, in: line, slots: slotsPerLine.indices.contains(i) ? slotsPerLine[i] : 0,
+                                    at: now, patience: patienceOutlook(for: line, at: now))
+    }
+
+    private func patienceOutlook(for line: LineID, at now: Instant) -> PatienceOutlook {
+        let i = Int(line.queue.rawValue) * 2 + (line.channel == .voice ? 1 : 0)
+        if let cached = patienceOutlooks[i], now.milliseconds - cached.madeAtMs < 1_000 { return cached.outlook }
+        let outlook = PatienceOutlook(stats.patience(for: line))
+        patienceOutlooks[i] = (now.milliseconds, outlook)
+        return outlook
     }
 
     /// Tells a waiting customer their place and estimate, and records the estimate
@@ -144,10 +165,12 @@ extension ServiceDesk {
         for index in 0..<(center.queues.count * 2) {
             let line = LineID(queue: QueueID(Int32(index / 2)), channel: index % 2 == 1 ? .voice : .chat)
             guard center.waitingCount(in: line) > 0 else { continue }
-            for (position, contact) in center.waitingContacts(in: line).enumerated() {
+            let waiting = center.waitingContacts(in: line)
+            let lineEstimates = estimates(forWaitsOf: waiting, in: line, at: now)
+            for (position, contact) in waiting.enumerated() {
                 guard let owner = contactOwners[contact], owner.contact == contact, let connection = owner.connection else { continue }
                 let place = position + 1
-                let estimate = self.estimate(place: place, in: line, at: now)
+                let estimate = lineEstimates[position]
                 guard owner.place != place || Self.isNews(estimate, after: owner.estimateMs) else { continue }
                 tellPlace(owner, contact: contact, place: place, estimate: estimate, first: false,
                           queue: key(of: line.queue), on: connection, at: now)

@@ -252,6 +252,27 @@ struct WaitStatisticsTests {
         #expect(o.stats.estimatedWait(place: 1, in: line, slots: 1, at: o.h.clock.now) == 13_000)
     }
 
+    /// Issue 16: people ahead who will give up first do not cost a departure. Here all
+    /// twelve who waited gave up after 10 s, so nobody ahead is expected to last a
+    /// 60-s gap: every place expects one gap. Without abandonments: p × gap.
+    @Test func theEstimateDiscountsThoseAheadWhoWillGiveUp() throws {
+        let o = try ObservedCenter()
+        try o.h.agent("kim", chat: 1)
+        let a = try o.h.arrive()
+        let quitters = try (0..<12).map { _ in try o.h.arrive() }
+        o.advance(seconds: 10)
+        for q in quitters { o.h.run(try o.h.center.customerLeaves(q)) }
+        o.advance(seconds: 50)
+        try o.end(a)  // handle time 60 s, one chat slot: a 60-s gap
+        let line = LineID(queue: .orders, channel: .chat)
+        let now = o.h.clock.now
+        #expect(o.stats.patience(for: line).medianMs == 10_000)
+        #expect(o.stats.estimatedWaits(waitedMs: [0, 0, 0], in: line, slots: 1, at: now) == [60_000, 60_000, 60_000])
+        let nobodyLeaves = PatienceOutlook(PatienceSample().curve())
+        #expect(o.stats.estimatedWaits(waitedMs: [0, 0, 0], in: line, slots: 1, at: now, patience: nobodyLeaves)
+                == [60_000, 120_000, 180_000])
+    }
+
     @Test func withoutDeparturesTheEstimateFallsBackOnHandleTimeOverSlots() throws {
         let o = try ObservedCenter()
         try o.h.agent("kim", chat: 1)

@@ -71,6 +71,10 @@ struct CenterReport {
             }
             out += "    replay with the run's own \(r.ownServers) servers per queue: mean wait \(format(r.ownMean, 1)) s; "
                 + "measured minus replayed, per contact: mean |Δ| \(format(r.ownMeanAbsoluteDifference, 2)) s, max \(format(r.ownMaxDifference, 2)) s\n"
+            if let median = r.estimateErrorMedian, let p90 = r.estimateErrorP90, let share = r.estimateWithinRange {
+                out += "    wait told in `queued` against the whole wait (\(r.estimates) contacts): |error| median \(format(median, 1)) s, "
+                    + "p90 \(format(p90, 1)) s; ended within the told range (the same whole minute) \(format(share * 100, 1))%\n"
+            }
             if r.errors > 0 { out += "    errors \(r.errors): \(r.firstError ?? "")\n" }
         }
         if let v = validation {
@@ -79,6 +83,16 @@ struct CenterReport {
                 + " vs \(format(v.predicted, 2)) s: \(v.relativeDifference >= 0 ? "+" : "")\(format(v.relativeDifference * 100, 1))%"
                 + (v.predictedFromMeasured.map { "; from the measured rate and handle time \(format($0, 2)) s" } ?? "")
                 + (v.broker.map { "; the broker measured \(format($0, 2)) s" } ?? "") + "\n"
+        }
+        if let voice, let a = scenario.erlangA, voice.allCallers.count > 0 {
+            func line(_ what: String, _ m: BatchMean, _ predicted: Double, _ digits: Int, _ unit: String) -> String {
+                let agree = m.agrees(with: predicted)
+                return "\(what) \(format(m.mean, digits))" + (m.halfWidth.map { " ± \(format($0, digits))" } ?? "") + "\(unit) (95%) vs "
+                    + "\(format(predicted, digits))\(unit): " + (agree.inInterval ? "inside the interval" : agree.within10Percent ? "within 10%" : "OUTSIDE")
+            }
+            out += "  voice vs Erlang A (patience mean \(format(a.meanPatience, 0)) s): "
+                + line("mean time in line of every caller", voice.allCallers, a.meanWait, 2, " s") + "; "
+                + line("share who hung up", voice.abandonShare, a.probabilityOfAbandoning, 4, "") + "\n"
         }
         out += "  errors: \(errors)" + (firstSessionError.map { " (first: \($0))" } ?? "")
         if let aborted { out += "\n  aborted: \(aborted)" }
@@ -100,6 +114,12 @@ struct CenterReport {
         } else {
             out += "\"voice_vs_erlang_c\":null,"
         }
+        if let voice, let a = scenario.erlangA {
+            out += "\"voice_vs_erlang_a\":{\"erlang_a\":\(a.json),\"time_in_line\":\(voice.allCallers.json),"
+                + "\"abandon_share\":\(voice.abandonShare.json)},"
+        } else {
+            out += "\"voice_vs_erlang_a\":null,"
+        }
         out += "\"errors\":\(errors),\"session_errors\":\(sessionErrors),"
         out += "\"first_session_error\":\(firstSessionError.map(jsonString) ?? "null"),\"aborted\":\(aborted.map(jsonString) ?? "null")}"
         return out
@@ -115,6 +135,8 @@ struct CenterReport {
         out += "\"own_replay\":{\"servers_per_queue\":\(r.ownServers),\"mean_wait\":\(format(r.ownMean, 3)),"
             + "\"mean_abs_difference\":\(format(r.ownMeanAbsoluteDifference, 3)),\"max_abs_difference\":\(format(r.ownMaxDifference, 3))},"
         out += "\"estimates\":\(r.estimates),\"estimate_error_median\":\(r.estimateErrorMedian.map { format($0, 3) } ?? "null"),"
+        out += "\"estimate_error_p90\":\(r.estimateErrorP90.map { format($0, 3) } ?? "null"),"
+            + "\"estimate_within_range\":\(r.estimateWithinRange.map { format($0, 4) } ?? "null"),"
         let stats = r.brokerStats.flatMap { $0.first == "{" ? $0 : nil }
         out += "\"broker\":\(r.broker.json),\"broker_stats\":\(stats ?? "null"),"
         out += "\"samples\":{\"at\":[" + r.points.map { format($0.at, 1) }.joined(separator: ",")
