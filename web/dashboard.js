@@ -18,7 +18,7 @@
       within: function (s) { return s + "초 안에 연결"; }, longest: function (d) { return "최장 대기 " + d; }, erlang: "Erlang C 예측",
       waitingChart: "대기 인원 추이", waitChart: "대기 시간 비교: 채팅 vs 전화", queues: "대기열", agents: "상담원",
       queue: "대기열", chats: "채팅", callsShort: "전화", agentsShort: "상담원", pending: "남긴 메시지", count: "건수", mean: "평균", p90: "p90",
-      sl: "서비스 수준", aband: "포기율", estimateErrorShort: "예상 오차", shadow: "전화(가상)", erlangShort: "Erlang C",
+      sl: "서비스 수준", aband: "포기율", estimateErrorShort: "예상 오차", shadow: "전화(가상)", erlangShort: "Erlang A/C",
       legendChat: "채팅 평균", legendP90: "채팅 p90", legendShadow: "전화 가상 대기열 평균", legendErlang: "Erlang C 평균", legendCalls: "전화 대기",
       status: { available: "상담 가능", away: "자리 비움", offline: "오프라인" }, disconnected: "연결 끊김",
       noData: "아직 측정된 대기가 없습니다. 상담이 배정되면 채워집니다.", minutesAgo: "분 전", now: "지금",
@@ -40,7 +40,7 @@
       within: function (s) { return "answered within " + s + " s"; }, longest: function (d) { return "longest wait " + d; }, erlang: "Erlang C prediction",
       waitingChart: "Customers waiting", waitChart: "Waits compared: chat vs phone", queues: "Queues", agents: "Agents",
       queue: "Queue", chats: "Chats", callsShort: "Calls", agentsShort: "Agents", pending: "Left msgs", count: "Count", mean: "Mean", p90: "p90",
-      sl: "Service level", aband: "Abandoned", estimateErrorShort: "Est. error", shadow: "Phone (shadow)", erlangShort: "Erlang C",
+      sl: "Service level", aband: "Abandoned", estimateErrorShort: "Est. error", shadow: "Phone (shadow)", erlangShort: "Erlang A/C",
       legendChat: "chat mean", legendP90: "chat p90", legendShadow: "shadow phone mean", legendErlang: "Erlang C mean", legendCalls: "calls waiting",
       status: { available: "Available", away: "Away", offline: "Offline" }, disconnected: "disconnected",
       noData: "No waits measured yet; they appear once chats are assigned.", minutesAgo: " min ago", now: "now",
@@ -163,8 +163,8 @@
       el("div", { class: "panels" }, [
         el("section", { class: "panel" }, [el("h2", { text: T.waitingChart }), chartWaiting]),
         el("section", { class: "panel" }, [el("h2", { text: T.waitChart }), chartWaits]),
+        el("section", { class: "panel" }, [el("h2", { text: T.patienceChart }), chartPatience]),
       ]),
-      el("section", { class: "panel" }, [el("h2", { text: T.patienceChart }), chartPatience]),
       el("section", { class: "panel" }, [el("h2", { text: T.queues }), queueTable]),
       el("section", { class: "panel" }, [el("h2", { text: T.agents }), agentsNode]),
     ])]));

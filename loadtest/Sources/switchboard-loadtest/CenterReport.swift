@@ -219,7 +219,7 @@ struct CenterReport {
         }
         let phone: (level: Double, gaveUp: Int, mean: Double, what: String, whatKo: String) = voice.map {
             ($0.figures.serviceLevel, $0.abandoned, $0.figures.mean,
-             "measured: the same inquiries played as calls, one per agent", "측정: 같은 문의를 전화로 걸어 상담원 1명당 1통화")
+             "measured with the same inquiries played as calls, one per agent", "같은 문의를 전화로 걸어 상담원 1명당 1통화로 측정")
         } ?? (chat.phoneFigures.serviceLevel, chat.phoneAbandoned, chat.phoneFigures.mean,
               "the chat run's contacts replayed one call per agent, each hanging up after their patience",
               "채팅으로 온 문의를 상담원 1명당 1통화로 재현, 각자 인내심이 다하면 끊음")
