@@ -1,5 +1,6 @@
 /* The supervisor dashboard (/dashboard): live queues, agents by status, waits
- * (measured chat, the shadow phone queue and Erlang C when the broker publishes them),
+ * (measured chat, the shadow phone queue, Erlang C and Erlang A, saying which applies,
+ * and the customers' patience as a Kaplan–Meier curve, when the broker publishes them),
  * service level, abandonment, estimate error, drawn as SVG from the `snapshot`s the
  * broker pushes on /v1/ws/supervisor (about once a second while anything changes).
  * Fields the snapshot does not carry yet are shown as "–" (protocol/README.md). */
@@ -17,12 +18,17 @@
       within: function (s) { return s + "초 안에 연결"; }, longest: function (d) { return "최장 대기 " + d; }, erlang: "Erlang C 예측",
       waitingChart: "대기 인원 추이", waitChart: "대기 시간 비교: 채팅 vs 전화", queues: "대기열", agents: "상담원",
       queue: "대기열", chats: "채팅", callsShort: "전화", agentsShort: "상담원", pending: "남긴 메시지", count: "건수", mean: "평균", p90: "p90",
-      sl: "서비스 수준", aband: "포기율", estimateErrorShort: "예상 오차", shadow: "전화(가상)", erlangShort: "Erlang C",
+      sl: "서비스 수준", aband: "포기율", estimateErrorShort: "예상 오차", shadow: "전화(가상)", erlangShort: "Erlang A/C",
       legendChat: "채팅 평균", legendP90: "채팅 p90", legendShadow: "전화 가상 대기열 평균", legendErlang: "Erlang C 평균", legendCalls: "전화 대기",
       status: { available: "상담 가능", away: "자리 비움", offline: "오프라인" }, disconnected: "연결 끊김",
       noData: "아직 측정된 대기가 없습니다. 상담이 배정되면 채워집니다.", minutesAgo: "분 전", now: "지금",
       window: function (ms) { return "최근 " + Math.round((ms || 900000) / 60000) + "분"; }, run: "전체 기간", center: "전체",
       occupancy: function (p, c) { return "점유율 " + p + (c !== null && c !== undefined ? " · 동시 상담 " + c.toFixed(1) : ""); }, unstable: "감당 불가",
+      erlangA: "Erlang A 예측", erlangAbandon: function (p) { return "포기 " + p; }, appliesA: "고객이 포기하므로 Erlang A가 맞습니다",
+      appliesC: "아직 포기한 고객이 없어 Erlang C를 씁니다", patience: "고객 인내심 (중앙값)", patienceChart: "고객 인내심: 아직 기다리는 비율 (Kaplan–Meier)",
+      patienceMean: function (d, restricted) { return restricted ? "평균 " + d + " 이상 (관측 범위까지)" : "평균 " + d; },
+      patienceUnknown: "포기한 고객이 아직 없습니다", patienceOver: function (d) { return d + " 넘게"; },
+      legendPatienceChat: "채팅 고객", legendPatienceVoice: "전화 고객", patienceNote: function (a, n) { return "포기 " + a + "명 · 관측 " + n + "명"; },
     },
     en: {
       signIn: "Sign in", signInTitle: "Live dashboard", signInHint: "Sign in with your supervisor account.", login: "Login", secret: "Secret",
@@ -34,12 +40,17 @@
       within: function (s) { return "answered within " + s + " s"; }, longest: function (d) { return "longest wait " + d; }, erlang: "Erlang C prediction",
       waitingChart: "Customers waiting", waitChart: "Waits compared: chat vs phone", queues: "Queues", agents: "Agents",
       queue: "Queue", chats: "Chats", callsShort: "Calls", agentsShort: "Agents", pending: "Left msgs", count: "Count", mean: "Mean", p90: "p90",
-      sl: "Service level", aband: "Abandoned", estimateErrorShort: "Est. error", shadow: "Phone (shadow)", erlangShort: "Erlang C",
+      sl: "Service level", aband: "Abandoned", estimateErrorShort: "Est. error", shadow: "Phone (shadow)", erlangShort: "Erlang A/C",
       legendChat: "chat mean", legendP90: "chat p90", legendShadow: "shadow phone mean", legendErlang: "Erlang C mean", legendCalls: "calls waiting",
       status: { available: "Available", away: "Away", offline: "Offline" }, disconnected: "disconnected",
       noData: "No waits measured yet; they appear once chats are assigned.", minutesAgo: " min ago", now: "now",
       window: function (ms) { return "last " + Math.round((ms || 900000) / 60000) + " min"; }, run: "whole run", center: "All",
       occupancy: function (p, c) { return "occupancy " + p + (c !== null && c !== undefined ? " · " + c.toFixed(1) + " chats each" : ""); }, unstable: "unstable",
+      erlangA: "Erlang A prediction", erlangAbandon: function (p) { return p + " hang up"; }, appliesA: "customers give up, so Erlang A applies",
+      appliesC: "nobody has given up yet: Erlang C applies", patience: "Patience (median)", patienceChart: "Patience: share still willing to wait (Kaplan–Meier)",
+      patienceMean: function (d, restricted) { return restricted ? "mean over " + d + " (up to the longest wait seen)" : "mean " + d; },
+      patienceUnknown: "nobody has given up yet", patienceOver: function (d) { return "over " + d; },
+      legendPatienceChat: "chat customers", legendPatienceVoice: "callers", patienceNote: function (a, n) { return a + " gave up · " + n + " observed"; },
     },
   };
   var T = TEXT[S.lang];
@@ -111,19 +122,40 @@
     return s.window && get(s.window, "wait.count") ? s.window : s.run || null;
   }
   function erlangWait(obj) { return get(obj, "phone.erlang_c.mean_wait_ms"); }
+  function erlangAWait(obj) { return get(obj, "phone.erlang_a.mean_wait_ms"); }
+  /** The phone model's line: the one that applies first (Erlang A once anyone gave up), the other beside it. */
+  function phoneModels(obj) {
+    var a = erlangAWait(obj), c = erlangWait(obj), parts = [];
+    var cText = c !== null ? T.erlang + " " + dur(c) : unstable(obj) ? T.erlang + " " + T.unstable : null;
+    if (get(obj, "phone.applies") === "erlang_a" && a !== null) {
+      parts.push(T.erlangA + " " + dur(a) + " · " + T.erlangAbandon(pct(get(obj, "phone.erlang_a.abandon_probability"))));
+      if (cText) parts.push(cText);
+      parts.push(T.appliesA);
+    } else {
+      if (cText) parts.push(cText);
+      parts.push(T.appliesC);
+    }
+    return parts.join(" · ");
+  }
+  /** The center's patience to show: the callers' once they have given up, else the chats'. */
+  function patienceOf(stats) {
+    var voice = get(stats, "wait.voice.patience"), chat = get(stats, "wait.chat.patience");
+    return voice && voice.abandoned ? voice : chat && chat.abandoned ? chat : voice || chat || null;
+  }
   function unstable(obj) {
     var load = get(obj, "phone.offered_load"), agents = get(obj, "phone.agents_on_duty");
     return load !== null && agents !== null && load >= agents && !get(obj, "phone.erlang_c");
   }
 
   // ---- layout ---------------------------------------------------------------------------
-  var topNode, kpiNode, chartWaiting, chartWaits, queueTable, agentsNode;
+  var topNode, kpiNode, chartWaiting, chartWaits, chartPatience, queueTable, agentsNode;
   function layout() {
     clear(app);
     topNode = el("header", { class: "dash-top" });
     kpiNode = el("section", { class: "kpis", "aria-label": "KPI" });
     chartWaiting = el("div");
     chartWaits = el("div");
+    chartPatience = el("div");
     queueTable = el("div");
     agentsNode = el("div");
     app.appendChild(el("div", { class: "dash" }, [topNode, el("div", { class: "dash-body" }, [
@@ -131,6 +163,7 @@
       el("div", { class: "panels" }, [
         el("section", { class: "panel" }, [el("h2", { text: T.waitingChart }), chartWaiting]),
         el("section", { class: "panel" }, [el("h2", { text: T.waitChart }), chartWaits]),
+        el("section", { class: "panel" }, [el("h2", { text: T.patienceChart }), chartPatience]),
       ]),
       el("section", { class: "panel" }, [el("h2", { text: T.queues }), queueTable]),
       el("section", { class: "panel" }, [el("h2", { text: T.agents }), agentsNode]),
@@ -138,7 +171,7 @@
   }
   function render() {
     if (!kpiNode) layout();
-    renderTop(); renderKPIs(); renderWaitingChart(); renderWaitsChart(); renderQueues(); renderAgents();
+    renderTop(); renderKPIs(); renderWaitingChart(); renderWaitsChart(); renderPatienceChart(); renderQueues(); renderAgents();
   }
   function renderTop() {
     if (!topNode) return;
@@ -169,8 +202,14 @@
     kpiNode.appendChild(kpi(T.serviceLevel, pct(sl), T.within(Math.round((threshold || 20000) / 1000)) + (spanText ? " · " + spanText : ""),
       sl === null ? null : sl >= 0.8 ? "good" : sl < 0.5 ? "bad" : null, "service-level"));
     kpiNode.appendChild(kpi(T.meanWait, dur(get(line, "wait.mean_ms")), get(line, "wait.p90_ms") !== null ? "p90 " + dur(get(line, "wait.p90_ms")) : null, null, "chat-wait"));
-    kpiNode.appendChild(kpi(T.phoneWait, dur(get(shadow, "wait.mean_ms")),
-      erlang !== null ? T.erlang + " " + dur(erlang) : unstable(stats) ? T.erlang + " " + T.unstable : null, null, "phone-wait"));
+    kpiNode.appendChild(kpi(T.phoneWait, dur(get(shadow, "wait.mean_ms")), phoneModels(stats), null, "phone-wait"));
+    var patience = patienceOf(stats);
+    if (patience) {
+      var median = get(patience, "median_ms"), mean = get(patience, "mean_ms");
+      kpiNode.appendChild(kpi(T.patience, median !== null ? dur(median) : patience.abandoned ? T.patienceOver(dur(get(patience, "longest_ms"))) : "–",
+        patience.abandoned ? (mean !== null ? T.patienceMean(dur(mean), patience.mean_restricted) + " · " : "") + T.patienceNote(patience.abandoned, patience.abandoned + patience.answered)
+          : T.patienceUnknown, null, "patience"));
+    }
     kpiNode.appendChild(kpi(T.abandoned, pct(get(line, "abandonment_rate")), get(line, "abandoned.total") ? String(get(line, "abandoned.total")) : null, null, "abandoned"));
     kpiNode.appendChild(kpi(T.deflected, String(deflected), null, null, "deflected"));
     kpiNode.appendChild(kpi(T.estimateError, dur(get(line, "estimate_error.p50_ms")),
@@ -251,6 +290,42 @@
     chartWaits.appendChild(el("div", { class: "legend" }, series.map(function (s) { return el("span", {}, [el("i", { class: "sw-" + s.key }), s.label]); })));
     if (!maxV) chartWaits.appendChild(el("p", { class: "note", text: T.noData }));
   }
+  function phoneModelCell(q) {
+    var c = erlangWait(q) !== null ? "C " + dur(erlangWait(q)) : unstable(q) ? "C " + T.unstable : null;
+    var a = erlangAWait(q) !== null ? "A " + dur(erlangAWait(q)) : null;
+    if (get(q, "phone.applies") === "erlang_a" && a) return c ? a + " · " + c : a;
+    return c || "–";
+  }
+  function renderPatienceChart() {
+    if (!chartPatience) return;
+    clear(chartPatience);
+    var stats = snapshot.stats || null;
+    var curves = [{ key: "chat", color: "#4c6ef5", p: get(stats, "wait.chat.patience"), label: T.legendPatienceChat },
+                  { key: "voice", color: "#12b886", p: get(stats, "wait.voice.patience"), label: T.legendPatienceVoice }]
+      .filter(function (c) { return c.p && c.p.abandoned; });
+    if (!curves.length) { chartPatience.appendChild(el("p", { class: "note", text: T.patienceUnknown })); return; }
+    var W = 520, H = 180, L = 40, R = 10, TOP = 10, B = 24;
+    var maxMs = Math.max.apply(null, curves.map(function (c) { return c.p.longest_ms || 1; }));
+    var top = niceMax(Math.max(1, maxMs / 1000));
+    function x(ms) { return L + (W - L - R) * (ms / 1000) / top; }
+    function y(s) { return TOP + (H - TOP - B) * (1 - s); }
+    var chart = svg("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": T.patienceChart });
+    [0, 0.5, 1].forEach(function (s) {
+      chart.appendChild(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(s), y2: y(s) }));
+      chart.appendChild(svg("text", { x: L - 6, y: y(s) + 4, "text-anchor": "end" }, [Math.round(s * 100) + "%"]));
+    });
+    [0, top / 2, top].forEach(function (v, i) {
+      chart.appendChild(svg("text", { x: x(v * 1000), y: H - 6, "text-anchor": i === 0 ? "start" : i === 2 ? "end" : "middle" }, [dur(v * 1000)]));
+    });
+    curves.forEach(function (c) {
+      var d = "M" + x(0).toFixed(1) + " " + y(1).toFixed(1), s = 1;
+      c.p.curve.forEach(function (pt) { d += " H" + x(pt.ms).toFixed(1) + " V" + y(pt.survival).toFixed(1); s = pt.survival; });
+      d += " H" + x(c.p.longest_ms).toFixed(1);
+      chart.appendChild(svg("path", { d: d, fill: "none", stroke: c.color, "stroke-width": "2.2" }, [svg("title", {}, [c.label + ": " + T.patienceNote(c.p.abandoned, c.p.abandoned + c.p.answered)])]));
+    });
+    chartPatience.appendChild(chart);
+    chartPatience.appendChild(el("div", { class: "legend" }, curves.map(function (c) { return el("span", {}, [el("i", { class: "sw-patience-" + c.key }), c.label]); })));
+  }
   function renderQueues() {
     clear(queueTable);
     var head = [T.queue, T.chats, T.callsShort, T.agentsShort, T.pending, T.count, T.mean, T.p90, T.sl, T.aband, T.shadow, T.erlangShort, T.estimateErrorShort];
@@ -260,7 +335,7 @@
       var line = chatLine(q).line;
       var cells = [q.name, q.waiting_chats, q.waiting_calls, q.agents_on_duty, q.pending_messages, get(line, "wait.count"), dur(get(line, "wait.mean_ms")),
         dur(get(line, "wait.p90_ms")), pct(get(line, "service_level")), pct(get(line, "abandonment_rate")), dur(get(shadowLine(q), "wait.mean_ms")),
-        erlangWait(q) !== null ? dur(erlangWait(q)) : unstable(q) ? T.unstable : "–", dur(get(line, "estimate_error.p50_ms"))];
+        phoneModelCell(q), dur(get(line, "estimate_error.p50_ms"))];
       tbody.appendChild(el("tr", { "data-queue": q.queue }, cells.map(function (c, i) {
         return el(i ? "td" : "th", i ? {} : { scope: "row" }, [c === null || c === undefined ? "–" : String(c)]);
       })));

@@ -62,7 +62,9 @@ extension ContactCenter {
     }
 
     /// The customer's connection dropped. The contact keeps its place (or its
-    /// conversation) for `customerGracePeriod` and is not routed meanwhile; then it ends
+    /// conversation) for `customerGracePeriod` and is not routed meanwhile: those
+    /// behind it may be served by agents who free up (nobody waits for an empty
+    /// chair), and on its return it is first again. After the grace period it ends
     /// as timed out (abandoned `timed_out`, or conversation `customer_timed_out`).
     /// Harmless when already disconnected, ended, or a stored message.
     /// Throws `unknown_contact`.

@@ -75,6 +75,12 @@ public struct PhoneFigures: Sendable {
     /// Erlang C for that load and those agents; nil when unknown or unstable
     /// (load ≥ agents: a phone line would not keep up).
     public var erlangC: ErlangC.Model?
+    /// Erlang A for the same inputs and the callers' mean patience (exponential, fitted
+    /// to `patience`); nil until someone has abandoned.
+    public var erlangA: ErlangA.Model?
+    /// The patience estimate behind Erlang A and the shadow's draws: the voice lines'
+    /// when callers have abandoned there, else chat and voice together.
+    public var patience: PatienceCurve
     /// The contacts' real waits (chat and voice together), run and window.
     public var measured: (run: LineTally, window: LineTally)
     /// Shadow waits settled, run and window.
@@ -107,9 +113,15 @@ extension WaitStatistics {
         let model = handle.flatMap {
             ErlangC.Model(arrivalRate: arrivalsPerSecond, meanHandleTime: $0 / 1_000, agents: line.agentsOnDuty)
         }
+        let patience = phonePatienceSample(of: queues).curve()
+        let erlangA = handle.flatMap { h -> ErlangA.Model? in
+            guard patience.tailHazardPerMs > 0 else { return nil }
+            return ErlangA.Model(arrivalRate: arrivalsPerSecond, meanHandleTime: h / 1_000,
+                                 meanPatience: 1 / patience.tailHazardPerMs / 1_000, agents: line.agentsOnDuty)
+        }
         return PhoneFigures(
             arrivalsPerHour: arrivalsPerSecond * 3_600, meanHandleMs: handle, agentsOnDuty: line.agentsOnDuty,
-            offeredLoad: handle.map { arrivalsPerSecond * $0 / 1_000 }, erlangC: model,
+            offeredLoad: handle.map { arrivalsPerSecond * $0 / 1_000 }, erlangC: model, erlangA: erlangA, patience: patience,
             measured: (measuredRun, measuredWindow),
             shadow: (line.run, line.recent.reduce(at: now, into: ShadowTally()) { $0.add($1) }),
             shadowPending: line.shadow.unsettledCount)

@@ -22,6 +22,14 @@ import HeapModule
 /// earlier, it is served there, but it has no real handle time: it then takes
 /// `abandonedHandleTime`, or (nil) the mean handle time reported so far.
 ///
+/// Patience: a contact really answered after waiting w shows only that its patience
+/// was longer than w; without more, it would wait in the shadow line forever, which
+/// made the live shadow of a busy chat center grow without bound (issue 16). The feeder
+/// reports a patience drawn for it (`patienceEnds`, from the Kaplan–Meier estimate
+/// conditioned on exceeding w): it leaves the shadow line then if still waiting. Such
+/// a time may lie ahead of the real clock; it is only acted on once real time has
+/// passed it (agents could still come on duty before).
+///
 /// Memory: one entry per contact arrived and not yet settled, plus up to
 /// `settledLimit` settled ones not yet taken (older ones are dropped and counted in
 /// `totals.dropped`). When the shadow line is longer than `lineLimit` (a phone line
@@ -82,6 +90,11 @@ public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
         var arrivedAt: Instant
         var handleTime: Duration?
         var abandonedAt: Instant?
+        /// When its drawn patience runs out (answered for real: no real abandonment).
+        var patienceEndsAt: Instant?
+
+        /// When it leaves the shadow line if still waiting there.
+        var leavesAt: Instant? { abandonedAt ?? patienceEndsAt }
     }
 
     public let serviceLevelThreshold: Duration
@@ -188,6 +201,14 @@ public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
         run()
     }
 
+    /// A contact answered for real would have hung up on the phone at `time` (its drawn
+    /// patience, counted from arrival). Ignored once the shadow has started it.
+    public mutating func patienceEnds(_ id: ID, at time: Instant) {
+        guard let entry = pending[id], entry.abandonedAt == nil else { return }
+        pending[id]?.patienceEndsAt = max(time, entry.arrivedAt)
+        run()
+    }
+
     /// Real time has reached `time` with nothing else to report: starts due by then settle.
     public mutating func advance(to time: Instant) {
         moveHorizon(to: time)
@@ -222,7 +243,7 @@ public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
                 continue
             }
             if busyAgents < onDuty {
-                if let left = entry.abandonedAt, left < shadowNow {
+                if let left = entry.leavesAt, left < shadowNow {
                     settleAbandoned(head, entry, at: left)
                 } else {
                     start(head, entry)
@@ -233,7 +254,8 @@ public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
             // end at any moment, so nothing past now can be decided until it is known.
             guard servingUnknown.isEmpty else { return }
             let next = [ends.min, dutyChanges.first?.at].compactMap { $0 }.min()
-            if let left = entry.abandonedAt, next.map({ left < $0 }) ?? true {
+            // A drawn patience may end ahead of the real clock: decided once it is passed.
+            if let left = entry.leavesAt, left <= horizon, next.map({ left < $0 }) ?? true {
                 settleAbandoned(head, entry, at: left)
                 continue
             }

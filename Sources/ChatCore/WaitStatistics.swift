@@ -52,6 +52,9 @@ public struct WaitStatistics: Sendable {
         var assignedAt: Instant?
         /// Estimates given while it waited, oldest first: the first, then the newest.
         var estimates: [(at: Instant, ms: Int64)] = []
+        /// The estimate given when it joined the line (the `queued` answer), if any:
+        /// judged against the whole wait, enqueue to assignment.
+        var enqueueEstimateMs: Int64?
     }
 
     /// Estimates kept per waiting contact (the first and the newest ones).
@@ -74,6 +77,14 @@ public struct WaitStatistics: Sendable {
     var phones: [PhoneLine]
     private var comparisons = ContactComparisons()
     private var onDuty = Set<AgentID>()
+    /// Patience per statistics line (whole run): abandonments observed, answers censored.
+    private var patience: [PatienceSample]
+    /// Per queue, the patience the shadow phone lines draw from, and when it was made
+    /// (remade at most once a second, as the sample grows).
+    private var phonePatience: [(curve: PatienceCurve, madeAt: Instant)]
+    /// The draws' generator: seeded, so that a replay of the same commands gives the
+    /// same shadow waits.
+    private var random = SplitMix64(seed: 0x5741_4954_5452_5554)
 
     public init(configuration: StatisticsConfiguration = StatisticsConfiguration(), queueCount: Int, now: Instant) {
         self.configuration = configuration
@@ -87,6 +98,8 @@ public struct WaitStatistics: Sendable {
         rates = Array(repeating: LineServiceRate(windowMs: configuration.serviceRateWindow.wholeMilliseconds, now: now),
                       count: queueCount * 2)
         loadRecent = TimeBuckets(windowMs: windowMs, bucketMs: bucketMs, empty: AgentLoadIntegral())
+        patience = Array(repeating: PatienceSample(), count: queueCount * 2)
+        phonePatience = Array(repeating: (PatienceSample().curve(), now), count: queueCount)
         phones = Array(repeating: PhoneLine(start: now, threshold: configuration.serviceLevelThreshold,
                                             windowMs: windowMs, bucketMs: bucketMs),
                        count: queueCount + 1)
@@ -218,23 +231,20 @@ public struct WaitStatistics: Sendable {
             t.assignedAt = assignedAt
             let wait = assignedAt.milliseconds - enqueuedAt.milliseconds
             comparisons.realOutcome(contact.id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitMs: wait)
+            patience[t.statLine].answered(afterMs: wait)
+            drawPhonePatience(contact.id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitedMs: wait, now: now)
             let within = wait <= configuration.serviceLevelThreshold.wholeMilliseconds
             let isCall = contact.channel == .voice
-            var errors: [(Int64, first: Bool)] = []
-            for (i, e) in t.estimates.enumerated() {
-                let actual = max(0, assignedAt.milliseconds - e.at.milliseconds)
-                errors.append((abs(e.ms - actual), i == 0))
-            }
+            let errors = t.estimates.map { e in abs(e.ms - max(0, assignedAt.milliseconds - e.at.milliseconds)) }
+            let enqueueError = t.enqueueEstimateMs.map { abs($0 - wait) }
             t.estimates = []
             count(at: assignedAt, t.statLine) { tally in
                 tally.wait.record(ms: wait)
                 if within { tally.withinThreshold += 1 }
                 // A call is answered when the agent picks it up.
                 if isCall { tally.speedOfAnswer.record(ms: wait) }
-                for (error, first) in errors {
-                    tally.estimateError.record(ms: error)
-                    if first { tally.estimateErrorAtEnqueue.record(ms: error) }
-                }
+                for error in errors { tally.estimateError.record(ms: error) }
+                if let enqueueError { tally.estimateErrorAtEnqueue.record(ms: enqueueError) }
             }
         }
         tracked[contact.id] = t
@@ -261,9 +271,58 @@ public struct WaitStatistics: Sendable {
             phoneLines(of: t.statLine) { $0.abandoned(id, at: endedAt) }
             if case .abandoned(let reason)? = contact?.outcome, let enqueuedAt = contact?.enqueuedAt {
                 count(at: endedAt, t.statLine) { $0.abandoned[reason] += 1 }
+                // Only a customer who chose to leave shows their patience; a dropped
+                // connection or a closing center only shows it was longer.
+                let waited = endedAt.milliseconds - enqueuedAt.milliseconds
+                if reason == .left { patience[t.statLine].abandoned(afterMs: waited) } else { patience[t.statLine].answered(afterMs: waited) }
                 comparisons.realOutcome(id, statLine: t.statLine, enqueuedAt: enqueuedAt, waitMs: nil)
             }
         }
+    }
+
+    /// A contact answered after `waitedMs` would, on the phone, have hung up after a
+    /// patience drawn from the queue's estimate conditioned on exceeding that wait
+    /// (`PatienceCurve.patience`); the shadow phone lines are told. The estimate is the
+    /// queue's voice line's when callers have abandoned there (phone patience), else
+    /// chat and voice together; with no abandonment at all nothing is drawn (the
+    /// shadow then assumes this customer never hangs up).
+    private mutating func drawPhonePatience(_ id: ContactID, statLine: Int, enqueuedAt: Instant, waitedMs: Int64, now: Instant) {
+        let q = statLine >> 1
+        let firstAbandonments = phonePatience[q].curve.tailHazardPerMs == 0 && patience[q * 2].abandoned + patience[q * 2 + 1].abandoned > 0
+        if firstAbandonments || now.milliseconds - phonePatience[q].madeAt.milliseconds >= 1_000 {
+            phonePatience[q] = (phonePatienceCurve(queue: q), now)
+        }
+        let u = 1 - Double.random(in: 0..<1, using: &random)  // (0, 1]
+        guard let ms = phonePatience[q].curve.patience(exceedingMs: waitedMs, uniform: u) else { return }
+        phoneLines(of: statLine) { $0.patienceEnds(id, at: enqueuedAt.advanced(by: .milliseconds(ms))) }
+    }
+
+    private func phonePatienceCurve(queue q: Int) -> PatienceCurve {
+        phonePatienceSample(of: [QueueID(Int32(q))]).curve()
+    }
+
+    /// The phone patience of some queues: their voice lines' sample when callers have
+    /// abandoned there, else chat and voice together.
+    func phonePatienceSample(of queues: [QueueID]) -> PatienceSample {
+        var voice = PatienceSample(), both = PatienceSample()
+        for q in queues where q.index * 2 + 1 < patience.count {
+            voice.add(patience[q.index * 2 + 1])
+            both.add(patience[q.index * 2])
+        }
+        if voice.abandoned > 0 { return voice }
+        both.add(voice)
+        return both
+    }
+
+    /// The Kaplan–Meier estimate of the patience of one queue and channel's customers,
+    /// over the whole run (README "Patience").
+    public func patience(for line: LineID) -> PatienceCurve {
+        line.index < patience.count ? patience[line.index].curve() : PatienceSample().curve()
+    }
+
+    /// The patience sample of one queue and channel (for merging across queues).
+    public func patienceSample(for line: LineID) -> PatienceSample {
+        line.index < patience.count ? patience[line.index] : PatienceSample()
     }
 
     private mutating func count(at instant: Instant, _ line: Int, _ body: (inout LineTally) -> Void) {
@@ -273,9 +332,13 @@ public struct WaitStatistics: Sendable {
 
     /// Remembers an estimate given to a waiting contact (`queued` or `place_in_line`);
     /// its error is measured when the contact is assigned. Contacts that never are
-    /// (abandoned) leave no error: their actual wait is unknown.
-    public mutating func recordEstimate(_ id: ContactID, ms: Int64, at now: Instant) {
+    /// (abandoned) leave no error: their actual wait is unknown. `atEnqueue` marks the
+    /// estimate in the `queued` answering the contact's arrival: only that one, and
+    /// only the first, counts in `estimateErrorAtEnqueue`, against the whole wait
+    /// (an estimate first given later, say after a resume, is not "at enqueue").
+    public mutating func recordEstimate(_ id: ContactID, ms: Int64, at now: Instant, atEnqueue: Bool = false) {
         guard var t = tracked[id], !t.assigned else { return }
+        if atEnqueue && t.estimates.isEmpty && t.enqueueEstimateMs == nil { t.enqueueEstimateMs = ms }
         if t.estimates.count >= Self.estimatesKept { t.estimates.remove(at: 1) }
         t.estimates.append((now, ms))
         tracked[id] = t
@@ -320,6 +383,43 @@ public struct WaitStatistics: Sendable {
         let ms = Double(place) * gap
         guard ms.isFinite, ms < 1e12 else { return nil }
         return Int64((ms / 1_000).rounded()) * 1_000
+    }
+
+    /// The expected waits of a whole line at once, first place first, given how long
+    /// each contact in it has waited (`waitedMs`, in line order). Like `estimatedWait`,
+    /// but the places ahead are discounted by the chance that their customers give up
+    /// first (issue 16): the contact at place k needs 1 + Σ P(j stays) departures, j
+    /// ahead of it, where P(j stays) is the line's patience estimate (`PatienceOutlook`)
+    /// that j, having waited w_j, still waits its own expected remaining wait. Gaps
+    /// between departures count agents' answers only, so people who leave shorten the
+    /// line without using a gap. Without any abandonment seen this is p × gap.
+    public func estimatedWaits(waitedMs: [Int64], in line: LineID, slots: Int, at now: Instant,
+                               patience: PatienceOutlook? = nil) -> [Int64?] {
+        guard !waitedMs.isEmpty else { return [] }
+        guard let one = estimatedWait(place: 1, in: line, slots: slots, at: now), let gap = unroundedGap(in: line, slots: slots, at: now) else {
+            return Array(repeating: nil, count: waitedMs.count)
+        }
+        let outlook = patience ?? PatienceOutlook(self.patience(for: line))
+        guard outlook.knowsAbandonment else {
+            return waitedMs.indices.map { estimatedWait(place: $0 + 1, in: line, slots: slots, at: now) ?? one }
+        }
+        var ahead = 0.0
+        var out: [Int64?] = []
+        out.reserveCapacity(waitedMs.count)
+        for waited in waitedMs {
+            let expected = gap * (ahead + 1)
+            guard expected.isFinite, expected < 1e12 else { out.append(nil); continue }
+            out.append(Int64((expected / 1_000).rounded()) * 1_000)
+            ahead += outlook.stays(waitedMs: Double(max(0, waited)), forMs: expected)
+        }
+        return out
+    }
+
+    private func unroundedGap(in line: LineID, slots: Int, at now: Instant) -> Double? {
+        guard line.index < rates.count else { return nil }
+        if let measured = rates[line.index].meanGapMs(at: now) { return measured }
+        if slots > 0, let handle = run[line.index].handleTime.meanMs { return handle / Double(slots) }
+        return nil
     }
 
     // MARK: - Reading

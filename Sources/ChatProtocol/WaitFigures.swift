@@ -127,24 +127,30 @@ public struct LineStats: Hashable, Sendable, WireObject {
     }
 }
 
-/// A span pair: the whole run and the sliding window.
+/// A span pair: the whole run and the sliding window, and for a live channel the
+/// customers' patience over the whole run.
 public struct SpanStats: Hashable, Sendable, WireObject {
     public var run: LineStats
     public var window: LineStats
+    public var patience: PatienceStats?
 
-    public init(run: LineStats = LineStats(), window: LineStats = LineStats()) {
+    public init(run: LineStats = LineStats(), window: LineStats = LineStats(), patience: PatienceStats? = nil) {
         self.run = run
         self.window = window
+        self.patience = patience
     }
 
     static let requiredFields = ["run", "window"]
+    static let optionalFields = ["patience"]
     init(reading f: FieldReader) throws(ProtocolError) {
         run = try f.object("run")
         window = try f.object("window")
+        patience = try f.optionalObject("patience")
     }
     func writeFields(to w: inout JSONWriter) {
         w.field("run", run)
         w.field("window", window)
+        w.field("patience", patience)
     }
 }
 
@@ -242,6 +248,10 @@ public struct PhoneComparison: Hashable, Sendable, WireObject {
     /// line would not keep up, and `erlang_c` is absent.
     public var offeredLoad: Double?
     public var erlangC: ErlangCStats?
+    /// Erlang A, once abandonments give a patience (stable at any load).
+    public var erlangA: ErlangAStats?
+    /// Which of the two applies: Erlang C only while nobody has abandoned.
+    public var applies: PhoneModel
     public var shadowRun: ShadowStats
     public var shadowWindow: ShadowStats
     /// Contacts whose shadow wait is not settled yet.
@@ -249,27 +259,32 @@ public struct PhoneComparison: Hashable, Sendable, WireObject {
     public var measured: SpanStats
 
     public init(agentsOnDuty: Int64, arrivalsPerHour: Double, meanHandleMs: Int64? = nil, offeredLoad: Double? = nil,
-                erlangC: ErlangCStats? = nil, shadowRun: ShadowStats = ShadowStats(), shadowWindow: ShadowStats = ShadowStats(),
+                erlangC: ErlangCStats? = nil, erlangA: ErlangAStats? = nil, applies: PhoneModel = .erlangC,
+                shadowRun: ShadowStats = ShadowStats(), shadowWindow: ShadowStats = ShadowStats(),
                 shadowPending: Int64 = 0, measured: SpanStats = SpanStats()) {
         self.agentsOnDuty = agentsOnDuty
         self.arrivalsPerHour = arrivalsPerHour
         self.meanHandleMs = meanHandleMs
         self.offeredLoad = offeredLoad
         self.erlangC = erlangC
+        self.erlangA = erlangA
+        self.applies = applies
         self.shadowRun = shadowRun
         self.shadowWindow = shadowWindow
         self.shadowPending = shadowPending
         self.measured = measured
     }
 
-    static let requiredFields = ["agents_on_duty", "arrivals_per_hour", "shadow", "measured"]
-    static let optionalFields = ["mean_handle_ms", "offered_load", "erlang_c"]
+    static let requiredFields = ["agents_on_duty", "arrivals_per_hour", "applies", "shadow", "measured"]
+    static let optionalFields = ["mean_handle_ms", "offered_load", "erlang_c", "erlang_a"]
     init(reading f: FieldReader) throws(ProtocolError) {
         agentsOnDuty = try f.integer("agents_on_duty", cursorRange)
         arrivalsPerHour = try f.number("arrivals_per_hour", figureRange)
         meanHandleMs = try f.optionalInteger("mean_handle_ms", cursorRange)
         offeredLoad = try f.optionalNumber("offered_load", figureRange)
         erlangC = try f.optionalObject("erlang_c")
+        erlangA = try f.optionalObject("erlang_a")
+        applies = try f.word("applies")
         let shadow = try f.object("shadow", ShadowSpans.self)
         shadowRun = shadow.run
         shadowWindow = shadow.window
@@ -282,6 +297,8 @@ public struct PhoneComparison: Hashable, Sendable, WireObject {
         w.field("mean_handle_ms", meanHandleMs)
         w.field("offered_load", offeredLoad)
         w.field("erlang_c", erlangC)
+        w.field("erlang_a", erlangA)
+        w.field("applies", applies)
         w.field("shadow", ShadowSpans(run: shadowRun, window: shadowWindow, pending: shadowPending))
         w.field("measured", measured)
     }

@@ -103,6 +103,30 @@ extension OperatorPages {
                scopes.compactMap { s in s.phone.erlangC.map { ("{queue=\"\(s.key)\"}", seconds($0.meanWaitMs)) } })
         family("switchboard_erlang_c_service_level", "gauge", "Erlang C: share of calls answered within the threshold.",
                scopes.compactMap { s in s.phone.erlangC.map { ("{queue=\"\(s.key)\"}", number($0.serviceLevel)) } })
+        family("switchboard_erlang_a_wait_probability", "gauge", "Erlang A: probability that a call would wait (absent until someone abandons).",
+               scopes.compactMap { s in s.phone.erlangA.map { ("{queue=\"\(s.key)\"}", number($0.waitProbability)) } })
+        family("switchboard_erlang_a_abandon_probability", "gauge", "Erlang A: probability that a caller would hang up before an answer.",
+               scopes.compactMap { s in s.phone.erlangA.map { ("{queue=\"\(s.key)\"}", number($0.abandonProbability)) } })
+        family("switchboard_erlang_a_mean_wait_seconds", "gauge", "Erlang A: mean time a call waits (answered or not).",
+               scopes.compactMap { s in s.phone.erlangA.map { ("{queue=\"\(s.key)\"}", seconds($0.meanWaitMs)) } })
+        family("switchboard_erlang_a_service_level", "gauge", "Erlang A: share of calls answered within the threshold.",
+               scopes.compactMap { s in s.phone.erlangA.map { ("{queue=\"\(s.key)\"}", number($0.serviceLevel)) } })
+        family("switchboard_phone_model_applies", "gauge", "1 for the phone model that applies (erlang_a once anyone abandoned).",
+               scopes.flatMap { s in PhoneModel.allCases.map { ("{queue=\"\(s.key)\",model=\"\($0.rawValue)\"}", s.phone.applies == $0 ? "1" : "0") } })
+        var patience: [Sample] = []
+        var patienceCurve: [Sample] = []
+        for (labels, spans) in byLine {
+            guard let p = spans.patience else { continue }
+            for (stat, v) in [("median", p.medianMs), (p.meanRestricted ? "restricted_mean" : "mean", p.meanMs),
+                              ("exponential_mean", p.exponentialMeanMs)] {
+                if let v { patience.append(("{\(labels),stat=\"\(stat)\"}", seconds(v))) }
+            }
+            for point in p.curve { patienceCurve.append(("{\(labels),after=\"\(seconds(point.ms))\"}", number(point.survival))) }
+        }
+        family("switchboard_patience_seconds", "gauge",
+               "Customers' patience, Kaplan-Meier over the whole run (restricted_mean: the curve does not reach 0).", patience)
+        family("switchboard_patience_survival", "gauge",
+               "Kaplan-Meier curve: share still willing to wait after `after` seconds.", patienceCurve)
         var shadow: [Sample] = []
         var shadowLevel: [Sample] = []
         for s in scopes {

@@ -30,7 +30,7 @@ extension ServiceDesk {
             let now = center.now
             if case .waiting? = center.contact(contact)?.state {
                 tellPlace(owner, contact: contact, place: place, estimate: estimate(place: place, in: line, at: now),
-                          first: true, queue: key(of: line.queue), on: to, at: now)
+                          first: true, atEnqueue: true, queue: key(of: line.queue), on: to, at: now)
             } else {
                 // Taken by an agent in the same instant: no wait to predict (and no
                 // estimate to count in the error).

@@ -82,6 +82,7 @@ extension ServiceDesk {
             PublishedStats.BucketRow(queue: queue, channel: channel, wait: t.wait.buckets, speedOfAnswer: t.speedOfAnswer.buckets,
                                      handle: t.handleTime.buckets)
         }
+        var centerPatience = (chat: PatienceSample(), voice: PatienceSample())
         for index in center.queues.indices {
             let queue = QueueID(Int32(index))
             let chat = stats.tallies(for: LineID(queue: queue, channel: .chat), at: now)
@@ -92,10 +93,16 @@ extension ServiceDesk {
             centerWait.voice.window.add(voice.window)
             buckets.append(bucketRow(key(of: queue), "chat", chat.run))
             buckets.append(bucketRow(key(of: queue), "voice", voice.run))
+            let chatPatience = stats.patienceSample(for: LineID(queue: queue, channel: .chat))
+            let voicePatience = stats.patienceSample(for: LineID(queue: queue, channel: .voice))
+            centerPatience.chat.add(chatPatience)
+            centerPatience.voice.add(voicePatience)
             queues.append(PublishedStats.Queue(
                 longestWaitMs: longestWait(in: queue, at: now),
-                wait: WaitStats(chat: SpanStats(run: LineStats(chat.run), window: LineStats(chat.window)),
-                                voice: SpanStats(run: LineStats(voice.run), window: LineStats(voice.window))),
+                wait: WaitStats(chat: SpanStats(run: LineStats(chat.run), window: LineStats(chat.window),
+                                                patience: PatienceStats(chatPatience.curve())),
+                                voice: SpanStats(run: LineStats(voice.run), window: LineStats(voice.window),
+                                                 patience: PatienceStats(voicePatience.curve()))),
                 phone: PhoneComparison(stats.phone(for: queue, at: now), threshold: threshold)))
         }
         let load = stats.agentLoad(at: now)
@@ -104,8 +111,10 @@ extension ServiceDesk {
             windowMs: Self.milliseconds(stats.configuration.window),
             agents: AgentLoadStats(onDuty: Int64(load.now.onDuty), now: LoadStats(load.now), run: LoadStats(load.run),
                                    window: LoadStats(load.window)),
-            wait: WaitStats(chat: SpanStats(run: LineStats(centerWait.chat.run), window: LineStats(centerWait.chat.window)),
-                            voice: SpanStats(run: LineStats(centerWait.voice.run), window: LineStats(centerWait.voice.window))),
+            wait: WaitStats(chat: SpanStats(run: LineStats(centerWait.chat.run), window: LineStats(centerWait.chat.window),
+                                            patience: PatienceStats(centerPatience.chat.curve())),
+                            voice: SpanStats(run: LineStats(centerWait.voice.run), window: LineStats(centerWait.voice.window),
+                                             patience: PatienceStats(centerPatience.voice.curve()))),
             phone: PhoneComparison(stats.phone(for: nil, at: now), threshold: threshold))
         let rows = stats.recentComparisons.map {
             PublishedStats.ContactRow(contact: WireID.contact($0.contact), queue: key(of: $0.queue), channel: $0.channel.rawValue,
@@ -128,16 +137,38 @@ extension ServiceDesk {
         return longest
     }
 
-    /// The estimated wait for `place` in `line` now (nil: nothing to go on yet).
+    /// The estimated wait for `place` in `line` now (nil: nothing to go on yet),
+    /// discounting those ahead who are likely to give up first.
     func estimate(place: Int, in line: LineID, at now: Instant) -> Int64? {
+        let ahead = center.waitingContacts(in: line).prefix(max(0, place - 1))
+        return estimates(forWaitsOf: Array(ahead) + [nil], in: line, at: now).last ?? nil
+    }
+
+    /// The estimated waits of the line's places, in order, for the contacts given
+    /// (nil: a newcomer who has not waited yet).
+    func estimates(forWaitsOf contacts: [ContactID?], in line: LineID, at now: Instant) -> [Int64?] {
         let i = Int(line.queue.rawValue) * 2 + (line.channel == .voice ? 1 : 0)
-        return stats.estimatedWait(place: place, in: line, slots: slotsPerLine.indices.contains(i) ? slotsPerLine[i] : 0, at: now)
+        let waited = contacts.map { id -> Int64 in
+            guard let id, let since = center.contact(id)?.enqueuedAt else { return 0 }
+            return max(0, now.milliseconds - since.milliseconds)
+        }
+        return stats.estimatedWaits(waitedMs: waited, in: line, slots: slotsPerLine.indices.contains(i) ? slotsPerLine[i] : 0,
+                                    at: now, patience: patienceOutlook(for: line, at: now))
+    }
+
+    private func patienceOutlook(for line: LineID, at now: Instant) -> PatienceOutlook {
+        let i = Int(line.queue.rawValue) * 2 + (line.channel == .voice ? 1 : 0)
+        if let cached = patienceOutlooks[i], now.milliseconds - cached.madeAtMs < 1_000 { return cached.outlook }
+        let outlook = PatienceOutlook(stats.patience(for: line))
+        patienceOutlooks[i] = (now.milliseconds, outlook)
+        return outlook
     }
 
     /// Tells a waiting customer their place and estimate, and records the estimate
-    /// given (its error is measured when the contact is assigned).
+    /// given (its error is measured when the contact is assigned). `atEnqueue`: the
+    /// `queued` that answers the contact's joining the line (not a resume's repeat).
     func tellPlace(_ session: CustomerSession, contact: ContactID, place: Int, estimate: Int64?, first: Bool,
-                   queue: String, on connection: ConnectionID, at now: Instant) {
+                   atEnqueue: Bool = false, queue: String, on connection: ConnectionID, at now: Instant) {
         session.place = place
         session.estimateMs = estimate
         if first {
@@ -145,7 +176,7 @@ extension ServiceDesk {
         } else {
             send(.placeInLine(PlaceInLine(place: place, estimatedWaitMs: estimate)), to: connection)
         }
-        if let estimate { stats.recordEstimate(contact, ms: estimate, at: now) }
+        if let estimate { stats.recordEstimate(contact, ms: estimate, at: now, atEnqueue: atEnqueue) }
     }
 
     /// `place_in_line` to each waiting customer whose place moved or whose estimate
@@ -154,10 +185,12 @@ extension ServiceDesk {
         for index in 0..<(center.queues.count * 2) {
             let line = LineID(queue: QueueID(Int32(index / 2)), channel: index % 2 == 1 ? .voice : .chat)
             guard center.waitingCount(in: line) > 0 else { continue }
-            for (position, contact) in center.waitingContacts(in: line).enumerated() {
+            let waiting = center.waitingContacts(in: line)
+            let lineEstimates = estimates(forWaitsOf: waiting, in: line, at: now)
+            for (position, contact) in waiting.enumerated() {
                 guard let owner = contactOwners[contact], owner.contact == contact, let connection = owner.connection else { continue }
                 let place = position + 1
-                let estimate = self.estimate(place: place, in: line, at: now)
+                let estimate = lineEstimates[position]
                 guard owner.place != place || Self.isNews(estimate, after: owner.estimateMs) else { continue }
                 tellPlace(owner, contact: contact, place: place, estimate: estimate, first: false,
                           queue: key(of: line.queue), on: connection, at: now)

@@ -52,6 +52,9 @@ final class ServiceDesk {
     var lastStatisticsAt = Instant(milliseconds: .min)
     /// Chat (even index) and call (odd) places of agents on duty, per line: the estimator's fallback.
     var slotsPerLine: [Int]
+    /// Per line index, the patience outlook the estimates use and when it was made
+    /// (remade at most once a second: the Kaplan–Meier curve sorts every distinct wait).
+    var patienceOutlooks: [Int: (madeAtMs: Int64, outlook: PatienceOutlook)] = [:]
     var snapshotDirty = true
     var lastSnapshotPush = Instant(milliseconds: .min)
     /// `[console] canned_replies`, for agents' `welcome`.

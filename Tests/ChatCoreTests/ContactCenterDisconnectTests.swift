@@ -29,16 +29,28 @@ struct ContactCenterDisconnectTests {
         #expect(h.center.placeInLine(of: b) == 1)
     }
 
-    @Test func aDroppedCustomerIsPassedOverUntilTheyReturn() throws {
+    /// The decision (issue 16): an absent customer keeps their place, first in line,
+    /// but nobody behind waits for an empty chair: an agent who frees up meanwhile
+    /// takes the next customer present. Back, they are first again, ahead of everyone
+    /// who arrived after them.
+    @Test func aDroppedCustomerIsPassedOverUntilTheyReturnThenServedFirst() throws {
         let h = try Self.harness()
         let kim = try h.agent("kim", chat: 1)
         let busy = try h.arrive()
         let a = try h.arrive()
         let b = try h.arrive()
+        let c = try h.arrive()
         h.run(try h.center.customerDisconnected(a))
         h.run(try h.center.endConversation(h.conversation(of: busy)!, by: kim))
         #expect(h.holder(of: b) == kim)
         #expect(h.center.placeInLine(of: a) == 1)
+        #expect(h.center.placeInLine(of: c) == 2)
+        h.advance(seconds: 20)
+        h.run(try h.center.customerReconnected(a))
+        #expect(h.center.placeInLine(of: a) == 1)
+        h.run(try h.center.endConversation(h.conversation(of: b)!, by: kim))
+        #expect(h.holder(of: a) == kim)
+        #expect(h.center.placeInLine(of: c) == 1)
     }
 
     @Test func aCustomerWhoDoesNotReturnInTimeIsAbandonedAsTimedOut() throws {

@@ -93,4 +93,36 @@ struct PhoneLineTests {
         #expect(phone.offeredLoad == 3)
         #expect(phone.erlangC == nil)
     }
+
+    /// Issue 16: a chat answered at once says only that its patience was longer than
+    /// its wait. With one abandonment seen (x, after 10 s: an exponential tail of mean
+    /// 10 s), b, answered at once at 15 s, gets a patience drawn beyond 0 s and hangs
+    /// up in the shadow line long before the phone's one agent is free at 200 s. a2,
+    /// answered before anyone had abandoned, has no patience to go on and waits it out.
+    @Test func aChatAnsweredAtOnceHangsUpInTheShadowAfterItsDrawnPatience() throws {
+        let o = try ObservedCenter()
+        try o.h.agent("kim", chat: 2)
+        let a = try o.h.arrive()
+        let a2 = try o.h.arrive()
+        let x = try o.h.arrive()
+        o.advance(seconds: 10)
+        o.h.run(try o.h.center.customerLeaves(x))
+        o.advance(seconds: 5)
+        try o.end(a2)
+        let b = try o.h.arrive()
+        #expect(o.h.contact(b).agent != nil)
+        let chat = o.stats.patience(for: LineID(queue: .orders, channel: .chat))
+        #expect(chat.abandoned == 1)
+        #expect(chat.answered == 3)
+        #expect(chat.steps.map(\.ms) == [10_000])
+        o.advance(seconds: 185)
+        try o.end(a)
+        try o.end(b)
+        o.stats.advance(to: o.h.clock.now)
+        let phone = o.stats.phone(for: .orders, at: o.h.clock.now)
+        #expect(phone.shadowPending == 0)
+        #expect(phone.shadow.run.abandoned == 2)  // x for real, b by its drawn patience
+        #expect(phone.shadow.run.wait.count == 2)  // a at once, a2 after 200 s
+        #expect(phone.shadow.run.wait.meanMs == 100_000)
+    }
 }

@@ -40,6 +40,42 @@ struct ShadowPhoneQueueTests {
         #expect(shadow.unsettledCount == 0)
     }
 
+    @Test func aDrawnPatienceEndsTheShadowWaitOnceRealTimeHasPassedIt() {
+        // One agent; A at 0 for 100 s. B (at 1) and C (at 2) were answered for real (as
+        // chats) and would have hung up on the phone at 30 and 300 s: B leaves the
+        // shadow line at 30 (waited 29), C is answered at 100 (waited 98).
+        var shadow = Shadow(startingAt: at(0))
+        shadow.setAgentsOnDuty(1, at: at(0))
+        shadow.arrive(1, at: at(0))
+        shadow.handled(1, handleTime: .seconds(100))
+        shadow.arrive(2, at: at(1))
+        shadow.arrive(3, at: at(2))
+        shadow.patienceEnds(2, at: at(30))
+        shadow.patienceEnds(3, at: at(300))
+        #expect(take(&shadow) == ["1 0"])
+        // Not before real time reaches 30 s: an agent could still come on duty.
+        shadow.advance(to: at(29))
+        #expect(take(&shadow).isEmpty)
+        shadow.advance(to: at(30))
+        #expect(take(&shadow) == ["2 29 left"])
+        shadow.handled(3, handleTime: .seconds(10))
+        shadow.advance(to: at(100))
+        #expect(take(&shadow) == ["3 98"])
+        #expect(shadow.totals.abandoned == 1)
+    }
+
+    @Test func aDrawnPatienceDoesNotOverrideARealAbandonment() {
+        var shadow = Shadow(startingAt: at(0))
+        shadow.setAgentsOnDuty(1, at: at(0))
+        shadow.arrive(1, at: at(0))
+        shadow.handled(1, handleTime: .seconds(100))
+        shadow.arrive(2, at: at(1))
+        shadow.abandoned(2, at: at(20))
+        shadow.patienceEnds(2, at: at(50))
+        shadow.advance(to: at(60))
+        #expect(take(&shadow) == ["1 0", "2 19 left"])
+    }
+
     @Test func aWaitStaysUnsettledUntilTheHandleTimeItDependsOnIsKnown() {
         // One agent; A at 0 is still with its agent for real at 500 s, so B (at 5) cannot
         // know when the phone would have answered it.

@@ -192,7 +192,7 @@ struct WaitStatisticsTests {
         try o.h.agent("kim", chat: 1)
         let a = try o.h.arrive()
         let b = try o.h.arrive()
-        o.stats.recordEstimate(b, ms: 30_000, at: o.h.clock.now)  // at enqueue
+        o.stats.recordEstimate(b, ms: 30_000, at: o.h.clock.now, atEnqueue: true)
         o.advance(seconds: 4)
         o.stats.recordEstimate(b, ms: 10_000, at: o.h.clock.now)
         o.advance(seconds: 6)
@@ -205,6 +205,27 @@ struct WaitStatisticsTests {
         #expect(run.estimateError.meanMs == 12_000)
         #expect(near(run.estimateError.p50Ms, 4_000))
         #expect(near(run.estimateError.p90Ms, 20_000))
+    }
+
+    @Test func onlyTheEstimateInTheQueuedAnswerCountsAtEnqueueAgainstTheWholeWait() throws {
+        let o = try ObservedCenter()
+        try o.h.agent("kim", chat: 1)
+        let a = try o.h.arrive()
+        let b = try o.h.arrive()
+        let c = try o.h.arrive()
+        // b had no estimate when it queued: its first one, a place update 4 s later, is not "at enqueue".
+        o.advance(seconds: 4)
+        o.stats.recordEstimate(b, ms: 9_000, at: o.h.clock.now)
+        // c's estimate at enqueue came with `queued`; a later one (a resume's repeat) does not replace it.
+        o.stats.recordEstimate(c, ms: 50_000, at: o.h.clock.now, atEnqueue: true)
+        o.stats.recordEstimate(c, ms: 1_000, at: o.h.clock.now, atEnqueue: true)
+        o.advance(seconds: 6)
+        try o.end(a)  // b assigned after 10 s
+        o.advance(seconds: 10)
+        try o.end(b)  // c assigned after 20 s of wait: |50 - 20| = 30 s
+        let run = o.figures().run
+        #expect(run.estimateErrorAtEnqueue.count == 1)
+        #expect(run.estimateErrorAtEnqueue.meanMs == 30_000)
     }
 
     @Test func theEstimateIsPlaceTimesTheMeasuredGapBetweenDepartures() throws {
@@ -229,6 +250,27 @@ struct WaitStatisticsTests {
         // A line stuck without departures sees its estimate grow: 40 s busy / 3.
         o.advance(seconds: 16)
         #expect(o.stats.estimatedWait(place: 1, in: line, slots: 1, at: o.h.clock.now) == 13_000)
+    }
+
+    /// Issue 16: people ahead who will give up first do not cost a departure. Here all
+    /// twelve who waited gave up after 10 s, so nobody ahead is expected to last a
+    /// 60-s gap: every place expects one gap. Without abandonments: p × gap.
+    @Test func theEstimateDiscountsThoseAheadWhoWillGiveUp() throws {
+        let o = try ObservedCenter()
+        try o.h.agent("kim", chat: 1)
+        let a = try o.h.arrive()
+        let quitters = try (0..<12).map { _ in try o.h.arrive() }
+        o.advance(seconds: 10)
+        for q in quitters { o.h.run(try o.h.center.customerLeaves(q)) }
+        o.advance(seconds: 50)
+        try o.end(a)  // handle time 60 s, one chat slot: a 60-s gap
+        let line = LineID(queue: .orders, channel: .chat)
+        let now = o.h.clock.now
+        #expect(o.stats.patience(for: line).medianMs == 10_000)
+        #expect(o.stats.estimatedWaits(waitedMs: [0, 0, 0], in: line, slots: 1, at: now) == [60_000, 60_000, 60_000])
+        let nobodyLeaves = PatienceOutlook(PatienceSample().curve())
+        #expect(o.stats.estimatedWaits(waitedMs: [0, 0, 0], in: line, slots: 1, at: now, patience: nobodyLeaves)
+                == [60_000, 120_000, 180_000])
     }
 
     @Test func withoutDeparturesTheEstimateFallsBackOnHandleTimeOverSlots() throws {

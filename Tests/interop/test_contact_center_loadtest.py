@@ -17,6 +17,7 @@ switchboard-loadtest`) or SWITCHBOARD_LOADTEST_BIN; skipped otherwise.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -131,6 +132,19 @@ def test_chat_and_voice_runs_on_one_seed_match_exact_replays_and_the_broker(cent
     page = html.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 2 and "Erlang C" in page
     assert "voice, measured" in page and "chat, measured" in page
+    # A manager reads the plain words first, in Korean and English (issue 16): chat,
+    # then the same inquiries by phone (the voice run), the statistics folded below.
+    ko = re.search(r"채팅: 20초 안에 (\d+)% 응답</b> · 같은 문의가 전화였다면 (\d+)%, (\d+)명 포기", page)
+    en = re.search(r"Chat: (\d+)% answered within 20 s</b> · the same inquiries by phone: (\d+)%, (\d+) gave up", page)
+    assert ko and en, page[:2000]
+    for m in (ko, en):
+        chat_share, phone_share, gave_up = (int(g) for g in m.groups())
+        assert abs(chat_share - chat["wait"]["service_level"] * 100) <= 0.51, m.group(0)
+        assert abs(phone_share - voice["wait"]["service_level"] * 100) <= 0.51, m.group(0)
+        assert gave_up == voice["abandoned"], m.group(0)
+    assert ko.start() < page.index("<details>") < page.index("<svg")
+    # The broker's shadow, read once drained: this run's part of it, nothing pending.
+    assert chat["broker"]["shadow_pending"] == 0 and chat["broker"]["run_shadow_count"] is not None
 
 
 def test_a_bad_scenario_is_refused_with_the_key(tmp_path):

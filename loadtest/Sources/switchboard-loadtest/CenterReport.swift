@@ -64,8 +64,17 @@ struct CenterReport {
             out += "    measured: \(format(r.measuredArrivalsPerHour, 1)) arrivals/h, handle \(format(r.measuredHandleMean, 1)) s"
                 + (r.erlangMeasured.map { "; Erlang C from these: mean wait \(format($0.meanWait, 1)) s" } ?? "")
                 + "; one-call-per-agent replay: mean wait \(format(r.phoneFigures.mean, 1)) s, \(r.phoneAbandoned) abandoned\n"
+            if let shadow = r.broker.runShadowMeanWait, r.phoneFigures.mean > 0 {
+                out += "    the broker's live shadow phone queue, this run: mean wait \(format(shadow, 1)) s over "
+                    + "\(format(r.broker.runShadowCount ?? 0, 0)) answered, \(format(r.broker.runShadowAbandoned ?? 0, 0)) abandoned, "
+                    + "\(format(r.broker.shadowPending ?? 0, 0)) pending; shadow / replay \(format(shadow / r.phoneFigures.mean, 3))\n"
+            }
             out += "    replay with the run's own \(r.ownServers) servers per queue: mean wait \(format(r.ownMean, 1)) s; "
                 + "measured minus replayed, per contact: mean |Δ| \(format(r.ownMeanAbsoluteDifference, 2)) s, max \(format(r.ownMaxDifference, 2)) s\n"
+            if let median = r.estimateErrorMedian, let p90 = r.estimateErrorP90, let share = r.estimateWithinRange {
+                out += "    wait told in `queued` against the whole wait (\(r.estimates) contacts): |error| median \(format(median, 1)) s, "
+                    + "p90 \(format(p90, 1)) s; ended within the told range (the same whole minute) \(format(share * 100, 1))%\n"
+            }
             if r.errors > 0 { out += "    errors \(r.errors): \(r.firstError ?? "")\n" }
         }
         if let v = validation {
@@ -74,6 +83,16 @@ struct CenterReport {
                 + " vs \(format(v.predicted, 2)) s: \(v.relativeDifference >= 0 ? "+" : "")\(format(v.relativeDifference * 100, 1))%"
                 + (v.predictedFromMeasured.map { "; from the measured rate and handle time \(format($0, 2)) s" } ?? "")
                 + (v.broker.map { "; the broker measured \(format($0, 2)) s" } ?? "") + "\n"
+        }
+        if let voice, let a = scenario.erlangA, voice.allCallers.count > 0 {
+            func line(_ what: String, _ m: BatchMean, _ predicted: Double, _ digits: Int, _ unit: String) -> String {
+                let agree = m.agrees(with: predicted)
+                return "\(what) \(format(m.mean, digits))" + (m.halfWidth.map { " ± \(format($0, digits))" } ?? "") + "\(unit) (95%) vs "
+                    + "\(format(predicted, digits))\(unit): " + (agree.inInterval ? "inside the interval" : agree.within10Percent ? "within 10%" : "OUTSIDE")
+            }
+            out += "  voice vs Erlang A (patience mean \(format(a.meanPatience, 0)) s): "
+                + line("mean time in line of every caller", voice.allCallers, a.meanWait, 2, " s") + "; "
+                + line("share who hung up", voice.abandonShare, a.probabilityOfAbandoning, 4, "") + "\n"
         }
         out += "  errors: \(errors)" + (firstSessionError.map { " (first: \($0))" } ?? "")
         if let aborted { out += "\n  aborted: \(aborted)" }
@@ -95,6 +114,12 @@ struct CenterReport {
         } else {
             out += "\"voice_vs_erlang_c\":null,"
         }
+        if let voice, let a = scenario.erlangA {
+            out += "\"voice_vs_erlang_a\":{\"erlang_a\":\(a.json),\"time_in_line\":\(voice.allCallers.json),"
+                + "\"abandon_share\":\(voice.abandonShare.json)},"
+        } else {
+            out += "\"voice_vs_erlang_a\":null,"
+        }
         out += "\"errors\":\(errors),\"session_errors\":\(sessionErrors),"
         out += "\"first_session_error\":\(firstSessionError.map(jsonString) ?? "null"),\"aborted\":\(aborted.map(jsonString) ?? "null")}"
         return out
@@ -110,6 +135,8 @@ struct CenterReport {
         out += "\"own_replay\":{\"servers_per_queue\":\(r.ownServers),\"mean_wait\":\(format(r.ownMean, 3)),"
             + "\"mean_abs_difference\":\(format(r.ownMeanAbsoluteDifference, 3)),\"max_abs_difference\":\(format(r.ownMaxDifference, 3))},"
         out += "\"estimates\":\(r.estimates),\"estimate_error_median\":\(r.estimateErrorMedian.map { format($0, 3) } ?? "null"),"
+        out += "\"estimate_error_p90\":\(r.estimateErrorP90.map { format($0, 3) } ?? "null"),"
+            + "\"estimate_within_range\":\(r.estimateWithinRange.map { format($0, 4) } ?? "null"),"
         let stats = r.brokerStats.flatMap { $0.first == "{" ? $0 : nil }
         out += "\"broker\":\(r.broker.json),\"broker_stats\":\(stats ?? "null"),"
         out += "\"samples\":{\"at\":[" + r.points.map { format($0.at, 1) }.joined(separator: ",")
@@ -124,7 +151,8 @@ struct CenterReport {
     var html: String {
         let title = results.count > 1 ? "Chat versus phone on the same traffic"
             : "Waits \(results.first.map { $0.channel == "voice" ? "on the phone" : "in chat" } ?? "")"
-        var body = "<h1>\(title)</h1>\n"
+        var body = "<h1>\(title)</h1>\n" + headline()
+        body += "<details><summary>통계 자세히 · The statistics: inputs, confidence intervals, replays, the broker's own figures</summary>\n"
         body += "<p class=\"lead\">Scenario <b>\(escape(scenario.name))</b>: seed \(scenario.seed), \(scenario.contacts) contacts per run, "
             + "\(scenario.queues) queue(s) × \(scenario.agentsPerQueue) agents (\(scenario.chatCapacity) chats or one call each), "
             + "Poisson arrivals at \(format(scenario.arrivalsPerHour, 1)) per shift hour, handle time \(escape(scenario.handleTime.description))"
@@ -156,6 +184,7 @@ struct CenterReport {
         for r in results {
             body += "<details><summary>/v1/stats after the \(r.channel) run</summary><pre>\(escape(r.brokerStats ?? "(not available)"))</pre></details>\n"
         }
+        body += "</details>\n"
         body += "<p class=\"small\">Produced by <code>\(escape(command))</code>. Errors: \(errors)"
             + (aborted.map { "; aborted: \(escape($0))" } ?? "") + ".</p>\n"
         return """
@@ -166,12 +195,45 @@ struct CenterReport {
         h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}.lead{color:#444}.small{font-size:12px;color:#666}
         table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
         th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}
+        .headline{font-size:1.25em;margin:.4em 0}.plain{color:#333}details{margin-top:1.2em}summary{cursor:pointer;font-weight:600}
         pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:300px;font-size:12px}
         svg{background:#fff;border:1px solid #ddd}svg text{font:12px system-ui,sans-serif;fill:#333}
         </style></head><body>
         \(body)</body></html>
 
         """
+    }
+
+    /// The report's first lines, for a manager: what chat did and what the same
+    /// inquiries did (or would have done) by phone, in Korean and English, plain words.
+    /// The phone side is the voice run when there was one (the same contacts as real
+    /// calls), else the chat run replayed one call per agent.
+    func headline() -> String {
+        let threshold = format(scenario.serviceLevelSeconds, 0)
+        func percent(_ share: Double) -> String { format((share * 100).rounded(), 0) + "%" }
+        guard let chat else {
+            guard let voice else { return "" }
+            let f = voice.figures
+            return "<p class=\"headline\" lang=\"ko\">전화: \(threshold)초 안에 \(percent(f.serviceLevel)) 응답, \(voice.abandoned)명 포기</p>\n"
+                + "<p class=\"headline\" lang=\"en\">Phone: \(percent(f.serviceLevel)) answered within \(threshold) s, \(voice.abandoned) gave up</p>\n"
+        }
+        let phone: (level: Double, gaveUp: Int, mean: Double, what: String, whatKo: String) = voice.map {
+            ($0.figures.serviceLevel, $0.abandoned, $0.figures.mean,
+             "measured with the same inquiries played as calls, one per agent", "같은 문의를 전화로 걸어 상담원 1명당 1통화로 측정")
+        } ?? (chat.phoneFigures.serviceLevel, chat.phoneAbandoned, chat.phoneFigures.mean,
+              "the chat run's contacts replayed one call per agent, each hanging up after their patience",
+              "채팅으로 온 문의를 상담원 1명당 1통화로 재현, 각자 인내심이 다하면 끊음")
+        let chatGaveUp = chat.abandoned > 0 ? ", \(chat.abandoned)명 포기" : ""
+        let chatGaveUpEn = chat.abandoned > 0 ? ", \(chat.abandoned) gave up" : ""
+        var out = "<p class=\"headline\" lang=\"ko\"><b>채팅: \(threshold)초 안에 \(percent(chat.figures.serviceLevel)) 응답\(chatGaveUp)</b> · "
+            + "같은 문의가 전화였다면 \(percent(phone.level)), \(phone.gaveUp)명 포기</p>\n"
+        out += "<p class=\"headline\" lang=\"en\"><b>Chat: \(percent(chat.figures.serviceLevel)) answered within \(threshold) s\(chatGaveUpEn)</b> · "
+            + "the same inquiries by phone: \(percent(phone.level)), \(phone.gaveUp) gave up</p>\n"
+        out += "<p class=\"plain\" lang=\"ko\">\(chat.contacts)건의 문의를 상담원 \(scenario.agents)명이 받았습니다. 기다린 시간은 평균 채팅 "
+            + "\(format(chat.figures.mean, 0))초, 전화 \(format(phone.mean, 0))초입니다 (전화: \(phone.whatKo)).</p>\n"
+        out += "<p class=\"plain\" lang=\"en\">\(chat.contacts) inquiries, \(scenario.agents) agents. Customers who were answered waited "
+            + "\(format(chat.figures.mean, 0)) s on average in chat and \(format(phone.mean, 0)) s by phone (phone: \(phone.what)).</p>\n"
+        return out
     }
 
     private func summaryTable() -> String {

@@ -95,9 +95,17 @@ struct RunResult {
     var ownMean = 0.0
     var ownMeanAbsoluteDifference = 0.0
     var ownMaxDifference = 0.0
+    /// Every caller's time in line, answered or not (what Erlang A's mean wait counts),
+    /// and the share who hung up, each with its 95% batch-means half-width.
+    var allCallers = BatchMean()
+    var abandonShare = BatchMean()
     /// Mean |client wait − broker estimate| over contacts that got an estimate.
     var estimates = 0
     var estimateErrorMedian: Double?
+    var estimateErrorP90: Double?
+    /// The share of waits that ended within the estimate's range as the widget words
+    /// it ("about N minutes", "under a minute"): the same whole minute, shift time.
+    var estimateWithinRange: Double?
     let realSeconds: Double
     let lateArrivals: Int
     let maxArrivalLagMs: Double
@@ -115,9 +123,11 @@ struct RunResult {
         lateArrivals = run.lateArrivals
         maxArrivalLagMs = Double(run.maxArrivalLag) / 1e6
         brokerStats = run.brokerStats
-        broker = BrokerFigures(stats: run.brokerStats, channel: run.channel, timeScale: scenario.timeScale)
+        broker = BrokerFigures(stats: run.brokerStats, before: run.brokerStatsBefore, channel: run.channel,
+                               timeScale: scenario.timeScale)
 
         var waits: [Double] = [], order: [Int] = [], handles: [Double] = [], estimateErrors: [Double] = []
+        var withinRange = 0
         var firstArrival: UInt64 = 0, lastArrival: UInt64 = 0
         for (i, r) in run.records.enumerated() where r.arrivedAt != 0 {
             if firstArrival == 0 { firstArrival = r.arrivedAt }
@@ -133,7 +143,9 @@ struct RunResult {
                 order.append(i)
                 if r.endSentAt != 0 && r.assignedAt != 0 { handles.append(shift(r.assignedAt, r.endSentAt)) }
                 if let estimate = r.estimatedWaitMs {
-                    estimateErrors.append(abs(wait - Double(estimate) / 1_000 * scenario.timeScale))
+                    let told = Double(estimate) / 1_000 * scenario.timeScale
+                    estimateErrors.append(abs(wait - told))
+                    if (wait / 60).rounded() == (told / 60).rounded() { withinRange += 1 }
                 }
             } else if r.abandonedAt != 0 {
                 abandoned += 1
@@ -142,6 +154,18 @@ struct RunResult {
         }
         // "Answered at once" allows 50 real milliseconds of network and scheduling.
         let allowance = 0.05 * scenario.timeScale
+        var inLine: [Double] = [], hungUp: [Double] = []
+        for (i, r) in run.records.enumerated() where r.arrivedAt != 0 && !r.failed && i >= scenario.warmUp {
+            if r.answered {
+                inLine.append(shift(r.arrivedAt, r.joinedAt))
+                hungUp.append(0)
+            } else if r.abandonedAt != 0 {
+                inLine.append(shift(r.arrivedAt, r.abandonedAt))
+                hungUp.append(1)
+            }
+        }
+        allCallers = BatchMean(inLine, batches: scenario.batches)
+        abandonShare = BatchMean(hungUp, batches: scenario.batches)
         figures = WaitFigures(waits: waits, arrivalIndex: order, abandoned: abandoned, waitedAbove: allowance,
                               within: scenario.serviceLevelSeconds, warmUp: scenario.warmUp, batches: scenario.batches)
         if contacts > 1 && lastArrival > firstArrival {
@@ -151,7 +175,12 @@ struct RunResult {
         erlangMeasured = ErlangC.Model(arrivalRate: measuredArrivalsPerHour / 3_600 / Double(scenario.queues),
                                        meanHandleTime: measuredHandleMean, agents: scenario.agentsPerQueue)
         estimates = estimateErrors.count
-        if !estimateErrors.isEmpty { estimateErrorMedian = estimateErrors.sorted()[estimateErrors.count / 2] }
+        if !estimateErrors.isEmpty {
+            let sorted = estimateErrors.sorted()
+            estimateErrorMedian = sorted[sorted.count / 2]
+            estimateErrorP90 = sorted[min(sorted.count - 1, Int((0.9 * Double(sorted.count)).rounded(.up)) - 1)]
+            estimateWithinRange = Double(withinRange) / Double(sorted.count)
+        }
         replayThroughLines(run: run, scenario: scenario)
     }
 
@@ -227,6 +256,45 @@ struct RunResult {
     }
 }
 
+/// The mean of a series in arrival order with its 95% confidence half-width by batch
+/// means (nil with fewer than 2 batches of 2). A plain value.
+struct BatchMean {
+    var count = 0
+    var mean = 0.0
+    var halfWidth: Double?
+
+    init() {}
+
+    init(_ values: [Double], batches: Int) {
+        count = values.count
+        guard count > 0 else { return }
+        mean = values.reduce(0, +) / Double(count)
+        let size = count / max(batches, 1)
+        guard batches >= 2, size >= 2 else { return }
+        let means = (0..<batches).map { b in values[(b * size)..<((b + 1) * size)].reduce(0, +) / Double(size) }
+        let grand = means.reduce(0, +) / Double(batches)
+        let variance = means.map { ($0 - grand) * ($0 - grand) }.reduce(0, +) / Double(batches - 1)
+        halfWidth = studentT975(degreesOfFreedom: batches - 1) * (variance / Double(batches)).squareRoot()
+    }
+
+    /// Whether `value` lies within the interval, or (no interval, or outside it) within 10%.
+    func agrees(with value: Double) -> (inInterval: Bool, within10Percent: Bool) {
+        (halfWidth.map { abs(mean - value) <= $0 } ?? false, value != 0 && abs(mean - value) <= 0.1 * abs(value))
+    }
+
+    var json: String {
+        "{\"count\":\(count),\"mean\":\(format(mean, 4)),\"ci95_half_width\":\(halfWidth.map { format($0, 4) } ?? "null")}"
+    }
+}
+
+extension ErlangA.Model {
+    var json: String {
+        "{\"agents\":\(agents),\"load_erlangs\":\(format(load, 4)),\"mean_patience\":\(format(meanPatience, 3)),"
+            + "\"p_wait\":\(format(probabilityOfWaiting, 4)),\"p_abandon\":\(format(probabilityOfAbandoning, 4)),"
+            + "\"mean_wait\":\(format(meanWait, 3))}"
+    }
+}
+
 extension ErlangC.Model {
     var json: String {
         "{\"agents\":\(agents),\"load_erlangs\":\(format(load, 4)),\"arrivals_per_hour\":\(format(arrivalRate * 3_600, 3)),"
@@ -253,9 +321,28 @@ struct BrokerFigures {
     var shadowCount: Double?
     var shadowMeanWait: Double?
     var erlangCMeanWait: Double?
+    /// This run's part of the center's shadow phone queue (the difference between the
+    /// figures after and before it): answered, mean wait, abandoned, still pending.
+    var runShadowCount: Double?
+    var runShadowMeanWait: Double?
+    var runShadowAbandoned: Double?
+    var shadowPending: Double?
 
-    init(stats: String?, channel: String, timeScale: Double) {
+    init(stats: String?, before: String? = nil, channel: String, timeScale: Double) {
         guard let stats else { return }
+        let shadow = ["stats", "phone", "shadow"]
+        func shadowTotals(_ text: String?) -> (count: Double, sumMs: Double, abandoned: Double)? {
+            guard let text, let count = JSONLookup.number(shadow + ["run", "wait", "count"], in: text) else { return nil }
+            let mean = JSONLookup.number(shadow + ["run", "wait", "mean_ms"], in: text) ?? 0
+            return (count, count * mean, JSONLookup.number(shadow + ["run", "abandoned"], in: text) ?? 0)
+        }
+        if let after = shadowTotals(stats) {
+            let start = shadowTotals(before) ?? (0, 0, 0)
+            runShadowCount = after.count - start.count
+            runShadowAbandoned = after.abandoned - start.abandoned
+            if after.count > start.count { runShadowMeanWait = (after.sumMs - start.sumMs) / (after.count - start.count) / 1_000 * timeScale }
+        }
+        shadowPending = JSONLookup.number(shadow + ["pending"], in: stats)
         func ms(_ path: [String]) -> Double? { JSONLookup.number(path, in: stats).map { $0 / 1_000 * timeScale } }
         let line = ["stats", "wait", channel, "run"]
         arrivals = JSONLookup.number(line + ["arrivals"], in: stats)
@@ -277,6 +364,8 @@ struct BrokerFigures {
         return "{\"arrivals\":\(n(arrivals)),\"answered\":\(n(answered)),\"mean_wait\":\(n(meanWait)),\"p50\":\(n(p50)),"
             + "\"p90\":\(n(p90)),\"p99\":\(n(p99)),\"mean_handle_time\":\(n(meanHandle)),\"abandoned\":\(n(abandoned)),"
             + "\"estimate_error_p50\":\(n(estimateErrorMedian)),\"center_shadow_count\":\(n(shadowCount)),"
-            + "\"center_shadow_mean_wait\":\(n(shadowMeanWait)),\"center_erlang_c_mean_wait\":\(n(erlangCMeanWait))}"
+            + "\"center_shadow_mean_wait\":\(n(shadowMeanWait)),\"center_erlang_c_mean_wait\":\(n(erlangCMeanWait)),"
+            + "\"run_shadow_count\":\(n(runShadowCount)),\"run_shadow_mean_wait\":\(n(runShadowMeanWait)),"
+            + "\"run_shadow_abandoned\":\(n(runShadowAbandoned)),\"shadow_pending\":\(n(shadowPending))}"
     }
 }

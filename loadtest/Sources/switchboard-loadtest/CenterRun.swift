@@ -76,6 +76,9 @@ final class ChannelRun {
     var byConversation: [String: Int] = [:]
     /// The broker's `/v1/stats` body after the run, verbatim.
     var brokerStats: String?
+    /// The same before the run (the previous run's, or read at its start): the
+    /// broker's figures are cumulative, so the run's own part is the difference.
+    var brokerStatsBefore: String?
 
     init(channel: String, records: [ContactRecord]) {
         self.channel = channel
@@ -177,6 +180,14 @@ final class CenterRun: ClientDelegate, Selectable {
                 let counted = JSONLookup.number(["stats", "wait", run.channel, "run", "wait", "count"], in: stats) ?? -1
                 if counted >= answered || counted < 0 { break }
             }
+            // The shadow phone queue settles a contact only once real time has passed its
+            // shadow answer or hang-up: wait (at most 20 s) until none is pending.
+            for _ in 0..<40 {
+                guard let stats = run.brokerStats,
+                      let pending = JSONLookup.number(["stats", "phone", "shadow", "pending"], in: stats), pending > 0 else { break }
+                usleep(500_000)
+                run.brokerStats = fetchBrokerStats()
+            }
             if !options.quiet { log(progressLine(run, now: now) + "  done") }
         }
         guard runs.count < channels.count else {
@@ -191,6 +202,7 @@ final class CenterRun: ClientDelegate, Selectable {
                           patienceNanos: a.patience.map { UInt64($0 * nanosPerShiftSecond) })
         }
         let run = ChannelRun(channel: channel, records: records)
+        run.brokerStatsBefore = runs.last?.brokerStats ?? fetchBrokerStats()
         runs.append(run)
         current = run
         // From the clock now, not `now`: reading the last run's statistics took a while,

@@ -104,6 +104,13 @@ struct CenterScenario {
                       agents: agentsPerQueue)
     }
 
+    /// Erlang A for one queue when patience is exponential (the model's assumption), else nil.
+    var erlangA: ErlangA.Model? {
+        guard case .exponential(let mean)? = patience else { return nil }
+        return ErlangA.Model(arrivalRate: arrivalsPerHour / 3_600 / Double(queues), meanHandleTime: handleTime.mean,
+                             meanPatience: mean, agents: agentsPerQueue)
+    }
+
     /// One contact of the schedule, identical for the chat and the voice run.
     struct Arrival {
         /// Shift seconds from the start of the run.
