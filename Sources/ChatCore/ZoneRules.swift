@@ -75,6 +75,12 @@ public struct ZoneRules: Hashable, Sendable {
                 guard let parsed = PosixRule(String(decoding: text, as: UTF8.self)) else {
                     throw FormatError(reason: "the footer's rule '\(String(decoding: text, as: UTF8.self))' is not understood")
                 }
+                // POSIX allows ±167 h in a rule (RFC 8536 §3.3.1); no zone is beyond ±26 h,
+                // the bound the data block's offsets are held to above.
+                let ruleOffsets = [parsed.standardOffset] + (parsed.daylight.map { [$0.offset] } ?? [])
+                guard ruleOffsets.allSatisfy({ $0 >= -26 * 3_600 && $0 <= 26 * 3_600 }) else {
+                    throw FormatError(reason: "the footer's rule '\(String(decoding: text, as: UTF8.self))' has an offset out of range")
+                }
                 rule = parsed
             }
         }
