@@ -159,15 +159,21 @@ package enum TranscriptPath {
         case bearer(String)
     }
 
-    /// `/v1/conversations/{id}/transcript` and its `.txt` / `.html` forms.
-    package static func parse(_ path: Substring) -> (conversation: String, format: TranscriptExport.Format)? {
+    /// `/v1/conversations/{id}/TAIL`: the id (1–64 bytes) and what follows its slash.
+    private static func conversationPath(_ path: Substring) -> (id: Substring, tail: Substring)? {
         let prefix = "/v1/conversations/"
         guard path.hasPrefix(prefix) else { return nil }
         let rest = path.dropFirst(prefix.count)
         guard let slash = rest.firstIndex(of: "/") else { return nil }
         let id = rest[..<slash]
         guard !id.isEmpty, id.utf8.count <= 64 else { return nil }
-        switch rest[rest.index(after: slash)...] {
+        return (id, rest[rest.index(after: slash)...])
+    }
+
+    /// `/v1/conversations/{id}/transcript` and its `.txt` / `.html` forms.
+    package static func parse(_ path: Substring) -> (conversation: String, format: TranscriptExport.Format)? {
+        guard let (id, tail) = conversationPath(path) else { return nil }
+        switch tail {
         case "transcript": return (String(id), .json)
         case "transcript.txt": return (String(id), .text)
         case "transcript.html": return (String(id), .html)
@@ -184,13 +190,8 @@ package enum TranscriptPath {
     }
 
     package static func parseRight(_ path: Substring) -> (conversation: String, right: Right)? {
-        let prefix = "/v1/conversations/"
-        guard path.hasPrefix(prefix) else { return nil }
-        let rest = path.dropFirst(prefix.count)
-        guard let slash = rest.firstIndex(of: "/") else { return nil }
-        let id = rest[..<slash]
-        guard !id.isEmpty, id.utf8.count <= 64 else { return nil }
-        switch rest[rest.index(after: slash)...] {
+        guard let (id, tail) = conversationPath(path) else { return nil }
+        switch tail {
         case "subject": return (String(id), .subject)
         case "erase": return (String(id), .erase)
         default: return nil

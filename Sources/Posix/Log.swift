@@ -133,7 +133,8 @@ public struct LineLogHandler: LogHandler {
     }
 
     /// A JSON string (RFC 8259 §7): quotes, backslash and control characters escaped.
-    static func json(_ text: String) -> String {
+    /// Also for the broker's hand-built JSON answers (`ServiceDesk+Rights.swift`).
+    public static func json(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
