@@ -142,11 +142,18 @@ def wait_for_quiet(seconds):
         time.sleep(4)
 
 
-def run_loadtest(binary, port, broker_pid, args, conversations):
+def broker_us_per_message(r):
+    """Broker CPU (its own utime+stime, all threads) per relayed message, in µs."""
+    if not r.get("server_cpu_pct") or not r.get("relayed_per_sec"):
+        return None
+    return r["server_cpu_pct"] / 100 * 1e6 / r["relayed_per_sec"]
+
+
+def run_loadtest(binary, port, broker_pid, args, conversations, rate):
     """Runs one load test; returns its JSON result, with `other_cpu_pct`: what every
     other process on the machine used meanwhile (% of a core)."""
     cmd = ["taskset", "-c", "1", binary, "relay", "--url", f"ws://127.0.0.1:{port}", "--conversations", str(conversations),
-           "--agents", str(args.agents), "--rate", str(args.rate), "--reply-every", str(args.reply_every),
+           "--agents", str(args.agents), "--rate", str(rate), "--reply-every", str(args.reply_every),
            "--duration", str(args.duration), "--warmup", str(args.warmup), "--server-pid", str(broker_pid),
            "--json", "--quiet"]
     budget = 300 + args.duration + args.warmup
@@ -181,7 +188,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--agents", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=20_000, help="customer messages per second, all conversations")
+    parser.add_argument("--rate", type=float, nargs="+", default=[20_000],
+                        help="customer messages per second, all conversations; several rates: a saturation search "
+                             "(each is run, the table says which kept p99 under --saturation-p99-ms)")
+    parser.add_argument("--saturation-p99-ms", type=float, default=50,
+                        help="with several rates: the highest relayed rate whose p99 stays under this is the saturation rate")
     parser.add_argument("--reply-every", type=int, default=10, help="agents answer every n'th customer message")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10)
@@ -218,7 +229,7 @@ def main():
     subprocess.run([loadtest, "relay", "--write-config", config, "--agents", str(args.agents), "--capacity", str(capacity),
                     "--switchboard", switchboard, "--quiet"], check=True)
     print(f"== relay: broker (--threads 1) on core 0, load generator on core 1; {args.agents} agents × {capacity} chats; "
-          f"{args.rate:.0f} customer msg/s, agents answer every {args.reply_every}th; {args.warmup:g} s warm-up + "
+          f"{', '.join(f'{r:.0f}' for r in args.rate)} customer msg/s, agents answer every {args.reply_every}th; {args.warmup:g} s warm-up + "
           f"{args.duration:g} s per run, {args.runs} runs; transcripts fsync {args.fsync or 'default (5ms)'}; "
           f"fd limit {limit[0]}; work dir {workdir}", flush=True)
 
@@ -228,7 +239,11 @@ def main():
               "duration": args.duration, "warmup": args.warmup, "runs": args.runs, "fsync": args.fsync or "5ms",
               "results": {}}
     failures = 0
-    for conversations in args.conversations:
+    cases = [(c, rate) for c in args.conversations for rate in args.rate]
+    for conversations, rate in cases:
+        # One key per case: the conversation count, and the rate when several are run.
+        key = str(conversations) if len(args.rate) == 1 else f"{conversations}@{rate:.0f}"
+        label = f"{conversations:>6} conversations" + (f" @ {rate:>7.0f}/s" if len(args.rate) > 1 else "")
         runs = []
         discarded = []
         run, attempt = 0, 0
@@ -239,9 +254,9 @@ def main():
             name = f"c{conversations}-attempt{attempt}"
             proc, port, log_path = start_broker(switchboard, config, workdir, name, args.fsync)
             try:
-                r = run_loadtest(loadtest, port, proc.pid, args, conversations)
+                r = run_loadtest(loadtest, port, proc.pid, args, conversations, rate)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
-                print(f"  {conversations:>6} conversations run {run + 1}: FAILED: {e}", flush=True)
+                print(f"  {label} run {run + 1}: FAILED: {e}", flush=True)
                 failures += 1
                 run += 1
                 continue
@@ -251,7 +266,7 @@ def main():
             if other > args.max_other_cpu and len(discarded) < args.retries:
                 # Someone else's work shared the cores during the measurement: not this
                 # broker's figure. Measure again (the attempt is kept in the raw results).
-                print(f"  {conversations:>6} conversations run {run + 1}: other processes used {other:.0f}% of a core "
+                print(f"  {label} run {run + 1}: other processes used {other:.0f}% of a core "
                       f"during the measurement (p99 {r['c2a_p99_us'] / 1000:.2f} ms); measuring again", flush=True)
                 r["loadavg_before"] = round(load, 2)
                 r["busy_before"] = others
@@ -271,14 +286,19 @@ def main():
                 note += "  [busy before: " + ", ".join(f"{p['name']} {p['cpu_pct']}%" for p in others[:3]) + "]"
             if other > args.max_other_cpu:
                 note += f"  [CONTENDED: other processes {other:.0f}% of a core]"
-            print(f"  {conversations:>6} conversations run {run}: relayed {r['relayed_per_sec']:>8.0f} msg/s  "
+            r["broker_us_per_message"] = broker_us_per_message(r)
+            per = "–" if r["broker_us_per_message"] is None else f"{r['broker_us_per_message']:.1f}"
+            print(f"  {label} run {run}: relayed {r['relayed_per_sec']:>8.0f} msg/s  broker {per} µs/msg  "
                   f"c→a p50 {r['c2a_p50_us'] / 1000:6.2f} ms  p99 {r['c2a_p99_us'] / 1000:7.2f} ms  "
                   f"p99.9 {r['c2a_p999_us'] / 1000:7.2f} ms  cpu broker {r['server_cpu_pct'] or 0:.0f}% "
                   f"loadtest {r['client_cpu_pct']:.0f}%  loop stall {r['loop_stall_max_us'] / 1000:.1f} ms  "
                   f"errors {r['errors']}{note}", flush=True)
             if r["errors"]:
                 print("      " + r["summary"].replace("\n", "\n      "), flush=True)
-        report["results"][str(conversations)] = {
+        report["results"][key] = {
+            "conversations": conversations,
+            "rate": rate,
+            "broker_us_per_message_median": median(runs, "broker_us_per_message"),
             "relayed_per_sec_median": median(runs, "relayed_per_sec"),
             "customer_sent_per_sec_median": median(runs, "customer_sent_per_sec"),
             "c2a_p50_us_median": median(runs, "c2a_p50_us"),
@@ -295,19 +315,38 @@ def main():
             "discarded_contended_runs": discarded,
         }
 
-    print(f"\nRelay, medians of {args.runs} runs ({args.rate:.0f} customer msg/s, agents answer every {args.reply_every}th)")
-    print("| conversations | relayed msg/s | c→a p50 | c→a p99 | c→a p99.9 | broker CPU | load generator CPU | errors |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for conversations, m in report["results"].items():
+    print(f"\nRelay, medians of {args.runs} runs (agents answer every {args.reply_every}th; broker µs/msg: "
+          f"its CPU time per relayed message)")
+    print("| conversations | offered msg/s | relayed msg/s | broker µs/msg | c→a p50 | c→a p99 | c→a p99.9 | broker CPU | "
+          "load generator CPU | errors |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for key, m in report["results"].items():
         if m["relayed_per_sec_median"] is None:
-            print(f"| {int(conversations):,} | failed | | | | | | |")
+            print(f"| {m['conversations']:,} | {m['rate']:,.0f} | failed | | | | | | | |")
             continue
         # A figure missing from every run (a measurement that failed) prints as "–".
         ms = lambda key: "–" if m[key] is None else f"{m[key] / 1000:.2f} ms"
         pct = lambda key: "–" if m[key] is None else f"{m[key]:.0f}%"
-        print(f"| {int(conversations):,} | {m['relayed_per_sec_median']:,.0f} | {ms('c2a_p50_us_median')} | "
-              f"{ms('c2a_p99_us_median')} | {ms('c2a_p999_us_median')} | "
+        per = "–" if m["broker_us_per_message_median"] is None else f"{m['broker_us_per_message_median']:.1f}"
+        print(f"| {m['conversations']:,} | {m['rate']:,.0f} | {m['relayed_per_sec_median']:,.0f} | {per} | "
+              f"{ms('c2a_p50_us_median')} | {ms('c2a_p99_us_median')} | {ms('c2a_p999_us_median')} | "
               f"{pct('server_cpu_pct_median')} | {pct('client_cpu_pct_median')} | {m['errors_total']} |")
+    if len(args.rate) > 1:
+        # Saturation: the most relayed per second with p99 under the bound and no errors.
+        for conversations in args.conversations:
+            ok = [m for m in report["results"].values() if m["conversations"] == conversations
+                  and m["relayed_per_sec_median"] and m["c2a_p99_us_median"] is not None
+                  and m["c2a_p99_us_median"] < args.saturation_p99_ms * 1000 and m["errors_total"] == 0]
+            best = max(ok, key=lambda m: m["relayed_per_sec_median"], default=None)
+            if best is None:
+                print(f"saturation, {conversations:,} conversations: no rate kept p99 under {args.saturation_p99_ms:g} ms")
+                continue
+            limit = " (the load generator's core was full: the broker may go further)" \
+                if (best["client_cpu_pct_median"] or 0) >= 90 else ""
+            print(f"saturation, {conversations:,} conversations: {best['relayed_per_sec_median']:,.0f} relayed msg/s with "
+                  f"p99 {best['c2a_p99_us_median'] / 1000:.1f} ms < {args.saturation_p99_ms:g} ms, broker CPU "
+                  f"{best['server_cpu_pct_median'] or 0:.0f}%{limit}")
+            report.setdefault("saturation", {})[str(conversations)] = best["relayed_per_sec_median"]
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w") as f:
         json.dump(report, f, indent=1, ensure_ascii=False)

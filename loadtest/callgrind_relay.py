@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Instructions the broker spends per relayed chat message, counted by callgrind.
+
+CPU time on a shared machine is noisy; an instruction count is not. This runs
+`switchboard serve --threads 1` under `valgrind --tool=callgrind` (instrumentation off
+while it starts and while the load tester signs in and pairs everyone), lets
+`switchboard-loadtest relay` play a light steady load, then counts a window of
+--window seconds: instrumentation on, counters zeroed, the broker's own
+`switchboard_messages_relayed_total` read from /metrics at both ends, counters dumped.
+It prints the broker's instructions (all threads: I/O loop, domain thread, transcript
+writer) per relayed message in that window, and a function profile's top entries.
+
+The rate is low because callgrind runs the broker some 50-100 times slower; at a low
+rate fewer messages share a loop iteration, a wakeup or a write than at 20,000/s, so
+the figure is an upper bound for the busy broker. It is for comparing two versions of
+the broker with the same command, not for converting into microseconds.
+
+    python3 loadtest/callgrind_relay.py                 # builds, ~2 minutes
+    python3 loadtest/callgrind_relay.py --no-build --top 30
+"""
+import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_relay  # noqa: E402  (build, fd limit)
+
+ROOT = bench_relay.ROOT
+
+
+def relayed_total(port):
+    """The broker's own count of relayed chat messages (/metrics)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60) as response:
+        text = response.read().decode()
+    match = re.search(r"^switchboard_messages_relayed_total(?:\{[^}]*\})? (\d+)", text, re.M)
+    if not match:
+        raise RuntimeError("switchboard_messages_relayed_total is missing from /metrics")
+    return int(match.group(1))
+
+
+def without_debug_info(binary, workdir):
+    """A copy of the broker without DWARF: Debian's valgrind (3.19) cannot read the DWARF 5
+    that Swift's clang writes and gives up; the symbol table it keeps names the functions."""
+    copy = os.path.join(workdir, "switchboard-nodebug")
+    subprocess.run(["objcopy", "--strip-debug", binary, copy], check=True)
+    return copy
+
+
+def start_broker_under_callgrind(binary, config, workdir, out_file, fsync):
+    binary = without_debug_info(binary, workdir)
+    log_path = os.path.join(workdir, "serve.log")
+    log = open(log_path, "wb")
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out_file}",
+               binary, "serve", "--port", "0", "--threads", "1", "--config", config,
+               "--data-dir", os.path.join(workdir, "data"), "--log-level", "warning"]
+    if fsync:
+        command += ["--fsync", fsync]
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    log.close()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        with open(log_path, "rb") as f:
+            text = f.read().decode(errors="replace")
+        for line in text.splitlines():
+            if " listening on " in line:
+                return proc, int(line.split(" listening on ")[1].split()[0].rsplit(":", 1)[1]), log_path
+        if proc.poll() is not None:
+            raise RuntimeError(f"broker exited with {proc.returncode}:\n{text}")
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the broker under callgrind did not say where it listens within 120 s")
+
+
+def callgrind_control(*args):
+    subprocess.run(["callgrind_control", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def total_instructions(dump):
+    """The `totals:` (or `summary:`) line of a callgrind dump: instructions executed."""
+    with open(dump) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no totals in {dump}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--agents", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=150, help="customer messages per second, all conversations")
+    parser.add_argument("--reply-every", type=int, default=10)
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of load before the counted window")
+    parser.add_argument("--window", type=float, default=20, help="seconds counted")
+    parser.add_argument("--fsync", default=None, help="the broker's transcript fsync policy (default: every 5 ms)")
+    parser.add_argument("--top", type=int, default=15, help="functions of the profile to print (0: none)")
+    parser.add_argument("--scratch-path", default=".build-relay")
+    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--output", default=os.path.join(ROOT, "test-output", "bench", "callgrind-relay.json"))
+    args = parser.parse_args()
+    for tool in ("valgrind", "callgrind_control", "callgrind_annotate"):
+        if not shutil.which(tool):
+            sys.exit(f"callgrind_relay: {tool} is missing (apt-get install valgrind)")
+
+    scratch = os.path.join(ROOT, args.scratch_path)
+    if not args.no_build:
+        bench_relay.build(scratch)
+    switchboard = os.path.join(scratch, "release", "switchboard")
+    loadtest = os.path.join(scratch, "release", "switchboard-loadtest")
+    bench_relay.raise_fd_limit(args.conversations + args.agents + 64)
+    workdir = tempfile.mkdtemp(prefix="switchboard-callgrind-")
+    config = os.path.join(workdir, "relay.toml")
+    capacity = -(-args.conversations // args.agents)
+    subprocess.run([loadtest, "relay", "--write-config", config, "--agents", str(args.agents), "--capacity",
+                    str(capacity), "--switchboard", switchboard, "--quiet"], check=True)
+    out_file = os.path.join(workdir, "callgrind.out")
+    print(f"== broker under callgrind; {args.conversations} conversations, {args.agents} agents, {args.rate:g} customer "
+          f"msg/s; {args.warmup:g} s of load, then {args.window:g} s counted; work dir {workdir}", flush=True)
+    broker, port, log_path = start_broker_under_callgrind(switchboard, config, workdir, out_file, args.fsync)
+    load = None
+    try:
+        # The load tester measures nothing here; it keeps a steady load going long enough.
+        load = subprocess.Popen([loadtest, "relay", "--url", f"ws://127.0.0.1:{port}", "--conversations",
+                                 str(args.conversations), "--agents", str(args.agents), "--rate", str(args.rate),
+                                 "--reply-every", str(args.reply_every), "--warmup", "0",
+                                 "--duration", str(args.warmup + args.window + 30), "--setup-timeout", "600",
+                                 "--json"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # Wait for the load: the relayed count starts to move once everyone is paired.
+        deadline, first = time.time() + 600, relayed_total(port)
+        while relayed_total(port) - first < args.rate and time.time() < deadline:
+            if load.poll() is not None:
+                raise RuntimeError("the load tester ended early:\n" + load.stdout.read())
+            time.sleep(1)
+        print(f"   load is flowing; warming up {args.warmup:g} s", flush=True)
+        time.sleep(args.warmup)
+        callgrind_control("-i", "on", str(broker.pid))
+        callgrind_control("-z", str(broker.pid))
+        before = relayed_total(port)
+        started = time.monotonic()
+        time.sleep(args.window)
+        after = relayed_total(port)
+        seconds = time.monotonic() - started
+        callgrind_control("-d", "window", str(broker.pid))
+        callgrind_control("-i", "off", str(broker.pid))
+    finally:
+        if load and load.poll() is None:
+            load.send_signal(signal.SIGINT)
+            try:
+                load.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                load.kill()
+        broker.send_signal(signal.SIGTERM)
+        try:
+            broker.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            broker.kill()
+    dumps = sorted(p for p in os.listdir(workdir) if p.startswith("callgrind.out") and p != "callgrind.out")
+    dump = os.path.join(workdir, dumps[0]) if dumps else out_file
+    instructions = total_instructions(dump)
+    relayed = after - before
+    if relayed <= 0:
+        sys.exit("callgrind_relay: nothing was relayed in the counted window")
+    per_message = instructions / relayed
+    print(f"\nrelayed in the window: {relayed} ({relayed / seconds:.0f}/s under callgrind)")
+    print(f"broker instructions:   {instructions:,}")
+    print(f"per relayed message:   {per_message:,.0f} instructions")
+    result = {"command": " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]), "relayed": relayed,
+              "seconds": round(seconds, 2), "instructions": instructions,
+              "instructions_per_relayed_message": round(per_message)}
+    if args.top:
+        annotate = subprocess.run(["callgrind_annotate", "--inclusive=no", dump], capture_output=True, text=True)
+        lines = [l for l in annotate.stdout.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
+        print(f"\ntop {args.top} functions by own instructions:")
+        for line in lines[:args.top]:
+            print("  " + line.strip()[:160])
+        result["top"] = [l.strip() for l in lines[:args.top]]
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, "w") as f:
+        json.dump(result, f, indent=1)
+    print(f"\nraw results: {os.path.relpath(args.output, ROOT)}")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
