@@ -34,8 +34,8 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
                                   requireSubprotocol: true)
         loop.addTicker(helloTimer)
         let port = Outbox.Port(loop: loop, endpoints: LoopBound(self))
-        let desk = shared.desk
-        shared.domain.execute { desk.value.outbox.register(port) }
+        let outbox = shared.outbox
+        shared.domain.execute { outbox.value.register(port) }
     }
 
     // MARK: HTTP

@@ -98,6 +98,8 @@ final class DiskTranscripts: TranscriptStore, Flushable {
         shares.recorded(sender, end: lastAppend.end, bytes: lastAppend.end - lastAppend.start)
     }
 
+    func refusedOne() { health.refusedOne() }
+
     func commit() -> UInt64? {
         log.flush()
         guard log.configuration.fsync != .never, log.appended > releasable else { return nil }

@@ -13,7 +13,7 @@ import ChatProtocol
 /// held, in order, until the store reports the position they wait for (`release`).
 /// So an `ack` of a message, and its relay, never go out before the message is on
 /// disk under `always` (protocol/storage.md).
-final class Outbox: Flushable {
+final class Outbox: Delivery, Flushable {
     /// An I/O loop and its application, reachable from the domain thread only
     /// through `execute` on that loop.
     struct Port: Sendable {
@@ -34,8 +34,6 @@ final class Outbox: Flushable {
         self.domain = domain
         self.transcripts = transcripts
     }
-
-    var heldBatches: Int { held.count }
 
     func register(_ port: Port) {
         let index = port.loop.id

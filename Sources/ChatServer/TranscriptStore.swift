@@ -55,6 +55,8 @@ protocol TranscriptStore: AnyObject {
     /// The event appended last was a client message of `sender`'s: its bytes count
     /// against that sender's share of the backlog until they are written.
     func charge(_ sender: MessageBudgets.Owner)
+    /// A client message was refused because `accepts` said no (counted for `/healthz`).
+    func refusedOne()
     /// Hands what was recorded since the last call towards the disk. Returns the log
     /// position that messages sent since then must wait for (nil: nothing to wait for).
     func commit() -> UInt64?
@@ -88,6 +90,7 @@ final class MemoryTranscripts: TranscriptStore {
     var storedKeys: [TranscriptKey] { transcripts.keys.map { key($0) } }
     func accepts(from sender: MessageBudgets.Owner) -> Bool { true }
     func charge(_ sender: MessageBudgets.Owner) {}
+    func refusedOne() {}
 
     func commit() -> UInt64? { nil }
     func chainHead(of key: TranscriptKey) -> ChainHead? { nil }
