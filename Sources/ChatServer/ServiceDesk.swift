@@ -194,19 +194,24 @@ final class ServiceDesk {
 
     // MARK: Transcripts
 
-    /// Numbers and stamps the next event of `conversation` and records it.
+    /// Numbers and stamps the next event of `conversation`, encodes it (once) and
+    /// records it: the same bytes go to the store and, through `deliver`, to everyone.
     @discardableResult
     func record(_ conversation: ConversationID, at instant: Instant? = nil,
-                _ make: (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent) -> ConversationEvent {
-        let event = make(wire(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? center.now))
+                _ make: (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent) -> RecordedEvent {
+        let event = RecordedEvent(make(wire(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? center.now)))
         transcripts.append(event, to: conversation)
         return event
     }
 
-    /// Sends one event (encoded once) to each connection given.
-    func deliver(_ event: ConversationEvent, to connections: ConnectionID?...) {
-        let bytes = ServerMessage.event(event).encoded()
-        for case let connection? in connections { delivery.send(bytes, to: connection) }
+    /// Sends a recorded event's bytes to each connection given (no encoding here).
+    func deliver(_ event: RecordedEvent, to connections: ConnectionID?...) {
+        for case let connection? in connections { delivery.send(event.bytes, to: connection) }
+    }
+
+    /// The relay's case, one recipient, without the variadic's array.
+    func deliver(_ event: RecordedEvent, to connection: ConnectionID?) {
+        if let connection { delivery.send(event.bytes, to: connection) }
     }
 
     /// The largest `history` message the broker makes: a longer page is cut (with
