@@ -1,9 +1,10 @@
 import EventLoop
 import ChatProtocol
 
-/// The domain thread's way out: encoded messages for connections on any I/O loop,
-/// gathered per loop during one iteration of the domain loop and handed over with
-/// one `execute` per loop when the iteration ends (`flush`, via `scheduleFlush`).
+/// The broker's `Delivery`, the domain thread's way out: encoded messages for
+/// connections on any I/O loop, gathered per loop during one iteration of the domain
+/// loop and handed over with one `execute` per loop when the iteration ends (`flush`,
+/// via `scheduleFlush`).
 ///
 /// Owned by the domain thread. The loops' entries (`register`) arrive as tasks from
 /// each I/O loop when its `ChatEndpoints` starts, before any of its connections.
