@@ -43,11 +43,14 @@ final class RecordedDelivery: Delivery {
 final class DeskRig {
     let clock = ManualClock(now: Instant(milliseconds: 5_000_000), wall: WallTime(millisecondsSince1970: 1_767_225_600_000))
     let delivery = RecordedDelivery()
-    let transcripts = MemoryTranscripts()
+    /// The desk's store, read by tests (a `MemoryTranscripts` unless one is given).
+    let transcripts: any TranscriptStore
     let desk: ServiceDesk
     private var nextNumber: UInt64 = 1
 
-    init(_ configure: (inout BrokerConfiguration) -> Void = { _ in }) throws {
+    init(transcripts: any TranscriptStore = MemoryTranscripts(),
+         _ configure: (inout BrokerConfiguration) -> Void = { _ in }) throws {
+        self.transcripts = transcripts
         var configuration = BrokerConfiguration()
         configuration.agents = [
             AgentAccount(handle: "kim", name: "김상담", skills: ["orders"], secret: "unused"),
