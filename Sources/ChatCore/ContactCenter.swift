@@ -63,6 +63,9 @@ public final class ContactCenter<C: Clock> {
     /// The current time on the injected clock.
     public var now: Instant { clock.now }
 
+    /// The current civil time on the injected clock (business hours only).
+    public var wallNow: WallTime { clock.wallNow }
+
     /// The queues, in configuration order (`QueueID(i)` is `queues[i]`).
     public var queues: [QueueConfiguration] { state.configuration.queues }
 

@@ -106,7 +106,7 @@ public struct WaitStatistics: Sendable {
     }
 
     /// Statistics for `center`, starting now, with its agents on duty as they are.
-    public init<C: Clock>(configuration: StatisticsConfiguration = StatisticsConfiguration(), center: ContactCenter<C>) {
+    public init<E: ContactEngine>(configuration: StatisticsConfiguration = StatisticsConfiguration(), center: E) {
         self.init(configuration: configuration, queueCount: center.queues.count, now: center.now)
         for agent in center.agents where agent.isOnDuty {
             onDuty.insert(agent.id)
@@ -122,7 +122,7 @@ public struct WaitStatistics: Sendable {
 
     /// Takes in one command's notices, reading the contacts' timestamps from `center`
     /// (call right after the command, before the next one).
-    public mutating func observe<C: Clock>(_ notices: [Notice], in center: ContactCenter<C>) {
+    public mutating func observe<E: ContactEngine>(_ notices: [Notice], in center: E) {
         guard !notices.isEmpty else { return }
         let now = center.now
         var dutyChanged = false
@@ -158,7 +158,7 @@ public struct WaitStatistics: Sendable {
     }
 
     /// Tells every phone line how many agents are on duty for it now.
-    private mutating func agentsOnDutyChanged<C: Clock>(in center: ContactCenter<C>) {
+    private mutating func agentsOnDutyChanged<E: ContactEngine>(in center: E) {
         let now = center.now
         for q in 0..<queueCount {
             let count = center.status(of: QueueID(Int32(q)))?.agentsOnDuty ?? 0
@@ -346,7 +346,7 @@ public struct WaitStatistics: Sendable {
 
     /// An agent's holdings or status may have changed: the load so far counts for the
     /// time since the last change, then the agent's part is read again. O(1).
-    private mutating func agentChanged<C: Clock>(_ agent: AgentID, in center: ContactCenter<C>) {
+    private mutating func agentChanged<E: ContactEngine>(_ agent: AgentID, in center: E) {
         accrueLoad(until: center.now)
         if let old = agentLoads[agent] { load.subtract(old) }
         let part = center.agent(agent).map(AgentLoadSample.init) ?? AgentLoadSample()

@@ -16,7 +16,12 @@ public enum AgentMessage: WireMessage {
                         "fetch_history"]
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> AgentMessage {
-        let (object, type, id) = try Envelope.open(bytes)
+        try decode(bytes, utf8: .unchecked)
+    }
+
+    /// Decodes bytes whose UTF-8 `utf8` says was checked already (or not).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, utf8: UTF8Assurance) throws(ProtocolError) -> AgentMessage {
+        let (object, type, id) = try Envelope.open(bytes, utf8: utf8)
         try ClientMessage.check(type: type, role: .agent, id: id)
         return try Envelope.stamping(id) { () throws(ProtocolError) -> Self in
             switch type {

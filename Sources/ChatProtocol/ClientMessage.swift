@@ -6,12 +6,14 @@ public enum ClientMessage: Hashable, Sendable {
     case agent(AgentMessage)
     case supervisor(SupervisorMessage)
 
-    /// Decodes a message that arrived on `role`'s endpoint.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, from role: Role) throws(ProtocolError) -> ClientMessage {
+    /// Decodes a message that arrived on `role`'s endpoint; `.validated` when the
+    /// WebSocket layer has checked its UTF-8 already, so it is not checked twice.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, from role: Role,
+                              utf8: UTF8Assurance = .unchecked) throws(ProtocolError) -> ClientMessage {
         switch role {
-        case .customer: .customer(try CustomerMessage.decode(bytes))
-        case .agent: .agent(try AgentMessage.decode(bytes))
-        case .supervisor: .supervisor(try SupervisorMessage.decode(bytes))
+        case .customer: .customer(try CustomerMessage.decode(bytes, utf8: utf8))
+        case .agent: .agent(try AgentMessage.decode(bytes, utf8: utf8))
+        case .supervisor: .supervisor(try SupervisorMessage.decode(bytes, utf8: utf8))
         }
     }
 

@@ -4,16 +4,21 @@
 /// safe on arbitrary input (see the `FuzzProtocol` target). A value used for one call.
 struct JSONReader {
     private let bytes: UnsafeRawBufferPointer
+    /// Whether the caller vouches that `bytes` are valid UTF-8 (`UTF8Assurance`).
+    private let validatedUTF8: Bool
     private var index = 0
     private var depth = 0
     /// Reused for strings with escapes.
     private var scratch: [UInt8] = []
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(_ bytes: UnsafeRawBufferPointer, utf8: UTF8Assurance = .unchecked) {
+        self.bytes = bytes
+        validatedUTF8 = utf8 == .validated
+    }
 
     /// The one JSON object that `bytes` holds.
-    static func object(from bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> JSONObject {
-        var reader = JSONReader(bytes)
+    static func object(from bytes: UnsafeRawBufferPointer, utf8: UTF8Assurance = .unchecked) throws(ProtocolError) -> JSONObject {
+        var reader = JSONReader(bytes, utf8: utf8)
         reader.skipWhitespace()
         guard reader.peek() == UInt8(ascii: "{") else {
             throw .invalidJSON("a message is one JSON object")
@@ -196,6 +201,7 @@ struct JSONReader {
             if b == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                if validatedUTF8 { return Self.string(alreadyValidated: raw.assumingMemoryBound(to: UInt8.self)) }
                 guard let s = String(validating: raw, as: UTF8.self) else { throw .invalidJSON("invalid UTF-8 in a string") }
                 return s
             }
@@ -210,6 +216,7 @@ struct JSONReader {
             switch b {
             case UInt8(ascii: "\""):
                 index += 1
+                if validatedUTF8 { return scratch.withUnsafeBufferPointer { Self.string(alreadyValidated: $0) } }
                 guard let s = String(validating: scratch, as: UTF8.self) else { throw .invalidJSON("invalid UTF-8 in a string") }
                 return s
             case UInt8(ascii: "\\"):
@@ -223,6 +230,18 @@ struct JSONReader {
             }
         }
         throw .invalidJSON("a string is not closed")
+    }
+
+    /// A string from bytes known to be valid UTF-8, without checking them again. Sound
+    /// only because the whole message was validated (RFC 6455 §8.1: the WebSocket layer
+    /// fails a text message that is not UTF-8 with 1007) and a string's bytes lie
+    /// between two ASCII quotes, so they are whole sequences; what escapes add is
+    /// encoded by `appendUTF8` from scalars that are never surrogates.
+    private static func string(alreadyValidated utf8: UnsafeBufferPointer<UInt8>) -> String {
+        if #available(macOS 26, *) {
+            return String(copying: UTF8Span(unchecked: utf8.span))
+        }
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     private mutating func escape() throws(ProtocolError) {

@@ -8,7 +8,12 @@ public enum SupervisorMessage: WireMessage {
     static let types = ["hello", "get_snapshot", "fetch_history"]
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> SupervisorMessage {
-        let (object, type, id) = try Envelope.open(bytes)
+        try decode(bytes, utf8: .unchecked)
+    }
+
+    /// Decodes bytes whose UTF-8 `utf8` says was checked already (or not).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, utf8: UTF8Assurance) throws(ProtocolError) -> SupervisorMessage {
+        let (object, type, id) = try Envelope.open(bytes, utf8: utf8)
         try ClientMessage.check(type: type, role: .supervisor, id: id)
         return try Envelope.stamping(id) { () throws(ProtocolError) -> Self in
             switch type {

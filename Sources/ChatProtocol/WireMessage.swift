@@ -39,12 +39,23 @@ extension WireMessage {
     public var json: String { String(decoding: encoded(), as: UTF8.self) }
 }
 
+/// Who has checked that a message's bytes are UTF-8. A plain value.
+public enum UTF8Assurance: Sendable {
+    /// Nobody: the decoder checks every string (untrusted input, fuzzing).
+    case unchecked
+    /// The caller has: a WebSocket text message, validated by the WebSocket layer
+    /// (RFC 6455 §8.1). The decoder does not check again. Passing bytes that are not
+    /// UTF-8 this way makes strings that break String's invariants.
+    case validated
+}
+
 /// Steps shared by every message decoder: parse, find `type`, remember a readable
 /// `id` so errors can echo it.
 enum Envelope {
     /// The message's object, its type and its `id` when that is a valid identifier.
-    static func open(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> (object: JSONObject, type: String, id: String?) {
-        let object = try JSONReader.object(from: bytes)
+    static func open(_ bytes: UnsafeRawBufferPointer,
+                     utf8: UTF8Assurance = .unchecked) throws(ProtocolError) -> (object: JSONObject, type: String, id: String?) {
+        let object = try JSONReader.object(from: bytes, utf8: utf8)
         var id: String?
         if case .string(let s)? = object["id"], (try? TextRule.identifier.check(s, field: "id")) != nil { id = s }
         guard let typeValue = object["type"] else { throw ProtocolError(.missingField, "'type' is required", field: "type", requestID: id) }

@@ -38,8 +38,9 @@ public final class Broker: Sendable {
         }
         // Recovery runs here, before any thread serves: the store is the desk's from now on.
         store = DiskTranscripts(configuration: configuration.transcripts, domain: domain, health: health)
+        let outbox = Outbox(domain: domain, transcripts: store)
         do {
-            desk = try ServiceDesk(configuration: configuration, domain: domain, metrics: metrics, transcripts: store)
+            desk = try ServiceDesk(configuration: configuration, delivery: outbox, metrics: metrics, transcripts: store)
         } catch {
             store.close()
             throw ConfigurationError(line: nil, key: nil, reason: error.description)
@@ -47,7 +48,7 @@ public final class Broker: Sendable {
         // The desk was made here but from now on is touched only on the domain thread:
         // the bound reference travels there through `execute` and the thread below.
         let bound = LoopBound(desk)
-        store.released = { [unowned desk] position in desk.outbox.release(upTo: position) }
+        store.released = { [unowned outbox] position in outbox.release(upTo: position) }
         self.store = LoopBound(store)
         // A sign-in waits for its hash a second less than an HTTP request waits for its
         // answer (at least half of it), so the line answers busy before the 408 would.
@@ -55,7 +56,7 @@ public final class Broker: Sendable {
         let signIns = SignInLine(loop: signIn, directory: directory, capacity: configuration.limits.signInQueue,
                                  failuresPerMinute: configuration.limits.failedSignInsPerMinute,
                                  maxWait: UInt64(signInWait * 1_000_000_000))
-        shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, signIns: signIns, metrics: metrics,
+        shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, outbox: LoopBound(outbox), signIns: signIns, metrics: metrics,
                               limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
                               webPages: configuration.webPages, transcripts: health)
         do {
@@ -82,7 +83,7 @@ public final class Broker: Sendable {
         shared.domain.stop()
         for thread in threads { thread.join() }
         // The domain thread is gone, so the desk may be touched here.
-        shared.desk.value.outbox.unregisterAll()
+        shared.outbox.value.unregisterAll()
         return store.value.close() == nil
     }
 }
@@ -94,6 +95,8 @@ final class BrokerShared: Sendable {
     let domain: EventLoop
     let signIn: EventLoop
     let desk: LoopBound<ServiceDesk>
+    /// The desk's delivery to the I/O loops (each loop registers its port there).
+    let outbox: LoopBound<Outbox>
     /// Staff sign-ins waiting for the sign-in thread (with the staff directory).
     let signIns: SignInLine
     let metrics: BrokerMetrics
@@ -102,13 +105,15 @@ final class BrokerShared: Sendable {
     let webPages: WebPages
     let transcripts: TranscriptHealth
 
-    init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, signIns: SignInLine, metrics: BrokerMetrics,
+    init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, outbox: LoopBound<Outbox>, signIns: SignInLine,
+         metrics: BrokerMetrics,
          limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages(),
          transcripts: TranscriptHealth = TranscriptHealth()) {
         self.transcripts = transcripts
         self.domain = domain
         self.signIn = signIn
         self.desk = desk
+        self.outbox = outbox
         self.signIns = signIns
         self.metrics = metrics
         self.limits = limits

@@ -34,8 +34,8 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
                                   requireSubprotocol: true)
         loop.addTicker(helloTimer)
         let port = Outbox.Port(loop: loop, endpoints: LoopBound(self))
-        let desk = shared.desk
-        shared.domain.execute { desk.value.outbox.register(port) }
+        let outbox = shared.outbox
+        shared.domain.execute { outbox.value.register(port) }
     }
 
     // MARK: HTTP
@@ -95,7 +95,9 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
         let id = ConnectionID(loop: loop.id, number: chat.number)
         let message: ClientMessage
         do {
-            message = try ClientMessage.decode(payload, from: chat.role)
+            // A text message reaches us only after the WebSocket layer validated its
+            // UTF-8 (RFC 6455 §8.1, 1007 otherwise): the decoder does not check it again.
+            message = try ClientMessage.decode(payload, from: chat.role, utf8: .validated)
         } catch {
             // Refused as it is, even before `hello`: a malformed message is not
             // "another message first", and the client learns what to fix.

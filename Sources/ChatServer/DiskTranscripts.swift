@@ -98,6 +98,8 @@ final class DiskTranscripts: TranscriptStore, Flushable {
         shares.recorded(sender, end: lastAppend.end, bytes: lastAppend.end - lastAppend.start)
     }
 
+    func refusedOne() { health.refusedOne() }
+
     func commit() -> UInt64? {
         log.flush()
         guard log.configuration.fsync != .never, log.appended > releasable else { return nil }
@@ -119,34 +121,33 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     func appendMarker(_ event: ConversationEvent, to key: TranscriptKey) {
         log.append(key, seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded())
         if case .erased(let e) = event { erasedThrough[key] = max(erasedThrough[key] ?? 0, e.throughSeq) }
-        health.appended(log)
-        if !flushScheduled {
-            flushScheduled = true
-            domain.scheduleFlush(self)
-        }
+        appended()
     }
 
-    func append(_ event: ConversationEvent, to conversation: ConversationID) {
+    func append(_ recorded: RecordedEvent, to conversation: ConversationID) {
+        let event = recorded.event
         // A client's message (it has a client id) is acknowledged as stored.
         var promised = false
         if case .message(let m) = event, m.clientID != nil { promised = true }
         let start = log.appended
-        log.append(key(conversation), seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded(), promised: promised)
+        log.append(key(conversation), seq: event.seq, ts: event.ts, payload: recorded.bytes, promised: promised)
         lastAppend = (start, log.appended)
         if case .message(let m) = event, let id = m.clientID {
             clientIDs[conversation, default: [:]][ClientKey(author: m.from, id: id)] = event.seq
         }
-        health.appended(log)
-        if !flushScheduled {
-            flushScheduled = true
-            domain.scheduleFlush(self)
-        }
+        appended()
     }
 
-    func append(_ event: ConversationEvent, to key: TranscriptKey) {
+    func append(_ recorded: RecordedEvent, to key: TranscriptKey) {
         let start = log.appended
-        log.append(key, seq: event.seq, ts: event.ts, payload: ServerMessage.event(event).encoded(), promised: true)
+        log.append(key, seq: recorded.seq, ts: recorded.ts, payload: recorded.bytes, promised: true)
         lastAppend = (start, log.appended)
+        appended()
+    }
+
+    /// After each append: the health figures, and the records handed to the writer
+    /// when this domain-loop iteration ends.
+    private func appended() {
         health.appended(log)
         if !flushScheduled {
             flushScheduled = true

@@ -1,9 +1,10 @@
 import EventLoop
 import ChatProtocol
 
-/// The domain thread's way out: encoded messages for connections on any I/O loop,
-/// gathered per loop during one iteration of the domain loop and handed over with
-/// one `execute` per loop when the iteration ends (`flush`, via `scheduleFlush`).
+/// The broker's `Delivery`, the domain thread's way out: encoded messages for
+/// connections on any I/O loop, gathered per loop during one iteration of the domain
+/// loop and handed over with one `execute` per loop when the iteration ends (`flush`,
+/// via `scheduleFlush`).
 ///
 /// Owned by the domain thread. The loops' entries (`register`) arrive as tasks from
 /// each I/O loop when its `ChatEndpoints` starts, before any of its connections.
@@ -13,7 +14,7 @@ import ChatProtocol
 /// held, in order, until the store reports the position they wait for (`release`).
 /// So an `ack` of a message, and its relay, never go out before the message is on
 /// disk under `always` (protocol/storage.md).
-final class Outbox: Flushable {
+final class Outbox: Delivery, Flushable {
     /// An I/O loop and its application, reachable from the domain thread only
     /// through `execute` on that loop.
     struct Port: Sendable {
@@ -34,8 +35,6 @@ final class Outbox: Flushable {
         self.domain = domain
         self.transcripts = transcripts
     }
-
-    var heldBatches: Int { held.count }
 
     func register(_ port: Port) {
         let index = port.loop.id

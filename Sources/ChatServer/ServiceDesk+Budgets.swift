@@ -44,7 +44,7 @@ extension ServiceDesk {
         guard let (report, fatal) = verdict.report(id: id) else { return }
         metrics.countError(report.code)
         send(.error(report), to: connection)
-        if fatal { outbox.close(connection, .rateLimited) }
+        if fatal { delivery.close(connection, .rateLimited) }
     }
 
     func budgetOwner(of connection: ConnectionID) -> MessageBudgets.Owner? {

@@ -263,7 +263,7 @@ extension ServiceDesk {
         var opensAt: Int64?
         var zone: String?
         let hours = center.configuration.businessHours
-        if reason == .closed, let next = hours.nextChange(after: SystemClock().wallNow) {
+        if reason == .closed, let next = hours.nextChange(after: center.wallNow) {
             opensAt = next.millisecondsSince1970
             zone = hours.timeZone.identifier  // the widget shows the opening in the centre's zone, named
         }

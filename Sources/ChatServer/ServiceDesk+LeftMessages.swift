@@ -54,7 +54,7 @@ extension ServiceDesk {
         let event = ConversationEvent.messageLeft(MessageLeft(
             conversation: LeftMessageRecords.wireID(key), seq: 1, ts: nowTS, queue: self.key(of: c.queue), text: text,
             replyTo: replyTo, customer: CustomerCard(c), clientID: requestID))
-        transcripts.append(event, to: key)
+        transcripts.append(RecordedEvent(event), to: key)
         leftMessageKeys[contact] = key
     }
 
@@ -63,7 +63,7 @@ extension ServiceDesk {
         guard let key = leftMessageKeys.removeValue(forKey: contact) else { return }
         let event = ConversationEvent.agentJoined(AgentJoined(conversation: LeftMessageRecords.wireID(key), seq: 2, ts: nowTS,
                                                               agentName: name(of: agent)))
-        transcripts.append(event, to: key)
+        transcripts.append(RecordedEvent(event), to: key)
         leftAt[contact] = nil
     }
 

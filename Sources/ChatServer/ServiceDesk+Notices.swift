@@ -104,7 +104,7 @@ extension ServiceDesk {
     /// events live.
     private func assigned(_ conversation: ConversationID, contact contactID: ContactID, agent: AgentID) {
         guard let contact = center.contact(contactID) else { return }
-        var fresh: [ConversationEvent] = []
+        var fresh: [RecordedEvent] = []
         if transcripts.lastSeq(of: conversation) == 0, !contact.preChat.firstMessage.isEmpty {
             let text = contact.preChat.firstMessage
             fresh.append(record(conversation, at: contact.arrivedAt) { wire, seq, ts in

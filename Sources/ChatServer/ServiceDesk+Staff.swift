@@ -8,7 +8,7 @@ import ChatStorage
 extension ServiceDesk {
     /// The sign-in thread's verdict on a staff `hello`.
     func staffHello(on connection: ConnectionID, role: Role, requestID: String?, identity: StaffIdentity?) {
-        defer { outbox.release(connection) }
+        defer { delivery.release(connection) }
         switch identity {
         case .agent(let handle)?:
             guard role == .agent, let agentID = center.agentID(forHandle: handle), let agent = center.agent(agentID) else { break }
@@ -210,8 +210,8 @@ extension ServiceDesk {
     func broadcastPresence(of id: AgentID) {
         guard let agent = center.agent(id) else { return }
         let bytes = ServerMessage.presence(Presence(agent: AgentState(agent, connected: agentConnections[id] != nil))).encoded()
-        for connection in agentConnections.values { outbox.send(bytes, to: connection) }
-        for connection in supervisors.keys { outbox.send(bytes, to: connection) }
+        for connection in agentConnections.values { delivery.send(bytes, to: connection) }
+        for connection in supervisors.keys { delivery.send(bytes, to: connection) }
         snapshotDirty = true
     }
 }

@@ -21,7 +21,7 @@ extension ServiceDesk {
             lastSnapshotPush = now
             if !supervisors.isEmpty {
                 let bytes = ServerMessage.snapshot(snapshot()).encoded()
-                for connection in supervisors.keys { outbox.send(bytes, to: connection) }
+                for connection in supervisors.keys { delivery.send(bytes, to: connection) }
             }
         }
         metrics.publish(gauges())

@@ -5,20 +5,26 @@ import EventLoop
 import Posix
 import Privacy
 
-/// The broker's domain side: the one object that owns the `ContactCenter`, the
+/// The broker's domain side: the one object that owns the contact engine, the
 /// customer sessions, which connection belongs to whom, the transcripts with their
 /// sequence numbers, client-message-id deduplication, receipts and the typing relay.
 ///
 /// Threading (protocol/threading.md): it lives on the domain thread, a dedicated
 /// `EventLoop` of its own, and nothing else ever touches it. I/O loops decode client
 /// messages and hand them over as `Inbound` values with `execute`; the desk answers
-/// with encoded bytes through its `Outbox`, which hands each I/O loop one batch per
-/// domain-loop iteration. A ticker drives `tick()` every quarter second: the center's
-/// timers (`fireDueTimers` at `nextDeadline`), the wait statistics with places in line
-/// and estimated waits, supervisor snapshots, session expiry and the published gauges.
+/// with encoded bytes through its `Delivery` (the broker's is the `Outbox`, which hands
+/// each I/O loop one batch per domain-loop iteration). A ticker drives `tick()` every
+/// quarter second: the engine's timers (`fireDueTimers` at `nextDeadline`), the wait
+/// statistics with places in line and estimated waits, supervisor snapshots, session
+/// expiry and the published gauges.
+///
+/// Its seams: the engine (`ContactEngine`), the transcripts (`TranscriptStore`) and
+/// the delivery (`Delivery`) are protocols, and time is the engine's injected clock,
+/// so a test drives the desk with a `ManualClock` and a recording delivery, no
+/// sockets and no threads.
 final class ServiceDesk {
-    let center: ContactCenter<SystemClock>
-    let outbox: Outbox
+    let center: any ContactEngine
+    let delivery: any Delivery
     let metrics: BrokerMetrics
     let limits: BrokerLimits
     let transcripts: any TranscriptStore
@@ -64,12 +70,11 @@ final class ServiceDesk {
     /// Masks personal numbers in client text (`[privacy]`).
     let masker: PersonalDataMasker
 
-    /// Builds the center from the configuration and adds its agents (all offline).
-    /// Throws the center's configuration errors (`invalid_configuration`, …).
-    init(configuration: BrokerConfiguration, domain: EventLoop, metrics: BrokerMetrics,
-         transcripts: any TranscriptStore = MemoryTranscripts()) throws(ChatError) {
-        let clock = SystemClock()
-        center = try ContactCenter(configuration: configuration.center, clock: clock)
+    /// Adds the configuration's agents (all offline) to `engine`, which must have none yet.
+    /// Throws the engine's configuration errors (`unknown_queue`, …).
+    init(configuration: BrokerConfiguration, engine: any ContactEngine, delivery: any Delivery, metrics: BrokerMetrics,
+         transcripts: any TranscriptStore) throws(ChatError) {
+        center = engine
         for account in configuration.agents {
             var skills: [QueueID] = []
             for key in account.skills {
@@ -81,15 +86,23 @@ final class ServiceDesk {
         }
         stats = WaitStatistics(configuration: configuration.statistics, center: center)
         slotsPerLine = Array(repeating: 0, count: center.queues.count * 2)
-        outbox = Outbox(domain: domain, transcripts: transcripts)
+        self.delivery = delivery
         self.metrics = metrics
         self.limits = configuration.limits
         budgets = MessageBudgets(limits: configuration.limits)
         self.transcripts = transcripts
         cannedReplies = configuration.cannedReplies
         masker = PersonalDataMasker(kinds: configuration.maskedKinds)
-        wallOffset = clock.wallNow.millisecondsSince1970 - clock.now.milliseconds
+        wallOffset = center.wallNow.millisecondsSince1970 - center.now.milliseconds
         restoreLeftMessages()
+    }
+
+    /// A desk with the process's own engine (`ContactCenter`) on `clock`. Throws the
+    /// center's configuration errors (`invalid_configuration`, …).
+    convenience init(configuration: BrokerConfiguration, clock: some Clock = SystemClock(), delivery: any Delivery,
+                     metrics: BrokerMetrics, transcripts: any TranscriptStore = MemoryTranscripts()) throws(ChatError) {
+        try self.init(configuration: configuration, engine: try ContactCenter(configuration: configuration.center, clock: clock),
+                      delivery: delivery, metrics: metrics, transcripts: transcripts)
     }
 
     // MARK: Input
@@ -113,7 +126,7 @@ final class ServiceDesk {
                 }
                 metrics.countError(report.code)
                 send(.error(report), to: connection)
-                if let close { outbox.close(connection, close) }
+                if let close { delivery.close(connection, close) }
             case .staffHello(let connection, let role, let id, let identity):
                 staffHello(on: connection, role: role, requestID: id, identity: identity)
             case .closed(let connection):
@@ -151,7 +164,7 @@ final class ServiceDesk {
     func ts(_ instant: Instant) -> Int64 { max(0, instant.milliseconds &+ wallOffset) }
 
     func send(_ message: ServerMessage, to connection: ConnectionID) {
-        outbox.send(message.encoded(), to: connection)
+        delivery.send(message.encoded(), to: connection)
     }
 
     func ack(_ id: String?, on connection: ConnectionID, stored: Ack.Stored? = nil) {
@@ -164,7 +177,7 @@ final class ServiceDesk {
               close: ApplicationCloseCode? = nil) {
         metrics.countError(code)
         send(.error(ErrorReport(id: id, code: code, message: message, field: field, fatal: close != nil)), to: connection)
-        if let close { outbox.close(connection, close) }
+        if let close { delivery.close(connection, close) }
     }
 
     func fail(_ connection: ConnectionID, id: String?, _ error: ChatError, field: String? = nil) {
@@ -181,19 +194,24 @@ final class ServiceDesk {
 
     // MARK: Transcripts
 
-    /// Numbers and stamps the next event of `conversation` and records it.
+    /// Numbers and stamps the next event of `conversation`, encodes it (once) and
+    /// records it: the same bytes go to the store and, through `deliver`, to everyone.
     @discardableResult
     func record(_ conversation: ConversationID, at instant: Instant? = nil,
-                _ make: (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent) -> ConversationEvent {
-        let event = make(wire(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? center.now))
+                _ make: (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent) -> RecordedEvent {
+        let event = RecordedEvent(make(wire(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? center.now)))
         transcripts.append(event, to: conversation)
         return event
     }
 
-    /// Sends one event (encoded once) to each connection given.
-    func deliver(_ event: ConversationEvent, to connections: ConnectionID?...) {
-        let bytes = ServerMessage.event(event).encoded()
-        for case let connection? in connections { outbox.send(bytes, to: connection) }
+    /// Sends a recorded event's bytes to each connection given (no encoding here).
+    func deliver(_ event: RecordedEvent, to connections: ConnectionID?...) {
+        for case let connection? in connections { delivery.send(event.bytes, to: connection) }
+    }
+
+    /// The relay's case, one recipient, without the variadic's array.
+    func deliver(_ event: RecordedEvent, to connection: ConnectionID?) {
+        if let connection { delivery.send(event.bytes, to: connection) }
     }
 
     /// The largest `history` message the broker makes: a longer page is cut (with
@@ -217,7 +235,7 @@ final class ServiceDesk {
             more = true
             bytes = ServerMessage.history(History(conversation: WireID.conversation(key), events: events, more: more)).encoded()
         }
-        outbox.send(bytes, to: connection)
+        delivery.send(bytes, to: connection)
         return bytes.count
     }
 
@@ -242,16 +260,16 @@ final class ServiceDesk {
     /// The conversation of this run that `key` names (nil: an earlier run's).
     func live(_ key: TranscriptKey) -> ConversationID? { key.boot == transcripts.boot ? ConversationID(key.number) : nil }
 
-    /// A conversation that ended: its transcript stays in memory among the newest
-    /// `transcriptsKept` ended ones.
     /// Backpressure from the transcript store (the disk is behind or failing): the
     /// message is refused, not recorded, and the sender may send it again later.
     func storageBehind(_ connection: ConnectionID, id: String?) {
-        (transcripts as? DiskTranscripts)?.health.refusedOne()
+        transcripts.refusedOne()
         fail(connection, id: id, .rateLimited,
              "The transcript store is behind or cannot write (see /healthz); the message was not recorded. Send it again shortly.")
     }
 
+    /// A conversation that ended: its transcript stays in memory among the newest
+    /// `transcriptsKept` ended ones; then the store forgets it and its receipts go.
     func conversationEnded(_ conversation: ConversationID) {
         endedConversations.append(conversation)
         while endedConversations.count > limits.transcriptsKept, let oldest = endedConversations.removeFirst() {

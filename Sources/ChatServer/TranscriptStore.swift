@@ -28,8 +28,9 @@ protocol TranscriptStore: AnyObject {
     /// (`Erasure.scrubbed`); returns the rewritten records for the marker
     /// (`RewrittenRecord.list`), nil when nothing was rewritten.
     func scrub(_ key: TranscriptKey, through: Int64) throws(TranscriptLog.EraseError) -> String?
-    /// Records `event`, whose seq is `lastSeq(of:) + 1`.
-    func append(_ event: ConversationEvent, to conversation: ConversationID)
+    /// Records `event`, whose seq is `lastSeq(of:) + 1`; a store that keeps bytes keeps
+    /// `event.bytes`, the very bytes its recipients get.
+    func append(_ event: RecordedEvent, to conversation: ConversationID)
     /// Events after `seq`, oldest first, at most `limit`; `more` when others follow.
     func events(of conversation: ConversationID, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool)
     /// The `message` an author recorded earlier with this client message id.
@@ -43,7 +44,7 @@ protocol TranscriptStore: AnyObject {
     func events(of key: TranscriptKey, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool)
     /// Records `event` under `key` (a left message's record, `LeftMessageRecords`);
     /// promised like a client's message: what is sent after it waits for it.
-    func append(_ event: ConversationEvent, to key: TranscriptKey)
+    func append(_ event: RecordedEvent, to key: TranscriptKey)
     /// Every stored key (at start: to find the left messages recovered).
     var storedKeys: [TranscriptKey] { get }
 
@@ -55,6 +56,8 @@ protocol TranscriptStore: AnyObject {
     /// The event appended last was a client message of `sender`'s: its bytes count
     /// against that sender's share of the backlog until they are written.
     func charge(_ sender: MessageBudgets.Owner)
+    /// A client message was refused because `accepts` said no (counted for `/healthz`).
+    func refusedOne()
     /// Hands what was recorded since the last call towards the disk. Returns the log
     /// position that messages sent since then must wait for (nil: nothing to wait for).
     func commit() -> UInt64?
@@ -62,6 +65,32 @@ protocol TranscriptStore: AnyObject {
 
 extension TranscriptStore {
     func key(_ conversation: ConversationID) -> TranscriptKey { TranscriptKey(boot: boot, number: conversation.rawValue) }
+
+    /// Records an event not sent to anyone (encoded here, once).
+    func append(_ event: ConversationEvent, to conversation: ConversationID) {
+        append(RecordedEvent(event), to: conversation)
+    }
+
+    func append(_ event: ConversationEvent, to key: TranscriptKey) {
+        append(RecordedEvent(event), to: key)
+    }
+}
+
+/// A conversation event and its wire encoding (the `ServerMessage.event` JSON), made
+/// once: the transcript store keeps these bytes and every recipient is sent the same
+/// array (shared storage, no copy). A plain value.
+struct RecordedEvent {
+    let event: ConversationEvent
+    let bytes: [UInt8]
+
+    init(_ event: ConversationEvent) {
+        self.event = event
+        bytes = ServerMessage.event(event).encoded()
+    }
+
+    var conversation: String { event.conversation }
+    var seq: Int64 { event.seq }
+    var ts: Int64 { event.ts }
 }
 
 /// Transcripts in memory: one event array per conversation and a map of client
@@ -81,13 +110,14 @@ final class MemoryTranscripts: TranscriptStore {
     private var transcripts: [ConversationID: Transcript] = [:]
     let boot: UInt32 = 1
 
-    func append(_ event: ConversationEvent, to key: TranscriptKey) {
+    func append(_ event: RecordedEvent, to key: TranscriptKey) {
         if key.boot == boot { append(event, to: ConversationID(key.number)) }
     }
 
     var storedKeys: [TranscriptKey] { transcripts.keys.map { key($0) } }
     func accepts(from sender: MessageBudgets.Owner) -> Bool { true }
     func charge(_ sender: MessageBudgets.Owner) {}
+    func refusedOne() {}
 
     func commit() -> UInt64? { nil }
     func chainHead(of key: TranscriptKey) -> ChainHead? { nil }
@@ -119,7 +149,8 @@ final class MemoryTranscripts: TranscriptStore {
         Int64(transcripts[conversation]?.events.count ?? 0)
     }
 
-    func append(_ event: ConversationEvent, to conversation: ConversationID) {
+    func append(_ recorded: RecordedEvent, to conversation: ConversationID) {
+        let event = recorded.event
         precondition(event.seq == lastSeq(of: conversation) + 1, "events are numbered without gaps")
         transcripts[conversation, default: Transcript()].events.append(event)
         if case .message(let m) = event, let id = m.clientID {
