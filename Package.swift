@@ -27,8 +27,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // C: what Glibc does not export (eventfd, accept4) and libcrypto's SHA-1.
-        .target(name: "CShims", linkerSettings: [.linkedLibrary("crypto")]),
+        // C: what Glibc does not export (eventfd, accept4, thread names, signals).
+        .target(name: "CShims"),
+        // libcrypto's SHA-1 for the WebSocket accept key (RFC 6455 §4.2.2), apart from
+        // the epoll shims so that the sans-I/O WebSocket core links no syscall layer.
+        .target(name: "CSHA1", linkerSettings: [.linkedLibrary("crypto")]),
         // zlib (zlib1g-dev) for permessage-deflate; the init macros wrapped in C.
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         // OpenSSL 3 (libssl-dev) for TLS; macros and callbacks wrapped in C.
@@ -44,7 +47,7 @@ let package = Package(
         // Sans-I/O HTTP/1.1 request parsing and response writing.
         .target(name: "HTTP"),
         // Sans-I/O RFC 6455: handshake, frame codec, UTF-8 validation, close rules.
-        .target(name: "WebSocket", dependencies: ["CShims", "HTTP", "ByteBuffers"]),
+        .target(name: "WebSocket", dependencies: ["CSHA1", "HTTP", "ByteBuffers"]),
         // The pure domain core: presence, queues, routing, offers, business hours, FAQ.
         // No I/O; time comes from an injected clock.
         .target(

@@ -42,7 +42,6 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private var corking = false
     private var flushScheduled = false
     private var readPaused = false
-    private var writeInterest = false
     /// After the queued bytes are sent: shut our side and wait for the peer's FIN.
     private var closeAfterFlush = false
     private var writeShut = false
@@ -555,7 +554,6 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             registeredInterest = interest
             loop.setInterest(self, interest)
         }
-        writeInterest = write
     }
 
     // MARK: Closing
