@@ -44,6 +44,9 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["Posix", "ByteBuffers"]),
         // TLS sessions on nonblocking sockets, and certificate reload.
         .target(name: "TLS", dependencies: ["COpenSSL", "Posix"]),
+        // The TCP/TLS byte stream (read, write, shut down) of a connection, shared by the
+        // server's connections and the load tester's clients.
+        .target(name: "ByteTransport", dependencies: ["TLS", "Posix"]),
         // Sans-I/O HTTP/1.1 request parsing and response writing.
         .target(name: "HTTP"),
         // Sans-I/O RFC 6455: handshake, frame codec, UTF-8 validation, close rules.
@@ -65,7 +68,7 @@ let package = Package(
         // RFC 7692 permessage-deflate: negotiation and per-message compression via zlib.
         .target(name: "WebSocketDeflate", dependencies: ["CZlib", "ByteBuffers"]),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
-        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers"]),
+        .target(name: "WebSocketServer", dependencies: ["EventLoop", "ByteTransport", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers"]),
         // Transcripts: a byte-budgeted ring of recent events spilled to checksummed,
         // length-prefixed segment files by a writer thread (group commit, fsync policy),
         // recovery that cuts torn tails, and the index from conversation to records.
@@ -100,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-loadtest",
             dependencies: [
-                "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
+                "EventLoop", "ByteTransport", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
                 "ChatStorage", "Privacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -126,6 +129,7 @@ let package = Package(
         // ChatCore only to check that every domain error code has its wire code.
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
         .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol", "ChatStorage", "Posix", "HTTP"]),
+        .testTarget(name: "WebSocketServerTests", dependencies: ["ByteTransport", "WebSocketServer", "Posix"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers",
                                                           .product(name: "Logging", package: "swift-log")]),
     ]

@@ -1,4 +1,5 @@
 import ByteBuffers
+import ByteTransport
 import EventLoop
 import HTTP
 import Posix
@@ -40,9 +41,10 @@ final class ClientConnection: Selectable {
     unowned let delegate: any ClientDelegate
     private let url: WebSocketURL
     private let options: ClientOptions
-    private var tls: TLSSession?
+    /// The TCP stream, with TLS for wss:// URLs.
+    private var transport: StreamTransport
+    private var tls: TLSSession? { transport.tls }
     private var deflate: PerMessageDeflate?
-    private var tlsWantsWrite = false
     /// We sent a close frame and wait for the server's (`closeGracefully`).
     private var closeSent = false
 
@@ -73,9 +75,11 @@ final class ClientConnection: Selectable {
         let (fd, _) = try Socket.connect(host: url.host, port: url.port)
         self.fd = fd
         Socket.setNoDelay(fd)
+        var tls: TLSSession?
         if let context = options.tls {
             tls = try TLSSession(context: context, fd: fd, isServer: false, serverName: url.host)
         }
+        transport = StreamTransport(fd: fd, tls: tls)
         try loop.register(self, interest: [.read, .write])
     }
 
@@ -100,8 +104,8 @@ final class ClientConnection: Selectable {
             continueTLSHandshake()
             return
         }
-        if tlsWantsWrite && flags.writable {
-            tlsWantsWrite = false
+        if transport.tlsWantsWrite && flags.writable {
+            transport.tlsWantsWrite = false
             readAvailable()
         }
         if flags.writable { flush() }
@@ -129,38 +133,23 @@ final class ClientConnection: Selectable {
 
     /// Reads plaintext: straight from the socket, or TLS records until none is ready.
     private func readTransport(_ buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        guard let tls else {
-            do {
-                switch try Socket.read(fd, into: buffer) {
-                case .wouldBlock: return nil
-                case .processed(let n): return n
-                }
-            } catch {
-                fail("read: \(error)")
-                return nil
-            }
-        }
-        let (count, stopped) = tls.readRecords(into: buffer)
-        switch stopped {
-        case .wantWrite:
-            tlsWantsWrite = true
-            loop.setInterest(self, [.read, .write])
-        case .closed where count == 0:
-            return 0
+        let result = transport.read(into: buffer)
+        if transport.tlsWantsWrite { loop.setInterest(self, [.read, .write]) }
+        switch result {
+        case .bytes(let count): return count
+        case .wouldBlock: return nil
+        case .endOfStream: return 0
         case .failed(let reason):
-            fail("TLS: \(reason)")
+            fail(reason)
             return nil
-        default:
-            break
         }
-        return count > 0 ? count : nil
     }
 
     private func readAvailable() {
         // With TLS read-ahead, OpenSSL may hold bytes that epoll will never report.
         repeat {
             readOnce()
-        } while phase != .closed && tls?.hasPendingData == true
+        } while phase != .closed && transport.hasPendingData
     }
 
     private func readOnce() {
@@ -273,22 +262,9 @@ final class ClientConnection: Selectable {
         guard phase != .closed else { return }
         if let tls, !tls.handshakeDone { return }
         if !outbound.isEmpty {
-            if let tls {
-                switch tls.write(UnsafeRawBufferPointer(outbound.readable)) {
-                case .done(let n): outbound.moveReaderIndex(by: n)
-                case .wantRead, .wantWrite: break
-                case .closed: fail("TLS closed while sending"); return
-                case .failed(let reason): fail("TLS: \(reason)"); return
-                }
-            } else {
-                do {
-                    if case .processed(let n) = try Socket.send(fd, UnsafeRawBufferPointer(outbound.readable)) {
-                        outbound.moveReaderIndex(by: n)
-                    }
-                } catch {
-                    fail("send: \(error)")
-                    return
-                }
+            switch transport.write(UnsafeRawBufferPointer(outbound.readable)) {
+            case .wrote(let count): outbound.moveReaderIndex(by: count)
+            case .failed(let reason): fail(reason); return
             }
         }
         let want = !outbound.isEmpty
@@ -336,6 +312,6 @@ final class ClientConnection: Selectable {
     private func release() {
         phase = .closed
         loop.deregister(self)
-        Socket.close(fd)
+        transport.close()
     }
 }
