@@ -358,15 +358,21 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         context.application.closed(self, code: code)
     }
 
-    /// Sends one message (text or binary) or control frame.
+    /// Sends one message (text or binary) or control frame. Frames are gathered and
+    /// written once per loop iteration, so the answer is `queued`, `backpressured`
+    /// (past the soft limit: reading is paused) or `dropped` (not open, or this send
+    /// broke the hard limit and the connection was dropped).
     @inline(__always)
-    public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
-        guard phase == .webSocket, !closeSent else { return }
+    @discardableResult
+    public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> SendResult {
+        guard phase == .webSocket, !closeSent else { return .dropped }
         if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
             sendCompressed(opcode, payload, deflate)
         } else {
             sendFrame(opcode, payload)
         }
+        if phase == .closed || closeSent { return .dropped }
+        return readPaused || unsentBytes > context.configuration.sendSoftLimit ? .backpressured : .queued
     }
 
     private func sendCompressed(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer, _ deflate: PerMessageDeflate) {
@@ -383,9 +389,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         afterWrite()
     }
 
-    public func send(text: String) {
+    @discardableResult
+    public func send(text: String) -> SendResult {
         var text = text
-        text.withUTF8 { send(.text, UnsafeRawBufferPointer($0)) }
+        return text.withUTF8 { send(.text, UnsafeRawBufferPointer($0)) }
     }
 
     @inline(__always)
