@@ -38,7 +38,7 @@ struct ContactRecord {
 }
 
 /// One load-test customer connection; reused for contact after contact.
-final class CenterCustomer {
+final class CenterCustomer: LoadClient {
     let index: Int
     var connection: ClientConnection?
     var welcomed = false
@@ -543,9 +543,7 @@ final class CenterRun: ClientDelegate, Selectable {
     private func closeAll(now: UInt64) {
         guard !closing else { return }
         closing = true
-        var open: [ClientConnection] = []
-        for customer in customers where !customer.closed { if let c = customer.connection { open.append(c) } }
-        for agent in agents where !agent.closed { if let c = agent.connection { open.append(c) } }
+        let open = openConnections(customers, agents)
         awaitingClose = open.count
         if open.isEmpty { stop() }
         for connection in open { connection.closeGracefully() }

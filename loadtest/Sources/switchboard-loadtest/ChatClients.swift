@@ -45,3 +45,19 @@ extension ClientConnection {
         flush()
     }
 }
+
+/// A scenario's participant that holds one client connection.
+protocol LoadClient: AnyObject {
+    var connection: ClientConnection? { get }
+    var closed: Bool { get }
+}
+
+extension LoadAgent: LoadClient {}
+
+/// The connections still open, customers first: what a scenario's polite end closes.
+func openConnections(_ customers: [some LoadClient], _ agents: [LoadAgent]) -> [ClientConnection] {
+    var open: [ClientConnection] = []
+    for customer in customers where !customer.closed { if let connection = customer.connection { open.append(connection) } }
+    for agent in agents where !agent.closed { if let connection = agent.connection { open.append(connection) } }
+    return open
+}

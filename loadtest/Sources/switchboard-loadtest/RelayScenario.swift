@@ -47,7 +47,7 @@ struct SeqTracker {
 }
 
 /// One load-test customer: its connection, what it sent, and its side of the seqs.
-final class RelayCustomer {
+final class RelayCustomer: LoadClient {
     let index: Int
     var connection: ClientConnection?
     var conversation: RelayConversation?
@@ -682,9 +682,7 @@ final class RelayScenario: ClientDelegate, Selectable {
         guard phase < .closing else { return }
         phase = .closing
         phaseStartedAt = now
-        var open: [ClientConnection] = []
-        for customer in customers where !customer.closed { if let c = customer.connection { open.append(c) } }
-        for agent in agents where !agent.closed { if let c = agent.connection { open.append(c) } }
+        let open = openConnections(customers, agents)
         awaitingClose = open.count
         if open.isEmpty { finish() }
         for connection in open { connection.closeGracefully() }
