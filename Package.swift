@@ -114,7 +114,7 @@ let package = Package(
         ),
         // libFuzzer entry points; they link in a normal build too (see PLATFORM.md).
         .executableTarget(name: "FuzzHTTP", dependencies: ["HTTP", "ChatServer"]),
-        .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
+        .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket", "ByteBuffers"]),
         .executableTarget(name: "FuzzDeflate", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .executableTarget(name: "FuzzProtocol", dependencies: ["ChatProtocol"]),
         .executableTarget(name: "FuzzSegments", dependencies: ["ChatStorage"]),
