@@ -52,12 +52,10 @@ final class ClientConnection: Selectable {
     private(set) var phase: Phase = .connecting
     private var handshakeKey = ""
     private var response: [UInt8] = []
-    private var reader: FrameReader
+    /// RFC 6455 in the client role: frames in, masked frames out, the closing handshake.
+    private var socket: WebSocketConnection
     private let outbound = ByteBuffer()
     private var wantsWrite = true
-    /// Masking keys from a per-connection xorshift generator seeded from the system:
-    /// unpredictable enough for a load generator, without a getrandom(2) per frame.
-    private var maskState: UInt64
     /// Send times of the messages in flight, oldest first (echoes come back in order).
     var inFlight: [UInt64] = []
     var inFlightHead = 0
@@ -69,9 +67,8 @@ final class ClientConnection: Selectable {
         self.options = options
         self.loop = loop
         self.delegate = delegate
-        reader = FrameReader(role: .client, limits: WebSocketLimits(maxFrameSize: maxMessageSize, maxMessageSize: maxMessageSize))
-        var generator = SystemRandomNumberGenerator()
-        maskState = generator.next() | 1
+        socket = WebSocketConnection(role: .client, limits: WebSocketLimits(maxFrameSize: maxMessageSize, maxMessageSize: maxMessageSize),
+                                     now: monotonicNanoseconds())
         let (fd, _) = try Socket.connect(host: url.host, port: url.port)
         self.fd = fd
         Socket.setNoDelay(fd)
@@ -194,7 +191,7 @@ final class ClientConnection: Selectable {
                     configuration.minimumSize = 0
                     configuration.serverMaxWindowBits = 15
                     deflate = PerMessageDeflate(parameters: parameters, isServer: false, configuration: configuration, shared: nil)
-                    reader.allowedReservedBits = 0x40
+                    socket.reader.allowedReservedBits = 0x40
                 }
                 let leftover = response.count - answer.headLength
                 input = UnsafeMutableRawBufferPointer(rebasing: buffer[(count - leftover)..<count])
@@ -204,7 +201,7 @@ final class ClientConnection: Selectable {
             }
         }
         var consumed = 0
-        while phase == .open, let event = reader.next(input, consumed: &consumed) {
+        while phase == .open, let event = socket.receive(input, consumed: &consumed, output: outbound) {
             switch event {
             case .message(let opcode, let payload, let compressed):
                 if compressed, let deflate {
@@ -219,31 +216,25 @@ final class ClientConnection: Selectable {
                 } else {
                     delegate.client(self, received: opcode, payload: payload, now: now)
                 }
-            case .ping(let payload):
-                send(.pong, payload)
             case .pong:
-                break
-            case .close(let code, let reason):
+                break  // pings are answered by `socket`, into `outbound`
+            case .closed(let code, let reason):
                 if closeSent {
                     release()
                     delegate.clientClosed(self, error: nil)
                     return
                 }
                 fail("server closed with \(code.map { String($0.rawValue) } ?? "no code") \(reason)")
-            case .failure(let code, let reason):
+            case .failed(let code, let reason):
                 fail("protocol error \(code): \(reason)")
             }
         }
         flush()
     }
 
-    /// Queues a masked frame; it goes out at the next `flush`.
+    /// Queues a masked frame; it goes out at the next `flush`. Nothing after our close.
     @inline(__always)
     func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
-        maskState ^= maskState << 13
-        maskState ^= maskState >> 7
-        maskState ^= maskState << 17
-        let key = MaskingKey(packed: UInt32(truncatingIfNeeded: maskState))
         if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
             options.deflated.clear()
             do {
@@ -252,9 +243,9 @@ final class ClientConnection: Selectable {
                 fail("deflate: \(error)")
                 return
             }
-            FrameWriter.append(to: outbound, opcode: opcode, payload: UnsafeRawBufferPointer(options.deflated.readable), reservedBits: 0x40, maskingKey: key)
+            socket.send(opcode, UnsafeRawBufferPointer(options.deflated.readable), reservedBits: 0x40, output: outbound)
         } else {
-            FrameWriter.append(to: outbound, opcode: opcode, payload: payload, maskingKey: key)
+            socket.send(opcode, payload, output: outbound)
         }
     }
 
@@ -278,7 +269,7 @@ final class ClientConnection: Selectable {
     func close() {
         guard phase != .closed else { return }
         if phase == .open {
-            FrameWriter.closePayload(code: .normal, reason: "").withUnsafeBytes { send(.close, $0) }
+            socket.close(code: .normal, now: monotonicNanoseconds(), output: outbound)
             flush()
         }
         release()
@@ -295,7 +286,7 @@ final class ClientConnection: Selectable {
         case .open:
             guard !closeSent else { return }
             closeSent = true
-            FrameWriter.closePayload(code: .normal, reason: "").withUnsafeBytes { send(.close, $0) }
+            socket.close(code: .normal, now: monotonicNanoseconds(), output: outbound)
             flush()
         case .connecting, .handshaking:
             release()
