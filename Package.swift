@@ -27,8 +27,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // C: what Glibc does not export (eventfd, accept4) and libcrypto's SHA-1.
-        .target(name: "CShims", linkerSettings: [.linkedLibrary("crypto")]),
+        // C: what Glibc does not export (eventfd, accept4, thread names, signals).
+        .target(name: "CShims"),
+        // libcrypto's SHA-1 for the WebSocket accept key (RFC 6455 §4.2.2), apart from
+        // the epoll shims so that the sans-I/O WebSocket core links no syscall layer.
+        .target(name: "CSHA1", linkerSettings: [.linkedLibrary("crypto")]),
         // zlib (zlib1g-dev) for permessage-deflate; the init macros wrapped in C.
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         // OpenSSL 3 (libssl-dev) for TLS; macros and callbacks wrapped in C.
@@ -41,10 +44,13 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["Posix", "ByteBuffers"]),
         // TLS sessions on nonblocking sockets, and certificate reload.
         .target(name: "TLS", dependencies: ["COpenSSL", "Posix"]),
+        // The TCP/TLS byte stream (read, write, shut down) of a connection, shared by the
+        // server's connections and the load tester's clients.
+        .target(name: "ByteTransport", dependencies: ["TLS", "Posix"]),
         // Sans-I/O HTTP/1.1 request parsing and response writing.
         .target(name: "HTTP"),
         // Sans-I/O RFC 6455: handshake, frame codec, UTF-8 validation, close rules.
-        .target(name: "WebSocket", dependencies: ["CShims", "HTTP", "ByteBuffers"]),
+        .target(name: "WebSocket", dependencies: ["CSHA1", "HTTP", "ByteBuffers"]),
         // The pure domain core: presence, queues, routing, offers, business hours, FAQ.
         // No I/O; time comes from an injected clock.
         .target(
@@ -62,7 +68,7 @@ let package = Package(
         // RFC 7692 permessage-deflate: negotiation and per-message compression via zlib.
         .target(name: "WebSocketDeflate", dependencies: ["CZlib", "ByteBuffers"]),
         // Glue: connections on the loop speaking HTTP, then WebSocket.
-        .target(name: "WebSocketServer", dependencies: ["EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers"]),
+        .target(name: "WebSocketServer", dependencies: ["EventLoop", "ByteTransport", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers"]),
         // Transcripts: a byte-budgeted ring of recent events spilled to checksummed,
         // length-prefixed segment files by a writer thread (group commit, fsync policy),
         // recovery that cuts torn tails, and the index from conversation to records.
@@ -97,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-loadtest",
             dependencies: [
-                "EventLoop", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
+                "EventLoop", "ByteTransport", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
                 "ChatStorage", "Privacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -108,7 +114,7 @@ let package = Package(
         ),
         // libFuzzer entry points; they link in a normal build too (see PLATFORM.md).
         .executableTarget(name: "FuzzHTTP", dependencies: ["HTTP", "ChatServer"]),
-        .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket"]),
+        .executableTarget(name: "FuzzFrames", dependencies: ["WebSocket", "ByteBuffers"]),
         .executableTarget(name: "FuzzDeflate", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
         .executableTarget(name: "FuzzProtocol", dependencies: ["ChatProtocol"]),
         .executableTarget(name: "FuzzSegments", dependencies: ["ChatStorage"]),
@@ -123,6 +129,7 @@ let package = Package(
         // ChatCore only to check that every domain error code has its wire code.
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
         .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol", "ChatStorage", "Posix", "HTTP"]),
+        .testTarget(name: "WebSocketServerTests", dependencies: ["ByteTransport", "WebSocketServer", "Posix"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers",
                                                           .product(name: "Logging", package: "swift-log")]),
     ]

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "CShims.h"
 #include <assert.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <pthread.h>
 #include <sched.h>
@@ -17,12 +16,6 @@ int switchboard_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags
 
 int switchboard_eventfd(unsigned int initval, int flags) {
     return eventfd(initval, flags);
-}
-
-void switchboard_sha1(const void *data, size_t length, unsigned char *digest) {
-    // EVP_Digest, not the deprecated SHA1(): same bytes, no OpenSSL 3 warning.
-    unsigned int size = 20;
-    EVP_Digest(data, length, digest, &size, EVP_sha1(), NULL);
 }
 
 void switchboard_ignore_sigpipe(void) {

@@ -1,3 +1,4 @@
+import ByteBuffers
 import WebSocket
 
 /// libFuzzer entry point for the WebSocket frame reader, in both roles, with the input
@@ -30,5 +31,39 @@ public func fuzzFrames(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             offset = end
         }
     }
+    fuzzConnection(Array(UnsafeBufferPointer(start: data + 1, count: size - 1)), role: role, limits: limits,
+                   deflate: data[0] & 0x40 != 0, step: step)
     return 0
+}
+
+/// The same bytes through the connection state machine: whatever it answers (pongs,
+/// close frames) must be frames the peer's reader accepts, and its state only moves
+/// forward (open, closing, closed).
+private func fuzzConnection(_ bytes: [UInt8], role: Role, limits: WebSocketLimits, deflate: Bool, step: Int) {
+    var machine = WebSocketConnection(role: role, limits: limits, timeouts: .init(idlePing: 1, pong: 1, close: 1), now: 0, maskSeed: 7)
+    if deflate { machine.reader.allowedReservedBits = 0x40 }
+    let output = ByteBuffer()
+    var copy = bytes
+    var now: UInt64 = 0
+    copy.withUnsafeMutableBytes { all in
+        var offset = 0
+        while offset < all.count {
+            let end = min(all.count, offset + step)
+            let piece = UnsafeMutableRawBufferPointer(rebasing: all[offset..<end])
+            var consumed = 0
+            while let event = machine.receive(piece, consumed: &consumed, output: output) {
+                precondition(consumed <= piece.count)
+                if case .closed = event { precondition(machine.state == .closed) }
+                if case .failed = event { precondition(machine.state == .closed) }
+            }
+            now += 1
+            _ = machine.tick(now: now, output: output)
+            offset = end
+        }
+    }
+    var peer = FrameReader(role: role == .server ? .client : .server, limits: WebSocketLimits())
+    var consumed = 0
+    while let event = peer.next(output.readable, consumed: &consumed) {
+        if case .failure(_, let reason) = event { preconditionFailure("the machine wrote a frame its peer refuses: \(reason)") }
+    }
 }

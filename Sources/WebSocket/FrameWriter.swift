@@ -41,6 +41,30 @@ public enum FrameWriter {
         payload.append(contentsOf: reasonBytes)
         return payload
     }
+
+    /// Writes a close payload (§5.5.1) into `body` (at least 125 bytes) without
+    /// allocating: the code, then as much of the reason as fits, cut at a character
+    /// boundary. Returns the bytes written.
+    public static func writeClosePayload(code: CloseCode, reason: String, into body: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(body.count >= 125, "a close body needs room for 125 bytes")
+        body[0] = UInt8(code.rawValue >> 8)
+        body[1] = UInt8(code.rawValue & 0xFF)
+        var count = 2
+        for byte in reason.utf8 {
+            guard count < 125 else {
+                // `byte` does not fit. If it continues a character, that character is
+                // cut: drop its bytes already written, lead byte included.
+                if byte & 0xC0 == 0x80 {
+                    while count > 2, body[count - 1] & 0xC0 == 0x80 { count -= 1 }
+                    if count > 2 { count -= 1 }
+                }
+                return count
+            }
+            body[count] = byte
+            count += 1
+        }
+        return count
+    }
 }
 
 import ByteBuffers

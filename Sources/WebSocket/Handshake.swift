@@ -1,4 +1,4 @@
-import CShims
+import CSHA1
 import HTTP
 
 /// The opening handshake (RFC 6455 §4): the server's check of an upgrade request and

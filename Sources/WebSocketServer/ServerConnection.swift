@@ -1,4 +1,5 @@
 import ByteBuffers
+import ByteTransport
 import EventLoop
 import HTTP
 import Posix
@@ -32,17 +33,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private var reader: FrameReader?
     /// permessage-deflate, when the client offered it and we accepted.
     private var deflate: PerMessageDeflate?
-    /// TLS on this connection, when the server has a certificate.
-    private let tls: TLSSession?
-    /// OpenSSL needs the socket writable before the handshake or a read can go on.
-    private var tlsWantsWrite = false
+    /// The TCP stream, with TLS when the server has a certificate.
+    private var transport: StreamTransport
+    private var tls: TLSSession? { transport.tls }
     private var outbound: ByteBuffer?
     /// `outbound`'s size as last added to the server's `QueuedOutput`.
     private var counted = 0
     private var corking = false
     private var flushScheduled = false
     private var readPaused = false
-    private var writeInterest = false
     /// After the queued bytes are sent: shut our side and wait for the peer's FIN.
     private var closeAfterFlush = false
     private var writeShut = false
@@ -61,7 +60,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     init(fd: Int32, peer: SocketAddress, loop: EventLoop, context: LoopContext<App>, tls: TLSSession?) {
         self.fd = fd
-        self.tls = tls
+        self.transport = StreamTransport(fd: fd, tls: tls)
         self.peer = peer
         self.loop = loop
         self.context = context
@@ -84,8 +83,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             return
         }
         if flags.writable {
-            if tlsWantsWrite {
-                tlsWantsWrite = false
+            if transport.tlsWantsWrite {
+                transport.tlsWantsWrite = false
                 if !readPaused || phase == .closing { readAvailable() }
             }
             flush()
@@ -99,14 +98,14 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private func continueHandshake(_ tls: TLSSession) {
         switch tls.handshake() {
         case .done:
-            tlsWantsWrite = false
+            transport.tlsWantsWrite = false
             updateInterest(write: (outbound?.count ?? 0) > 0)
             readAvailable()
         case .wantRead:
-            tlsWantsWrite = false
+            transport.tlsWantsWrite = false
             updateInterest(write: false)
         case .wantWrite:
-            tlsWantsWrite = true
+            transport.tlsWantsWrite = true
             updateInterest(write: false)
         case .closed:
             teardown(reason: "closed during the TLS handshake")
@@ -119,54 +118,25 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// One read from the socket, or as many TLS records as fit the loop's buffer.
     /// Returns the byte count (0: the peer closed), or nil when nothing is ready.
     private func readTransport(_ buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        guard let tls else {
-            do {
-                switch try Socket.read(fd, into: buffer) {
-                case .wouldBlock: return nil
-                case .processed(let n): return n
-                }
-            } catch {
-                teardown(reason: "read: \(error)")
-                return nil
-            }
-        }
-        let (count, stopped) = tls.readRecords(into: buffer)
-        switch stopped {
-        case .wantWrite:
-            tlsWantsWrite = true
-            updateInterest(write: true)
-        case .closed where count == 0:
-            return 0
+        let result = transport.read(into: buffer)
+        if transport.tlsWantsWrite { updateInterest(write: true) }
+        switch result {
+        case .bytes(let count): return count
+        case .wouldBlock: return nil
+        case .endOfStream: return 0
         case .failed(let reason):
-            teardown(reason: "TLS: \(reason)")
+            teardown(reason: reason)
             return nil
-        default:
-            break
         }
-        return count > 0 ? count : nil
     }
 
     /// Sends bytes over TCP or TLS; nil after a fatal error (the connection is gone).
+    @inline(__always)
     private func writeTransport(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard let tls else {
-            do {
-                switch try Socket.send(fd, bytes) {
-                case .wouldBlock: return 0
-                case .processed(let n): return n
-                }
-            } catch {
-                teardown(reason: "send: \(error)")
-                return nil
-            }
-        }
-        switch tls.write(bytes) {
-        case .done(let n): return n
-        case .wantWrite, .wantRead: return 0
-        case .closed:
-            teardown(reason: "TLS closed while sending")
-            return nil
+        switch transport.write(bytes) {
+        case .wrote(let count): return count
         case .failed(let reason):
-            teardown(reason: "TLS: \(reason)")
+            teardown(reason: reason)
             return nil
         }
     }
@@ -176,7 +146,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         // decrypted inside OpenSSL, where epoll cannot see it. Read on while it is.
         repeat {
             readOnce()
-        } while phase != .closed && (!readPaused || phase == .closing) && tls?.hasPendingData == true
+        } while phase != .closed && (!readPaused || phase == .closing) && transport.hasPendingData
     }
 
     private func readOnce() {
@@ -388,15 +358,21 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         context.application.closed(self, code: code)
     }
 
-    /// Sends one message (text or binary) or control frame.
+    /// Sends one message (text or binary) or control frame. Frames are gathered and
+    /// written once per loop iteration, so the answer is `queued`, `backpressured`
+    /// (past the soft limit: reading is paused) or `dropped` (not open, or this send
+    /// broke the hard limit and the connection was dropped).
     @inline(__always)
-    public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
-        guard phase == .webSocket, !closeSent else { return }
+    @discardableResult
+    public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> SendResult {
+        guard phase == .webSocket, !closeSent else { return .dropped }
         if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
             sendCompressed(opcode, payload, deflate)
         } else {
             sendFrame(opcode, payload)
         }
+        if phase == .closed || closeSent { return .dropped }
+        return readPaused || unsentBytes > context.configuration.sendSoftLimit ? .backpressured : .queued
     }
 
     private func sendCompressed(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer, _ deflate: PerMessageDeflate) {
@@ -413,9 +389,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         afterWrite()
     }
 
-    public func send(text: String) {
+    @discardableResult
+    public func send(text: String) -> SendResult {
         var text = text
-        text.withUTF8 { send(.text, UnsafeRawBufferPointer($0)) }
+        return text.withUTF8 { send(.text, UnsafeRawBufferPointer($0)) }
     }
 
     @inline(__always)
@@ -509,7 +486,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         defer {
             // Bytes OpenSSL already decrypted wake no epoll: when reading resumes,
             // read them on the next loop turn (not from inside this flush).
-            if wasPaused && !readPaused && tls?.hasPendingData == true {
+            if wasPaused && !readPaused && transport.hasPendingData {
                 let connection = LoopBound(self)
                 loop.execute { connection.value.resumeReading() }
             }
@@ -519,8 +496,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             if readPaused { readPaused = false }
             if closeAfterFlush && !writeShut {
                 writeShut = true
-                tls?.shutdown()  // close_notify before the FIN
-                Socket.shutdownWrite(fd)
+                transport.shutdownWrite()  // close_notify, then the FIN
             }
         } else if pending > configuration.sendSoftLimit {
             readPaused = true
@@ -550,12 +526,11 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private func updateInterest(write: Bool) {
         var interest: Epoll.Interest = []
         if !readPaused || phase == .closing { interest.insert(.read) }
-        if write || tlsWantsWrite { interest.insert(.write) }
+        if write || transport.tlsWantsWrite { interest.insert(.write) }
         if interest != registeredInterest {
             registeredInterest = interest
             loop.setInterest(self, interest)
         }
-        writeInterest = write
     }
 
     // MARK: Closing
@@ -581,8 +556,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         phase = .closed
         if let reason { Log.debug("\(peer): \(reason)") }
         loop.deregister(self)
-        if abort { Socket.abortOnClose(fd) }
-        Socket.close(fd)
+        transport.close(abort: abort)
         outbound = nil
         recount()
         parser = nil

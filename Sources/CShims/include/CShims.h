@@ -15,9 +15,6 @@ int switchboard_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags
 /// eventfd(2) from <sys/eventfd.h>, which Glibc's module map leaves out.
 int switchboard_eventfd(unsigned int initval, int flags);
 
-/// SHA-1 of `length` bytes into `digest` (20 bytes), from libcrypto (RFC 6455 §4.2.2 accept key).
-void switchboard_sha1(const void *data, size_t length, unsigned char *digest);
-
 /// Ignore SIGPIPE process-wide: a peer that vanishes must give EPIPE, not kill the broker.
 void switchboard_ignore_sigpipe(void);
 

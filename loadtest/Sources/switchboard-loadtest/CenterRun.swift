@@ -29,7 +29,7 @@ struct ContactRecord {
     var failed = false
     var conversation: String?
     var customer: CenterCustomer?
-    var agent: CenterAgent?
+    var agent: LoadAgent?
     var said = 0
     /// The broker's first estimate of the wait (`queued.estimated_wait_ms`), if any.
     var estimatedWaitMs: Int64?
@@ -38,7 +38,7 @@ struct ContactRecord {
 }
 
 /// One load-test customer connection; reused for contact after contact.
-final class CenterCustomer {
+final class CenterCustomer: LoadClient {
     let index: Int
     var connection: ClientConnection?
     var welcomed = false
@@ -46,19 +46,6 @@ final class CenterCustomer {
     var contact: Int?
     var closed = false
     init(index: Int) { self.index = index }
-}
-
-/// One load-test agent, signed in for the whole session (both runs).
-final class CenterAgent {
-    let index: Int
-    let login: String
-    var connection: ClientConnection?
-    var ready = false
-    var closed = false
-    init(index: Int, login: String) {
-        self.index = index
-        self.login = login
-    }
 }
 
 /// One run's state: the channel, the schedule played, every contact's record.
@@ -112,7 +99,7 @@ final class CenterRun: ClientDelegate, Selectable {
     /// Real nanoseconds per shift second.
     private let nanosPerShiftSecond: Double
 
-    private var agents: [CenterAgent] = []
+    private var agents: [LoadAgent] = []
     private var agentsReady = 0
     private var customers: [CenterCustomer] = []
     private var idle: [CenterCustomer] = []
@@ -157,7 +144,7 @@ final class CenterRun: ClientDelegate, Selectable {
 
     func start() throws {
         for index in 0..<scenario.agents {
-            let agent = CenterAgent(index: index, login: "\(options.agentLoginPrefix)\(index)")
+            let agent = LoadAgent(index: index, login: "\(options.agentLoginPrefix)\(index)")
             agents.append(agent)
             let connection = try ClientConnection(url: agentURL, options: clientOptions, loop: loop, delegate: self)
             connection.tag = -(index + 1)
@@ -247,11 +234,9 @@ final class CenterRun: ClientDelegate, Selectable {
         customer.contact = index
         run.records[index].customer = customer
         run.records[index].arrivedAt = now
-        scratch.removeAll(keepingCapacity: true)
-        CustomerMessage.startChat(StartChat(id: "s\(index)", queue: scenario.queueKey(run.records[index].queue),
-                                            channel: run.channel == "voice" ? ChatProtocol.Channel.voice : nil,
-                                            name: "고객 \(runs.count) \(index)")).encode(into: &scratch)
-        scratch.withUnsafeBytes { client.send(.text, $0) }
+        client.send(CustomerMessage.startChat(StartChat(id: "s\(index)", queue: scenario.queueKey(run.records[index].queue),
+                                                        channel: run.channel == "voice" ? ChatProtocol.Channel.voice : nil,
+                                                        name: "고객 \(runs.count) \(index)")), scratch: &scratch)
         client.flush()
         if let patience = run.records[index].patienceNanos { schedule(.abandon(index), at: now &+ patience) }
         return true
@@ -384,16 +369,7 @@ final class CenterRun: ClientDelegate, Selectable {
     // MARK: Connections
 
     func clientOpened(_ client: ClientConnection, now: UInt64) {
-        scratch.removeAll(keepingCapacity: true)
-        if client.tag < 0 {
-            let agent = agents[-client.tag - 1]
-            AgentMessage.hello(StaffHello(credentials: .secret(login: agent.login, secret: options.agentSecret)))
-                .encode(into: &scratch)
-        } else {
-            CustomerMessage.hello(CustomerHello(language: .ko)).encode(into: &scratch)
-        }
-        scratch.withUnsafeBytes { client.send(.text, $0) }
-        client.flush()
+        client.sendHello(agent: client.tag < 0 ? agents[-client.tag - 1] : nil, secret: options.agentSecret, scratch: &scratch)
     }
 
     func clientClosed(_ client: ClientConnection, error: String?) {
@@ -479,7 +455,7 @@ final class CenterRun: ClientDelegate, Selectable {
         }
     }
 
-    private func agentReceived(_ message: ServerMessage, agent: CenterAgent, client: ClientConnection, now: UInt64) {
+    private func agentReceived(_ message: ServerMessage, agent: LoadAgent, client: ClientConnection, now: UInt64) {
         switch message {
         case .welcome:
             send(client, .setStatus(SetStatus(id: "st", status: .available)))
@@ -535,16 +511,12 @@ final class CenterRun: ClientDelegate, Selectable {
     }
 
     private func send(_ client: ClientConnection, _ message: AgentMessage) {
-        scratch.removeAll(keepingCapacity: true)
-        message.encode(into: &scratch)
-        scratch.withUnsafeBytes { client.send(.text, $0) }
+        client.send(message, scratch: &scratch)
         client.flush()
     }
 
     private func sendCustomer(_ client: ClientConnection, _ message: CustomerMessage) {
-        scratch.removeAll(keepingCapacity: true)
-        message.encode(into: &scratch)
-        scratch.withUnsafeBytes { client.send(.text, $0) }
+        client.send(message, scratch: &scratch)
         client.flush()
     }
 
@@ -571,9 +543,7 @@ final class CenterRun: ClientDelegate, Selectable {
     private func closeAll(now: UInt64) {
         guard !closing else { return }
         closing = true
-        var open: [ClientConnection] = []
-        for customer in customers where !customer.closed { if let c = customer.connection { open.append(c) } }
-        for agent in agents where !agent.closed { if let c = agent.connection { open.append(c) } }
+        let open = openConnections(customers, agents)
         awaitingClose = open.count
         if open.isEmpty { stop() }
         for connection in open { connection.closeGracefully() }

@@ -1,4 +1,5 @@
 import ByteBuffers
+import ByteTransport
 import EventLoop
 import HTTP
 import Posix
@@ -40,9 +41,10 @@ final class ClientConnection: Selectable {
     unowned let delegate: any ClientDelegate
     private let url: WebSocketURL
     private let options: ClientOptions
-    private var tls: TLSSession?
+    /// The TCP stream, with TLS for wss:// URLs.
+    private var transport: StreamTransport
+    private var tls: TLSSession? { transport.tls }
     private var deflate: PerMessageDeflate?
-    private var tlsWantsWrite = false
     /// We sent a close frame and wait for the server's (`closeGracefully`).
     private var closeSent = false
 
@@ -50,12 +52,10 @@ final class ClientConnection: Selectable {
     private(set) var phase: Phase = .connecting
     private var handshakeKey = ""
     private var response: [UInt8] = []
-    private var reader: FrameReader
+    /// RFC 6455 in the client role: frames in, masked frames out, the closing handshake.
+    private var socket: WebSocketConnection
     private let outbound = ByteBuffer()
     private var wantsWrite = true
-    /// Masking keys from a per-connection xorshift generator seeded from the system:
-    /// unpredictable enough for a load generator, without a getrandom(2) per frame.
-    private var maskState: UInt64
     /// Send times of the messages in flight, oldest first (echoes come back in order).
     var inFlight: [UInt64] = []
     var inFlightHead = 0
@@ -67,15 +67,16 @@ final class ClientConnection: Selectable {
         self.options = options
         self.loop = loop
         self.delegate = delegate
-        reader = FrameReader(role: .client, limits: WebSocketLimits(maxFrameSize: maxMessageSize, maxMessageSize: maxMessageSize))
-        var generator = SystemRandomNumberGenerator()
-        maskState = generator.next() | 1
+        socket = WebSocketConnection(role: .client, limits: WebSocketLimits(maxFrameSize: maxMessageSize, maxMessageSize: maxMessageSize),
+                                     now: monotonicNanoseconds())
         let (fd, _) = try Socket.connect(host: url.host, port: url.port)
         self.fd = fd
         Socket.setNoDelay(fd)
+        var tls: TLSSession?
         if let context = options.tls {
             tls = try TLSSession(context: context, fd: fd, isServer: false, serverName: url.host)
         }
+        transport = StreamTransport(fd: fd, tls: tls)
         try loop.register(self, interest: [.read, .write])
     }
 
@@ -100,8 +101,8 @@ final class ClientConnection: Selectable {
             continueTLSHandshake()
             return
         }
-        if tlsWantsWrite && flags.writable {
-            tlsWantsWrite = false
+        if transport.tlsWantsWrite && flags.writable {
+            transport.tlsWantsWrite = false
             readAvailable()
         }
         if flags.writable { flush() }
@@ -129,38 +130,23 @@ final class ClientConnection: Selectable {
 
     /// Reads plaintext: straight from the socket, or TLS records until none is ready.
     private func readTransport(_ buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        guard let tls else {
-            do {
-                switch try Socket.read(fd, into: buffer) {
-                case .wouldBlock: return nil
-                case .processed(let n): return n
-                }
-            } catch {
-                fail("read: \(error)")
-                return nil
-            }
-        }
-        let (count, stopped) = tls.readRecords(into: buffer)
-        switch stopped {
-        case .wantWrite:
-            tlsWantsWrite = true
-            loop.setInterest(self, [.read, .write])
-        case .closed where count == 0:
-            return 0
+        let result = transport.read(into: buffer)
+        if transport.tlsWantsWrite { loop.setInterest(self, [.read, .write]) }
+        switch result {
+        case .bytes(let count): return count
+        case .wouldBlock: return nil
+        case .endOfStream: return 0
         case .failed(let reason):
-            fail("TLS: \(reason)")
+            fail(reason)
             return nil
-        default:
-            break
         }
-        return count > 0 ? count : nil
     }
 
     private func readAvailable() {
         // With TLS read-ahead, OpenSSL may hold bytes that epoll will never report.
         repeat {
             readOnce()
-        } while phase != .closed && tls?.hasPendingData == true
+        } while phase != .closed && transport.hasPendingData
     }
 
     private func readOnce() {
@@ -205,7 +191,7 @@ final class ClientConnection: Selectable {
                     configuration.minimumSize = 0
                     configuration.serverMaxWindowBits = 15
                     deflate = PerMessageDeflate(parameters: parameters, isServer: false, configuration: configuration, shared: nil)
-                    reader.allowedReservedBits = 0x40
+                    socket.reader.allowedReservedBits = 0x40
                 }
                 let leftover = response.count - answer.headLength
                 input = UnsafeMutableRawBufferPointer(rebasing: buffer[(count - leftover)..<count])
@@ -215,7 +201,7 @@ final class ClientConnection: Selectable {
             }
         }
         var consumed = 0
-        while phase == .open, let event = reader.next(input, consumed: &consumed) {
+        while phase == .open, let event = socket.receive(input, consumed: &consumed, output: outbound) {
             switch event {
             case .message(let opcode, let payload, let compressed):
                 if compressed, let deflate {
@@ -230,31 +216,25 @@ final class ClientConnection: Selectable {
                 } else {
                     delegate.client(self, received: opcode, payload: payload, now: now)
                 }
-            case .ping(let payload):
-                send(.pong, payload)
             case .pong:
-                break
-            case .close(let code, let reason):
+                break  // pings are answered by `socket`, into `outbound`
+            case .closed(let code, let reason):
                 if closeSent {
                     release()
                     delegate.clientClosed(self, error: nil)
                     return
                 }
                 fail("server closed with \(code.map { String($0.rawValue) } ?? "no code") \(reason)")
-            case .failure(let code, let reason):
+            case .failed(let code, let reason):
                 fail("protocol error \(code): \(reason)")
             }
         }
         flush()
     }
 
-    /// Queues a masked frame; it goes out at the next `flush`.
+    /// Queues a masked frame; it goes out at the next `flush`. Nothing after our close.
     @inline(__always)
     func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
-        maskState ^= maskState << 13
-        maskState ^= maskState >> 7
-        maskState ^= maskState << 17
-        let key = MaskingKey(packed: UInt32(truncatingIfNeeded: maskState))
         if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
             options.deflated.clear()
             do {
@@ -263,9 +243,9 @@ final class ClientConnection: Selectable {
                 fail("deflate: \(error)")
                 return
             }
-            FrameWriter.append(to: outbound, opcode: opcode, payload: UnsafeRawBufferPointer(options.deflated.readable), reservedBits: 0x40, maskingKey: key)
+            socket.send(opcode, UnsafeRawBufferPointer(options.deflated.readable), reservedBits: 0x40, output: outbound)
         } else {
-            FrameWriter.append(to: outbound, opcode: opcode, payload: payload, maskingKey: key)
+            socket.send(opcode, payload, output: outbound)
         }
     }
 
@@ -273,22 +253,9 @@ final class ClientConnection: Selectable {
         guard phase != .closed else { return }
         if let tls, !tls.handshakeDone { return }
         if !outbound.isEmpty {
-            if let tls {
-                switch tls.write(UnsafeRawBufferPointer(outbound.readable)) {
-                case .done(let n): outbound.moveReaderIndex(by: n)
-                case .wantRead, .wantWrite: break
-                case .closed: fail("TLS closed while sending"); return
-                case .failed(let reason): fail("TLS: \(reason)"); return
-                }
-            } else {
-                do {
-                    if case .processed(let n) = try Socket.send(fd, UnsafeRawBufferPointer(outbound.readable)) {
-                        outbound.moveReaderIndex(by: n)
-                    }
-                } catch {
-                    fail("send: \(error)")
-                    return
-                }
+            switch transport.write(UnsafeRawBufferPointer(outbound.readable)) {
+            case .wrote(let count): outbound.moveReaderIndex(by: count)
+            case .failed(let reason): fail(reason); return
             }
         }
         let want = !outbound.isEmpty
@@ -302,7 +269,7 @@ final class ClientConnection: Selectable {
     func close() {
         guard phase != .closed else { return }
         if phase == .open {
-            FrameWriter.closePayload(code: .normal, reason: "").withUnsafeBytes { send(.close, $0) }
+            socket.close(code: .normal, now: monotonicNanoseconds(), output: outbound)
             flush()
         }
         release()
@@ -319,7 +286,7 @@ final class ClientConnection: Selectable {
         case .open:
             guard !closeSent else { return }
             closeSent = true
-            FrameWriter.closePayload(code: .normal, reason: "").withUnsafeBytes { send(.close, $0) }
+            socket.close(code: .normal, now: monotonicNanoseconds(), output: outbound)
             flush()
         case .connecting, .handshaking:
             release()
@@ -336,6 +303,6 @@ final class ClientConnection: Selectable {
     private func release() {
         phase = .closed
         loop.deregister(self)
-        Socket.close(fd)
+        transport.close()
     }
 }

@@ -47,7 +47,7 @@ struct SeqTracker {
 }
 
 /// One load-test customer: its connection, what it sent, and its side of the seqs.
-final class RelayCustomer {
+final class RelayCustomer: LoadClient {
     let index: Int
     var connection: ClientConnection?
     var conversation: RelayConversation?
@@ -62,28 +62,11 @@ final class RelayCustomer {
     init(index: Int) { self.index = index }
 }
 
-/// One load-test agent connection.
-final class RelayAgent {
-    let index: Int
-    let login: String
-    var connection: ClientConnection?
-    var ready = false
-    var closed = false
-    /// When a sign-in the broker's sign-in line refused as busy is tried again.
-    var retryAt: UInt64?
-    var signInRetries = 0
-
-    init(index: Int, login: String) {
-        self.index = index
-        self.login = login
-    }
-}
-
 /// A conversation, keyed by the broker's id and made by whichever side names it first.
 final class RelayConversation {
     let id: String
     var customer: RelayCustomer?
-    var agent: RelayAgent?
+    var agent: LoadAgent?
     var agentSide = SeqTracker()
     /// Send time of the agent's j'th reply (client id `r<j>`).
     var replyTimes: [UInt64] = []
@@ -105,7 +88,7 @@ final class RelayScenario: ClientDelegate, Selectable {
     private let customerURL: WebSocketURL
     private let agentURL: WebSocketURL
 
-    private var agents: [RelayAgent] = []
+    private var agents: [LoadAgent] = []
     private var customers: [RelayCustomer] = []
     private var byID: [String: RelayConversation] = [:]
 
@@ -217,14 +200,14 @@ final class RelayScenario: ClientDelegate, Selectable {
             log("signing in \(options.agents) agents (\(options.agentLoginPrefix)0…) on \(agentURL)")
         }
         for index in 0..<options.agents {
-            let agent = RelayAgent(index: index, login: "\(options.agentLoginPrefix)\(index)")
+            let agent = LoadAgent(index: index, login: "\(options.agentLoginPrefix)\(index)")
             agents.append(agent)
             try connect(agent)
         }
         customers = (0..<options.conversations).map { RelayCustomer(index: $0) }
     }
 
-    private func connect(_ agent: RelayAgent) throws {
+    private func connect(_ agent: LoadAgent) throws {
         let connection = try ClientConnection(url: agentURL, options: clientOptions, loop: loop, delegate: self)
         connection.tag = -(agent.index + 1)
         agent.connection = connection
@@ -312,16 +295,7 @@ final class RelayScenario: ClientDelegate, Selectable {
     // MARK: Connections
 
     func clientOpened(_ client: ClientConnection, now: UInt64) {
-        scratch.removeAll(keepingCapacity: true)
-        if client.tag < 0 {
-            let agent = agents[-client.tag - 1]
-            AgentMessage.hello(StaffHello(credentials: .secret(login: agent.login, secret: options.agentSecret)))
-                .encode(into: &scratch)
-        } else {
-            CustomerMessage.hello(CustomerHello(language: .ko)).encode(into: &scratch)
-        }
-        scratch.withUnsafeBytes { client.send(.text, $0) }
-        client.flush()
+        client.sendHello(agent: client.tag < 0 ? agents[-client.tag - 1] : nil, secret: options.agentSecret, scratch: &scratch)
     }
 
     func clientClosed(_ client: ClientConnection, error: String?) {
@@ -448,7 +422,7 @@ final class RelayScenario: ClientDelegate, Selectable {
 
     // MARK: Agent side
 
-    private func agentReceived(_ message: ServerMessage, agent: RelayAgent, client: ClientConnection, now: UInt64) {
+    private func agentReceived(_ message: ServerMessage, agent: LoadAgent, client: ClientConnection, now: UInt64) {
         switch message {
         case .welcome:
             send(client, .setStatus(SetStatus(id: "st", status: .available)))
@@ -555,15 +529,11 @@ final class RelayScenario: ClientDelegate, Selectable {
     // MARK: Sending
 
     private func send(_ client: ClientConnection, _ message: CustomerMessage) {
-        scratch.removeAll(keepingCapacity: true)
-        message.encode(into: &scratch)
-        scratch.withUnsafeBytes { client.send(.text, $0) }
+        client.send(message, scratch: &scratch)
     }
 
     private func send(_ client: ClientConnection, _ message: AgentMessage) {
-        scratch.removeAll(keepingCapacity: true)
-        message.encode(into: &scratch)
-        scratch.withUnsafeBytes { client.send(.text, $0) }
+        client.send(message, scratch: &scratch)
     }
 
     /// Called every 0.5 ms (from the pacer thread through the loop): sends what is due,
@@ -712,9 +682,7 @@ final class RelayScenario: ClientDelegate, Selectable {
         guard phase < .closing else { return }
         phase = .closing
         phaseStartedAt = now
-        var open: [ClientConnection] = []
-        for customer in customers where !customer.closed { if let c = customer.connection { open.append(c) } }
-        for agent in agents where !agent.closed { if let c = agent.connection { open.append(c) } }
+        let open = openConnections(customers, agents)
         awaitingClose = open.count
         if open.isEmpty { finish() }
         for connection in open { connection.closeGracefully() }
