@@ -235,7 +235,7 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
             switch item {
             case .send(let number, let bytes):
                 guard let connection = connections[number] else { continue }
-                bytes.withUnsafeBytes { connection.send(.text, $0) }
+                _ = bytes.withUnsafeBytes { connection.send(.text, $0) }
             case .close(let number, let code):
                 guard let connection = connections[number] else { continue }
                 if let chat = connection.userData as? ChatConnection { chat.phase = .finished }
