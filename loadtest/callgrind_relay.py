@@ -176,6 +176,10 @@ def main():
     with open(args.output, "w") as f:
         json.dump(result, f, indent=1)
     print(f"\nraw results: {os.path.relpath(args.output, ROOT)}")
+    # The window's dump stays beside the JSON for `callgrind_annotate --tree=caller` or kcachegrind.
+    kept = os.path.splitext(args.output)[0] + ".callgrind"
+    shutil.copyfile(dump, kept)
+    print(f"callgrind dump:  {os.path.relpath(kept, ROOT)}  (callgrind_annotate --tree=caller {os.path.relpath(kept, ROOT)})")
     shutil.rmtree(workdir, ignore_errors=True)
 
 
