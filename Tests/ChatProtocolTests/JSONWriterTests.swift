@@ -12,6 +12,16 @@ struct JSONWriterTests {
         #expect(written { $0.string("a\"b\\c\nd\re\tf\u{1}g\u{7F}한😀/") } == #""a\"b\\c\nd\re\tf\u0001g"# + "\u{7F}한😀/\"")
     }
 
+    /// The writer copies unescaped runs whole: escapes at either end, back to back, or
+    /// alone must not lose or repeat a byte of the run beside them.
+    @Test func escapesAtTheEdgesOfARunKeepEveryByte() {
+        #expect(written { $0.string("") } == #""""#)
+        #expect(written { $0.string("\"abc") } == #""\"abc""#)
+        #expect(written { $0.string("abc\n") } == #""abc\n""#)
+        #expect(written { $0.string("\n\n") } == #""\n\n""#)
+        #expect(written { $0.string("한\u{0}국") } == "\"한\\u0000국\"")
+    }
+
     @Test func commasSeparateMembersAndElementsAtEveryLevel() {
         let json = written { w in
             w.beginObject()
