@@ -30,8 +30,12 @@ public final class Broker: Sendable {
         } catch {
             throw ConfigurationError(line: nil, key: "secret", reason: error.reason)
         }
+        // With one I/O loop the domain runs on it: a message then goes read → desk →
+        // write on one thread, without two wake-ups and two context switches per
+        // hand-off (protocol/threading.md, "One loop"). With several, it has its own.
+        let domainOnTheLoop = transport.threads <= 1
         do {
-            domain = try EventLoop(id: 1_000, readBufferSize: 16)
+            domain = try domainOnTheLoop ? EventLoop(id: 0) : EventLoop(id: 1_000, readBufferSize: 16)
             signIn = try EventLoop(id: 1_001, readBufferSize: 16)
         } catch {
             throw ConfigurationError(line: nil, key: nil, reason: "cannot make the domain loop: \(error)")
@@ -59,20 +63,29 @@ public final class Broker: Sendable {
         shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, outbox: LoopBound(outbox), signIns: signIns, metrics: metrics,
                               limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
                               webPages: configuration.webPages, transcripts: health)
+        let startDesk: @Sendable () -> Void = {
+            domain.addTicker(DeskTicker(desk: bound))
+            bound.value.tick()
+        }
         do {
-            threads = [
-                try PosixThread(name: "domain") {
-                    domain.addTicker(DeskTicker(desk: bound))
-                    bound.value.tick()
+            var threads = [try PosixThread(name: "sign-in") { signIn.run() }]
+            if domainOnTheLoop {
+                // Runs first thing once the server's loop 0 (this loop) starts.
+                domain.execute(startDesk)
+            } else {
+                threads.append(try PosixThread(name: "domain") {
+                    startDesk()
                     domain.run()
-                },
-                try PosixThread(name: "sign-in") { signIn.run() },
-            ]
+                })
+            }
+            self.threads = threads
         } catch {
             throw ConfigurationError(line: nil, key: nil, reason: "cannot start the domain thread: \(error)")
         }
         let shared = self.shared
-        server = WebSocketServer(configuration: transport) { loop in ChatEndpoints(loop: loop, shared: shared) }
+        server = WebSocketServer(configuration: transport, firstLoop: domainOnTheLoop ? domain : nil) { loop in
+            ChatEndpoints(loop: loop, shared: shared)
+        }
     }
 
     /// Ends the domain and sign-in threads; call after `server.shutdown()`. Returns
@@ -80,9 +93,10 @@ public final class Broker: Sendable {
     /// `switchboard serve` then exits 74).
     public func stop() -> Bool {
         shared.signIn.stop()
+        // On the only I/O loop the domain stopped with the server; stopping it again is harmless.
         shared.domain.stop()
         for thread in threads { thread.join() }
-        // The domain thread is gone, so the desk may be touched here.
+        // The domain's thread is gone, so the desk may be touched here.
         shared.outbox.value.unregisterAll()
         return store.value.close() == nil
     }

@@ -32,6 +32,10 @@ public final class EventLoop: @unchecked Sendable {
     /// Tasks from other threads; nil once `run` has returned (later ones are dropped).
     private let tasks = Mutex<[@Sendable () -> Void]?>([])
     private let stopRequested = Atomic<Bool>(false)
+    /// The thread running `run` (pthread_self), 0 before: a task queued from that very
+    /// thread needs no eventfd write, since the loop looks at its queue again before it
+    /// waits (see `run`).
+    private let runner = Atomic<UInt>(0)
     /// Handlers with bytes queued for sending, flushed once at the end of an iteration.
     private var pendingFlush: [Flushable] = []
 
@@ -107,14 +111,20 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `task` on the loop's thread soon. Safe from any thread. Once `run` has
     /// returned the task is dropped: a task may hold what holds the loop, and would
-    /// keep it all alive.
+    /// keep it all alive. From the loop's own thread the task runs later in the same
+    /// iteration, never inside the caller.
     public func execute(_ task: @escaping @Sendable () -> Void) {
         let queued = tasks.withLock { queue -> Bool in
             guard queue != nil else { return false }
             queue!.append(task)
             return true
         }
-        if queued { wakeup.signal() }
+        if queued && !isLoopThread { wakeup.signal() }
+    }
+
+    /// True on the thread that runs this loop.
+    public var isLoopThread: Bool {
+        runner.load(ordering: .relaxed) == UInt(pthread_self())
     }
 
     /// Makes `run` return after the current iteration. Safe from any thread.
@@ -127,8 +137,11 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs until `stop`. Call from the thread that owns the loop.
     public func run() {
+        runner.store(UInt(pthread_self()), ordering: .relaxed)
+        defer { runner.store(0, ordering: .relaxed) }
         while !stopRequested.load(ordering: .acquiring) {
-            let timeout = Int32(clamping: (EventLoop.tickInterval / 1_000_000))
+            // Tasks the loop queued for itself (in a tick, say) are due now, not in 250 ms.
+            let timeout = hasTasks ? 0 : Int32(clamping: (EventLoop.tickInterval / 1_000_000))
             do {
                 _ = try epoll.wait(timeoutMilliseconds: timeout) { fd, flags in
                     if fd == wakeup.fd {
@@ -145,6 +158,15 @@ public final class EventLoop: @unchecked Sendable {
             now = monotonicNanoseconds()
             runTasks()
             flushPending()
+            // Work that hops between parts on this one thread (the broker's domain on
+            // its only I/O loop: read → desk → delivery → write) finishes in this
+            // iteration, a few hops at most before the sockets get their turn again.
+            var hops = 0
+            while hops < EventLoop.maxHopsPerIteration && hasTasks {
+                runTasks()
+                flushPending()
+                hops += 1
+            }
             if now &- lastTick >= EventLoop.tickInterval {
                 lastTick = now
                 for case let handler? in handlers { handler.tick(now: now) }
@@ -164,6 +186,13 @@ public final class EventLoop: @unchecked Sendable {
             return queue ?? []
         }
         _ = unrun
+    }
+
+    /// Rounds of self-queued tasks an iteration runs before it polls the sockets again.
+    static let maxHopsPerIteration = 4
+
+    private var hasTasks: Bool {
+        tasks.withLock { !($0?.isEmpty ?? true) }
     }
 
     private func runTasks() {

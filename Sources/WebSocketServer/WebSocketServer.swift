@@ -11,6 +11,9 @@ import Synchronization
 public final class WebSocketServer<App: WebSocketApplication>: Sendable {
     public let configuration: ServerConfiguration
     private let makeApplication: @Sendable (EventLoop) -> App
+    /// A loop made by the caller to serve as loop 0 (it must have id 0 and not run yet):
+    /// the broker's domain shares its only I/O loop this way.
+    private let firstLoop: EventLoop?
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -20,8 +23,11 @@ public final class WebSocketServer<App: WebSocketApplication>: Sendable {
         var port: UInt16 = 0
     }
 
-    public init(configuration: ServerConfiguration, makeApplication: @escaping @Sendable (EventLoop) -> App) {
+    public init(configuration: ServerConfiguration, firstLoop: EventLoop? = nil,
+                makeApplication: @escaping @Sendable (EventLoop) -> App) {
+        precondition(firstLoop == nil || firstLoop!.id == 0, "the first loop has id 0")
         self.configuration = configuration
+        self.firstLoop = firstLoop
         self.makeApplication = makeApplication
     }
 
@@ -49,7 +55,7 @@ public final class WebSocketServer<App: WebSocketApplication>: Sendable {
         let queuedOutput = configuration.maxQueuedOutput > 0 ? QueuedOutput(limit: configuration.maxQueuedOutput) : nil
         let ready = Atomic<Int>(0)
         for (index, listenFD) in listeners.enumerated() {
-            let loop = try EventLoop(id: index)
+            let loop = try (index == 0 ? firstLoop : nil) ?? EventLoop(id: index)
             let configuration = self.configuration
             let makeApplication = self.makeApplication
             let drainBox = DrainHook()

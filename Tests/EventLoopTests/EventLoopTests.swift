@@ -59,6 +59,41 @@ import Testing
         if stopped { thread.join() }
     }
 
+    /// A task the loop queues for itself (the broker's domain on its only I/O loop does,
+    /// at every hop) writes no eventfd, so the loop must look at its queue again before
+    /// it waits: a chain of such hops finishes at once, not one 250 ms tick per hop, and
+    /// each hop runs after the task that queued it has returned, never inside it.
+    @Test func tasksTheLoopQueuesForItselfRunSoonAndNeverInsideTheirCaller() throws {
+        let loop = try EventLoop(id: 2, readBufferSize: 4096)
+        let probe = Probe()
+        let insideCaller = Atomic<Bool>(false)
+        let ranInsideCaller = Atomic<Int>(0)
+        let hops = 12
+        @Sendable func hop(_ n: Int) {
+            if insideCaller.load(ordering: .sequentiallyConsistent) { ranInsideCaller.add(1, ordering: .sequentiallyConsistent) }
+            probe.order.withLock { $0.append(n) }
+            guard n < hops else { return }
+            insideCaller.store(true, ordering: .sequentiallyConsistent)
+            loop.execute { hop(n + 1) }
+            insideCaller.store(false, ordering: .sequentiallyConsistent)
+        }
+        let thread = try Self.start(loop, probe)
+        #expect(Self.wait { probe.loopThread.load(ordering: .sequentiallyConsistent) != 0 })
+        // Let the loop go to sleep in epoll_wait first, so only the first hand-over wakes it.
+        usleepMicroseconds(50_000)
+        let started = monotonicNanoseconds()
+        loop.execute { hop(1) }
+        #expect(Self.wait { probe.order.withLock { $0.count } == hops }, "the chain stalled")
+        let elapsedMs = (monotonicNanoseconds() - started) / 1_000_000
+        // Waiting for the tick at each hop would take 12 × 250 ms = 3 s.
+        #expect(elapsedMs < 1_500, "\(hops) hops took \(elapsedMs) ms: a hop waited for the tick")
+        #expect(probe.order.withLock { $0 } == Array(1...hops))
+        #expect(ranInsideCaller.load(ordering: .sequentiallyConsistent) == 0)
+        loop.stop()
+        #expect(Self.wait { probe.runReturned.load(ordering: .sequentiallyConsistent) })
+        thread.join()
+    }
+
     /// A task the loop will never run is let go: kept, it could hold what holds the loop
     /// (the broker's desk does), and nothing of either would ever be freed.
     @Test func tasksLeftOrHandedOverAfterRunReturnsAreReleased() throws {
