@@ -50,11 +50,27 @@ struct TextRule: Sendable {
         var count = 0
         var badCharacter = false
         var blank = true
-        for scalar in s.unicodeScalars {
-            count += 1
-            let v = scalar.value
-            if !allows(v) { badCharacter = true }
-            if blank && !TextRule.isWhiteSpace(v) { blank = false }
+        // Over the UTF-8 bytes (a String's are valid): a scalar starts at every byte that
+        // is not a continuation byte, and every character a rule may refuse is ASCII, so
+        // only whitespace (while the text may still be blank) needs a scalar decoded.
+        let nonASCIIAllowed = characters == .singleLine || characters == .multiLine
+        var s = s
+        s.withUTF8 { utf8 in
+            var i = 0
+            while i < utf8.count {
+                let lead = utf8[i]
+                count += 1
+                if lead < 0x80 {
+                    if !allows(UInt32(lead)) { badCharacter = true }
+                    if blank && !TextRule.isWhiteSpace(UInt32(lead)) { blank = false }
+                    i += 1
+                    continue
+                }
+                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                if !nonASCIIAllowed { badCharacter = true }
+                if blank && !TextRule.isWhiteSpace(TextRule.scalar(utf8, at: i, length: length)) { blank = false }
+                i += length
+            }
         }
         if count > maxLength {
             if isFreeText {
@@ -87,6 +103,13 @@ struct TextRule: Sendable {
         case .multiLine:
             return (v >= 0x20 && v != 0x7F) || v == 0x09 || v == 0x0A || v == 0x0D
         }
+    }
+
+    /// The scalar of the valid UTF-8 sequence of `length` bytes at `i`.
+    private static func scalar(_ utf8: UnsafeBufferPointer<UInt8>, at i: Int, length: Int) -> UInt32 {
+        var v = UInt32(utf8[i]) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for k in 1..<length { v = v << 6 | UInt32(utf8[i + k] & 0x3F) }
+        return v
     }
 
     private static func isAlphanumeric(_ v: UInt32) -> Bool {

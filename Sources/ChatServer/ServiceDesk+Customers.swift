@@ -148,7 +148,7 @@ extension ServiceDesk {
             fail(connection, id: r.id, .unknownQueue, ChatError.unknownQueue.message, field: "queue")
             return
         }
-        if let text = r.firstMessage, text.unicodeScalars.count > center.configuration.maxMessageLength {
+        if let text = r.firstMessage, !text.hasAtMostScalars(center.configuration.maxMessageLength) {
             fail(connection, id: r.id, .messageTooLong, ChatError.messageTooLong.message, field: "first_message")
             return
         }
@@ -235,7 +235,7 @@ extension ServiceDesk {
             return
         }
         guard let conversation = openConversation(of: session, id: r.id, on: connection) else { return }
-        guard r.text.unicodeScalars.count <= center.configuration.maxMessageLength else {
+        guard r.text.hasAtMostScalars(center.configuration.maxMessageLength) else {
             fail(connection, id: r.id, .messageTooLong, ChatError.messageTooLong.message, field: "text")
             return
         }

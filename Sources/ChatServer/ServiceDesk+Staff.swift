@@ -146,7 +146,7 @@ extension ServiceDesk {
             ack(r.id, on: connection, stored: Ack.Stored(conversation: earlier.conversation, seq: earlier.seq, ts: earlier.ts, duplicate: true))
             return
         }
-        guard r.text.unicodeScalars.count <= center.configuration.maxMessageLength else { throw .messageTooLong }
+        guard r.text.hasAtMostScalars(center.configuration.maxMessageLength) else { throw .messageTooLong }
         guard transcripts.lastSeq(of: conversation) < Int64(limits.maxEventsPerConversation) else {
             throw .invalidState("the conversation has reached its length limit")
         }

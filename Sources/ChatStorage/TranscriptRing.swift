@@ -37,8 +37,13 @@ public struct TranscriptRing {
     /// Adds the newest event of `key`; `end` is the log position after its record.
     public mutating func append(_ key: TranscriptKey, seq: Int64, payload: [UInt8], end: UInt64) {
         let entry = Entry(seq: seq, payload: payload, end: end)
-        if streams[key] == nil { bytes += TranscriptRing.streamOverhead }
-        streams[key, default: []].append(entry)
+        // One hash lookup per event (this runs for every message relayed).
+        if let index = streams.index(forKey: key) {
+            streams.values[index].append(entry)
+        } else {
+            streams[key] = [entry]
+            bytes += TranscriptRing.streamOverhead
+        }
         order.append(key)
         bytes += entry.cost
         entryCount += 1
@@ -47,13 +52,14 @@ public struct TranscriptRing {
     /// Drops the oldest entries while over budget, never one that is not yet durable.
     public mutating func evict(durable: UInt64) {
         while bytes > budget, let key = order.first {
-            guard let entry = streams[key]?.first, entry.end <= durable else { return }
+            guard let index = streams.index(forKey: key), let entry = streams.values[index].first,
+                  entry.end <= durable else { return }
             order.removeFirst()
-            streams[key]!.removeFirst()
+            streams.values[index].removeFirst()
             bytes -= entry.cost
             entryCount -= 1
-            if streams[key]!.isEmpty {
-                streams[key] = nil
+            if streams.values[index].isEmpty {
+                streams.remove(at: index)
                 bytes -= TranscriptRing.streamOverhead
             }
         }

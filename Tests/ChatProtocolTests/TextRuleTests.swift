@@ -11,6 +11,34 @@ struct TextRuleTests {
         }
     }
 
+    /// The rule walks UTF-8 bytes; this is the scalar walk it replaced, the reference.
+    func referenceCode(_ s: String, _ rule: TextRule, allows: (UInt32) -> Bool) -> ErrorCode? {
+        let scalars = s.unicodeScalars.map(\.value)
+        if scalars.count > rule.maxLength { return rule.isFreeText ? .textTooLong : .invalidField }
+        if scalars.count < rule.minLength { return .invalidField }
+        if !scalars.allSatisfy(allows) { return .invalidField }
+        if rule.isFreeText && !scalars.isEmpty && scalars.allSatisfy(TextRule.isWhiteSpace) { return .emptyMessage }
+        return nil
+    }
+
+    @Test func theByteWalkAgreesWithAScalarWalkOnMixedText() {
+        // Whitespace of every UTF-8 length, controls, ASCII, Hangul, emoji and a joiner.
+        let pieces: [String] = [" ", "\t", "\n", "\u{1}", "\u{7F}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2003}", "\u{2028}",
+                                "\u{3000}", "a", "Z", "7", "-", "_", "한", "국", "😀", "\u{200D}", "é", "\u{10FFFF}"]
+        let rules: [(TextRule, (UInt32) -> Bool)] = [
+            (.messageText, { ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }),
+            (.personName, { $0 >= 0x20 && $0 != 0x7F }),
+            (.identifier, { v in (0x30...0x39).contains(v) || (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) || [0x2E, 0x5F, 0x3A, 0x40, 0x2B, 0x2D].contains(v) }),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let text = (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            for (rule, allows) in rules {
+                #expect(code(text, rule) == referenceCode(text, rule, allows: allows), "\(Array(text.unicodeScalars.map(\.value)))")
+            }
+        }
+    }
+
     @Test func lengthsCountUnicodeCodePoints() {
         #expect(code(String(repeating: "한", count: 4000), .messageText) == nil)
         #expect(code(String(repeating: "한", count: 4001), .messageText) == .textTooLong)
