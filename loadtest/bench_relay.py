@@ -44,15 +44,17 @@ def raise_fd_limit(needed):
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def start_broker(binary, config, workdir, run_name, fsync=None):
+def start_broker(binary, config, workdir, run_name, fsync=None, launcher=("taskset", "-c", "0"), startup_seconds=20):
+    """`switchboard serve --threads 1` under `launcher` (pinned to core 0 by default);
+    returns the process, its port and its log once it says where it listens."""
     log_path = os.path.join(workdir, f"{run_name}.serve.log")
     data = os.path.join(workdir, f"{run_name}.data")
     log = open(log_path, "wb")
-    proc = subprocess.Popen(["taskset", "-c", "0", binary, "serve", "--port", "0", "--threads", "1", "--config", config,
+    proc = subprocess.Popen([*launcher, binary, "serve", "--port", "0", "--threads", "1", "--config", config,
                              "--data-dir", data, "--log-level", "warning"] + (["--fsync", fsync] if fsync else []),
                             stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
     log.close()
-    deadline = time.time() + 20
+    deadline = time.time() + startup_seconds
     while time.time() < deadline:
         with open(log_path, "rb") as f:
             text = f.read().decode(errors="replace")
@@ -64,7 +66,7 @@ def start_broker(binary, config, workdir, run_name, fsync=None):
             raise RuntimeError(f"broker exited with {proc.returncode}:\n{text}")
         time.sleep(0.05)
     stop_broker(proc)
-    raise RuntimeError("broker did not say where it listens within 20 s")
+    raise RuntimeError(f"broker did not say where it listens within {startup_seconds} s")
 
 
 def stop_broker(proc):

@@ -45,28 +45,11 @@ def without_debug_info(binary, workdir):
 
 
 def start_broker_under_callgrind(binary, config, workdir, out_file, fsync):
-    binary = without_debug_info(binary, workdir)
-    log_path = os.path.join(workdir, "serve.log")
-    log = open(log_path, "wb")
-    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out_file}",
-               binary, "serve", "--port", "0", "--threads", "1", "--config", config,
-               "--data-dir", os.path.join(workdir, "data"), "--log-level", "warning"]
-    if fsync:
-        command += ["--fsync", fsync]
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
-    log.close()
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        with open(log_path, "rb") as f:
-            text = f.read().decode(errors="replace")
-        for line in text.splitlines():
-            if " listening on " in line:
-                return proc, int(line.split(" listening on ")[1].split()[0].rsplit(":", 1)[1]), log_path
-        if proc.poll() is not None:
-            raise RuntimeError(f"broker exited with {proc.returncode}:\n{text}")
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the broker under callgrind did not say where it listens within 120 s")
+    # Valgrind needs up to a minute or two before the broker listens.
+    return bench_relay.start_broker(without_debug_info(binary, workdir), config, workdir, "callgrind", fsync,
+                                    launcher=("valgrind", "--tool=callgrind", "--instr-atstart=no",
+                                              f"--callgrind-out-file={out_file}"),
+                                    startup_seconds=120)
 
 
 # ServiceDesk.tick() (mangled): the desk's quarter-second tick, whose once-a-second
