@@ -29,9 +29,18 @@ public enum ServerMessage: WireMessage {
                         "left_message", "presence", "typing", "receipt", "snapshot", "history"]
         + ConversationEvent.types
 
+    /// `types` for lookup: a client decodes every message it gets through here.
+    private static let knownTypes = Set(types)
+
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> ServerMessage {
-        let (object, type, id) = try Envelope.open(bytes)
-        guard types.contains(type) else {
+        try decode(bytes, utf8: .unchecked)
+    }
+
+    /// Decodes bytes whose UTF-8 `utf8` says was checked already (a client's WebSocket
+    /// layer does for every text message) or not.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, utf8: UTF8Assurance) throws(ProtocolError) -> ServerMessage {
+        let (object, type, id) = try Envelope.open(bytes, utf8: utf8)
+        guard knownTypes.contains(type) else {
             throw ProtocolError(.unknownType, "no server message has type \(ProtocolError.quote(type))", field: "type", requestID: id)
         }
         return try Envelope.stamping(id) { () throws(ProtocolError) -> Self in

@@ -1,4 +1,4 @@
-import ChatProtocol
+@testable import ChatProtocol
 import Testing
 
 /// Decoding bytes the WebSocket layer validated gives what the checked decoder gives.
@@ -18,6 +18,20 @@ struct UTF8AssuranceTests {
         }
         #expect(trusted == checked)
         #expect(trusted.encoded() == checked.encoded())
+    }
+
+    /// Every server message of protocol/examples decodes the same either way (the load
+    /// tester decodes what the broker says with `.validated`).
+    @Test func validatedServerMessagesDecodeAsTheCheckedDecoderDoes() throws {
+        let examples = ProtocolFiles.examples.filter { $0.sender == .server }
+        #expect(examples.count > 30)
+        for example in examples {
+            let checked = try example.bytes.withUnsafeBytes { raw throws(ProtocolError) in try ServerMessage.decode(raw) }
+            let trusted = try example.bytes.withUnsafeBytes { raw throws(ProtocolError) in
+                try ServerMessage.decode(raw, utf8: .validated)
+            }
+            #expect(trusted == checked, "\(example.name)")
+        }
     }
 
     @Test func theCheckedDecoderStillRefusesInvalidUTF8() {

@@ -397,7 +397,7 @@ final class CenterRun: ClientDelegate, Selectable {
     }
 
     func client(_ client: ClientConnection, received opcode: Opcode, payload: UnsafeRawBufferPointer, now: UInt64) {
-        guard opcode == .text, let message = try? ServerMessage.decode(payload) else {
+        guard opcode == .text, let message = try? ServerMessage.decode(payload, utf8: .validated) else {
             sessionError("undecodable message from the broker")
             return
         }

@@ -332,7 +332,8 @@ final class RelayScenario: ClientDelegate, Selectable {
         }
         let message: ServerMessage
         do {
-            message = try ServerMessage.decode(payload)
+            // Our WebSocket layer checked the text message's UTF-8 (RFC 6455 §8.1).
+            message = try ServerMessage.decode(payload, utf8: .validated)
         } catch {
             undecodable += 1
             recordError("undecodable server message: \(error)")
