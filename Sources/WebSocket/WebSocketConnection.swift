@@ -85,6 +85,8 @@ public struct WebSocketConnection {
         self.lastReceived = now
         if let maskSeed {
             maskState = maskSeed | 1
+        } else if role == .server {
+            maskState = 1  // never used: a server does not mask (§5.1); no getrandom per accept
         } else {
             var generator = SystemRandomNumberGenerator()
             maskState = generator.next() | 1

@@ -12,7 +12,9 @@ import TLS
 /// Owned by one event loop and touched only on its thread. It keeps no buffers of its
 /// own while idle: reads land in the loop's shared buffer, replies are corked in the
 /// loop's shared write buffer, and only bytes the kernel would not take yet are copied
-/// into `outbound`.
+/// into `outbound`. The WebSocket's protocol state (close handshake, ping/pong, close
+/// codes, idle and pong timers) is a `WebSocketConnection`; this class does the I/O,
+/// permessage-deflate, the queue and its limits, and the TCP end (FIN, RST, timeouts).
 public final class ServerConnection<App: WebSocketApplication>: Selectable, Flushable {
     public let fd: Int32
     public let peer: SocketAddress
@@ -30,7 +32,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// A `.deferred` route is waiting for `respondLater`.
     private var awaitingAnswer = false
     private var parser: HTTPRequestParser?
-    private var reader: FrameReader?
+    /// The open WebSocket's state machine (server role), from the upgrade until closing.
+    private var socket: WebSocketConnection?
     /// permessage-deflate, when the client offered it and we accepted.
     private var deflate: PerMessageDeflate?
     /// The TCP stream, with TLS when the server has a certificate.
@@ -45,12 +48,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// After the queued bytes are sent: shut our side and wait for the peer's FIN.
     private var closeAfterFlush = false
     private var writeShut = false
-    private var closeSent = false
     /// Handshake deadline while in HTTP; close deadline while closing.
     private var deadline: UInt64
-    private var lastRead: UInt64
     private var lastWriteProgress: UInt64
-    private var pingSentAt: UInt64 = 0
     /// The subprotocol agreed in the handshake, if any.
     public private(set) var subprotocol: String?
     /// Set at accept when the peer's address already has its share of connections.
@@ -67,11 +67,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         self.parser = HTTPRequestParser(limits: context.configuration.http)
         let now = loop.now
         deadline = now &+ context.configuration.handshakeTimeout.nanoseconds
-        lastRead = now
         lastWriteProgress = now
     }
 
-    public var isOpen: Bool { phase == .webSocket && !closeSent }
+    public var isOpen: Bool { phase == .webSocket && socket?.isOpen == true }
     /// Bytes queued for this connection that the kernel has not taken yet.
     public var unsentBytes: Int { outbound?.count ?? 0 }
 
@@ -156,8 +155,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             teardown(reason: phase == .closing ? nil : "peer closed the connection")
             return
         }
-        lastRead = loop.now
-        pingSentAt = 0
+        socket?.noteActivity(now: loop.now)
         let input = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
         corking = true
         switch phase {
@@ -183,15 +181,18 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
                 respond(.text(.requestTimeout, "request not finished in time\n"), close: true)
             }
         case .webSocket:
-            if pingSentAt != 0 {
-                if now &- pingSentAt > configuration.pongTimeout.nanoseconds {
-                    teardown(reason: "no pong within \(configuration.pongTimeout) s", abort: true)
-                    return
-                }
-            } else if !closeSent && now &- lastRead > configuration.idlePingInterval.nanoseconds {
-                pingSentAt = now
-                sendFrame(.ping, UnsafeRawBufferPointer(start: nil, count: 0))
+            // An idle ping goes into the cork (or behind queued bytes) and out at once;
+            // a quiet tick touches no buffer.
+            let queued = outbound?.count ?? 0
+            corking = true
+            let verdict = socket!.tick(now: now, output: writeTarget())
+            corking = false
+            if !loop.cork.isEmpty { uncork() } else if outbound?.count ?? 0 != queued { afterWrite() }
+            if case .expired(let reason) = verdict {
+                teardown(reason: reason, abort: true)
+                return
             }
+            if phase == .closed { return }
         case .closing:
             if now > deadline {
                 teardown(reason: nil, abort: true)
@@ -249,12 +250,12 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             respond(error.response, close: true)
         case .success(var acceptance):
             let configuration = context.configuration
-            reader = FrameReader(role: .server, limits: configuration.webSocket)
+            socket = WebSocketConnection(role: .server, limits: configuration.webSocket, timeouts: configuration.webSocketTimeouts, now: loop.now)
             if let (parameters, answer) = DeflateNegotiation.negotiate(offers: acceptance.extensionOffers, configuration: configuration.deflate) {
                 acceptance.response.headers.append(("Sec-WebSocket-Extensions", answer))
                 let shared = configuration.deflate.mode == .sharedPerLoop ? context.sharedDeflate : nil
                 deflate = PerMessageDeflate(parameters: parameters, isServer: true, configuration: configuration.deflate, shared: shared)
-                reader!.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
+                socket!.reader.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
             }
             write(acceptance.response.serialized())
             subprotocol = acceptance.subprotocol
@@ -284,36 +285,27 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     // MARK: WebSocket
 
+    /// Runs under the cork (inside `readOnce`): the frames the machine owes (pongs, a
+    /// close answer or our failing close) go out with the read's other replies.
     private func processFrames(_ input: UnsafeMutableRawBufferPointer) {
         var consumed = 0
-        while phase == .webSocket, let event = reader!.next(input, consumed: &consumed) {
+        while phase == .webSocket, let event = socket!.receive(input, consumed: &consumed, output: writeTarget()) {
             switch event {
             case .message(let opcode, let payload, let compressed):
-                if closeSent { break }
                 if compressed {
                     deliverCompressed(opcode, payload)
                 } else {
                     context.application.received(self, opcode: opcode, payload: payload)
                 }
-            case .ping(let payload):
-                if !closeSent { sendFrame(.pong, payload) }
             case .pong:
-                pingSentAt = 0
-            case .close(let code, _):
-                // §5.5.1: answer a close with a close, echoing the code; then the
-                // server closes the TCP connection first (§7.1.1).
-                if !closeSent {
-                    if let code {
-                        FrameWriter.closePayload(code: code, reason: "").withUnsafeBytes { sendFrame(.close, $0) }
-                    } else {
-                        sendFrame(.close, UnsafeRawBufferPointer(start: nil, count: 0))
-                    }
-                    closeSent = true
-                }
+                break  // the machine's pong timer is reset
+            case .closed(let code, _):
+                // §5.5.1: our answer echoing the code is in the output; the server
+                // closes the TCP connection first (§7.1.1).
                 finishWebSocket(code: code)
-            case .failure(let code, let reason):
+            case .failed(let code, let reason):
                 Log.debug("\(peer): failing the connection with \(code): \(reason)")
-                close(code: code, reason: reason)
+                finishWebSocket(code: code)
             }
         }
     }
@@ -328,15 +320,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             try deflate.decompress(payload, into: output, limit: context.configuration.webSocket.maxMessageSize)
         } catch {
             switch error {
-            case .tooBig(let limit): close(code: .messageTooBig, reason: "inflated message larger than \(limit) bytes")
-            case .corrupt: close(code: .invalidPayload, reason: "corrupt deflate data")
-            case .unavailable: close(code: .internalError, reason: "")
+            case .tooBig(let limit): fail(.messageTooBig, reason: "inflated message larger than \(limit) bytes")
+            case .corrupt: fail(.invalidPayload, reason: "corrupt deflate data")
+            case .unavailable: fail(.internalError, reason: "inflater unavailable")
             }
             return
         }
         let message = UnsafeRawBufferPointer(output.readable)
         if opcode == .text && !UTF8Validator.isValid(message) {
-            close(code: .invalidPayload, reason: "invalid UTF-8 in text message")
+            fail(.invalidPayload, reason: "invalid UTF-8 in text message")
             return
         }
         context.application.received(self, opcode: opcode, payload: message)
@@ -346,10 +338,18 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// this are ignored; the connection ends when the peer closes or after `closeTimeout`.
     public func close(code: CloseCode, reason: String = "") {
         guard phase == .webSocket else { return }
-        if !closeSent {
-            FrameWriter.closePayload(code: code, reason: reason).withUnsafeBytes { sendFrame(.close, $0) }
-            closeSent = true
-        }
+        socket!.close(code: code, reason: reason, now: loop.now, output: writeTarget())
+        afterWrite()
+        finishWebSocket(code: code)
+    }
+
+    /// Fails the connection (§7.1.7) through the machine, the one road to a close code:
+    /// our close frame (1011 without `reason`, which stays in our log), then closing.
+    private func fail(_ code: CloseCode, reason: String) {
+        guard phase == .webSocket else { return }
+        Log.debug("\(peer): failing the connection with \(code): \(reason)")
+        socket!.fail(code, reason: reason, output: writeTarget())
+        afterWrite()
         finishWebSocket(code: code)
     }
 
@@ -365,13 +365,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     @inline(__always)
     @discardableResult
     public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> SendResult {
-        guard phase == .webSocket, !closeSent else { return .dropped }
+        guard phase == .webSocket else { return .dropped }
         if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
             sendCompressed(opcode, payload, deflate)
         } else {
-            sendFrame(opcode, payload)
+            socket!.send(opcode, payload, output: writeTarget())
+            afterWrite()
         }
-        if phase == .closed || closeSent { return .dropped }
+        // Still open unless compressing failed or the hard limit dropped the connection.
+        if phase != .webSocket { return .dropped }
         return readPaused || unsentBytes > context.configuration.sendSoftLimit ? .backpressured : .queued
     }
 
@@ -382,10 +384,11 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             try deflate.compress(payload, into: output)
         } catch {
             Log.error("\(peer): compression failed: \(error)")
-            close(code: .internalError)
+            fail(.internalError, reason: "compression failed")
             return
         }
-        FrameWriter.append(to: writeTarget(), opcode: opcode, payload: UnsafeRawBufferPointer(output.readable), reservedBits: 0x40)
+        // RSV1 marks the message compressed (RFC 7692 §6).
+        socket!.send(opcode, UnsafeRawBufferPointer(output.readable), reservedBits: 0x40, output: writeTarget())
         afterWrite()
     }
 
@@ -393,12 +396,6 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     public func send(text: String) -> SendResult {
         var text = text
         return text.withUTF8 { send(.text, UnsafeRawBufferPointer($0)) }
-    }
-
-    @inline(__always)
-    private func sendFrame(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
-        FrameWriter.append(to: writeTarget(), opcode: opcode, payload: payload)
-        afterWrite()
     }
 
     // MARK: Writing
@@ -543,8 +540,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         guard phase != .closing, phase != .closed else { return }
         phase = .closing
         parser = nil
-        reader = nil
         closeAfterFlush = true
+        socket = nil
         deadline = loop.now &+ context.configuration.closeTimeout.nanoseconds
         if !corking { afterFlushAttempt() }
     }
@@ -560,7 +557,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         outbound = nil
         recount()
         parser = nil
-        reader = nil
+        socket = nil
         context.connectionClosed(self)
         if wasOpen { context.application.closed(self, code: nil) }
     }
