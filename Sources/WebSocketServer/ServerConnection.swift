@@ -20,6 +20,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     public let peer: SocketAddress
     unowned let loop: EventLoop
     unowned let context: LoopContext<App>
+    /// The loop's cork (a constant of the loop), held here so that every send and read
+    /// reaches it without going through the unowned `loop` reference.
+    private let cork: ByteBuffer
 
     enum Phase {
         case http
@@ -32,8 +35,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// A `.deferred` route is waiting for `respondLater`.
     private var awaitingAnswer = false
     private var parser: HTTPRequestParser?
-    /// The open WebSocket's state machine (server role), from the upgrade until closing.
-    private var socket: WebSocketConnection?
+    /// The WebSocket's state machine (server role), set up by the upgrade. Not an
+    /// optional: the hot path reaches it without unwrapping.
+    private var socket: WebSocketConnection
     /// permessage-deflate, when the client offered it and we accepted.
     private var deflate: PerMessageDeflate?
     /// The TCP stream, with TLS when the server has a certificate.
@@ -64,13 +68,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         self.peer = peer
         self.loop = loop
         self.context = context
+        self.cork = loop.cork
         self.parser = HTTPRequestParser(limits: context.configuration.http)
         let now = loop.now
         deadline = now &+ context.configuration.handshakeTimeout.nanoseconds
         lastWriteProgress = now
+        socket = WebSocketConnection(role: .server, now: now)
     }
 
-    public var isOpen: Bool { phase == .webSocket && socket?.isOpen == true }
+    public var isOpen: Bool { phase == .webSocket && socket.isOpen }
     /// Bytes queued for this connection that the kernel has not taken yet.
     public var unsentBytes: Int { outbound?.count ?? 0 }
 
@@ -155,12 +161,11 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             teardown(reason: phase == .closing ? nil : "peer closed the connection")
             return
         }
-        socket?.noteActivity(now: loop.now)
         let input = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
         corking = true
         switch phase {
         case .http: processHTTP(UnsafeRawBufferPointer(input))
-        case .webSocket: processFrames(input)
+        case .webSocket: processFrames(input, now: loop.now)
         case .closing, .closed: break  // discarding until the peer's FIN
         }
         corking = false
@@ -185,9 +190,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             // a quiet tick touches no buffer.
             let queued = outbound?.count ?? 0
             corking = true
-            let verdict = socket!.tick(now: now, output: writeTarget())
+            let verdict = socket.tick(now: now, output: writeTarget())
             corking = false
-            if !loop.cork.isEmpty { uncork() } else if outbound?.count ?? 0 != queued { afterWrite() }
+            if !cork.isEmpty { uncork() } else if outbound?.count ?? 0 != queued { afterWrite() }
             if case .expired(let reason) = verdict {
                 teardown(reason: reason, abort: true)
                 return
@@ -255,7 +260,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
                 acceptance.response.headers.append(("Sec-WebSocket-Extensions", answer))
                 let shared = configuration.deflate.mode == .sharedPerLoop ? context.sharedDeflate : nil
                 deflate = PerMessageDeflate(parameters: parameters, isServer: true, configuration: configuration.deflate, shared: shared)
-                socket!.reader.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
+                socket.reader.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
             }
             write(acceptance.response.serialized())
             subprotocol = acceptance.subprotocol
@@ -264,7 +269,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             phase = .webSocket
             context.application.opened(self)
             if !leftover.isEmpty, phase == .webSocket {
-                leftover.withUnsafeMutableBytes { processFrames($0) }
+                leftover.withUnsafeMutableBytes { processFrames($0, now: loop.now) }
             }
         }
     }
@@ -286,10 +291,14 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     // MARK: WebSocket
 
     /// Runs under the cork (inside `readOnce`): the frames the machine owes (pongs, a
-    /// close answer or our failing close) go out with the read's other replies.
-    private func processFrames(_ input: UnsafeMutableRawBufferPointer) {
+    /// close answer or our failing close) go out with the read's other replies. While
+    /// corking, the write target stays the same (the queue is not sent, so it cannot
+    /// empty), so it is looked up once per read, not once per frame. Bytes arrived at
+    /// `now`: the peer is alive, and an idle ping counts as answered.
+    private func processFrames(_ input: UnsafeMutableRawBufferPointer, now: UInt64) {
         var consumed = 0
-        while phase == .webSocket, let event = socket!.receive(input, consumed: &consumed, output: writeTarget()) {
+        let output = writeTarget()
+        while phase == .webSocket, let event = socket.receive(input, consumed: &consumed, now: now, output: output) {
             switch event {
             case .message(let opcode, let payload, let compressed):
                 if compressed {
@@ -338,7 +347,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// this are ignored; the connection ends when the peer closes or after `closeTimeout`.
     public func close(code: CloseCode, reason: String = "") {
         guard phase == .webSocket else { return }
-        socket!.close(code: code, reason: reason, now: loop.now, output: writeTarget())
+        socket.close(code: code, reason: reason, now: loop.now, output: writeTarget())
         afterWrite()
         finishWebSocket(code: code)
     }
@@ -348,7 +357,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private func fail(_ code: CloseCode, reason: String) {
         guard phase == .webSocket else { return }
         Log.debug("\(peer): failing the connection with \(code): \(reason)")
-        socket!.fail(code, reason: reason, output: writeTarget())
+        socket.fail(code, reason: reason, output: writeTarget())
         afterWrite()
         finishWebSocket(code: code)
     }
@@ -365,11 +374,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     @inline(__always)
     @discardableResult
     public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> SendResult {
+        // The phase is .webSocket exactly while the machine is open (its close, its
+        // failure and the peer's close each end the phase at once), and a server's
+        // frames are unmasked and change no state of the machine: they are written
+        // straight into the buffer, without a mutating access to the machine per message.
         guard phase == .webSocket else { return .dropped }
         if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
             sendCompressed(opcode, payload, deflate)
         } else {
-            socket!.send(opcode, payload, output: writeTarget())
+            FrameWriter.append(to: writeTarget(), opcode: opcode, payload: payload)
             afterWrite()
         }
         // Still open unless compressing failed or the hard limit dropped the connection.
@@ -388,7 +401,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             return
         }
         // RSV1 marks the message compressed (RFC 7692 §6).
-        socket!.send(opcode, UnsafeRawBufferPointer(output.readable), reservedBits: 0x40, output: writeTarget())
+        FrameWriter.append(to: writeTarget(), opcode: opcode, payload: UnsafeRawBufferPointer(output.readable), reservedBits: 0x40)
         afterWrite()
     }
 
@@ -404,7 +417,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// nothing of its own is waiting; otherwise its own queue, to keep bytes in order.
     @inline(__always)
     private func writeTarget() -> ByteBuffer {
-        if corking, outbound?.isEmpty ?? true { return loop.cork }
+        if corking, outbound?.isEmpty ?? true { return cork }
         // Bytes start waiting in the connection's own queue now: the send timeout counts
         // from here. Counting from the last write instead dropped idle connections the
         // moment their ping was queued (the silence was already "no progress").
@@ -437,7 +450,6 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     /// Sends what the cork gathered for this connection; keeps what the kernel refused.
     private func uncork() {
-        let cork = loop.cork
         defer { cork.clear(keepingCapacity: 1024 * 1024) }
         guard phase != .closed else { return }
         if !cork.isEmpty {
@@ -541,9 +553,16 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         phase = .closing
         parser = nil
         closeAfterFlush = true
-        socket = nil
+        releaseSocket()
         deadline = loop.now &+ context.configuration.closeTimeout.nanoseconds
         if !corking { afterFlushAttempt() }
+    }
+
+    /// Drops the machine's buffers (a message being assembled) once frames are no
+    /// longer read; a closed machine takes their place.
+    private func releaseSocket() {
+        socket = WebSocketConnection(role: .server, now: 0)
+        socket.transportClosed()
     }
 
     /// Releases the connection now. `abort` sends RST (for peers we give up on).
@@ -557,7 +576,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         outbound = nil
         recount()
         parser = nil
-        socket = nil
+        releaseSocket()
         context.connectionClosed(self)
         if wasOpen { context.application.closed(self, code: nil) }
     }
