@@ -12,9 +12,9 @@ import TLS
 /// Owned by one event loop and touched only on its thread. It keeps no buffers of its
 /// own while idle: reads land in the loop's shared buffer, replies are corked in the
 /// loop's shared write buffer, and only bytes the kernel would not take yet are copied
-/// into `outbound`. The WebSocket's protocol state (close handshake, ping/pong, close
+/// into its `OutboundQueue`. The WebSocket's protocol state (close handshake, ping/pong, close
 /// codes, idle and pong timers) is a `WebSocketConnection`; this class does the I/O,
-/// permessage-deflate, the queue and its limits, and the TCP end (FIN, RST, timeouts).
+/// permessage-deflate, the cork and the queue, and the TCP end (FIN, RST, timeouts).
 public final class ServerConnection<App: WebSocketApplication>: Selectable, Flushable {
     public let fd: Int32
     public let peer: SocketAddress
@@ -43,18 +43,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// The TCP stream, with TLS when the server has a certificate.
     private var transport: StreamTransport
     private var tls: TLSSession? { transport.tls }
-    private var outbound: ByteBuffer?
-    /// `outbound`'s size as last added to the server's `QueuedOutput`.
-    private var counted = 0
+    /// What the kernel has not taken yet, and the backpressure it means.
+    private let queue: OutboundQueue
     private var corking = false
     private var flushScheduled = false
-    private var readPaused = false
     /// After the queued bytes are sent: shut our side and wait for the peer's FIN.
     private var closeAfterFlush = false
     private var writeShut = false
     /// Handshake deadline while in HTTP; close deadline while closing.
     private var deadline: UInt64
-    private var lastWriteProgress: UInt64
     /// The subprotocol agreed in the handshake, if any.
     public private(set) var subprotocol: String?
     /// Set at accept when the peer's address already has its share of connections.
@@ -72,13 +69,14 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         self.parser = HTTPRequestParser(limits: context.configuration.http)
         let now = loop.now
         deadline = now &+ context.configuration.handshakeTimeout.nanoseconds
-        lastWriteProgress = now
+        queue = OutboundQueue(limits: OutboundQueue.Limits(soft: context.configuration.sendSoftLimit,
+                                                           hard: context.configuration.effectiveSendHardLimit))
         socket = WebSocketConnection(role: .server, now: now)
     }
 
     public var isOpen: Bool { phase == .webSocket && socket.isOpen }
     /// Bytes queued for this connection that the kernel has not taken yet.
-    public var unsentBytes: Int { outbound?.count ?? 0 }
+    public var unsentBytes: Int { queue.count }
 
     // MARK: Events from the loop
 
@@ -90,12 +88,12 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         if flags.writable {
             if transport.tlsWantsWrite {
                 transport.tlsWantsWrite = false
-                if !readPaused || phase == .closing { readAvailable() }
+                if !queue.readingPaused || phase == .closing { readAvailable() }
             }
             flush()
         }
         if phase == .closed { return }
-        if flags.readable && (!readPaused || phase == .closing) { readAvailable() }
+        if flags.readable && (!queue.readingPaused || phase == .closing) { readAvailable() }
         else if flags.failed && !flags.readable { teardown(reason: "socket error") }
     }
 
@@ -104,7 +102,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         switch tls.handshake() {
         case .done:
             transport.tlsWantsWrite = false
-            updateInterest(write: (outbound?.count ?? 0) > 0)
+            updateInterest(write: !queue.isEmpty)
             readAvailable()
         case .wantRead:
             transport.tlsWantsWrite = false
@@ -151,7 +149,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         // decrypted inside OpenSSL, where epoll cannot see it. Read on while it is.
         repeat {
             readOnce()
-        } while phase != .closed && (!readPaused || phase == .closing) && transport.hasPendingData
+        } while phase != .closed && (!queue.readingPaused || phase == .closing) && transport.hasPendingData
     }
 
     private func readOnce() {
@@ -188,11 +186,11 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         case .webSocket:
             // An idle ping goes into the cork (or behind queued bytes) and out at once;
             // a quiet tick touches no buffer.
-            let queued = outbound?.count ?? 0
+            let queued = queue.count
             corking = true
             let verdict = socket.tick(now: now, output: writeTarget())
             corking = false
-            if !cork.isEmpty { uncork() } else if outbound?.count ?? 0 != queued { afterWrite() }
+            if !cork.isEmpty { uncork() } else if queue.count != queued { afterWrite() }
             if case .expired(let reason) = verdict {
                 teardown(reason: reason, abort: true)
                 return
@@ -206,8 +204,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         case .closed:
             return
         }
-        if let outbound, !outbound.isEmpty, now &- lastWriteProgress > configuration.sendTimeout.nanoseconds {
-            Log.info("\(peer): closing (1008): \(outbound.count) bytes unsent for \(configuration.sendTimeout) s; the peer is not reading")
+        if queue.hasStalled(now: now, timeout: configuration.sendTimeout.nanoseconds) {
+            Log.info("\(peer): closing (1008): \(queue.count) bytes unsent for \(configuration.sendTimeout) s; the peer is not reading")
             teardown(reason: nil, abort: true)
         }
     }
@@ -387,7 +385,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         }
         // Still open unless compressing failed or the hard limit dropped the connection.
         if phase != .webSocket { return .dropped }
-        return readPaused || unsentBytes > context.configuration.sendSoftLimit ? .backpressured : .queued
+        return queue.sendResult
     }
 
     private func sendCompressed(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer, _ deflate: PerMessageDeflate) {
@@ -417,15 +415,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// nothing of its own is waiting; otherwise its own queue, to keep bytes in order.
     @inline(__always)
     private func writeTarget() -> ByteBuffer {
-        if corking, outbound?.isEmpty ?? true { return cork }
-        // Bytes start waiting in the connection's own queue now: the send timeout counts
-        // from here. Counting from the last write instead dropped idle connections the
-        // moment their ping was queued (the silence was already "no progress").
-        if outbound?.isEmpty ?? true { lastWriteProgress = loop.now }
-        if let outbound { return outbound }
-        let buffer = ByteBuffer()
-        outbound = buffer
-        return buffer
+        if corking, queue.isEmpty { return cork }
+        return queue.appendTarget(now: loop.now)
     }
 
     private func write(_ bytes: [UInt8]) {
@@ -435,10 +426,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     @inline(__always)
     private func afterWrite() {
-        guard !corking, let outbound, !outbound.isEmpty else { return }
+        guard !corking, !queue.isEmpty else { return }
         recount()
-        if outbound.count > context.configuration.effectiveSendHardLimit {
-            Log.info("\(peer): closing (1008): \(outbound.count) unsent bytes exceed the send limit")
+        if queue.isOverHardLimit {
+            Log.info("\(peer): closing (1008): \(queue.count) unsent bytes exceed the send limit")
             teardown(reason: nil, abort: true)
             return
         }
@@ -454,20 +445,12 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         guard phase != .closed else { return }
         if !cork.isEmpty {
             guard let sent = writeTransport(UnsafeRawBufferPointer(cork.readable)) else { return }
-            if sent > 0 { lastWriteProgress = loop.now }
-            if sent < cork.count {
-                if sent == 0 && outbound?.isEmpty ?? true { lastWriteProgress = loop.now }  // waiting starts now
-                let rest = UnsafeRawBufferPointer(rebasing: cork.readable[sent...])
-                if let outbound { outbound.append(rest) } else {
-                    let buffer = ByteBuffer(capacity: rest.count)
-                    buffer.append(rest)
-                    outbound = buffer
-                }
-            }
+            if sent > 0 { queue.noteProgress(now: loop.now) }
+            if sent < cork.count { queue.keep(UnsafeRawBufferPointer(rebasing: cork.readable[sent...]), now: loop.now) }
         }
         afterFlushAttempt()
-        if let outbound, !outbound.isEmpty, outbound.count > context.configuration.effectiveSendHardLimit {
-            Log.info("\(peer): closing (1008): \(outbound.count) unsent bytes exceed the send limit")
+        if queue.isOverHardLimit {
+            Log.info("\(peer): closing (1008): \(queue.count) unsent bytes exceed the send limit")
             teardown(reason: nil, abort: true)
         }
     }
@@ -476,12 +459,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     public func flush() {
         flushScheduled = false
         guard phase != .closed else { return }
-        if let outbound, !outbound.isEmpty {
-            guard let sent = writeTransport(UnsafeRawBufferPointer(outbound.readable)) else { return }
-            if sent > 0 {
-                outbound.moveReaderIndex(by: sent)
-                lastWriteProgress = loop.now
-            }
+        if let buffer = queue.buffer, !buffer.isEmpty {
+            guard let sent = writeTransport(UnsafeRawBufferPointer(buffer.readable)) else { return }
+            queue.consume(sent, now: loop.now)
         }
         afterFlushAttempt()
     }
@@ -489,40 +469,26 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// Backpressure and closing decisions after bytes went out (or did not).
     private func afterFlushAttempt() {
         recount()
-        let pending = outbound?.count ?? 0
-        let configuration = context.configuration
-        let wasPaused = readPaused
-        defer {
-            // Bytes OpenSSL already decrypted wake no epoll: when reading resumes,
-            // read them on the next loop turn (not from inside this flush).
-            if wasPaused && !readPaused && transport.hasPendingData {
-                let connection = LoopBound(self)
-                loop.execute { connection.value.resumeReading() }
-            }
+        let wasPaused = queue.readingPaused
+        queue.updateBackpressure()
+        // Bytes OpenSSL already decrypted wake no epoll: when reading resumes, read
+        // them on the next loop turn (not from inside this flush).
+        if wasPaused && !queue.readingPaused && transport.hasPendingData {
+            let connection = LoopBound(self)
+            loop.execute { connection.value.resumeReading() }
         }
-        if pending == 0 {
-            if let outbound, outbound.capacity > 64 * 1024 { outbound.clear() }
-            if readPaused { readPaused = false }
-            if closeAfterFlush && !writeShut {
-                writeShut = true
-                transport.shutdownWrite()  // close_notify, then the FIN
-            }
-        } else if pending > configuration.sendSoftLimit {
-            readPaused = true
-        } else if pending < configuration.sendSoftLimit / 2 {
-            readPaused = false
+        if queue.isEmpty && closeAfterFlush && !writeShut {
+            writeShut = true
+            transport.shutdownWrite()  // close_notify, then the FIN
         }
-        let wantWrite = pending > 0
-        updateInterest(write: wantWrite)
+        updateInterest(write: !queue.isEmpty)
     }
 
     /// Brings the server's count of unsent bytes up to date with this queue's size.
     private func recount() {
-        let queued = outbound?.count ?? 0
-        guard queued != counted, let total = context.queuedOutput else { return }
-        let over = total.add(queued - counted)
-        counted = queued
-        if over && queued > 0 { context.outputOverLimit() }
+        let change = queue.takeCountChange()
+        guard change != 0, let total = context.queuedOutput else { return }
+        if total.add(change) && !queue.isEmpty { context.outputOverLimit() }
     }
 
     private func resumeReading() {
@@ -534,7 +500,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     private func updateInterest(write: Bool) {
         var interest: Epoll.Interest = []
-        if !readPaused || phase == .closing { interest.insert(.read) }
+        if !queue.readingPaused || phase == .closing { interest.insert(.read) }
         if write || transport.tlsWantsWrite { interest.insert(.write) }
         if interest != registeredInterest {
             registeredInterest = interest
@@ -573,7 +539,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         if let reason { Log.debug("\(peer): \(reason)") }
         loop.deregister(self)
         transport.close(abort: abort)
-        outbound = nil
+        queue.discard()
         recount()
         parser = nil
         releaseSocket()
