@@ -32,9 +32,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         case closed
     }
     private(set) var phase: Phase = .http
-    /// A `.deferred` route is waiting for `respondLater`.
-    private var awaitingAnswer = false
-    private var parser: HTTPRequestParser?
+    /// The HTTP phase's requests, keep-alive, deferred answer and request deadline.
+    private var http: HTTPExchange?
     /// The WebSocket's state machine (server role), set up by the upgrade. Not an
     /// optional: the hot path reaches it without unwrapping.
     private var socket: WebSocketConnection
@@ -50,8 +49,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// After the queued bytes are sent: shut our side and wait for the peer's FIN.
     private var closeAfterFlush = false
     private var writeShut = false
-    /// Handshake deadline while in HTTP; close deadline while closing.
-    private var deadline: UInt64
+    /// While closing: by when the peer must have closed its side.
+    private var closeDeadline: UInt64 = 0
     /// The subprotocol agreed in the handshake, if any.
     public private(set) var subprotocol: String?
     /// Set at accept when the peer's address already has its share of connections.
@@ -66,9 +65,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         self.loop = loop
         self.context = context
         self.cork = loop.cork
-        self.parser = HTTPRequestParser(limits: context.configuration.http)
         let now = loop.now
-        deadline = now &+ context.configuration.handshakeTimeout.nanoseconds
+        http = HTTPExchange(limits: context.configuration.http, timeout: context.configuration.handshakeTimeout.nanoseconds, now: now)
         queue = OutboundQueue(limits: OutboundQueue.Limits(soft: context.configuration.sendSoftLimit,
                                                            hard: context.configuration.effectiveSendHardLimit))
         socket = WebSocketConnection(role: .server, now: now)
@@ -174,15 +172,14 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         let configuration = context.configuration
         switch phase {
         case .http:
-            if now > deadline, let tls, !tls.handshakeDone {
+            guard http?.hasExpired(now: now) == true else { break }
+            if let tls, !tls.handshakeDone {
                 Log.debug("\(peer): TLS handshake not finished within \(configuration.handshakeTimeout) s")
                 teardown(reason: nil, abort: true)
                 return
             }
-            if now > deadline {
-                Log.debug("\(peer): request not finished within \(configuration.handshakeTimeout) s")
-                respond(.text(.requestTimeout, "request not finished in time\n"), close: true)
-            }
+            Log.debug("\(peer): request not finished within \(configuration.handshakeTimeout) s")
+            respond(.text(.requestTimeout, "request not finished in time\n"), close: true)
         case .webSocket:
             // An idle ping goes into the cork (or behind queued bytes) and out at once;
             // a quiet tick touches no buffer.
@@ -197,7 +194,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             }
             if phase == .closed { return }
         case .closing:
-            if now > deadline {
+            if now > closeDeadline {
                 teardown(reason: nil, abort: true)
                 return
             }
@@ -213,15 +210,12 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     // MARK: HTTP
 
     private func processHTTP(_ input: UnsafeRawBufferPointer) {
-        // A deferred request is being answered elsewhere; pipelined bytes after it are
-        // dropped, as the connection closes after that answer.
-        if awaitingAnswer { return }
-        var result = parser!.parse(input)
+        var step = http!.receive(input)
         while true {
-            switch result {
+            switch step {
             case .needMore:
                 return
-            case .failure(let error):
+            case .malformed(let error):
                 Log.debug("\(peer): \(error)")
                 respond(.text(error.status, error.reason + "\n"), close: true)
                 return
@@ -234,13 +228,12 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
                     let keepAlive = request.keepAlive
                     respond(response, close: !keepAlive)
                     guard keepAlive, phase == .http else { return }
-                    deadline = loop.now &+ context.configuration.handshakeTimeout.nanoseconds
-                    result = parser!.next()
+                    step = http!.answered(now: loop.now)
                 case .upgrade(let policy):
                     upgrade(request, policy: policy)
                     return
                 case .deferred:
-                    awaitingAnswer = true
+                    http!.deferAnswer()
                     return
                 }
             }
@@ -262,8 +255,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             }
             write(acceptance.response.serialized())
             subprotocol = acceptance.subprotocol
-            var leftover = parser!.takeBuffered()
-            parser = nil
+            var leftover = http!.takeBuffered()
+            http = nil
             phase = .webSocket
             context.application.opened(self)
             if !leftover.isEmpty, phase == .webSocket {
@@ -275,8 +268,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// Answers the request that `route` deferred, then closes (on the loop's thread).
     /// Ignored if there is none, or if the request already timed out.
     public func respondLater(_ response: HTTPResponse) {
-        guard awaitingAnswer, phase == .http else { return }
-        awaitingAnswer = false
+        guard phase == .http, http?.takeDeferredAnswer() == true else { return }
         respond(response, close: true)
     }
 
@@ -517,10 +509,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private func beginClosing() {
         guard phase != .closing, phase != .closed else { return }
         phase = .closing
-        parser = nil
+        http = nil
         closeAfterFlush = true
         releaseSocket()
-        deadline = loop.now &+ context.configuration.closeTimeout.nanoseconds
+        closeDeadline = loop.now &+ context.configuration.closeTimeout.nanoseconds
         if !corking { afterFlushAttempt() }
     }
 
@@ -541,7 +533,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         transport.close(abort: abort)
         queue.discard()
         recount()
-        parser = nil
+        http = nil
         releaseSocket()
         context.connectionClosed(self)
         if wasOpen { context.application.closed(self, code: nil) }
@@ -551,7 +543,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     func goAway() {
         switch phase {
         case .webSocket: close(code: .goingAway, reason: "server shutting down")
-        case .http: if parser?.isIdle ?? true { teardown(reason: nil) } else { respond(.text(.serviceUnavailable, "server shutting down\n"), close: true) }
+        case .http: if http?.isIdle ?? true { teardown(reason: nil) } else { respond(.text(.serviceUnavailable, "server shutting down\n"), close: true) }
         case .closing, .closed: break
         }
         flush()
