@@ -69,8 +69,9 @@ public struct WebSocketConnection {
     public var timeouts: Timeouts
     /// The close code we sent, once we sent one.
     public private(set) var sentCloseCode: CloseCode?
-    private var lastReceived: UInt64
-    private var pingSentAt: UInt64 = 0
+    // Internal for the inlinable `noteActivity`, which a server calls on every read.
+    @usableFromInline var lastReceived: UInt64
+    @usableFromInline var pingSentAt: UInt64 = 0
     private var closeSentAt: UInt64 = 0
     /// Masking keys for a client: a per-connection xorshift generator seeded from the
     /// system, unpredictable enough without a getrandom(2) per frame (§10.3 asks only
@@ -85,6 +86,8 @@ public struct WebSocketConnection {
         self.lastReceived = now
         if let maskSeed {
             maskState = maskSeed | 1
+        } else if role == .server {
+            maskState = 1  // never used: a server does not mask (§5.1); no getrandom per accept
         } else {
             var generator = SystemRandomNumberGenerator()
             maskState = generator.next() | 1
@@ -92,12 +95,12 @@ public struct WebSocketConnection {
     }
 
     /// Whether messages may still be sent.
-    @inline(__always) public var isOpen: Bool { state == .open }
+    @inlinable public var isOpen: Bool { state == .open }
 
     // MARK: Input
 
     /// Bytes arrived (any bytes, TLS or not): the peer is alive; an idle ping is answered.
-    @inline(__always)
+    @inlinable
     public mutating func noteActivity(now: UInt64) {
         lastReceived = now
         pingSentAt = 0
@@ -106,25 +109,21 @@ public struct WebSocketConnection {
     /// Reads `input[consumed...]` (unmasking in place) until one event is ready or the
     /// input is used up (nil). Pings are answered into `output` here; a message that
     /// arrives after our close frame is still delivered (§7.1.2 lets the peer finish).
-    /// Payloads stay valid until the next call.
+    /// Payloads stay valid until the next call. Inlinable: it runs once per message
+    /// on a server's read path, where a call and a re-wrapped event per frame showed.
+    @inlinable
     public mutating func receive(_ input: UnsafeMutableRawBufferPointer, consumed: inout Int, output: ByteBuffer) -> Event? {
         while state != .closed, let event = reader.next(input, consumed: &consumed) {
             switch event {
             case .message(let opcode, let payload, let compressed):
                 return .message(opcode, payload, compressed: compressed)
             case .ping(let payload):
-                // §5.5.2: answer with the same payload, unless we already said goodbye.
-                if state == .open { appendFrame(.pong, payload, to: output) }
+                answerPing(payload, output: output)
             case .pong(let payload):
                 pingSentAt = 0
                 return .pong(payload)
             case .close(let code, let reason):
-                if state == .open {
-                    // §5.5.1: echo the code (an empty close answers an empty close).
-                    if let code { appendClose(code, reason: "", to: output) } else { appendFrame(.close, UnsafeRawBufferPointer(start: nil, count: 0), to: output) }
-                    sentCloseCode = code
-                }
-                state = .closed
+                answerClose(code, output: output)
                 consumed = input.count  // §5.5.1: nothing after a close frame counts
                 return .closed(code, reason: reason)
             case .failure(let code, let reason):
@@ -133,6 +132,31 @@ public struct WebSocketConnection {
             }
         }
         return nil
+    }
+
+    /// `receive` after `noteActivity(now:)`, in one call: for a reader that hands over
+    /// every read at once (a server), one access to the machine per frame, not two.
+    @inlinable
+    public mutating func receive(_ input: UnsafeMutableRawBufferPointer, consumed: inout Int, now: UInt64, output: ByteBuffer) -> Event? {
+        noteActivity(now: now)
+        return receive(input, consumed: &consumed, output: output)
+    }
+
+    /// §5.5.2: a ping is answered with the same payload, unless we already said goodbye.
+    @usableFromInline
+    mutating func answerPing(_ payload: UnsafeRawBufferPointer, output: ByteBuffer) {
+        if state == .open { appendFrame(.pong, payload, to: output) }
+    }
+
+    /// The peer's close frame ends the handshake: if it started it, our answer echoes
+    /// its code (§5.5.1; an empty close answers an empty close).
+    @usableFromInline
+    mutating func answerClose(_ code: CloseCode?, output: ByteBuffer) {
+        if state == .open {
+            if let code { appendClose(code, reason: "", to: output) } else { appendFrame(.close, UnsafeRawBufferPointer(start: nil, count: 0), to: output) }
+            sentCloseCode = code
+        }
+        state = .closed
     }
 
     // MARK: Output

@@ -21,9 +21,9 @@ public struct ServerConfiguration: Sendable {
     /// A connection must finish its HTTP request within this time (a client that
     /// dribbles bytes is cut off with 408); also the idle limit between keep-alive requests.
     public var handshakeTimeout: Double = 5
-    /// An open WebSocket quiet this long is sent a ping.
+    /// An open WebSocket quiet this long is sent a ping; 0: never.
     public var idlePingInterval: Double = 30
-    /// A ping unanswered this long means the peer is gone: the connection is dropped.
+    /// A ping unanswered this long means the peer is gone: the connection is dropped; 0: never.
     public var pongTimeout: Double = 20
     /// After our close frame, how long the peer has to answer and close its side.
     public var closeTimeout: Double = 2
@@ -46,6 +46,12 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGrace: Double = 5
 
     public init() {}
+
+    /// The open WebSocket's timers. The close timeout stays with the connection: after
+    /// our close frame it shuts its side and waits for the peer's FIN (`closeTimeout`).
+    var webSocketTimeouts: WebSocketConnection.Timeouts {
+        WebSocketConnection.Timeouts(idlePing: idlePingInterval.nanoseconds, pong: pongTimeout.nanoseconds, close: 0)
+    }
 
     var effectiveSendHardLimit: Int {
         sendHardLimit ?? max(16 * 1024 * 1024, 2 * webSocket.maxMessageSize + sendSoftLimit)

@@ -12,12 +12,17 @@ import TLS
 /// Owned by one event loop and touched only on its thread. It keeps no buffers of its
 /// own while idle: reads land in the loop's shared buffer, replies are corked in the
 /// loop's shared write buffer, and only bytes the kernel would not take yet are copied
-/// into `outbound`.
+/// into its `OutboundQueue`. The WebSocket's protocol state (close handshake, ping/pong, close
+/// codes, idle and pong timers) is a `WebSocketConnection`; this class does the I/O,
+/// permessage-deflate, the cork and the queue, and the TCP end (FIN, RST, timeouts).
 public final class ServerConnection<App: WebSocketApplication>: Selectable, Flushable {
     public let fd: Int32
     public let peer: SocketAddress
     unowned let loop: EventLoop
     unowned let context: LoopContext<App>
+    /// The loop's cork (a constant of the loop), held here so that every send and read
+    /// reaches it without going through the unowned `loop` reference.
+    private let cork: ByteBuffer
 
     enum Phase {
         case http
@@ -27,30 +32,25 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         case closed
     }
     private(set) var phase: Phase = .http
-    /// A `.deferred` route is waiting for `respondLater`.
-    private var awaitingAnswer = false
-    private var parser: HTTPRequestParser?
-    private var reader: FrameReader?
+    /// The HTTP phase's requests, keep-alive, deferred answer and request deadline.
+    private var http: HTTPExchange?
+    /// The WebSocket's state machine (server role), set up by the upgrade. Not an
+    /// optional: the hot path reaches it without unwrapping.
+    private var socket: WebSocketConnection
     /// permessage-deflate, when the client offered it and we accepted.
     private var deflate: PerMessageDeflate?
     /// The TCP stream, with TLS when the server has a certificate.
     private var transport: StreamTransport
     private var tls: TLSSession? { transport.tls }
-    private var outbound: ByteBuffer?
-    /// `outbound`'s size as last added to the server's `QueuedOutput`.
-    private var counted = 0
+    /// What the kernel has not taken yet, and the backpressure it means.
+    private let queue: OutboundQueue
     private var corking = false
     private var flushScheduled = false
-    private var readPaused = false
     /// After the queued bytes are sent: shut our side and wait for the peer's FIN.
     private var closeAfterFlush = false
     private var writeShut = false
-    private var closeSent = false
-    /// Handshake deadline while in HTTP; close deadline while closing.
-    private var deadline: UInt64
-    private var lastRead: UInt64
-    private var lastWriteProgress: UInt64
-    private var pingSentAt: UInt64 = 0
+    /// While closing: by when the peer must have closed its side.
+    private var closeDeadline: UInt64 = 0
     /// The subprotocol agreed in the handshake, if any.
     public private(set) var subprotocol: String?
     /// Set at accept when the peer's address already has its share of connections.
@@ -64,16 +64,17 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         self.peer = peer
         self.loop = loop
         self.context = context
-        self.parser = HTTPRequestParser(limits: context.configuration.http)
+        self.cork = loop.cork
         let now = loop.now
-        deadline = now &+ context.configuration.handshakeTimeout.nanoseconds
-        lastRead = now
-        lastWriteProgress = now
+        http = HTTPExchange(limits: context.configuration.http, timeout: context.configuration.handshakeTimeout.nanoseconds, now: now)
+        queue = OutboundQueue(limits: OutboundQueue.Limits(soft: context.configuration.sendSoftLimit,
+                                                           hard: context.configuration.effectiveSendHardLimit))
+        socket = WebSocketConnection(role: .server, now: now)
     }
 
-    public var isOpen: Bool { phase == .webSocket && !closeSent }
+    public var isOpen: Bool { phase == .webSocket && socket.isOpen }
     /// Bytes queued for this connection that the kernel has not taken yet.
-    public var unsentBytes: Int { outbound?.count ?? 0 }
+    public var unsentBytes: Int { queue.count }
 
     // MARK: Events from the loop
 
@@ -85,12 +86,12 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         if flags.writable {
             if transport.tlsWantsWrite {
                 transport.tlsWantsWrite = false
-                if !readPaused || phase == .closing { readAvailable() }
+                if !queue.readingPaused || phase == .closing { readAvailable() }
             }
             flush()
         }
         if phase == .closed { return }
-        if flags.readable && (!readPaused || phase == .closing) { readAvailable() }
+        if flags.readable && (!queue.readingPaused || phase == .closing) { readAvailable() }
         else if flags.failed && !flags.readable { teardown(reason: "socket error") }
     }
 
@@ -99,7 +100,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         switch tls.handshake() {
         case .done:
             transport.tlsWantsWrite = false
-            updateInterest(write: (outbound?.count ?? 0) > 0)
+            updateInterest(write: !queue.isEmpty)
             readAvailable()
         case .wantRead:
             transport.tlsWantsWrite = false
@@ -146,7 +147,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         // decrypted inside OpenSSL, where epoll cannot see it. Read on while it is.
         repeat {
             readOnce()
-        } while phase != .closed && (!readPaused || phase == .closing) && transport.hasPendingData
+        } while phase != .closed && (!queue.readingPaused || phase == .closing) && transport.hasPendingData
     }
 
     private func readOnce() {
@@ -156,13 +157,11 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             teardown(reason: phase == .closing ? nil : "peer closed the connection")
             return
         }
-        lastRead = loop.now
-        pingSentAt = 0
         let input = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
         corking = true
         switch phase {
         case .http: processHTTP(UnsafeRawBufferPointer(input))
-        case .webSocket: processFrames(input)
+        case .webSocket: processFrames(input, now: loop.now)
         case .closing, .closed: break  // discarding until the peer's FIN
         }
         corking = false
@@ -173,35 +172,37 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         let configuration = context.configuration
         switch phase {
         case .http:
-            if now > deadline, let tls, !tls.handshakeDone {
+            guard http?.hasExpired(now: now) == true else { break }
+            if let tls, !tls.handshakeDone {
                 Log.debug("\(peer): TLS handshake not finished within \(configuration.handshakeTimeout) s")
                 teardown(reason: nil, abort: true)
                 return
             }
-            if now > deadline {
-                Log.debug("\(peer): request not finished within \(configuration.handshakeTimeout) s")
-                respond(.text(.requestTimeout, "request not finished in time\n"), close: true)
-            }
+            Log.debug("\(peer): request not finished within \(configuration.handshakeTimeout) s")
+            respond(.text(.requestTimeout, "request not finished in time\n"), close: true)
         case .webSocket:
-            if pingSentAt != 0 {
-                if now &- pingSentAt > configuration.pongTimeout.nanoseconds {
-                    teardown(reason: "no pong within \(configuration.pongTimeout) s", abort: true)
-                    return
-                }
-            } else if !closeSent && now &- lastRead > configuration.idlePingInterval.nanoseconds {
-                pingSentAt = now
-                sendFrame(.ping, UnsafeRawBufferPointer(start: nil, count: 0))
+            // An idle ping goes into the cork (or behind queued bytes) and out at once;
+            // a quiet tick touches no buffer.
+            let queued = queue.count
+            corking = true
+            let verdict = socket.tick(now: now, output: writeTarget())
+            corking = false
+            if !cork.isEmpty { uncork() } else if queue.count != queued { afterWrite() }
+            if case .expired(let reason) = verdict {
+                teardown(reason: reason, abort: true)
+                return
             }
+            if phase == .closed { return }
         case .closing:
-            if now > deadline {
+            if now > closeDeadline {
                 teardown(reason: nil, abort: true)
                 return
             }
         case .closed:
             return
         }
-        if let outbound, !outbound.isEmpty, now &- lastWriteProgress > configuration.sendTimeout.nanoseconds {
-            Log.info("\(peer): closing (1008): \(outbound.count) bytes unsent for \(configuration.sendTimeout) s; the peer is not reading")
+        if queue.hasStalled(now: now, timeout: configuration.sendTimeout.nanoseconds) {
+            Log.info("\(peer): closing (1008): \(queue.count) bytes unsent for \(configuration.sendTimeout) s; the peer is not reading")
             teardown(reason: nil, abort: true)
         }
     }
@@ -209,15 +210,12 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     // MARK: HTTP
 
     private func processHTTP(_ input: UnsafeRawBufferPointer) {
-        // A deferred request is being answered elsewhere; pipelined bytes after it are
-        // dropped, as the connection closes after that answer.
-        if awaitingAnswer { return }
-        var result = parser!.parse(input)
+        var step = http!.receive(input)
         while true {
-            switch result {
+            switch step {
             case .needMore:
                 return
-            case .failure(let error):
+            case .malformed(let error):
                 Log.debug("\(peer): \(error)")
                 respond(.text(error.status, error.reason + "\n"), close: true)
                 return
@@ -230,13 +228,12 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
                     let keepAlive = request.keepAlive
                     respond(response, close: !keepAlive)
                     guard keepAlive, phase == .http else { return }
-                    deadline = loop.now &+ context.configuration.handshakeTimeout.nanoseconds
-                    result = parser!.next()
+                    step = http!.answered(now: loop.now)
                 case .upgrade(let policy):
                     upgrade(request, policy: policy)
                     return
                 case .deferred:
-                    awaitingAnswer = true
+                    http!.deferAnswer()
                     return
                 }
             }
@@ -249,21 +246,21 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             respond(error.response, close: true)
         case .success(var acceptance):
             let configuration = context.configuration
-            reader = FrameReader(role: .server, limits: configuration.webSocket)
+            socket = WebSocketConnection(role: .server, limits: configuration.webSocket, timeouts: configuration.webSocketTimeouts, now: loop.now)
             if let (parameters, answer) = DeflateNegotiation.negotiate(offers: acceptance.extensionOffers, configuration: configuration.deflate) {
                 acceptance.response.headers.append(("Sec-WebSocket-Extensions", answer))
                 let shared = configuration.deflate.mode == .sharedPerLoop ? context.sharedDeflate : nil
                 deflate = PerMessageDeflate(parameters: parameters, isServer: true, configuration: configuration.deflate, shared: shared)
-                reader!.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
+                socket.reader.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
             }
             write(acceptance.response.serialized())
             subprotocol = acceptance.subprotocol
-            var leftover = parser!.takeBuffered()
-            parser = nil
+            var leftover = http!.takeBuffered()
+            http = nil
             phase = .webSocket
             context.application.opened(self)
             if !leftover.isEmpty, phase == .webSocket {
-                leftover.withUnsafeMutableBytes { processFrames($0) }
+                leftover.withUnsafeMutableBytes { processFrames($0, now: loop.now) }
             }
         }
     }
@@ -271,8 +268,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// Answers the request that `route` deferred, then closes (on the loop's thread).
     /// Ignored if there is none, or if the request already timed out.
     public func respondLater(_ response: HTTPResponse) {
-        guard awaitingAnswer, phase == .http else { return }
-        awaitingAnswer = false
+        guard phase == .http, http?.takeDeferredAnswer() == true else { return }
         respond(response, close: true)
     }
 
@@ -284,36 +280,31 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     // MARK: WebSocket
 
-    private func processFrames(_ input: UnsafeMutableRawBufferPointer) {
+    /// Runs under the cork (inside `readOnce`): the frames the machine owes (pongs, a
+    /// close answer or our failing close) go out with the read's other replies. While
+    /// corking, the write target stays the same (the queue is not sent, so it cannot
+    /// empty), so it is looked up once per read, not once per frame. Bytes arrived at
+    /// `now`: the peer is alive, and an idle ping counts as answered.
+    private func processFrames(_ input: UnsafeMutableRawBufferPointer, now: UInt64) {
         var consumed = 0
-        while phase == .webSocket, let event = reader!.next(input, consumed: &consumed) {
+        let output = writeTarget()
+        while phase == .webSocket, let event = socket.receive(input, consumed: &consumed, now: now, output: output) {
             switch event {
             case .message(let opcode, let payload, let compressed):
-                if closeSent { break }
                 if compressed {
                     deliverCompressed(opcode, payload)
                 } else {
                     context.application.received(self, opcode: opcode, payload: payload)
                 }
-            case .ping(let payload):
-                if !closeSent { sendFrame(.pong, payload) }
             case .pong:
-                pingSentAt = 0
-            case .close(let code, _):
-                // §5.5.1: answer a close with a close, echoing the code; then the
-                // server closes the TCP connection first (§7.1.1).
-                if !closeSent {
-                    if let code {
-                        FrameWriter.closePayload(code: code, reason: "").withUnsafeBytes { sendFrame(.close, $0) }
-                    } else {
-                        sendFrame(.close, UnsafeRawBufferPointer(start: nil, count: 0))
-                    }
-                    closeSent = true
-                }
+                break  // the machine's pong timer is reset
+            case .closed(let code, _):
+                // §5.5.1: our answer echoing the code is in the output; the server
+                // closes the TCP connection first (§7.1.1).
                 finishWebSocket(code: code)
-            case .failure(let code, let reason):
+            case .failed(let code, let reason):
                 Log.debug("\(peer): failing the connection with \(code): \(reason)")
-                close(code: code, reason: reason)
+                finishWebSocket(code: code)
             }
         }
     }
@@ -328,15 +319,15 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             try deflate.decompress(payload, into: output, limit: context.configuration.webSocket.maxMessageSize)
         } catch {
             switch error {
-            case .tooBig(let limit): close(code: .messageTooBig, reason: "inflated message larger than \(limit) bytes")
-            case .corrupt: close(code: .invalidPayload, reason: "corrupt deflate data")
-            case .unavailable: close(code: .internalError, reason: "")
+            case .tooBig(let limit): fail(.messageTooBig, reason: "inflated message larger than \(limit) bytes")
+            case .corrupt: fail(.invalidPayload, reason: "corrupt deflate data")
+            case .unavailable: fail(.internalError, reason: "inflater unavailable")
             }
             return
         }
         let message = UnsafeRawBufferPointer(output.readable)
         if opcode == .text && !UTF8Validator.isValid(message) {
-            close(code: .invalidPayload, reason: "invalid UTF-8 in text message")
+            fail(.invalidPayload, reason: "invalid UTF-8 in text message")
             return
         }
         context.application.received(self, opcode: opcode, payload: message)
@@ -346,10 +337,18 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// this are ignored; the connection ends when the peer closes or after `closeTimeout`.
     public func close(code: CloseCode, reason: String = "") {
         guard phase == .webSocket else { return }
-        if !closeSent {
-            FrameWriter.closePayload(code: code, reason: reason).withUnsafeBytes { sendFrame(.close, $0) }
-            closeSent = true
-        }
+        socket.close(code: code, reason: reason, now: loop.now, output: writeTarget())
+        afterWrite()
+        finishWebSocket(code: code)
+    }
+
+    /// Fails the connection (§7.1.7) through the machine, the one road to a close code:
+    /// our close frame (1011 without `reason`, which stays in our log), then closing.
+    private func fail(_ code: CloseCode, reason: String) {
+        guard phase == .webSocket else { return }
+        Log.debug("\(peer): failing the connection with \(code): \(reason)")
+        socket.fail(code, reason: reason, output: writeTarget())
+        afterWrite()
         finishWebSocket(code: code)
     }
 
@@ -365,14 +364,20 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     @inline(__always)
     @discardableResult
     public func send(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> SendResult {
-        guard phase == .webSocket, !closeSent else { return .dropped }
+        // The phase is .webSocket exactly while the machine is open (its close, its
+        // failure and the peer's close each end the phase at once), and a server's
+        // frames are unmasked and change no state of the machine: they are written
+        // straight into the buffer, without a mutating access to the machine per message.
+        guard phase == .webSocket else { return .dropped }
         if let deflate, !opcode.isControl, deflate.shouldCompress(payload.count) {
             sendCompressed(opcode, payload, deflate)
         } else {
-            sendFrame(opcode, payload)
+            FrameWriter.append(to: writeTarget(), opcode: opcode, payload: payload)
+            afterWrite()
         }
-        if phase == .closed || closeSent { return .dropped }
-        return readPaused || unsentBytes > context.configuration.sendSoftLimit ? .backpressured : .queued
+        // Still open unless compressing failed or the hard limit dropped the connection.
+        if phase != .webSocket { return .dropped }
+        return queue.sendResult
     }
 
     private func sendCompressed(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer, _ deflate: PerMessageDeflate) {
@@ -382,9 +387,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             try deflate.compress(payload, into: output)
         } catch {
             Log.error("\(peer): compression failed: \(error)")
-            close(code: .internalError)
+            fail(.internalError, reason: "compression failed")
             return
         }
+        // RSV1 marks the message compressed (RFC 7692 §6).
         FrameWriter.append(to: writeTarget(), opcode: opcode, payload: UnsafeRawBufferPointer(output.readable), reservedBits: 0x40)
         afterWrite()
     }
@@ -395,27 +401,14 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         return text.withUTF8 { send(.text, UnsafeRawBufferPointer($0)) }
     }
 
-    @inline(__always)
-    private func sendFrame(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) {
-        FrameWriter.append(to: writeTarget(), opcode: opcode, payload: payload)
-        afterWrite()
-    }
-
     // MARK: Writing
 
     /// Where new bytes go: the loop's cork while this connection is being served and
     /// nothing of its own is waiting; otherwise its own queue, to keep bytes in order.
     @inline(__always)
     private func writeTarget() -> ByteBuffer {
-        if corking, outbound?.isEmpty ?? true { return loop.cork }
-        // Bytes start waiting in the connection's own queue now: the send timeout counts
-        // from here. Counting from the last write instead dropped idle connections the
-        // moment their ping was queued (the silence was already "no progress").
-        if outbound?.isEmpty ?? true { lastWriteProgress = loop.now }
-        if let outbound { return outbound }
-        let buffer = ByteBuffer()
-        outbound = buffer
-        return buffer
+        if corking, queue.isEmpty { return cork }
+        return queue.appendTarget(now: loop.now)
     }
 
     private func write(_ bytes: [UInt8]) {
@@ -425,10 +418,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     @inline(__always)
     private func afterWrite() {
-        guard !corking, let outbound, !outbound.isEmpty else { return }
+        guard !corking, !queue.isEmpty else { return }
         recount()
-        if outbound.count > context.configuration.effectiveSendHardLimit {
-            Log.info("\(peer): closing (1008): \(outbound.count) unsent bytes exceed the send limit")
+        if queue.isOverHardLimit {
+            Log.info("\(peer): closing (1008): \(queue.count) unsent bytes exceed the send limit")
             teardown(reason: nil, abort: true)
             return
         }
@@ -440,25 +433,16 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     /// Sends what the cork gathered for this connection; keeps what the kernel refused.
     private func uncork() {
-        let cork = loop.cork
         defer { cork.clear(keepingCapacity: 1024 * 1024) }
         guard phase != .closed else { return }
         if !cork.isEmpty {
             guard let sent = writeTransport(UnsafeRawBufferPointer(cork.readable)) else { return }
-            if sent > 0 { lastWriteProgress = loop.now }
-            if sent < cork.count {
-                if sent == 0 && outbound?.isEmpty ?? true { lastWriteProgress = loop.now }  // waiting starts now
-                let rest = UnsafeRawBufferPointer(rebasing: cork.readable[sent...])
-                if let outbound { outbound.append(rest) } else {
-                    let buffer = ByteBuffer(capacity: rest.count)
-                    buffer.append(rest)
-                    outbound = buffer
-                }
-            }
+            if sent > 0 { queue.noteProgress(now: loop.now) }
+            if sent < cork.count { queue.keep(UnsafeRawBufferPointer(rebasing: cork.readable[sent...]), now: loop.now) }
         }
         afterFlushAttempt()
-        if let outbound, !outbound.isEmpty, outbound.count > context.configuration.effectiveSendHardLimit {
-            Log.info("\(peer): closing (1008): \(outbound.count) unsent bytes exceed the send limit")
+        if queue.isOverHardLimit {
+            Log.info("\(peer): closing (1008): \(queue.count) unsent bytes exceed the send limit")
             teardown(reason: nil, abort: true)
         }
     }
@@ -467,12 +451,9 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     public func flush() {
         flushScheduled = false
         guard phase != .closed else { return }
-        if let outbound, !outbound.isEmpty {
-            guard let sent = writeTransport(UnsafeRawBufferPointer(outbound.readable)) else { return }
-            if sent > 0 {
-                outbound.moveReaderIndex(by: sent)
-                lastWriteProgress = loop.now
-            }
+        if let buffer = queue.buffer, !buffer.isEmpty {
+            guard let sent = writeTransport(UnsafeRawBufferPointer(buffer.readable)) else { return }
+            queue.consume(sent, now: loop.now)
         }
         afterFlushAttempt()
     }
@@ -480,40 +461,26 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     /// Backpressure and closing decisions after bytes went out (or did not).
     private func afterFlushAttempt() {
         recount()
-        let pending = outbound?.count ?? 0
-        let configuration = context.configuration
-        let wasPaused = readPaused
-        defer {
-            // Bytes OpenSSL already decrypted wake no epoll: when reading resumes,
-            // read them on the next loop turn (not from inside this flush).
-            if wasPaused && !readPaused && transport.hasPendingData {
-                let connection = LoopBound(self)
-                loop.execute { connection.value.resumeReading() }
-            }
+        let wasPaused = queue.readingPaused
+        queue.updateBackpressure()
+        // Bytes OpenSSL already decrypted wake no epoll: when reading resumes, read
+        // them on the next loop turn (not from inside this flush).
+        if wasPaused && !queue.readingPaused && transport.hasPendingData {
+            let connection = LoopBound(self)
+            loop.execute { connection.value.resumeReading() }
         }
-        if pending == 0 {
-            if let outbound, outbound.capacity > 64 * 1024 { outbound.clear() }
-            if readPaused { readPaused = false }
-            if closeAfterFlush && !writeShut {
-                writeShut = true
-                transport.shutdownWrite()  // close_notify, then the FIN
-            }
-        } else if pending > configuration.sendSoftLimit {
-            readPaused = true
-        } else if pending < configuration.sendSoftLimit / 2 {
-            readPaused = false
+        if queue.isEmpty && closeAfterFlush && !writeShut {
+            writeShut = true
+            transport.shutdownWrite()  // close_notify, then the FIN
         }
-        let wantWrite = pending > 0
-        updateInterest(write: wantWrite)
+        updateInterest(write: !queue.isEmpty)
     }
 
     /// Brings the server's count of unsent bytes up to date with this queue's size.
     private func recount() {
-        let queued = outbound?.count ?? 0
-        guard queued != counted, let total = context.queuedOutput else { return }
-        let over = total.add(queued - counted)
-        counted = queued
-        if over && queued > 0 { context.outputOverLimit() }
+        let change = queue.takeCountChange()
+        guard change != 0, let total = context.queuedOutput else { return }
+        if total.add(change) && !queue.isEmpty { context.outputOverLimit() }
     }
 
     private func resumeReading() {
@@ -525,7 +492,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
 
     private func updateInterest(write: Bool) {
         var interest: Epoll.Interest = []
-        if !readPaused || phase == .closing { interest.insert(.read) }
+        if !queue.readingPaused || phase == .closing { interest.insert(.read) }
         if write || transport.tlsWantsWrite { interest.insert(.write) }
         if interest != registeredInterest {
             registeredInterest = interest
@@ -542,11 +509,18 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private func beginClosing() {
         guard phase != .closing, phase != .closed else { return }
         phase = .closing
-        parser = nil
-        reader = nil
+        http = nil
         closeAfterFlush = true
-        deadline = loop.now &+ context.configuration.closeTimeout.nanoseconds
+        releaseSocket()
+        closeDeadline = loop.now &+ context.configuration.closeTimeout.nanoseconds
         if !corking { afterFlushAttempt() }
+    }
+
+    /// Drops the machine's buffers (a message being assembled) once frames are no
+    /// longer read; a closed machine takes their place.
+    private func releaseSocket() {
+        socket = WebSocketConnection(role: .server, now: 0)
+        socket.transportClosed()
     }
 
     /// Releases the connection now. `abort` sends RST (for peers we give up on).
@@ -557,10 +531,10 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         if let reason { Log.debug("\(peer): \(reason)") }
         loop.deregister(self)
         transport.close(abort: abort)
-        outbound = nil
+        queue.discard()
         recount()
-        parser = nil
-        reader = nil
+        http = nil
+        releaseSocket()
         context.connectionClosed(self)
         if wasOpen { context.application.closed(self, code: nil) }
     }
@@ -569,7 +543,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     func goAway() {
         switch phase {
         case .webSocket: close(code: .goingAway, reason: "server shutting down")
-        case .http: if parser?.isIdle ?? true { teardown(reason: nil) } else { respond(.text(.serviceUnavailable, "server shutting down\n"), close: true) }
+        case .http: if http?.isIdle ?? true { teardown(reason: nil) } else { respond(.text(.serviceUnavailable, "server shutting down\n"), close: true) }
         case .closing, .closed: break
         }
         flush()

@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func fullKernelBufferGivesAPartialWriteThenWouldBlock() {
-        var (transport, peer) = Self.pair(sendBuffer: 4096)
+        let (transport, peer) = Self.pair(sendBuffer: 4096)
         defer { transport.close(); Glibc.close(peer) }
         let big = [UInt8](repeating: 7, count: 4 * 1024 * 1024)
         guard case .wrote(let first) = big.withUnsafeBytes({ transport.write($0) }) else {

@@ -131,6 +131,25 @@ import WebSocket
         #expect(output.isEmpty)
     }
 
+    @Test func receivingWithTheClockCountsAsActivityEvenForAPartialFrame() {
+        var machine = Self.server(timeouts: .init(idlePing: 100, pong: 50))
+        let output = ByteBuffer()
+        _ = machine.tick(now: 101, output: output)
+        #expect(output.bytes == [0x89, 0x00])
+        // Half a frame at 120: no event, but the peer is alive and the ping answered.
+        var half = Array(clientFrame(.text, "Hello").prefix(3))
+        let event = half.withUnsafeMutableBytes { raw in
+            var consumed = 0
+            return machine.receive(raw, consumed: &consumed, now: 120, output: output)
+        }
+        #expect(event == nil)
+        do { let deadline = machine.tick(now: 200, output: output); #expect(deadline == .none) }
+        #expect(output.bytes == [0x89, 0x00])
+        // Quiet again from 120: the next ping is due after 220.
+        do { let deadline = machine.tick(now: 221, output: output); #expect(deadline == .none) }
+        #expect(output.bytes == [0x89, 0x00, 0x89, 0x00])
+    }
+
     // MARK: The closing handshake
 
     @Test func peerStartsTheClosingHandshakeAndGetsItsCodeEchoed() {
