@@ -241,20 +241,16 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     }
 
     private func upgrade(_ request: HTTPRequest, policy: Handshake.Policy) {
-        switch Handshake.accept(request, policy: policy) {
-        case .failure(let error):
-            respond(error.response, close: true)
-        case .success(var acceptance):
-            let configuration = context.configuration
-            socket = WebSocketConnection(role: .server, limits: configuration.webSocket, timeouts: configuration.webSocketTimeouts, now: loop.now)
-            if let (parameters, answer) = DeflateNegotiation.negotiate(offers: acceptance.extensionOffers, configuration: configuration.deflate) {
-                acceptance.response.headers.append(("Sec-WebSocket-Extensions", answer))
-                let shared = configuration.deflate.mode == .sharedPerLoop ? context.sharedDeflate : nil
-                deflate = PerMessageDeflate(parameters: parameters, isServer: true, configuration: configuration.deflate, shared: shared)
-                socket.reader.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
-            }
-            write(acceptance.response.serialized())
-            subprotocol = acceptance.subprotocol
+        let context = self.context
+        switch WebSocketUpgrade.accept(request, policy: policy, configuration: context.configuration,
+                                       sharedDeflate: { context.sharedDeflate }, now: loop.now) {
+        case .refused(let response):
+            respond(response, close: true)
+        case .accepted(let upgrade):
+            socket = upgrade.socket
+            deflate = upgrade.deflate
+            subprotocol = upgrade.subprotocol
+            write(upgrade.response.serialized())
             var leftover = http!.takeBuffered()
             http = nil
             phase = .webSocket
