@@ -12,9 +12,11 @@ import TLS
 /// Owned by one event loop and touched only on its thread. It keeps no buffers of its
 /// own while idle: reads land in the loop's shared buffer, replies are corked in the
 /// loop's shared write buffer, and only bytes the kernel would not take yet are copied
-/// into its `OutboundQueue`. The WebSocket's protocol state (close handshake, ping/pong, close
-/// codes, idle and pong timers) is a `WebSocketConnection`; this class does the I/O,
-/// permessage-deflate, the cork and the queue, and the TCP end (FIN, RST, timeouts).
+/// into its `OutboundQueue`. The decisions live in sans-I/O parts: the HTTP phase in
+/// `HTTPExchange`, the upgrade in `WebSocketUpgrade`, the WebSocket's protocol state
+/// (close handshake, ping/pong, close codes, idle and pong timers) in a
+/// `WebSocketConnection`, backpressure in the `OutboundQueue`. This class does the
+/// I/O, routing, permessage-deflate, the cork, and the TCP end (FIN, RST, timeouts).
 public final class ServerConnection<App: WebSocketApplication>: Selectable, Flushable {
     public let fd: Int32
     public let peer: SocketAddress
@@ -34,8 +36,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private(set) var phase: Phase = .http
     /// The HTTP phase's requests, keep-alive, deferred answer and request deadline.
     private var http: HTTPExchange?
-    /// The WebSocket's state machine (server role), set up by the upgrade. Not an
-    /// optional: the hot path reaches it without unwrapping.
+    /// The WebSocket's state machine (server role), set up by the upgrade; before it, a
+    /// placeholder never fed. Not an optional: the hot path reaches it without unwrapping.
     private var socket: WebSocketConnection
     /// permessage-deflate, when the client offered it and we accepted.
     private var deflate: PerMessageDeflate?
