@@ -185,6 +185,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         case .webSocket:
             // An idle ping goes into the cork (or behind queued bytes) and out at once;
             // a quiet tick touches no buffer.
+            guard socket.hasTimerDue(now: now) else { break }
             let queued = queue.count
             corking = true
             let verdict = socket.tick(now: now, output: writeTarget())
