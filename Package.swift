@@ -130,7 +130,7 @@ let package = Package(
         // ChatCore only to check that every domain error code has its wire code.
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
         .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol", "ChatStorage", "Posix", "HTTP"]),
-        .testTarget(name: "WebSocketServerTests", dependencies: ["ByteTransport", "ByteBuffers", "WebSocketServer", "WebSocket", "HTTP", "Posix"]),
+        .testTarget(name: "WebSocketServerTests", dependencies: ["ByteTransport", "ByteBuffers", "WebSocketServer", "WebSocket", "WebSocketDeflate", "HTTP", "Posix"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers",
                                                           .product(name: "Logging", package: "swift-log")]),
     ]

@@ -72,7 +72,7 @@ public struct WebSocketConnection {
     // Internal for the inlinable `noteActivity`, which a server calls on every read.
     @usableFromInline var lastReceived: UInt64
     @usableFromInline var pingSentAt: UInt64 = 0
-    private var closeSentAt: UInt64 = 0
+    @usableFromInline var closeSentAt: UInt64 = 0
     /// Masking keys for a client: a per-connection xorshift generator seeded from the
     /// system, unpredictable enough without a getrandom(2) per frame (§10.3 asks only
     /// that the peer cannot guess the next key).
@@ -199,6 +199,22 @@ public struct WebSocketConnection {
     }
 
     // MARK: Time
+
+    /// Whether `tick(now:output:)` would do anything (append a ping or expire). A
+    /// server with many quiet connections asks this first and prepares no output for
+    /// the ones with nothing due.
+    @inlinable
+    public func hasTimerDue(now: UInt64) -> Bool {
+        switch state {
+        case .closed:
+            return false
+        case .closing:
+            return timeouts.close > 0 && now &- closeSentAt > timeouts.close
+        case .open:
+            if pingSentAt != 0 { return timeouts.pong > 0 && now &- pingSentAt > timeouts.pong }
+            return timeouts.idlePing > 0 && now &- lastReceived > timeouts.idlePing
+        }
+    }
 
     /// Checks the timers: appends an idle ping when the peer has been quiet for
     /// `idlePing`, and expires a ping unanswered for `pong` or a close unanswered

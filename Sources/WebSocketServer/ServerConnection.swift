@@ -12,9 +12,11 @@ import TLS
 /// Owned by one event loop and touched only on its thread. It keeps no buffers of its
 /// own while idle: reads land in the loop's shared buffer, replies are corked in the
 /// loop's shared write buffer, and only bytes the kernel would not take yet are copied
-/// into its `OutboundQueue`. The WebSocket's protocol state (close handshake, ping/pong, close
-/// codes, idle and pong timers) is a `WebSocketConnection`; this class does the I/O,
-/// permessage-deflate, the cork and the queue, and the TCP end (FIN, RST, timeouts).
+/// into its `OutboundQueue`. The decisions live in sans-I/O parts: the HTTP phase in
+/// `HTTPExchange`, the upgrade in `WebSocketUpgrade`, the WebSocket's protocol state
+/// (close handshake, ping/pong, close codes, idle and pong timers) in a
+/// `WebSocketConnection`, backpressure in the `OutboundQueue`. This class does the
+/// I/O, routing, permessage-deflate, the cork, and the TCP end (FIN, RST, timeouts).
 public final class ServerConnection<App: WebSocketApplication>: Selectable, Flushable {
     public let fd: Int32
     public let peer: SocketAddress
@@ -34,8 +36,8 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private(set) var phase: Phase = .http
     /// The HTTP phase's requests, keep-alive, deferred answer and request deadline.
     private var http: HTTPExchange?
-    /// The WebSocket's state machine (server role), set up by the upgrade. Not an
-    /// optional: the hot path reaches it without unwrapping.
+    /// The WebSocket's state machine (server role), set up by the upgrade; before it, a
+    /// placeholder never fed. Not an optional: the hot path reaches it without unwrapping.
     private var socket: WebSocketConnection
     /// permessage-deflate, when the client offered it and we accepted.
     private var deflate: PerMessageDeflate?
@@ -183,6 +185,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
         case .webSocket:
             // An idle ping goes into the cork (or behind queued bytes) and out at once;
             // a quiet tick touches no buffer.
+            guard socket.hasTimerDue(now: now) else { break }
             let queued = queue.count
             corking = true
             let verdict = socket.tick(now: now, output: writeTarget())
@@ -241,20 +244,16 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     }
 
     private func upgrade(_ request: HTTPRequest, policy: Handshake.Policy) {
-        switch Handshake.accept(request, policy: policy) {
-        case .failure(let error):
-            respond(error.response, close: true)
-        case .success(var acceptance):
-            let configuration = context.configuration
-            socket = WebSocketConnection(role: .server, limits: configuration.webSocket, timeouts: configuration.webSocketTimeouts, now: loop.now)
-            if let (parameters, answer) = DeflateNegotiation.negotiate(offers: acceptance.extensionOffers, configuration: configuration.deflate) {
-                acceptance.response.headers.append(("Sec-WebSocket-Extensions", answer))
-                let shared = configuration.deflate.mode == .sharedPerLoop ? context.sharedDeflate : nil
-                deflate = PerMessageDeflate(parameters: parameters, isServer: true, configuration: configuration.deflate, shared: shared)
-                socket.reader.allowedReservedBits = 0x40  // RSV1 marks a compressed message (RFC 7692 §6)
-            }
-            write(acceptance.response.serialized())
-            subprotocol = acceptance.subprotocol
+        let context = self.context
+        switch WebSocketUpgrade.accept(request, policy: policy, configuration: context.configuration,
+                                       sharedDeflate: { context.sharedDeflate }, now: loop.now) {
+        case .refused(let response):
+            respond(response, close: true)
+        case .accepted(let upgrade):
+            socket = upgrade.socket
+            deflate = upgrade.deflate
+            subprotocol = upgrade.subprotocol
+            write(upgrade.response.serialized())
             var leftover = http!.takeBuffered()
             http = nil
             phase = .webSocket

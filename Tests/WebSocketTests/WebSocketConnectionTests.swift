@@ -150,6 +150,26 @@ import WebSocket
         #expect(output.bytes == [0x89, 0x00, 0x89, 0x00])
     }
 
+    @Test func timerDueAgreesWithWhatTickDoes() {
+        let timeouts = WebSocketConnection.Timeouts(idlePing: 100, pong: 50, close: 30)
+        var machine = Self.server(timeouts: timeouts)
+        let output = ByteBuffer()
+        #expect(!machine.hasTimerDue(now: 100))
+        #expect(machine.hasTimerDue(now: 101))
+        _ = machine.tick(now: 101, output: output)  // the idle ping
+        #expect(!machine.hasTimerDue(now: 151))
+        #expect(machine.hasTimerDue(now: 152))
+        #expect(machine.tick(now: 152, output: output) != .none)
+        var closing = Self.server(timeouts: timeouts)
+        closing.close(code: .normal, now: 10, output: output)
+        #expect(!closing.hasTimerDue(now: 40))
+        #expect(closing.hasTimerDue(now: 41))
+        #expect(closing.tick(now: 41, output: output) != .none)
+        closing.transportClosed()
+        #expect(!closing.hasTimerDue(now: .max))
+        #expect(!Self.server().hasTimerDue(now: .max))  // no timers set
+    }
+
     // MARK: The closing handshake
 
     @Test func peerStartsTheClosingHandshakeAndGetsItsCodeEchoed() {
