@@ -14,7 +14,7 @@ struct TransportOptions: ParsableArguments {
     @Option(help: "TCP port; 0 picks a free one (printed at start). Default: 8080 for serve, 9001 for echo.")
     var port: UInt16?
 
-    @Option(help: "Event-loop threads, one per core by default.")
+    @Option(help: "Event-loop threads, one per core by default; with 1, serve runs its domain on that loop.")
     var threads: Int?
 
     @Option(help: "Largest WebSocket message in bytes (all fragments); larger ones close with 1009.")
