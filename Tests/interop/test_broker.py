@@ -656,10 +656,13 @@ AGENTS = 20
 MESSAGES = 20
 
 
-def test_200_customers_and_20_agents_every_message_exactly_once_and_in_order(start_broker):
+# With one loop the domain runs on it (protocol/threading.md, "One loop"); with two it
+# has its own thread. The teardown checks that either stops cleanly on SIGTERM.
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_200_customers_and_20_agents_every_message_exactly_once_and_in_order(start_broker, threads):
     agents = [{"handle": f"agent{i:02d}", "name": f"상담원 {i}", "secret": f"secret-{i}",
                "skills": ["orders"], "chat_capacity": CUSTOMERS // AGENTS} for i in range(AGENTS)]
-    srv = start_broker(broker_config(agents=agents, extra=FAST), "--threads", "2")
+    srv = start_broker(broker_config(agents=agents, extra=FAST), "--threads", threads)
     asyncio.run(asyncio.wait_for(crowd(srv, agents), timeout=120))
     _, metrics = get(srv, "/metrics")
     assert f"switchboard_messages_relayed_total {2 * CUSTOMERS * MESSAGES}" in metrics
