@@ -162,8 +162,7 @@ public final class EventLoop: @unchecked Sendable {
             // its only I/O loop: read → desk → delivery → write) finishes in this
             // iteration, a few hops at most before the sockets get their turn again.
             var hops = 0
-            while hops < EventLoop.maxHopsPerIteration && hasTasks {
-                runTasks()
+            while hops < EventLoop.maxHopsPerIteration && runTasks() {
                 flushPending()
                 hops += 1
             }
@@ -195,13 +194,16 @@ public final class EventLoop: @unchecked Sendable {
         tasks.withLock { !($0?.isEmpty ?? true) }
     }
 
-    private func runTasks() {
+    /// Runs the queued tasks; false when there were none.
+    @discardableResult
+    private func runTasks() -> Bool {
         let batch = tasks.withLock { queue -> [@Sendable () -> Void] in
             guard let waiting = queue, !waiting.isEmpty else { return [] }
             queue = []
             return waiting
         }
         for task in batch { task() }
+        return !batch.isEmpty
     }
 
     private func flushPending() {

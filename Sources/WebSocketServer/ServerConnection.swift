@@ -419,11 +419,7 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
     private func afterWrite() {
         guard !corking, !queue.isEmpty else { return }
         recount()
-        if queue.isOverHardLimit {
-            Log.info("\(peer): closing (1008): \(queue.count) unsent bytes exceed the send limit")
-            teardown(reason: nil, abort: true)
-            return
-        }
+        if droppedOverHardLimit() { return }
         if !flushScheduled {
             flushScheduled = true
             loop.scheduleFlush(self)
@@ -440,10 +436,16 @@ public final class ServerConnection<App: WebSocketApplication>: Selectable, Flus
             if sent < cork.count { queue.keep(UnsafeRawBufferPointer(rebasing: cork.readable[sent...]), now: loop.now) }
         }
         afterFlushAttempt()
-        if queue.isOverHardLimit {
-            Log.info("\(peer): closing (1008): \(queue.count) unsent bytes exceed the send limit")
-            teardown(reason: nil, abort: true)
-        }
+        droppedOverHardLimit()
+    }
+
+    /// Drops the connection (RST, logged as 1008) when its queue is past the hard limit.
+    @discardableResult
+    private func droppedOverHardLimit() -> Bool {
+        guard queue.isOverHardLimit else { return false }
+        Log.info("\(peer): closing (1008): \(queue.count) unsent bytes exceed the send limit")
+        teardown(reason: nil, abort: true)
+        return true
     }
 
     /// Writes queued bytes (the loop calls this at the end of an iteration and on EPOLLOUT).

@@ -209,6 +209,18 @@ import WebSocketServer
 
     // MARK: Backpressure
 
+    /// Has `sender` ask for relays to the slow reader, one at a time, until the server's
+    /// send says `result` (at most 32); returns how many it asked for.
+    private func relay(from sender: RawClient, until result: String, on rig: ServerRig) -> Int {
+        var relayed = 0
+        while relayed < 32, rig.log.all.last != result {
+            sender.send(text: "relay")
+            relayed += 1
+            #expect(rig.log.waitFor(count: relayed, of: { $0.hasPrefix("sent:") }))
+        }
+        return relayed
+    }
+
     @Test func peerThatDoesNotReadIsBackpressuredAndTheQueueDrainsWhenItReads() throws {
         // Room for one message in the queue: the first send is queued, not backpressured.
         let rig = try ServerRig { $0.sendSoftLimit = 2 * RecordingApplication.floodSize }
@@ -218,12 +230,7 @@ import WebSocketServer
         // Messages for the slow reader from another connection (a chat relay). The
         // kernel's send buffer (up to tcp_wmem's maximum) takes the first few; then
         // its queue passes the soft limit.
-        var relayed = 0
-        while relayed < 32, rig.log.all.last != "sent:backpressured" {
-            sender.send(text: "relay")
-            relayed += 1
-            #expect(rig.log.waitFor(count: relayed, of: { $0.hasPrefix("sent:") }))
-        }
+        let relayed = relay(from: sender, until: "sent:backpressured", on: rig)
         let results = rig.log.all.filter { $0.hasPrefix("sent:") }
         #expect(results.first == "sent:queued")
         #expect(results.last == "sent:backpressured")
@@ -266,12 +273,7 @@ import WebSocketServer
         defer { rig.stop() }
         let slow = try #require(rig.open(receiveBuffer: 16 * 1024))
         let sender = try #require(rig.open())
-        var relayed = 0
-        while relayed < 32, rig.log.all.last != "sent:dropped" {
-            sender.send(text: "relay")
-            relayed += 1
-            #expect(rig.log.waitFor(count: relayed, of: { $0.hasPrefix("sent:") }))
-        }
+        let relayed = relay(from: sender, until: "sent:dropped", on: rig)
         #expect(rig.log.all.last == "sent:dropped")
         #expect(rig.log.waitFor("closed:none"))
         // The slow reader is reset: no close frame could have reached it in time.
