@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "fuzz-segments", targets: ["FuzzSegments"]),
         .executable(name: "fuzz-privacy", targets: ["FuzzPrivacy"]),
         .executable(name: "fuzz-zones", targets: ["FuzzZoneRules"]),
+        .executable(name: "fuzz-resp", targets: ["FuzzRESP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,6 +63,11 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Sans-I/O RESP2 (the Redis protocol): reply decoder, command encoder, redis:// URLs.
+        .target(name: "Redis"),
+        // A pipelined, nonblocking Redis link on an event loop (the cluster's only road to Redis).
+        .target(name: "RedisClient", dependencies: ["Redis", "EventLoop", "Posix",
+                                                    .product(name: "DequeModule", package: "swift-collections")]),
         // The chat wire protocol switchboard.v1 (protocol/): typed messages, a strict
         // decoder, an encoder, error and close codes. No dependencies at all.
         .target(name: "ChatProtocol"),
@@ -120,6 +126,7 @@ let package = Package(
         .executableTarget(name: "FuzzSegments", dependencies: ["ChatStorage"]),
         .executableTarget(name: "FuzzPrivacy", dependencies: ["Privacy"]),
         .executableTarget(name: "FuzzZoneRules", dependencies: ["ChatCore"]),
+        .executableTarget(name: "FuzzRESP", dependencies: ["Redis"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
@@ -131,6 +138,9 @@ let package = Package(
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
         .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol", "ChatStorage", "Posix", "HTTP"]),
         .testTarget(name: "WebSocketServerTests", dependencies: ["ByteTransport", "ByteBuffers", "WebSocketServer", "WebSocket", "WebSocketDeflate", "HTTP", "Posix"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis"]),
+        // Runs against a real redis-server when one is installed (scripts/setup.sh).
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "Redis", "EventLoop", "Posix"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers",
                                                           .product(name: "Logging", package: "swift-log")]),
     ]

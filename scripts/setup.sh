@@ -36,6 +36,9 @@ if [[ $APT_ONLY -eq 0 ]]; then
   # promtool (Debian's prometheus package) checks /metrics in the interop tests;
   # systemd-analyze (systemd) checks the packaged unit file.
   APT_PACKAGES+=(prometheus systemd)
+  # redis-server (7.0) for the cluster's tests: each test starts its own on a free
+  # loopback port (Tests/RedisClientTests, Tests/interop/test_cluster.py).
+  APT_PACKAGES+=(redis-server)
 fi
 
 missing=()
