@@ -66,7 +66,7 @@ let package = Package(
         // Sans-I/O RESP2 (the Redis protocol): reply decoder, command encoder, redis:// URLs.
         .target(name: "Redis"),
         // A pipelined, nonblocking Redis link on an event loop (the cluster's only road to Redis).
-        .target(name: "RedisClient", dependencies: ["Redis", "EventLoop", "Posix",
+        .target(name: "RedisClient", dependencies: ["Redis", "CSHA1", "EventLoop", "Posix",
                                                     .product(name: "DequeModule", package: "swift-collections")]),
         // The chat wire protocol switchboard.v1 (protocol/): typed messages, a strict
         // decoder, an encoder, error and close codes. No dependencies at all.
@@ -91,6 +91,7 @@ let package = Package(
             name: "ChatServer",
             dependencies: [
                 "ChatCore", "ChatProtocol", "ChatStorage", "Privacy", "WebSocketServer", "EventLoop", "HTTP", "WebSocket", "Posix", "COpenSSL",
+                "Redis", "RedisClient",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -102,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "WebSocketServer", "TLS", "ChatServer", "ChatStorage", "WebAssets",
+                "WebSocketServer", "TLS", "ChatServer", "ChatStorage", "WebAssets", "Redis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

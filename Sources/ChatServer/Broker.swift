@@ -1,6 +1,7 @@
 import ChatCore
 import EventLoop
 import Posix
+import Synchronization
 import WebSocketServer
 
 /// The chat broker: the transport's I/O loops running `ChatEndpoints`, the domain
@@ -16,6 +17,8 @@ public final class Broker: Sendable {
     private let threads: [PosixThread]
     /// Closed (synced, writer stopped) in `stop`, after the domain thread has ended.
     private let store: LoopBound<DiskTranscripts>
+    /// This node's heartbeat and lease in a cluster; nil on a single node.
+    private let membership: LoopBound<ClusterMembership>?
 
     public init(configuration: BrokerConfiguration, transport: ServerConfiguration) throws(ConfigurationError) {
         let metrics = BrokerMetrics()
@@ -56,16 +59,33 @@ public final class Broker: Sendable {
         self.store = LoopBound(store)
         // A sign-in waits for its hash a second less than an HTTP request waits for its
         // answer (at least half of it), so the line answers busy before the 408 would.
+        let cluster: ClusterStatus
+        let listening = ListeningServer()
+        if let redis = configuration.cluster.redis {
+            let timeout = configuration.cluster.leaseTimeout
+            cluster = ClusterStatus(figures: .init(clustered: true, node: configuration.cluster.nodeName, redis: redis.description,
+                                                   leaseTimeoutMilliseconds: timeout.components.seconds * 1000
+                                                       + timeout.components.attoseconds / 1_000_000_000_000_000))
+            let (host, port) = (transport.host, transport.port)
+            // Before the server binds, the configured port (0 until then when it is chosen).
+            membership = LoopBound(ClusterMembership(loop: domain, configuration: configuration.cluster, address: redis, status: cluster,
+                                                     advertisedAddress: { "\(host):\(listening.port == 0 ? port : listening.port)" }))
+        } else {
+            cluster = .single(node: configuration.cluster.nodeName)
+            membership = nil
+        }
         let signInWait = max(transport.handshakeTimeout / 2, transport.handshakeTimeout - 1)
         let signIns = SignInLine(loop: signIn, directory: directory, capacity: configuration.limits.signInQueue,
                                  failuresPerMinute: configuration.limits.failedSignInsPerMinute,
                                  maxWait: UInt64(signInWait * 1_000_000_000))
         shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, outbox: LoopBound(outbox), signIns: signIns, metrics: metrics,
                               limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
-                              webPages: configuration.webPages, transcripts: health)
+                              webPages: configuration.webPages, transcripts: health, cluster: cluster)
+        let membership = self.membership
         let startDesk: @Sendable () -> Void = {
             domain.addTicker(DeskTicker(desk: bound))
             bound.value.tick()
+            membership?.value.start()
         }
         do {
             var threads = [try PosixThread(name: "sign-in") { signIn.run() }]
@@ -86,6 +106,7 @@ public final class Broker: Sendable {
         server = WebSocketServer(configuration: transport, firstLoop: domainOnTheLoop ? domain : nil) { loop in
             ChatEndpoints(loop: loop, shared: shared)
         }
+        listening.server.withLock { $0 = server }
     }
 
     /// Ends the domain and sign-in threads; call after `server.shutdown()`. Returns
@@ -98,6 +119,7 @@ public final class Broker: Sendable {
         for thread in threads { thread.join() }
         // The domain's thread is gone, so the desk may be touched here.
         shared.outbox.value.unregisterAll()
+        membership?.value.stop()
         return store.value.close() == nil
     }
 }
@@ -118,12 +140,15 @@ final class BrokerShared: Sendable {
     let allowedOrigins: [String]
     let webPages: WebPages
     let transcripts: TranscriptHealth
+    /// This node and the cluster, for `/v1/cluster` and `/healthz`.
+    let cluster: ClusterStatus
 
     init(domain: EventLoop, signIn: EventLoop, desk: LoopBound<ServiceDesk>, outbox: LoopBound<Outbox>, signIns: SignInLine,
          metrics: BrokerMetrics,
          limits: BrokerLimits, allowedOrigins: [String], webPages: WebPages = WebPages(),
-         transcripts: TranscriptHealth = TranscriptHealth()) {
+         transcripts: TranscriptHealth = TranscriptHealth(), cluster: ClusterStatus = .single(node: "node")) {
         self.transcripts = transcripts
+        self.cluster = cluster
         self.domain = domain
         self.signIn = signIn
         self.desk = desk
@@ -134,6 +159,13 @@ final class BrokerShared: Sendable {
         self.allowedOrigins = allowedOrigins
         self.webPages = webPages
     }
+}
+
+/// The server once made, so that the cluster heartbeat can say which port it bound
+/// (the server exists only after the membership, and binds later still). Sendable.
+private final class ListeningServer: Sendable {
+    let server = Mutex<WebSocketServer<ChatEndpoints>?>(nil)
+    var port: UInt16 { server.withLock { $0?.port ?? 0 } }
 }
 
 /// Drives the desk's `tick` from the domain loop's ticks (every quarter second). A

@@ -27,6 +27,8 @@ public struct BrokerConfiguration: Sendable {
     /// The kinds of personal numbers masked in customers' and agents' text before it is
     /// stored or relayed (`[privacy]`, protocol/privacy.md); all by default.
     public var maskedKinds = PersonalDataKinds.all
+    /// Several nodes on one Redis (`[cluster]`, `serve --cluster`); none by default.
+    public var cluster = ClusterConfiguration()
 
     public init() {}
 }

@@ -49,7 +49,7 @@ public final class ChatEndpoints: WebSocketApplication, Flushable {
         }
         if let route = routeTranscript(request, connection: connection) { return route }
         if let page = shared.webPages.respond(to: request) { return .respond(page) }
-        return OperatorPages.respond(to: request, metrics: shared.metrics, transcripts: shared.transcripts)
+        return OperatorPages.respond(to: request, metrics: shared.metrics, transcripts: shared.transcripts, cluster: shared.cluster)
     }
 
     public func opened(_ connection: ServerConnection<ChatEndpoints>) {

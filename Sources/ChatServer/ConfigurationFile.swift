@@ -5,6 +5,7 @@ import ChatCore
 import ChatStorage
 import Privacy
 import Posix
+import Redis
 import TOMLKit
 
 /// Reads the broker's TOML configuration file (protocol/configuration.md) into a
@@ -50,7 +51,7 @@ public enum ConfigurationFile {
         }
         let root = TOMLSection(table: table, path: "", lines: TOMLLines(text))
         try root.allowOnly(["queues", "routing", "grace", "business_hours", "faq", "limits", "statistics", "security", "transcripts",
-                            "privacy", "retention", "console", "agents", "supervisors"])
+                            "privacy", "retention", "console", "agents", "supervisors", "cluster"])
         var configuration = BrokerConfiguration()
         if let queues = try root.sections("queues") { configuration.center.queues = try readQueues(queues, root) }
         if let routing = try root.section("routing") { try readRouting(routing, into: &configuration.center) }
@@ -80,6 +81,7 @@ public enum ConfigurationFile {
             try console.allowOnly(["canned_replies"])
             configuration.cannedReplies = try readCannedReplies(console)
         }
+        if let cluster = try root.section("cluster") { try readCluster(cluster, into: &configuration.cluster) }
         let queueKeys = configuration.center.queues.map(\.key)
         if let agents = try root.sections("agents") {
             configuration.agents = try agents.map { (s) throws(ConfigurationError) in try readAgent(s, queueKeys: queueKeys) }
@@ -93,6 +95,29 @@ public enum ConfigurationFile {
     }
 
     // MARK: Sections
+
+    /// `[cluster]`: the shared Redis and this node's name (protocol/cluster.md).
+    private static func readCluster(_ s: TOMLSection, into cluster: inout ClusterConfiguration) throws(ConfigurationError) {
+        try s.allowOnly(["redis", "node_name", "lease_timeout_seconds", "key_prefix"])
+        if let url = try s.string("redis") {
+            do {
+                cluster.redis = try RedisAddress(url: url)
+            } catch {
+                throw s.error("redis", error.description)
+            }
+        }
+        if let name = try s.string("node_name") {
+            if let problem = ClusterConfiguration.problem(withNodeName: name) { throw s.error("node_name", problem) }
+            cluster.nodeName = name
+        }
+        if let timeout = try s.seconds("lease_timeout_seconds", 1...60) { cluster.leaseTimeout = timeout }
+        if let prefix = try s.string("key_prefix") {
+            guard !prefix.isEmpty, prefix.count <= 64, prefix.allSatisfy({ ClusterConfiguration.isNameCharacter($0) || $0 == ":" }) else {
+                throw s.error("key_prefix", "1 to 64 letters, digits, '.', '_', '-' or ':'")
+            }
+            cluster.keyPrefix = prefix
+        }
+    }
 
     private static func readStatistics(_ s: TOMLSection, into statistics: inout StatisticsConfiguration) throws(ConfigurationError) {
         try s.allowOnly(["service_level_seconds", "window_seconds", "window_buckets", "estimator_window_seconds"])

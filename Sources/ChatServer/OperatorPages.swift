@@ -4,12 +4,13 @@ import Posix
 import WebSocketServer
 
 /// The operator's HTTP endpoints (BRIEF "Contracts"): `GET /healthz`, `GET /metrics`
-/// in the Prometheus text format (0.0.4), `GET /v1/stats` as JSON. Built from
+/// in the Prometheus text format (0.0.4), `GET /v1/stats` and `GET /v1/cluster` as JSON. Built from
 /// `BrokerMetrics` on whichever I/O loop got the request. Stateless.
 enum OperatorPages {
-    static let paths = ["/healthz", "/metrics", "/v1/stats"]
+    static let paths = ["/healthz", "/metrics", "/v1/stats", "/v1/cluster"]
 
-    static func respond(to request: HTTPRequest, metrics: BrokerMetrics, transcripts: TranscriptHealth? = nil) -> Route {
+    static func respond(to request: HTTPRequest, metrics: BrokerMetrics, transcripts: TranscriptHealth? = nil,
+                        cluster: ClusterStatus? = nil) -> Route {
         let path = String(request.path)
         guard paths.contains(path) else {
             return .respond(.text(.notFound, "no such resource: \(path)\n"))
@@ -22,12 +23,19 @@ enum OperatorPages {
             if let failure = transcripts?.failure {
                 return .respond(.text(.serviceUnavailable, "transcripts failing: \(failure)\n"))
             }
+            if let reason = cluster?.unhealthyReason {
+                return .respond(.text(.serviceUnavailable, "\(reason)\n"))
+            }
             return .respond(.text(.ok, "ok\n"))
         case "/metrics":
             var text = prometheus(metrics)
             if let transcripts { text += transcriptFamilies(transcripts) }
             return .respond(HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
                                          body: Array(text.utf8)))
+        case "/v1/cluster":
+            let json = (cluster ?? .single(node: "node")).json()
+            return .respond(HTTPResponse(status: .ok, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+                                         body: Array(json.utf8)))
         default:
             return .respond(HTTPResponse(status: .ok, headers: [("Content-Type", "application/json")],
                                          body: Array(stats(metrics).utf8)))
@@ -236,7 +244,23 @@ struct JSONText {
 
     mutating func string(_ name: String, _ value: String) {
         key(name)
-        text += "\"\(value)\""
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case _ where scalar.value < 0x20: text += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+        needsComma = true
+    }
+
+    mutating func null(_ name: String) {
+        key(name)
+        text += "null"
         needsComma = true
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import ChatServer
 import Posix
+import Redis
 import WebAssets
 
 /// `switchboard serve`: the chat broker (`ChatServer.Broker`) on the transport, with
@@ -13,7 +14,7 @@ struct Serve: ParsableCommand {
         abstract: "Run the chat broker (default command).",
         discussion: """
         WebSockets /v1/ws/customer, /v1/ws/agent and /v1/ws/supervisor (subprotocol switchboard.v1; protocol/README.md), \
-        and GET /healthz, GET /metrics (Prometheus text) and GET /v1/stats (JSON) on the same port, with the web clients \
+        and GET /healthz, GET /metrics (Prometheus text), GET /v1/stats and GET /v1/cluster (JSON) on the same port, with the web clients \
         built into the binary: / (a demo store page with the chat widget), /widget.js, /console (agents), /dashboard \
         (supervisors). Works with no \
         configuration: port 8080, data in ./data, the default queues, no agents. The configuration file is TOML \
@@ -32,6 +33,14 @@ struct Serve: ParsableCommand {
     @Option(help: "When transcripts are synced to disk: always, never, or an interval such as 5ms (overrides the file's [transcripts] fsync; protocol/storage.md).")
     var fsync: String?
 
+    @Option(name: .customLong("cluster"), help: ArgumentHelp(
+        "Join a cluster of nodes sharing this Redis (redis://[:PASSWORD@]HOST:PORT[/DB]; protocol/cluster.md). Absent: one node on its own.",
+        valueName: "redis-url"))
+    var clusterURL: String?
+
+    @Option(help: "This node's name in the cluster, unique among the nodes (letters, digits, '.', '_', '-'). Default: the host name.")
+    var nodeName: String?
+
     mutating func run() throws {
         transport.configureLogging()
         var brokerConfiguration = BrokerConfiguration()
@@ -42,6 +51,17 @@ struct Serve: ParsableCommand {
                 printError("switchboard: configuration file \(config): \(error)")
                 throw ExitCode(78)  // EX_CONFIG
             }
+        }
+        if let clusterURL {
+            do {
+                brokerConfiguration.cluster.redis = try RedisAddress(url: clusterURL)
+            } catch {
+                throw ValidationError("--cluster: \(error)")
+            }
+        }
+        if let nodeName {
+            if let problem = ClusterConfiguration.problem(withNodeName: nodeName) { throw ValidationError("--node-name: \(problem)") }
+            brokerConfiguration.cluster.nodeName = nodeName
         }
         brokerConfiguration.webPages = WebPages(files: WebAssets.files.map { ($0.name, $0.etag, $0.text) })
         if mkdir(dataDir, 0o750) != 0 && errno != EEXIST {

@@ -1,0 +1,242 @@
+"""Cluster membership and the routing lease (protocol/cluster.md): several
+`switchboard serve --cluster redis://… --node-name …` nodes on one real redis-server.
+
+What is checked here: every node sees every other one (`GET /v1/cluster`), exactly
+one holds the routing lease and all agree on it and its epoch; a SIGKILLed holder is
+replaced about one lease timeout later with a higher epoch; a Redis crash turns
+`/healthz` to 503 with the reason and the nodes come back by themselves when Redis
+does (AOF, so the epoch never goes backwards); two processes with one node name are
+reported; bad cluster options stop the start with a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from broker_proc import BrokerServer, broker_config
+from redis_proc import RedisServer
+from switchboard_proc import HOST, REPO_ROOT, switchboard_bin
+from test_broker import start_broker  # noqa: F401  (the fixture)
+
+LEASE_SECONDS = 2
+
+
+def cluster_config(name: str, redis: RedisServer, extra: str = "") -> str:
+    return broker_config(extra=f'[cluster]\nredis = "{redis.url}"\nnode_name = "{name}"\n'
+                               f"lease_timeout_seconds = {LEASE_SECONDS}\n{extra}")
+
+
+def get(srv: BrokerServer, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(srv.http_url(path), timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def status(srv: BrokerServer) -> dict:
+    code, body = get(srv, "/v1/cluster")
+    assert code == 200, body
+    return json.loads(body)
+
+
+def wait_for(condition, timeout: float, what: str, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(step)
+    pytest.fail(f"timed out after {timeout}s waiting for {what} (last: {last})", pytrace=False)
+
+
+class Cluster:
+    """Redis and the nodes of one test; stopped by PID at its end."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.redis = RedisServer(tmp_path / "redis").start()
+        self.nodes: dict[str, BrokerServer] = {}
+        self.killed: set[str] = set()
+
+    def start(self, name: str, extra: str = "") -> BrokerServer:
+        directory = self.tmp_path / name
+        directory.mkdir(exist_ok=True)
+        path = directory / "switchboard.toml"
+        path.write_text(cluster_config(name, self.redis, extra), encoding="utf-8")
+        srv = BrokerServer(path, (), log_path=directory / "broker.log")
+        srv.start()
+        self.nodes[name] = srv
+        self.killed.discard(name)
+        return srv
+
+    def kill(self, name: str) -> None:
+        srv = self.nodes[name]
+        srv.signal(signal.SIGKILL)
+        srv.wait(10)
+        self.killed.add(name)
+
+    def live(self) -> dict[str, BrokerServer]:
+        return {n: s for n, s in self.nodes.items() if n not in self.killed}
+
+    def agreed_holder(self) -> tuple[str, int] | None:
+        """The lease holder and epoch when every live node reports the same one and
+        exactly that node says it holds it; else None."""
+        seen = {name: status(srv) for name, srv in self.live().items()}
+        holders = {(s["lease"]["holder"], s["lease"]["epoch"]) for s in seen.values()}
+        if len(holders) != 1:
+            return None
+        holder, epoch = holders.pop()
+        here = [name for name, s in seen.items() if s["lease"]["held_here"]]
+        return (holder, epoch) if here == [holder] else None
+
+    def close(self) -> list[str]:
+        problems = []
+        for name, srv in self.nodes.items():
+            if name in self.killed:
+                continue
+            problems += srv.stop()
+        self.redis.stop()
+        return problems
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    c = Cluster(tmp_path)
+    yield c
+    problems = c.close()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def test_three_nodes_see_each_other_and_agree_on_one_lease_holder(cluster):
+    for name in ("north", "east", "west"):
+        cluster.start(name)
+
+    def everyone_sees_everyone():
+        for srv in cluster.nodes.values():
+            s = status(srv)
+            if {n["name"] for n in s["nodes"] if n["alive"]} != {"north", "east", "west"}:
+                return False
+        return True
+
+    wait_for(everyone_sees_everyone, 10, "every node to see all three")
+    holder, epoch = wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    assert holder in cluster.nodes and epoch >= 1
+    for name, srv in cluster.nodes.items():
+        s = status(srv)
+        assert s["mode"] == "cluster" and s["node"] == name
+        assert s["redis"]["state"] == "up" and s["redis"]["address"] == f"{HOST}:{cluster.redis.port}"
+        assert isinstance(s["redis"]["round_trip_ms"], (int, float)) and s["redis"]["round_trip_ms"] < 1000
+        assert s["lease"]["timeout_ms"] == LEASE_SECONDS * 1000
+        addresses = {n["name"]: n["address"] for n in s["nodes"]}
+        assert addresses[name] == f"{HOST}:{srv.port}", "a node advertises the port it listens on"
+        assert get(srv, "/healthz")[0] == 200
+    # What Redis holds is what the nodes report.
+    assert cluster.redis.command("GET", "switchboard:lease").startswith(f"{holder}@")
+    assert int(cluster.redis.command("GET", "switchboard:epoch")) == epoch
+
+
+def test_a_killed_lease_holder_is_replaced_with_a_higher_epoch(cluster):
+    for name in ("north", "east", "west"):
+        cluster.start(name)
+    holder, epoch = wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    killed_at = time.monotonic()
+    cluster.kill(holder)
+
+    def replaced():
+        agreed = cluster.agreed_holder()
+        return agreed if agreed and agreed[0] != holder else None
+
+    new_holder, new_epoch = wait_for(replaced, LEASE_SECONDS + 5, "another node to take the lease", step=0.02)
+    took = time.monotonic() - killed_at
+    assert new_epoch == epoch + 1, "each new holder gets the next fencing epoch"
+    # The lease lasts LEASE_SECONDS from the dead holder's last renewal; the others
+    # ask again as it runs out (ticks are 250 ms apart).
+    assert took <= LEASE_SECONDS + 1.0, f"the lease took {took:.2f}s to move"
+    survivor = status(cluster.nodes[new_holder])
+    dead = {n["name"]: n for n in survivor["nodes"]}[holder]
+    assert dead["alive"] is False
+
+    # The dead node comes back under its name: it joins and does not take the lease.
+    cluster.start(holder)
+    wait_for(lambda: all(n["alive"] for n in status(cluster.nodes[holder])["nodes"]), 10, "the returning node to be seen")
+    time.sleep(LEASE_SECONDS)
+    assert cluster.agreed_holder() == (new_holder, new_epoch)
+
+
+def test_a_redis_crash_makes_nodes_unhealthy_until_it_comes_back(cluster):
+    for name in ("north", "east"):
+        cluster.start(name)
+    holder, epoch = wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    cluster.redis.kill()
+    for srv in cluster.nodes.values():
+        code, body = wait_for(lambda: (lambda r: r if r[0] == 503 else None)(get(srv, "/healthz")), 5, "/healthz 503")
+        assert "Redis" in body and "down" in body, body
+        s = status(srv)
+        assert s["redis"]["state"] == "down" and s["redis"]["reason"]
+    # The holder stops acting as one once its lease would have run out.
+    wait_for(lambda: not status(cluster.nodes[holder])["lease"]["held_here"], LEASE_SECONDS + 2, "the holder to let go")
+
+    cluster.redis.start()
+    for srv in cluster.nodes.values():
+        wait_for(lambda: get(srv, "/healthz")[0] == 200, 10, "/healthz 200 after Redis returned")
+    new_holder, new_epoch = wait_for(cluster.agreed_holder, 10, "a lease holder after the outage")
+    # appendfsync always: the epoch counter survived the crash, so fencing epochs only grow.
+    assert new_epoch > epoch
+
+
+def test_two_processes_with_one_node_name_are_reported(cluster):
+    first = cluster.start("twin")
+    second_dir = cluster.tmp_path / "twin-2"
+    second_dir.mkdir()
+    path = second_dir / "switchboard.toml"
+    path.write_text(cluster_config("twin", cluster.redis), encoding="utf-8")
+    second = BrokerServer(path, (), log_path=second_dir / "broker.log").start()
+    try:
+        def conflict_reported():
+            return any("conflict" in status(s) for s in (first, second))
+
+        wait_for(conflict_reported, 10, "a node-name conflict in /v1/cluster")
+        reporting = [s for s in (first, second) if "conflict" in status(s)]
+        code, body = get(reporting[0], "/healthz")
+        assert code == 503 and "--node-name" in body
+    finally:
+        second.stop()
+
+
+def test_a_single_node_says_so(start_broker):
+    srv = start_broker(broker_config(), "--node-name", "solo")
+    s = status(srv)
+    assert s["mode"] == "single" and s["node"] == "solo" and s["redis"] is None
+    assert s["lease"] == {"holder": "solo", "epoch": 0, "held_here": True}
+    assert [n["name"] for n in s["nodes"]] == ["solo"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--cluster", "redis://redis.example:6379"], "IP address"),
+    (["--cluster", "rediss://127.0.0.1:6379"], "not supported"),
+    (["--cluster", "redis://127.0.0.1:6379", "--node-name", "no spaces"], "node name"),
+])
+def test_bad_cluster_options_stop_the_start(tmp_path, args, message):
+    done = subprocess.run([str(switchboard_bin()), "serve", "--port", "0", "--data-dir", str(tmp_path), *args],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, cwd=REPO_ROOT)
+    assert done.returncode == 64, done
+    assert message in done.stderr, done.stderr
+
+
+def test_a_bad_cluster_section_names_its_line(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[cluster]\nredis = "redis://127.0.0.1:6379"\nnode_name = "a b"\n', encoding="utf-8")
+    done = subprocess.run([str(switchboard_bin()), "serve", "--port", "0", "--config", str(path), "--data-dir", str(tmp_path)],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, cwd=REPO_ROOT)
+    assert done.returncode == 78, done
+    assert "line 3" in done.stderr and "node_name" in done.stderr, done.stderr
