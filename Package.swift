@@ -137,11 +137,14 @@ let package = Package(
         .testTarget(name: "ChatStorageTests", dependencies: ["ChatStorage", "Posix"]),
         // ChatCore only to check that every domain error code has its wire code.
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol", "ChatCore"]),
-        .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol", "ChatStorage", "Posix", "HTTP"]),
+        .testTarget(name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "ChatProtocol", "ChatStorage", "Posix", "HTTP",
+                                                           "Redis", "RedisClient", "EventLoop", "RedisTestSupport"]),
         .testTarget(name: "WebSocketServerTests", dependencies: ["ByteTransport", "ByteBuffers", "WebSocketServer", "WebSocket", "WebSocketDeflate", "HTTP", "Posix"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis"]),
         // Runs against a real redis-server when one is installed (scripts/setup.sh).
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "Redis", "EventLoop", "Posix"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "Redis", "EventLoop", "Posix", "RedisTestSupport"]),
+        // A real redis-server started and stopped by a test (shared by the test targets that need one).
+        .target(name: "RedisTestSupport", dependencies: ["Posix", "EventLoop", "Redis", "RedisClient"], path: "Tests/RedisTestSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Posix", "ByteBuffers",
                                                           .product(name: "Logging", package: "swift-log")]),
     ]

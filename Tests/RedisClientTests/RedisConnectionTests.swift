@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Posix
+import RedisTestSupport
 import Redis
 import RedisClient
 import Testing

@@ -9,15 +9,15 @@ import Synchronization
 
 /// A `RedisConnection` on an event loop of its own thread, driven from the test
 /// thread: `perform` runs a closure on the loop, replies are collected in `replies`.
-final class LinkRig: @unchecked Sendable {
-    let loop: EventLoop
+public final class LinkRig: @unchecked Sendable {
+    public let loop: EventLoop
     private let thread: PosixThread
     // Touched on the loop thread only (through `perform`).
-    private(set) var connection: RedisConnection!
-    let replies = Mutex<[Result<RESPValue, RedisFailure>]>([])
-    let states = Mutex<[RedisConnection.State]>([])
+    public private(set) var connection: RedisConnection!
+    public let replies = Mutex<[Result<RESPValue, RedisFailure>]>([])
+    public let states = Mutex<[RedisConnection.State]>([])
 
-    init(address: RedisAddress, replyTimeout: UInt64? = nil) throws {
+    public init(address: RedisAddress, replyTimeout: UInt64? = nil) throws {
         loop = try EventLoop(id: 7, readBufferSize: 4096)
         let loop = self.loop
         thread = try PosixThread(name: "redis-test") { loop.run() }
@@ -30,7 +30,7 @@ final class LinkRig: @unchecked Sendable {
     }
 
     /// Runs `body` on the loop thread and returns once it has run.
-    func perform(_ body: @escaping (LinkRig) -> Void) {
+    public func perform(_ body: @escaping (LinkRig) -> Void) {
         let done = Atomic<Bool>(false)
         let bound = LoopBound(self)
         nonisolated(unsafe) let body = body
@@ -42,7 +42,7 @@ final class LinkRig: @unchecked Sendable {
     }
 
     /// Sends commands in one batch; replies land in `replies` in arrival order.
-    func send(_ commands: [RedisCommand]) {
+    public func send(_ commands: [RedisCommand]) {
         perform { rig in
             for command in commands {
                 rig.connection.send(command) { result in rig.replies.withLock { $0.append(result) } }
@@ -50,7 +50,7 @@ final class LinkRig: @unchecked Sendable {
         }
     }
 
-    func waitForReplies(_ count: Int, seconds: Double = 10) -> [Result<RESPValue, RedisFailure>] {
+    public func waitForReplies(_ count: Int, seconds: Double = 10) -> [Result<RESPValue, RedisFailure>] {
         _ = Self.wait(seconds: seconds) { replies.withLock { $0.count >= count } }
         return replies.withLock { all in
             defer { all.removeAll() }
@@ -58,7 +58,7 @@ final class LinkRig: @unchecked Sendable {
         }
     }
 
-    func waitUntil(seconds: Double = 10, _ condition: @escaping (RedisConnection.State) -> Bool) -> Bool {
+    public func waitUntil(seconds: Double = 10, _ condition: @escaping (RedisConnection.State) -> Bool) -> Bool {
         Self.wait(seconds: seconds) {
             let holds = Mutex(false)
             perform { rig in holds.withLock { $0 = condition(rig.connection.state) } }
@@ -66,13 +66,13 @@ final class LinkRig: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    public func stop() {
         perform { rig in rig.connection.close() }
         loop.stop()
         thread.join()
     }
 
-    static func wait(seconds: Double = 10, until condition: () -> Bool) -> Bool {
+    public static func wait(seconds: Double = 10, until condition: () -> Bool) -> Bool {
         let deadline = monotonicNanoseconds() + UInt64(seconds * 1e9)
         while !condition() {
             if monotonicNanoseconds() > deadline { return false }
@@ -83,6 +83,6 @@ final class LinkRig: @unchecked Sendable {
 }
 
 extension RedisConnection.State {
-    var isUp: Bool { self == .up }
-    var isDown: Bool { if case .down = self { return true } else { return false } }
+    public var isUp: Bool { self == .up }
+    public var isDown: Bool { if case .down = self { return true } else { return false } }
 }

@@ -6,12 +6,12 @@ import Posix
 /// A real `redis-server` (Debian's package, installed by scripts/setup.sh) on a free
 /// loopback port, started for one test and killed by pid at its end. Persistence off:
 /// these tests are about the link, not about durability.
-final class RedisServer {
-    let port: UInt16
-    private(set) var pid: pid_t = 0
+public final class RedisServer {
+    public let port: UInt16
+    public private(set) var pid: pid_t = 0
     private let arguments: [String]
 
-    init(extraArguments: [String] = []) throws {
+    public init(extraArguments: [String] = []) throws {
         let probe = try Socket.listen(host: "127.0.0.1", port: 0, reusePort: false)
         port = Socket.localPort(probe)
         Socket.close(probe)
@@ -22,7 +22,7 @@ final class RedisServer {
 
     deinit { stop() }
 
-    func start() throws {
+    public func start() throws {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var child: pid_t = 0
@@ -51,7 +51,7 @@ final class RedisServer {
     }
 
     /// SIGKILL and reap: the server is gone at once, connections reset.
-    func stop() {
+    public func stop() {
         guard pid > 0 else { return }
         kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -60,7 +60,7 @@ final class RedisServer {
     }
 }
 
-struct RedisServerError: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { reason }
+public struct RedisServerError: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
 }

@@ -1,0 +1,144 @@
+import EventLoop
+import Posix
+import Redis
+import RedisClient
+
+/// The centre's command log: a Redis Stream every node reads in order and only the
+/// routing lease holder writes (protocol/cluster.md, "Command log"). On one event loop
+/// (the domain's), its thread only.
+///
+/// Appends go through a script that checks, atomically with the `XADD`, that the lease
+/// is still this node's at this epoch: a node whose lease has run out or moved, even
+/// one that does not know yet (paused, cut off, slow), can never add to the log. Each
+/// entry carries the epoch it was written under.
+///
+/// Reading uses a link of its own, because `XREAD BLOCK` holds its connection until
+/// entries arrive; after any break it resumes after the last id it handed on, so
+/// nothing is read twice or skipped.
+final class CommandLog {
+    /// One entry as read back.
+    struct Record: Equatable {
+        /// The stream id (`milliseconds-sequence`), increasing.
+        var id: String
+        var epoch: Int64
+        var payload: [UInt8]
+    }
+
+    let key: String
+    private let leaseKey: String
+    private let writer: RedisConnection
+    let reader: RedisConnection
+    /// The id of the last record handed on; reading resumes after it.
+    private(set) var lastID: String
+    private var reading = false
+    private var stopped = true
+    /// How long one `XREAD` waits for new entries before asking again.
+    static let blockMilliseconds = 2_000
+    static let readBatch = 512
+    /// Records in order, as they are read; called on the loop.
+    var received: (([Record]) -> Void)?
+
+    init(loop: EventLoop, address: RedisAddress, keyPrefix: String, writer: RedisConnection, after lastID: String = "0-0") {
+        key = keyPrefix + ":log"
+        leaseKey = keyPrefix + ":lease"
+        self.writer = writer
+        self.lastID = lastID
+        reader = RedisConnection(loop: loop, address: address)
+        // A blocked read is answered within blockMilliseconds; only a stall past that is a broken link.
+        reader.replyTimeout = UInt64(Self.blockMilliseconds + 3_000) * 1_000_000
+    }
+
+    /// Starts reading (and keeps reading across reconnects until `stop`).
+    func start() {
+        stopped = false
+        reader.stateChanged = { [unowned self] state in
+            if state == .up { reading = false; readMore() }
+        }
+        reader.start()
+    }
+
+    func stop() {
+        stopped = true
+        reader.close()
+    }
+
+    /// Appends `payloads` in order under the lease `identity` ("node@instance") at
+    /// `epoch`; the completion gets their stream ids, or `.replied("FENCED …")` when the
+    /// lease is not (or no longer) that, in which case nothing was appended.
+    func append(_ payloads: [[UInt8]], identity: String, epoch: Int64, _ completion: @escaping (Result<[String], RedisFailure>) -> Void) {
+        precondition(!payloads.isEmpty)
+        let arguments: [any RedisArgument] = ["\(identity) \(epoch)", epoch] + payloads.map { $0 as any RedisArgument }
+        Self.fencedAppend.run(on: writer, keys: [leaseKey, key], arguments: arguments) { result in
+            completion(result.flatMap { reply in
+                guard case .array(let ids?) = reply else { return .failure(.replied("unexpected append reply \(reply)")) }
+                return .success(ids.compactMap(\.text))
+            })
+        }
+    }
+
+    private func readMore() {
+        guard !stopped, !reading, reader.state == .up else { return }
+        reading = true
+        let command = RedisCommand("XREAD", "COUNT", Self.readBatch, "BLOCK", Self.blockMilliseconds, "STREAMS", key, lastID)
+        reader.send(command) { [unowned self] result in
+            reading = false
+            switch result {
+            case .success(let reply):
+                guard let records = Self.records(in: reply) else {
+                    Log.error("cluster: a command log read this node cannot parse: \(reply)")
+                    return
+                }
+                if let last = records.last {
+                    lastID = last.id
+                    received?(records)
+                }
+                readMore()
+            case .failure(.replied(let text)):
+                Log.error("cluster: reading the command log failed: \(text)")
+            case .failure:
+                break  // the link is down; reading resumes when it is up again
+            }
+        }
+    }
+
+    /// The records of an `XREAD` reply (nil: timed out with none), or nil for a reply of
+    /// another shape.
+    static func records(in reply: RESPValue) -> [Record]? {
+        if reply.isNull { return [] }
+        guard case .array(let streams?) = reply else { return nil }
+        var records: [Record] = []
+        for stream in streams {
+            guard case .array(let pair?) = stream, pair.count == 2, case .array(let entries?) = pair[1] else { return nil }
+            for entry in entries {
+                guard case .array(let parts?) = entry, parts.count == 2, let id = parts[0].text,
+                      case .array(let fields?) = parts[1], fields.count % 2 == 0 else { return nil }
+                var epoch: Int64?
+                var payload: [UInt8]?
+                for index in stride(from: 0, to: fields.count, by: 2) {
+                    switch fields[index].text {
+                    case "e": epoch = fields[index + 1].integer
+                    case "c": if case .bulk(let bytes?) = fields[index + 1] { payload = bytes }
+                    default: break
+                    }
+                }
+                guard let epoch, let payload else { return nil }
+                records.append(Record(id: id, epoch: epoch, payload: payload))
+            }
+        }
+        return records
+    }
+
+    /// KEYS: lease, log. ARGV: the lease value this node holds ("node@instance epoch"),
+    /// the epoch, then one payload per entry. All or nothing.
+    static let fencedAppend = RedisScript("""
+    local holder = redis.call('GET', KEYS[1])
+    if holder ~= ARGV[1] then
+      return redis.error_reply('FENCED the lease is ' .. (holder or 'free') .. ', not ' .. ARGV[1])
+    end
+    local ids = {}
+    for i = 3, #ARGV do
+      ids[#ids + 1] = redis.call('XADD', KEYS[2], '*', 'e', ARGV[2], 'c', ARGV[i])
+    end
+    return ids
+    """)
+}

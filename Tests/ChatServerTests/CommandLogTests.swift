@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Redis
+import RedisClient
+import RedisTestSupport
+import Synchronization
+import Testing
+@testable import ChatServer
+
+/// The command log against a real redis-server: fenced appends, reading in order,
+/// resuming after Redis restarts.
+@Suite(.serialized) struct CommandLogTests {
+    /// A command log on a loop of its own (the rig's connection writes), collecting what it reads.
+    final class Node: @unchecked Sendable {
+        let rig: LinkRig
+        private(set) var log: CommandLog!
+        let records = Mutex<[CommandLog.Record]>([])
+
+        init(port: UInt16) throws {
+            rig = try LinkRig(address: RedisAddress(host: "127.0.0.1", port: port))
+            #expect(rig.waitUntil { $0.isUp })
+            rig.perform { [self] rig in
+                log = CommandLog(loop: rig.loop, address: rig.connection.address, keyPrefix: "switchboard", writer: rig.connection)
+                log.received = { [unowned self] batch in self.records.withLock { $0 += batch } }
+                log.start()
+            }
+        }
+
+        func append(_ payloads: [[UInt8]], identity: String = "east@i1", epoch: Int64) -> Result<[String], RedisFailure> {
+            let outcome = Mutex<Result<[String], RedisFailure>?>(nil)
+            rig.perform { [self] _ in
+                log.append(payloads, identity: identity, epoch: epoch) { result in outcome.withLock { $0 = result } }
+            }
+            _ = LinkRig.wait { outcome.withLock { $0 != nil } }
+            return outcome.withLock { $0! }
+        }
+
+        func command(_ command: RedisCommand) -> RESPValue? {
+            rig.send([command])
+            return try? rig.waitForReplies(1).first?.get()
+        }
+
+        func waitForRecords(_ count: Int) -> [CommandLog.Record] {
+            _ = LinkRig.wait { records.withLock { $0.count >= count } }
+            usleep(50_000)  // and nothing more arrives
+            return records.withLock { $0 }
+        }
+
+        func stop() {
+            rig.perform { [self] _ in log.stop() }
+            rig.stop()
+        }
+    }
+
+    private let payloads: [[UInt8]] = [Array("first".utf8), [0, 13, 10, 36, 255], Array("안녕하세요".utf8)]
+
+    @Test func appendsUnderTheLeaseAreReadBackInOrderByEveryNode() throws {
+        let server = try RedisServer()
+        let writer = try Node(port: server.port)
+        let reader = try Node(port: server.port)
+        defer { writer.stop(); reader.stop() }
+        #expect(writer.command(RedisCommand("SET", "switchboard:lease", "east@i1 4")) == .simple("OK"))
+
+        let first = writer.append(Array(payloads[0..<2]), epoch: 4)
+        let second = writer.append([payloads[2]], epoch: 4)
+        #expect((try? first.get())?.count == 2 && (try? second.get())?.count == 1)
+        for node in [reader, writer] {
+            let records = node.waitForRecords(3)
+            #expect(records.map(\.payload) == payloads)
+            #expect(records.allSatisfy { $0.epoch == 4 })
+            #expect(records.map(\.id) == (try first.get()) + (try second.get()))
+        }
+    }
+
+    @Test func anAppendWithoutTheLeaseAtThatEpochIsRefusedAndAddsNothing() throws {
+        let server = try RedisServer()
+        let node = try Node(port: server.port)
+        defer { node.stop() }
+        #expect(node.command(RedisCommand("SET", "switchboard:lease", "east@i1 7")) == .simple("OK"))
+        #expect((try? node.append([payloads[0]], epoch: 7).get())?.count == 1)
+
+        func expectFenced(_ result: Result<[String], RedisFailure>, _ why: Comment) {
+            guard case .failure(.replied(let text)) = result, text.hasPrefix("FENCED") else {
+                Issue.record("expected FENCED: \(result); \(why)")
+                return
+            }
+        }
+        expectFenced(node.append([payloads[1]], epoch: 6), "a stale epoch")
+        expectFenced(node.append([payloads[1]], identity: "east@old", epoch: 7), "an earlier process of the same node")
+        #expect(node.command(RedisCommand("SET", "switchboard:lease", "west@j2 8")) == .simple("OK"))
+        expectFenced(node.append([payloads[1]], epoch: 7), "the lease moved on")
+        #expect(node.command(RedisCommand("DEL", "switchboard:lease")) == .integer(1))
+        expectFenced(node.append([payloads[1]], epoch: 7), "the lease ran out")
+        #expect(node.command(RedisCommand("XLEN", "switchboard:log")) == .integer(1))
+        #expect(node.waitForRecords(1).map(\.payload) == [payloads[0]])
+    }
+
+    @Test func readingResumesAfterARedisRestartWithNothingTwiceOrMissed() throws {
+        let directory = "/tmp/switchboard-commandlog-\(getpid())"
+        mkdir(directory, 0o700)
+        let server = try RedisServer(extraArguments: ["--appendonly", "yes", "--appendfsync", "always", "--dir", directory])
+        let writer = try Node(port: server.port)
+        let reader = try Node(port: server.port)
+        defer { writer.stop(); reader.stop() }
+        #expect(writer.command(RedisCommand("SET", "switchboard:lease", "east@i1 2")) == .simple("OK"))
+        #expect((try? writer.append(Array(payloads[0..<2]), epoch: 2).get()) != nil)
+        #expect(reader.waitForRecords(2).count == 2)
+
+        server.stop()
+        try server.start()
+        #expect(writer.rig.waitUntil { $0.isUp })
+        var appended: [String]?
+        _ = LinkRig.wait {
+            appended = try? writer.append([payloads[2]], epoch: 2).get()
+            return appended != nil
+        }
+        #expect(appended?.count == 1)
+        #expect(reader.waitForRecords(3).map(\.payload) == payloads)
+    }
+
+    @Test func anXREADReplyOfAnotherShapeIsNotMisread() {
+        #expect(CommandLog.records(in: .array(nil)) == [])
+        #expect(CommandLog.records(in: .simple("OK")) == nil)
+        let entry = RESPValue.array([.bulk(Array("1-0".utf8)), .array([.bulk(Array("e".utf8)), .bulk(Array("3".utf8))])])
+        #expect(CommandLog.records(in: .array([.array([.bulk(Array("switchboard:log".utf8)), .array([entry])])])) == nil,
+                "an entry without its payload")
+    }
+}
