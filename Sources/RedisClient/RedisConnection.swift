@@ -45,6 +45,12 @@ public final class RedisConnection: Selectable, Flushable {
     private lazy var ticker = Ticker(connection: self)
     /// Commands answered since start, for `/v1/cluster` and tests.
     public private(set) var replies: UInt64 = 0
+    /// Set for a subscriber link (RESP2 "Pub/Sub"): every value the server sends goes
+    /// here, none is matched to a command, and commands go out with `write`. Set it
+    /// before `start`.
+    public var pushHandler: ((RESPValue) -> Void)?
+    /// When the server last sent anything (monotonic), for a subscriber's liveness check.
+    public private(set) var lastHeard: UInt64 = 0
 
     public init(loop: EventLoop, address: RedisAddress) {
         self.loop = loop
@@ -78,6 +84,26 @@ public final class RedisConnection: Selectable, Flushable {
             flushScheduled = true
             loop.scheduleFlush(self)
         }
+    }
+
+    /// Writes a command whose answers come to `pushHandler` (subscriber links only).
+    /// Dropped while the link is not up: a subscriber says again what it wants when the
+    /// link comes back (`stateChanged`).
+    public func write(_ command: RedisCommand) {
+        precondition(pushHandler != nil, "write is for subscriber links; use send")
+        guard case .up = state, outbound.count + command.bytes.count <= Self.maxBacklog else { return }
+        outbound += command.bytes
+        if !flushScheduled {
+            flushScheduled = true
+            loop.scheduleFlush(self)
+        }
+    }
+
+    /// Drops the link now and opens it again after the backoff (a subscriber that
+    /// heard nothing for too long).
+    public func reconnect(because reason: String) {
+        guard case .up = state else { return }
+        drop(reason)
     }
 
     /// Closes the link for good; waiting commands fail with `.disconnected`.
@@ -146,6 +172,7 @@ public final class RedisConnection: Selectable, Flushable {
 
     private func becomeUp() {
         state = .up
+        lastHeard = loop.now
         backoff = 100_000_000
         loop.setInterest(self, .read)
         wantsWrite = false
@@ -193,6 +220,11 @@ public final class RedisConnection: Selectable, Flushable {
                 return
             }
             guard let value else { return }
+            lastHeard = loop.now
+            if let pushHandler {
+                pushHandler(value)
+                continue
+            }
             guard let (_, completion) = waiting.popFirst() else {
                 drop("a reply nobody asked for")
                 return
