@@ -111,7 +111,7 @@ let package = Package(
             name: "switchboard-loadtest",
             dependencies: [
                 "EventLoop", "ByteTransport", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
-                "ChatStorage", "Privacy",
+                "ChatStorage", "Privacy", "Redis", "RedisClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HeapModule", package: "swift-collections"),
