@@ -39,6 +39,8 @@ if [[ $APT_ONLY -eq 0 ]]; then
   # redis-server (7.0) for the cluster's tests: each test starts its own on a free
   # loopback port (Tests/RedisClientTests, Tests/interop/test_cluster.py).
   APT_PACKAGES+=(redis-server)
+  # nginx in front of three nodes (docs/nginx-cluster.conf, Tests/interop/test_nginx.py).
+  APT_PACKAGES+=(nginx)
 fi
 
 missing=()
