@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "fuzz-privacy", targets: ["FuzzPrivacy"]),
         .executable(name: "fuzz-zones", targets: ["FuzzZoneRules"]),
         .executable(name: "fuzz-resp", targets: ["FuzzRESP"]),
+        .executable(name: "fuzz-cluster", targets: ["FuzzCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -93,6 +94,7 @@ let package = Package(
                 "ChatCore", "ChatProtocol", "ChatStorage", "Privacy", "WebSocketServer", "EventLoop", "HTTP", "WebSocket", "Posix", "COpenSSL",
                 "Redis", "RedisClient",
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         // The web pages (widget, console, dashboard, demo store) from web/, embedded at
@@ -128,6 +130,7 @@ let package = Package(
         .executableTarget(name: "FuzzPrivacy", dependencies: ["Privacy"]),
         .executableTarget(name: "FuzzZoneRules", dependencies: ["ChatCore"]),
         .executableTarget(name: "FuzzRESP", dependencies: ["Redis"]),
+        .executableTarget(name: "FuzzCluster", dependencies: ["ChatServer", "Redis"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),

@@ -213,7 +213,7 @@ final class ClusterMembership {
 }
 
 /// The heartbeat script's answer, read. A plain value.
-struct Heartbeat: Equatable {
+package struct Heartbeat: Equatable {
     struct Entry: Equatable {
         var name: String
         var seen: Int64
@@ -232,7 +232,7 @@ struct Heartbeat: Equatable {
 
     var holderName: String? { holderIdentity.map { String($0.prefix { $0 != "@" }) } }
 
-    init?(_ reply: RESPValue) {
+    package init?(_ reply: RESPValue) {
         guard case .array(let parts?) = reply, parts.count == 5, let now = parts[0].integer,
               let pttl = parts[2].integer, case .array(let flat?) = parts[4], flat.count % 2 == 0 else { return nil }
         redisNow = now
@@ -266,7 +266,7 @@ struct Heartbeat: Equatable {
         }
     }
 
-    static func == (lhs: Heartbeat, rhs: Heartbeat) -> Bool {
+    package static func == (lhs: Heartbeat, rhs: Heartbeat) -> Bool {
         lhs.redisNow == rhs.redisNow && lhs.holderIdentity == rhs.holderIdentity && lhs.epoch == rhs.epoch
             && lhs.leaseMilliseconds == rhs.leaseMilliseconds && lhs.nodes == rhs.nodes
             && lhs.previousInstance?.instance == rhs.previousInstance?.instance && lhs.previousInstance?.seen == rhs.previousInstance?.seen

@@ -15,13 +15,13 @@ import RedisClient
 /// Reading uses a link of its own, because `XREAD BLOCK` holds its connection until
 /// entries arrive; after any break it resumes after the last id it handed on, so
 /// nothing is read twice or skipped.
-final class CommandLog {
+package final class CommandLog {
     /// One entry as read back.
-    struct Record: Equatable {
+    package struct Record: Equatable {
         /// The stream id (`milliseconds-sequence`), increasing.
-        var id: String
-        var epoch: Int64
-        var payload: [UInt8]
+        package var id: String
+        package var epoch: Int64
+        package var payload: [UInt8]
     }
 
     let key: String
@@ -103,7 +103,7 @@ final class CommandLog {
 
     /// The records of an `XREAD` reply (nil: timed out with none), or nil for a reply of
     /// another shape.
-    static func records(in reply: RESPValue) -> [Record]? {
+    package static func records(in reply: RESPValue) -> [Record]? {
         if reply.isNull { return [] }
         guard case .array(let streams?) = reply else { return nil }
         var records: [Record] = []

@@ -1,0 +1,266 @@
+import DequeModule
+import EventLoop
+import Posix
+import Redis
+import RedisClient
+
+/// The events of assigned conversations between nodes, through Redis and off the
+/// routing path (protocol/cluster.md, "Relay between nodes"). On one event loop, its
+/// thread only.
+///
+/// Each conversation is a stream `PREFIX:conv:ID` whose entry ids are `0-SEQ`: the
+/// protocol's per-conversation sequence numbers (1, 2, 3, … without gaps) are the stream
+/// ids themselves. A node appends the next event with `XADD … 0-(last + 1)`, which Redis
+/// refuses if any node got that number first: a compare-and-set without a script.
+/// Then it publishes the entry on the conversation's channel, where every node with a
+/// party of the conversation listens. Two commands per event, pipelined across events;
+/// on the rare refusal the node reads the stream's top and tries the next number.
+///
+/// A node has at most one append in flight per conversation: were two in flight and the
+/// first refused, the second could take a number past a gap. What a node knows of the
+/// top comes only from accepted appends, so it is never ahead of Redis.
+///
+/// Duplicates (a client resending a message whose ack it missed, perhaps to another
+/// node) are found among the conversation's recent client message ids, which a node
+/// learns from the stream when it starts to follow a conversation and from every event
+/// published after.
+package final class ConversationRelay {
+    /// One event of a conversation as stored and published.
+    package struct Event: Equatable {
+        package var seq: Int64
+        /// The sender's client message id, for deduplication (nil for events the
+        /// broker makes: joins, transfers, ends).
+        package var clientID: String?
+        /// The event as clients get it (JSON with `seq` in it).
+        package var bytes: [UInt8]
+
+        package init(seq: Int64, clientID: String?, bytes: [UInt8]) {
+            self.seq = seq
+            self.clientID = clientID
+            self.bytes = bytes
+        }
+    }
+
+    /// What an append gave.
+    enum Appended: Equatable {
+        case stored(Event)
+        /// The client id was already in the conversation: the event stored then.
+        case duplicate(seq: Int64)
+    }
+
+    private struct Pending {
+        var clientID: String?
+        var encode: (Int64) -> [UInt8]
+        var completion: (Result<Appended, RedisFailure>) -> Void
+    }
+
+    /// What this node knows of one conversation it follows.
+    private struct Followed {
+        var top: Int64 = 0
+        /// Recent client ids and their seqs, oldest first, at most `recentIDs`.
+        var recent: Deque<(String, Int64)> = []
+        var recentSet: [String: Int64] = [:]
+        var appending = false
+        var queue: Deque<Pending> = []
+        var loaded = false
+
+        mutating func learn(_ event: Event) {
+            top = max(top, event.seq)
+            guard let id = event.clientID, recentSet[id] == nil else { return }
+            recent.append((id, event.seq))
+            recentSet[id] = event.seq
+            if recent.count > ConversationRelay.recentIDs, let (old, _) = recent.popFirst() { recentSet[old] = nil }
+        }
+    }
+
+    static let recentIDs = 512
+    /// Entries a conversation stream keeps (`MAXLEN ~`); older ones are in the transcript files.
+    static let streamLength = 4_096
+    /// Refusals in a row before an append gives up (each one means another node appended).
+    static let maxConflicts = 32
+
+    let keyPrefix: String
+    private let link: RedisConnection
+    private let subscription: RedisSubscription
+    private var followed: [String: Followed] = [:]
+    /// Appends Redis refused because another node had taken the number (for /metrics).
+    private(set) var refusedAppends: UInt64 = 0
+    /// Every event published on a followed conversation, in the order Redis published them.
+    var eventReceived: ((_ conversation: String, _ event: Event) -> Void)?
+
+    init(link: RedisConnection, subscription: RedisSubscription, keyPrefix: String) {
+        self.link = link
+        self.subscription = subscription
+        self.keyPrefix = keyPrefix
+        subscription.messageReceived = { [unowned self] channel, payload in published(channel: channel, payload: payload) }
+    }
+
+    func stream(_ conversation: String) -> String { "\(keyPrefix):conv:\(conversation)" }
+    func channel(_ conversation: String) -> String { "\(keyPrefix):conv-events:\(conversation)" }
+
+    /// Starts listening to a conversation (a party of it is on this node) and learns its
+    /// top and recent client ids from the stream.
+    func follow(_ conversation: String) {
+        guard followed[conversation] == nil else { return }
+        followed[conversation] = Followed()
+        subscription.subscribe(channel(conversation))
+        loadTop(conversation)
+    }
+
+    func unfollow(_ conversation: String) {
+        guard let state = followed.removeValue(forKey: conversation) else { return }
+        subscription.unsubscribe(channel(conversation))
+        for pending in state.queue { pending.completion(.failure(.unavailable("the conversation is no longer followed here"))) }
+    }
+
+    /// Appends the next event; `encode` makes its bytes for the seq it gets (it may be
+    /// called more than once, after refusals). The completion runs on the loop.
+    func append(to conversation: String, clientID: String?, encode: @escaping (Int64) -> [UInt8],
+                _ completion: @escaping (Result<Appended, RedisFailure>) -> Void) {
+        follow(conversation)
+        followed[conversation]!.queue.append(Pending(clientID: clientID, encode: encode, completion: completion))
+        pump(conversation)
+    }
+
+    /// Events after `seq`, at most `limit`, oldest first (a client resuming).
+    func read(_ conversation: String, after seq: Int64, limit: Int, _ completion: @escaping (Result<[Event], RedisFailure>) -> Void) {
+        link.send(RedisCommand("XRANGE", stream(conversation), "0-\(seq + 1)", "+", "COUNT", limit)) { result in
+            completion(result.flatMap { reply in
+                guard let events = Self.events(in: reply) else { return .failure(.replied("unexpected XRANGE reply")) }
+                return .success(events)
+            })
+        }
+    }
+
+    // MARK: Appending
+
+    private func pump(_ conversation: String) {
+        guard var state = followed[conversation], state.loaded, !state.appending, let next = state.queue.first else { return }
+        if let id = next.clientID, let seq = state.recentSet[id] {
+            state.queue.removeFirst()
+            followed[conversation] = state
+            next.completion(.success(.duplicate(seq: seq)))
+            pump(conversation)
+            return
+        }
+        state.appending = true
+        followed[conversation] = state
+        attempt(conversation, next, seq: state.top + 1, conflicts: 0)
+    }
+
+    private func attempt(_ conversation: String, _ pending: Pending, seq: Int64, conflicts: Int) {
+        let bytes = pending.encode(seq)
+        var fields: [any RedisArgument] = [stream(conversation), "MAXLEN", "~", Self.streamLength, "0-\(seq)", "e", bytes]
+        if let id = pending.clientID { fields += ["k", id] }
+        link.send(RedisCommand("XADD", fields)) { [unowned self] result in
+            switch result {
+            case .success:
+                let event = Event(seq: seq, clientID: pending.clientID, bytes: bytes)
+                link.send(RedisCommand("PUBLISH", channel(conversation), Self.frame(event))) { _ in }
+                finish(conversation, with: .success(.stored(event)), learning: event)
+            case .failure(.replied(let text)) where text.contains("equal or smaller"):
+                refusedAppends &+= 1
+                guard conflicts < Self.maxConflicts else {
+                    finish(conversation, with: .failure(.replied("gave up after \(conflicts) refused appends")), learning: nil)
+                    return
+                }
+                // Another node took this number: learn the top (and the ids before it) and go on.
+                refreshTop(conversation) { [unowned self] in
+                    guard let state = followed[conversation] else { return }
+                    if let id = pending.clientID, let seq = state.recentSet[id] {
+                        finish(conversation, with: .success(.duplicate(seq: seq)), learning: nil)
+                    } else {
+                        attempt(conversation, pending, seq: state.top + 1, conflicts: conflicts + 1)
+                    }
+                }
+            case .failure(let failure):
+                finish(conversation, with: .failure(failure), learning: nil)
+            }
+        }
+    }
+
+    private func finish(_ conversation: String, with result: Result<Appended, RedisFailure>, learning event: Event?) {
+        guard var state = followed[conversation] else { return }
+        if let event { state.learn(event) }
+        let done = state.queue.removeFirst()
+        state.appending = false
+        followed[conversation] = state
+        done.completion(result)
+        pump(conversation)
+    }
+
+    // MARK: Learning
+
+    private func loadTop(_ conversation: String) {
+        refreshTop(conversation) { [unowned self] in
+            followed[conversation]?.loaded = true
+            pump(conversation)
+        }
+    }
+
+    /// Reads the stream's last entries (the top and recent client ids).
+    private func refreshTop(_ conversation: String, then: @escaping () -> Void) {
+        link.send(RedisCommand("XREVRANGE", stream(conversation), "+", "-", "COUNT", Self.recentIDs)) { [unowned self] result in
+            if case .success(let reply) = result, let events = Self.events(in: reply) {
+                for event in events.reversed() { followed[conversation]?.learn(event) }
+            } else if case .failure(let failure) = result {
+                Log.warning("cluster: reading conversation \(conversation)'s top failed: \(failure)")
+            }
+            then()
+        }
+    }
+
+    private func published(channel: String, payload: [UInt8]) {
+        let prefix = "\(keyPrefix):conv-events:"
+        guard channel.hasPrefix(prefix), let event = Self.unframe(payload) else { return }
+        let conversation = String(channel.dropFirst(prefix.count))
+        followed[conversation]?.learn(event)
+        eventReceived?(conversation, event)
+    }
+
+    // MARK: Encoding
+
+    /// An event on the channel: seq (8 bytes, big-endian), client id length (2) and
+    /// bytes, then the event's bytes.
+    package static func frame(_ event: Event) -> [UInt8] {
+        var out: [UInt8] = []
+        let id = Array((event.clientID ?? "").utf8)
+        out.reserveCapacity(10 + id.count + event.bytes.count)
+        withUnsafeBytes(of: UInt64(bitPattern: event.seq).bigEndian) { out += $0 }
+        withUnsafeBytes(of: UInt16(min(id.count, Int(UInt16.max))).bigEndian) { out += $0 }
+        out += id.prefix(Int(UInt16.max))
+        out += event.bytes
+        return out
+    }
+
+    package static func unframe(_ payload: [UInt8]) -> Event? {
+        guard payload.count >= 10 else { return nil }
+        let seq = payload[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let idLength = Int(payload[8]) << 8 | Int(payload[9])
+        guard payload.count >= 10 + idLength, seq > 0, seq <= UInt64(Int64.max) else { return nil }
+        let id = idLength == 0 ? nil : String(decoding: payload[10..<(10 + idLength)], as: UTF8.self)
+        return Event(seq: Int64(seq), clientID: id, bytes: Array(payload[(10 + idLength)...]))
+    }
+
+    /// The entries of an XRANGE/XREVRANGE reply, in reply order.
+    package static func events(in reply: RESPValue) -> [Event]? {
+        guard case .array(let entries?) = reply else { return nil }
+        var events: [Event] = []
+        for entry in entries {
+            guard case .array(let parts?) = entry, parts.count == 2, let id = parts[0].text, id.hasPrefix("0-"),
+                  let seq = Int64(id.dropFirst(2)), case .array(let fields?) = parts[1], fields.count % 2 == 0 else { return nil }
+            var bytes: [UInt8]?
+            var clientID: String?
+            for index in stride(from: 0, to: fields.count, by: 2) {
+                switch fields[index].text {
+                case "e": if case .bulk(let value?) = fields[index + 1] { bytes = value }
+                case "k": clientID = fields[index + 1].text
+                default: break
+                }
+            }
+            guard let bytes else { return nil }
+            events.append(Event(seq: seq, clientID: clientID, bytes: bytes))
+        }
+        return events
+    }
+}

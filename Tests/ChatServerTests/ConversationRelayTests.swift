@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Redis
+import RedisClient
+import RedisTestSupport
+import Synchronization
+import Testing
+@testable import ChatServer
+
+/// Conversation events between nodes against a real redis-server: gapless sequence
+/// numbers with two nodes writing one conversation at once, every event heard once by
+/// every node that follows, duplicates found across nodes, reading back for resume.
+@Suite(.serialized) struct ConversationRelayTests {
+    /// A relay on a loop of its own, recording what it hears and what its appends gave.
+    final class Node: @unchecked Sendable {
+        let rig: LinkRig
+        private(set) var relay: ConversationRelay!
+        private var subscription: RedisSubscription!
+        let heard = Mutex<[String: [ConversationRelay.Event]]>([:])
+        let appended = Mutex<[ConversationRelay.Appended]>([])
+
+        init(port: UInt16) throws {
+            rig = try LinkRig(address: RedisAddress(host: "127.0.0.1", port: port))
+            #expect(rig.waitUntil { $0.isUp })
+            rig.perform { [self] rig in
+                subscription = RedisSubscription(loop: rig.loop, address: rig.connection.address)
+                relay = ConversationRelay(link: rig.connection, subscription: subscription, keyPrefix: "switchboard")
+                relay.eventReceived = { [unowned self] conversation, event in heard.withLock { $0[conversation, default: []].append(event) } }
+                subscription.start()
+            }
+            #expect(LinkRig.wait { self.subscribed() })
+        }
+
+        private func subscribed() -> Bool {
+            let up = Mutex(false)
+            rig.perform { [self] _ in up.withLock { $0 = subscription.link.state == .up } }
+            return up.withLock { $0 }
+        }
+
+        func follow(_ conversation: String) { rig.perform { [self] _ in relay.follow(conversation) } }
+
+        func send(_ conversation: String, _ texts: [String], clientIDs: [String?]? = nil) {
+            rig.perform { [self] _ in
+                for (index, text) in texts.enumerated() {
+                    relay.append(to: conversation, clientID: clientIDs?[index] ?? text, encode: { seq in Array("\(seq):\(text)".utf8) }) {
+                        [unowned self] result in
+                        if case .success(let appended) = result { self.appended.withLock { $0.append(appended) } }
+                    }
+                }
+            }
+        }
+
+        func events(_ conversation: String, count: Int) -> [ConversationRelay.Event] {
+            _ = LinkRig.wait { heard.withLock { $0[conversation, default: []].count >= count } }
+            return heard.withLock { $0[conversation, default: []] }
+        }
+
+        func read(_ conversation: String, after seq: Int64) -> [ConversationRelay.Event] {
+            let slot = Mutex<[ConversationRelay.Event]?>(nil)
+            rig.perform { [self] _ in relay.read(conversation, after: seq, limit: 1_000) { result in slot.withLock { $0 = try? result.get() } } }
+            _ = LinkRig.wait { slot.withLock { $0 != nil } }
+            return slot.withLock { $0 ?? [] }
+        }
+
+        func stop() {
+            rig.perform { [self] _ in subscription.close() }
+            rig.stop()
+        }
+    }
+
+    @Test func twoNodesWritingOneConversationGetGaplessNumbersAndHearEverything() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        let west = try Node(port: server.port)
+        defer { east.stop(); west.stop() }
+        east.follow("c-1-7")
+        west.follow("c-1-7")
+        usleep(100_000)  // both subscribed before the first event
+        let customer = (1...200).map { "customer \($0)" }
+        let agent = (1...200).map { "agent \($0)" }
+        east.send("c-1-7", customer)
+        west.send("c-1-7", agent)
+
+        for node in [east, west] {
+            let events = node.events("c-1-7", count: 400)
+            #expect(events.map(\.seq) == Array(1...400), "every event once, in seq order, no gaps")
+            let texts = events.map { String(decoding: $0.bytes, as: UTF8.self) }
+            #expect(texts.map { $0.split(separator: ":").first.map(String.init) } == (1...400).map { "\($0)" },
+                    "each event was encoded with the seq it got")
+            let bodies = texts.map { String($0.split(separator: ":", maxSplits: 1)[1]) }
+            #expect(bodies.filter { $0.hasPrefix("customer") } == customer, "each side's messages in the order sent")
+            #expect(bodies.filter { $0.hasPrefix("agent") } == agent)
+        }
+        #expect(east.read("c-1-7", after: 390).map(\.seq) == Array(391...400))
+        #expect(east.appended.withLock { $0.count } == 200 && west.appended.withLock { $0.count } == 200)
+    }
+
+    @Test func aResentMessageIsADuplicateOnAnyNode() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        let west = try Node(port: server.port)
+        defer { east.stop(); west.stop() }
+        east.send("c-1-9", ["hello", "order 2024-0001?"], clientIDs: ["m1", "m2"])
+        #expect(LinkRig.wait { east.appended.withLock { $0.count == 2 } })
+        // The client missed the ack, reconnected to the other node and sent m2 again.
+        west.send("c-1-9", ["order 2024-0001?"], clientIDs: ["m2"])
+        #expect(LinkRig.wait { west.appended.withLock { $0.count == 1 } })
+        #expect(west.appended.withLock { $0 } == [.duplicate(seq: 2)])
+        #expect(west.read("c-1-9", after: 0).map(\.clientID) == ["m1", "m2"], "nothing was stored twice")
+    }
+
+    @Test func anAppendRefusedBecauseAnotherNodeWroteFirstTakesTheNextNumber() throws {
+        let server = try RedisServer()
+        let west = try Node(port: server.port)
+        defer { west.stop() }
+        west.follow("c-1-11")
+        usleep(100_000)
+        // Another node's event, written behind west's back (not published).
+        west.rig.send([RedisCommand("XADD", "switchboard:conv:c-1-11", "0-1", "e", "1:agent_joined")])
+        #expect(try west.rig.waitForReplies(1).first?.get() == .bulk(Array("0-1".utf8)))
+        west.send("c-1-11", ["after the join"], clientIDs: ["m1"])
+        #expect(LinkRig.wait { west.appended.withLock { $0.count == 1 } })
+        guard case .stored(let event)? = west.appended.withLock({ $0.first }) else {
+            Issue.record("the append failed")
+            return
+        }
+        #expect(event.seq == 2 && event.bytes == Array("2:after the join".utf8))
+        let refused = Mutex<UInt64>(0)
+        west.rig.perform { _ in refused.withLock { $0 = west.relay.refusedAppends } }
+        #expect(refused.withLock { $0 } == 1)
+        #expect(west.read("c-1-11", after: 0).map(\.seq) == [1, 2])
+    }
+
+    @Test func aFrameCarriesSeqClientIDAndBytes() {
+        let event = ConversationRelay.Event(seq: 300, clientID: "m-안녕", bytes: Array("{\"type\":\"message\"}".utf8))
+        #expect(ConversationRelay.unframe(ConversationRelay.frame(event)) == event)
+        let bare = ConversationRelay.Event(seq: 1, clientID: nil, bytes: [])
+        #expect(ConversationRelay.unframe(ConversationRelay.frame(bare)) == bare)
+        #expect(ConversationRelay.unframe([0, 0, 0]) == nil)
+        #expect(ConversationRelay.unframe([0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 1]) == nil, "an id longer than the frame")
+    }
+}
