@@ -113,7 +113,7 @@ let package = Package(
             name: "switchboard-loadtest",
             dependencies: [
                 "EventLoop", "ByteTransport", "HTTP", "WebSocket", "WebSocketDeflate", "TLS", "Posix", "ByteBuffers", "ChatProtocol", "ChatCore",
-                "ChatStorage", "Privacy", "Redis", "RedisClient",
+                "ChatStorage", "Privacy", "Redis", "RedisClient", "ChatServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HeapModule", package: "swift-collections"),

@@ -42,7 +42,7 @@ package final class ConversationRelay {
     }
 
     /// What an append gave.
-    enum Appended: Equatable {
+    package enum Appended: Equatable {
         case stored(Event)
         /// The client id was already in the conversation: the event stored then.
         case duplicate(seq: Int64)
@@ -84,30 +84,30 @@ package final class ConversationRelay {
     private let subscription: RedisSubscription
     private var followed: [String: Followed] = [:]
     /// Appends Redis refused because another node had taken the number (for /metrics).
-    private(set) var refusedAppends: UInt64 = 0
+    package private(set) var refusedAppends: UInt64 = 0
     /// Every event published on a followed conversation, in the order Redis published them.
-    var eventReceived: ((_ conversation: String, _ event: Event) -> Void)?
+    package var eventReceived: ((_ conversation: String, _ event: Event) -> Void)?
 
-    init(link: RedisConnection, subscription: RedisSubscription, keyPrefix: String) {
+    package init(link: RedisConnection, subscription: RedisSubscription, keyPrefix: String) {
         self.link = link
         self.subscription = subscription
         self.keyPrefix = keyPrefix
         subscription.messageReceived = { [unowned self] channel, payload in published(channel: channel, payload: payload) }
     }
 
-    func stream(_ conversation: String) -> String { "\(keyPrefix):conv:\(conversation)" }
-    func channel(_ conversation: String) -> String { "\(keyPrefix):conv-events:\(conversation)" }
+    package func stream(_ conversation: String) -> String { "\(keyPrefix):conv:\(conversation)" }
+    package func channel(_ conversation: String) -> String { "\(keyPrefix):conv-events:\(conversation)" }
 
     /// Starts listening to a conversation (a party of it is on this node) and learns its
     /// top and recent client ids from the stream.
-    func follow(_ conversation: String) {
+    package func follow(_ conversation: String) {
         guard followed[conversation] == nil else { return }
         followed[conversation] = Followed()
         subscription.subscribe(channel(conversation))
         loadTop(conversation)
     }
 
-    func unfollow(_ conversation: String) {
+    package func unfollow(_ conversation: String) {
         guard let state = followed.removeValue(forKey: conversation) else { return }
         subscription.unsubscribe(channel(conversation))
         for pending in state.queue { pending.completion(.failure(.unavailable("the conversation is no longer followed here"))) }
@@ -115,7 +115,7 @@ package final class ConversationRelay {
 
     /// Appends the next event; `encode` makes its bytes for the seq it gets (it may be
     /// called more than once, after refusals). The completion runs on the loop.
-    func append(to conversation: String, clientID: String?, encode: @escaping (Int64) -> [UInt8],
+    package func append(to conversation: String, clientID: String?, encode: @escaping (Int64) -> [UInt8],
                 _ completion: @escaping (Result<Appended, RedisFailure>) -> Void) {
         follow(conversation)
         followed[conversation]!.queue.append(Pending(clientID: clientID, encode: encode, completion: completion))
@@ -123,7 +123,7 @@ package final class ConversationRelay {
     }
 
     /// Events after `seq`, at most `limit`, oldest first (a client resuming).
-    func read(_ conversation: String, after seq: Int64, limit: Int, _ completion: @escaping (Result<[Event], RedisFailure>) -> Void) {
+    package func read(_ conversation: String, after seq: Int64, limit: Int, _ completion: @escaping (Result<[Event], RedisFailure>) -> Void) {
         link.send(RedisCommand("XRANGE", stream(conversation), "0-\(seq + 1)", "+", "COUNT", limit)) { result in
             completion(result.flatMap { reply in
                 guard let events = Self.events(in: reply) else { return .failure(.replied("unexpected XRANGE reply")) }

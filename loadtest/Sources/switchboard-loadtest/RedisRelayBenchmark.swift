@@ -8,18 +8,19 @@ import Posix
 import Redis
 import RedisClient
 import Synchronization
+import ChatServer
 
 /// `switchboard-loadtest redis-relay`: one node's chat messages reaching another node
-/// through Redis the way the cluster relays them — per message an `XADD` to the
-/// conversation's stream (durability, order, resume; its reply is the ack) and a
-/// `PUBLISH` to the recipient's channel, pipelined on one link — received on a
-/// subscriber link of a second event loop. Prints the delivery and ack latencies,
-/// Redis commands per message (`INFO commandstats`) and CPU per message for Redis and
-/// for this process (both "nodes").
+/// through Redis with the cluster's own `ConversationRelay` — per message an `XADD` of
+/// the next seq to the conversation's stream (durability, order, resume; its reply is
+/// the ack), then a `PUBLISH` on the conversation's channel — received by a second
+/// relay, on another event loop, that follows every conversation. Prints the delivery
+/// and ack latencies, Redis commands per message (`INFO commandstats`) and CPU per
+/// message for Redis and for this process (both "nodes").
 struct RedisRelayBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redis-relay",
-        abstract: "Node-to-node relay through a real Redis: XADD + PUBLISH per message, latency and cost.",
+        abstract: "Node-to-node relay through a real Redis (the cluster's ConversationRelay): latency and cost.",
         discussion: """
         Needs a Redis to talk to, e.g. `redis-server --port 6399 --save '' --appendonly no &`. It writes keys \
         under --prefix (streams of at most --stream-length entries each) and unlinks them at the end.
@@ -65,26 +66,37 @@ struct RedisRelayBenchmark: ParsableCommand {
         defer { sender.stop(); receiver.stop() }
         let state = RelayState(conversations: conversations, size: size, prefix: prefix, streamLength: streamLength)
 
-        sender.sync { loop in state.link = RedisConnection(loop: loop, address: address); state.link.start() }
-        receiver.sync { loop in
-            state.subscription = RedisSubscription(loop: loop, address: address)
-            state.subscription.messageReceived = { _, payload in state.received(payload) }
-            state.subscription.start()
-            for index in 0..<conversations { state.subscription.subscribe(state.channel(index)) }
+        sender.sync { loop in
+            state.link = RedisConnection(loop: loop, address: address)
+            state.senderSubscription = RedisSubscription(loop: loop, address: address)
+            state.sender = ConversationRelay(link: state.link, subscription: state.senderSubscription, keyPrefix: prefix)
+            state.link.start()
+            state.senderSubscription.start()
         }
+        receiver.sync { loop in
+            state.receiverLink = RedisConnection(loop: loop, address: address)
+            state.subscription = RedisSubscription(loop: loop, address: address)
+            state.receiver = ConversationRelay(link: state.receiverLink, subscription: state.subscription, keyPrefix: prefix)
+            state.receiver.eventReceived = { _, event in state.received(event.bytes) }
+            state.receiverLink.start()
+            state.subscription.start()
+            for index in 0..<conversations { state.receiver.follow(state.conversation(index)) }
+        }
+        // A node follows a conversation once a party of it is there, not per message.
+        sender.sync { _ in for index in 0..<conversations { state.sender.follow(state.conversation(index)) } }
         guard NodeLoop.wait(seconds: 10, until: { sender.sync { _ in state.link.state == .up } }) else {
             throw ValidationError("cannot reach Redis at \(address)")
         }
         print("redis-relay: \(conversations) conversations subscribed on the receiving node; waiting for the subscriptions")
         for index in [0, conversations - 1] {
-            guard NodeLoop.wait(seconds: 30, until: { sender.command(state, RedisCommand("PUBLISH", state.channel(index), "probe"))?.integer == 1 }) else {
+            guard NodeLoop.wait(seconds: 30, until: { sender.command(state, RedisCommand("PUBLISH", state.receiver.channel(state.conversation(index)), "probe"))?.integer == 1 }) else {
                 throw ValidationError("the subscriptions did not take effect")
             }
         }
         state.probesDone()
         let before = RedisFigures(info: sender.command(state, RedisCommand("INFO", "all"))?.text ?? "")
         let cpuBefore = ProcessStats.cpuSeconds(pid: 0) ?? 0
-        print("redis-relay: offering \(rate) messages/s for \(seconds) s (XADD + PUBLISH each, pipelined)")
+        print("redis-relay: offering \(rate) messages/s for \(seconds) s (XADD of the next seq, then PUBLISH; pipelined across conversations)")
 
         // Pace from this thread: every millisecond, hand the sender loop what is due.
         let start = monotonicNanoseconds()
@@ -107,7 +119,7 @@ struct RedisRelayBenchmark: ParsableCommand {
         let after = RedisFigures(info: sender.command(state, RedisCommand("INFO", "all"))?.text ?? "")
         // Clean up (not counted).
         sender.sync { _ in
-            for index in 0..<conversations { state.link.send(RedisCommand("UNLINK", state.stream(index))) { _ in } }
+            for index in 0..<conversations { state.link.send(RedisCommand("UNLINK", state.sender.stream(state.conversation(index)))) { _ in } }
         }
         _ = sender.command(state, RedisCommand("PING"))
 
@@ -140,7 +152,11 @@ private final class RelayState: @unchecked Sendable {
     let prefix: String
     let streamLength: Int
     var link: RedisConnection!
+    var senderSubscription: RedisSubscription!
+    var sender: ConversationRelay!
+    var receiverLink: RedisConnection!
     var subscription: RedisSubscription!
+    var receiver: ConversationRelay!
     var deliveryLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     var ackLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     let delivered = Atomic<Int>(0)
@@ -155,24 +171,19 @@ private final class RelayState: @unchecked Sendable {
         self.streamLength = streamLength
     }
 
-    func channel(_ index: Int) -> String { "\(prefix):to:\(index)" }
-    func stream(_ index: Int) -> String { "\(prefix):conv:\(index)" }
+    func conversation(_ index: Int) -> String { "c-0-\(index)" }
     func probesDone() { counting.store(true, ordering: .releasing) }
 
     /// On the sender loop.
     func send(_ messages: Range<Int>) {
         for message in messages {
-            let conversation = message % conversations
-            var payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
             let sent = monotonicNanoseconds()
+            var payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
             withUnsafeBytes(of: sent.littleEndian) { payload.replaceSubrange(0..<8, with: $0) }
-            link.send(RedisCommand("XADD", [stream(conversation), "MAXLEN", "~", streamLength, "*", "e", payload])) { [self] result in
+            sender.append(to: conversation(message % conversations), clientID: "m\(message)", encode: { _ in payload }) { [self] result in
                 if case .failure = result { failures.add(1, ordering: .relaxed) }
                 ackLatency.record(monotonicNanoseconds() - sent)
                 acked.add(1, ordering: .relaxed)
-            }
-            link.send(RedisCommand("PUBLISH", [channel(conversation), payload])) { [self] result in
-                if case .failure = result { failures.add(1, ordering: .relaxed) }
             }
         }
     }
