@@ -10,7 +10,10 @@ import RedisClient
 /// Appends go through a script that checks, atomically with the `XADD`, that the lease
 /// is still this node's at this epoch: a node whose lease has run out or moved, even
 /// one that does not know yet (paused, cut off, slow), can never add to the log. Each
-/// entry carries the epoch it was written under.
+/// entry carries the epoch it was written under, and the time it takes effect: Redis's
+/// clock when it was appended, never earlier than the entry before (a clock stepped
+/// back, or a new holder, cannot make time run backwards in the log). So the contact
+/// clock lives in the log, and every replica measures waits on one timeline.
 ///
 /// Reading uses a link of its own, because `XREAD BLOCK` holds its connection until
 /// entries arrive; after any break it resumes after the last id it handed on, so
@@ -21,11 +24,15 @@ package final class CommandLog {
         /// The stream id (`milliseconds-sequence`), increasing.
         package var id: String
         package var epoch: Int64
+        /// When the entry takes effect: milliseconds since 1970 by Redis's clock, not
+        /// decreasing along the log.
+        package var time: Int64
         package var payload: [UInt8]
     }
 
     let key: String
     private let leaseKey: String
+    private let timeKey: String
     private let writer: RedisConnection
     let reader: RedisConnection
     /// The id of the last record handed on; reading resumes after it.
@@ -41,6 +48,7 @@ package final class CommandLog {
     init(loop: EventLoop, address: RedisAddress, keyPrefix: String, writer: RedisConnection, after lastID: String = "0-0") {
         key = keyPrefix + ":log"
         leaseKey = keyPrefix + ":lease"
+        timeKey = keyPrefix + ":log-time"
         self.writer = writer
         self.lastID = lastID
         reader = RedisConnection(loop: loop, address: address)
@@ -63,15 +71,18 @@ package final class CommandLog {
     }
 
     /// Appends `payloads` in order under the lease `identity` ("node@instance") at
-    /// `epoch`; the completion gets their stream ids, or `.replied("FENCED …")` when the
-    /// lease is not (or no longer) that, in which case nothing was appended.
-    func append(_ payloads: [[UInt8]], identity: String, epoch: Int64, _ completion: @escaping (Result<[String], RedisFailure>) -> Void) {
+    /// `epoch`; the completion gets their stream ids and the time they take effect, or
+    /// `.replied("FENCED …")` when the lease is not (or no longer) that, in which case
+    /// nothing was appended.
+    func append(_ payloads: [[UInt8]], identity: String, epoch: Int64,
+                _ completion: @escaping (Result<(ids: [String], time: Int64), RedisFailure>) -> Void) {
         precondition(!payloads.isEmpty)
         let arguments: [any RedisArgument] = ["\(identity) \(epoch)", epoch] + payloads.map { $0 as any RedisArgument }
-        Self.fencedAppend.run(on: writer, keys: [leaseKey, key], arguments: arguments) { result in
+        Self.fencedAppend.run(on: writer, keys: [leaseKey, key, timeKey], arguments: arguments) { result in
             completion(result.flatMap { reply in
-                guard case .array(let ids?) = reply else { return .failure(.replied("unexpected append reply \(reply)")) }
-                return .success(ids.compactMap(\.text))
+                guard case .array(let parts?) = reply, parts.count == 2, let time = parts[0].integer,
+                      case .array(let ids?) = parts[1] else { return .failure(.replied("unexpected append reply \(reply)")) }
+                return .success((ids.compactMap(\.text), time))
             })
         }
     }
@@ -113,32 +124,40 @@ package final class CommandLog {
                 guard case .array(let parts?) = entry, parts.count == 2, let id = parts[0].text,
                       case .array(let fields?) = parts[1], fields.count % 2 == 0 else { return nil }
                 var epoch: Int64?
+                var time: Int64?
                 var payload: [UInt8]?
                 for index in stride(from: 0, to: fields.count, by: 2) {
                     switch fields[index].text {
                     case "e": epoch = fields[index + 1].integer
+                    case "t": time = fields[index + 1].integer
                     case "c": if case .bulk(let bytes?) = fields[index + 1] { payload = bytes }
                     default: break
                     }
                 }
-                guard let epoch, let payload else { return nil }
-                records.append(Record(id: id, epoch: epoch, payload: payload))
+                guard let epoch, let time, let payload else { return nil }
+                records.append(Record(id: id, epoch: epoch, time: time, payload: payload))
             }
         }
         return records
     }
 
-    /// KEYS: lease, log. ARGV: the lease value this node holds ("node@instance epoch"),
-    /// the epoch, then one payload per entry. All or nothing.
+    /// KEYS: lease, log, log time. ARGV: the lease value this node holds ("node@instance
+    /// epoch"), the epoch, then one payload per entry. All or nothing. Returns {the
+    /// entries' time, their ids}.
     static let fencedAppend = RedisScript("""
     local holder = redis.call('GET', KEYS[1])
     if holder ~= ARGV[1] then
       return redis.error_reply('FENCED the lease is ' .. (holder or 'free') .. ', not ' .. ARGV[1])
     end
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    local last = tonumber(redis.call('GET', KEYS[3]) or '0')
+    if now < last then now = last end
+    redis.call('SET', KEYS[3], now)
     local ids = {}
     for i = 3, #ARGV do
-      ids[#ids + 1] = redis.call('XADD', KEYS[2], '*', 'e', ARGV[2], 'c', ARGV[i])
+      ids[#ids + 1] = redis.call('XADD', KEYS[2], '*', 'e', ARGV[2], 't', now, 'c', ARGV[i])
     end
-    return ids
+    return {now, ids}
     """)
 }

@@ -24,6 +24,12 @@ import RedisClient
 /// node) are found among the conversation's recent client message ids, which a node
 /// learns from the stream when it starts to follow a conversation and from every event
 /// published after.
+///
+/// Pub/Sub delivers at most once, so the stream is the truth: a node hands on every
+/// event of a followed conversation exactly once and in seq order from the moment it
+/// followed it. An event that arrives past a gap (a message lost while the subscriber
+/// link was down, say) waits while the missing ones are read from the stream, and when
+/// the subscriber link comes back every followed conversation is read from where it was.
 package final class ConversationRelay {
     /// One event of a conversation as stored and published.
     package struct Event: Equatable {
@@ -63,6 +69,11 @@ package final class ConversationRelay {
         var appending = false
         var queue: Deque<Pending> = []
         var loaded = false
+        /// The last seq handed on (`eventReceived`).
+        var delivered: Int64 = 0
+        /// Events heard but not handed on yet, by seq (arrived early, or past a gap).
+        var early: [Int64: Event] = [:]
+        var filling = false
 
         mutating func learn(_ event: Event) {
             top = max(top, event.seq)
@@ -93,7 +104,18 @@ package final class ConversationRelay {
         self.subscription = subscription
         self.keyPrefix = keyPrefix
         subscription.messageReceived = { [unowned self] channel, payload in published(channel: channel, payload: payload) }
+        subscription.availabilityChanged = { [unowned self] up in
+            if up { catchUp() }
+            availabilityChanged?(up)
+        }
     }
+
+    /// The subscriber link went down (false) or came back (true); after it comes back
+    /// the relay reads what it missed by itself.
+    package var availabilityChanged: ((Bool) -> Void)?
+    /// Events skipped because the stream no longer held them (trimmed while this node
+    /// was cut off): the protocol's "gap it can never fill".
+    package private(set) var unfillableEvents: UInt64 = 0
 
     package func stream(_ conversation: String) -> String { "\(keyPrefix):conv:\(conversation)" }
     package func channel(_ conversation: String) -> String { "\(keyPrefix):conv-events:\(conversation)" }
@@ -193,7 +215,12 @@ package final class ConversationRelay {
 
     private func loadTop(_ conversation: String) {
         refreshTop(conversation) { [unowned self] in
-            followed[conversation]?.loaded = true
+            guard var state = followed[conversation] else { return }
+            // What the stream held when this node began to follow is history, not news.
+            state.loaded = true
+            state.delivered = state.top
+            followed[conversation] = state
+            drain(conversation)
             pump(conversation)
         }
     }
@@ -214,8 +241,62 @@ package final class ConversationRelay {
         let prefix = "\(keyPrefix):conv-events:"
         guard channel.hasPrefix(prefix), let event = Self.unframe(payload) else { return }
         let conversation = String(channel.dropFirst(prefix.count))
-        followed[conversation]?.learn(event)
-        eventReceived?(conversation, event)
+        guard var state = followed[conversation] else { return }
+        state.learn(event)
+        if event.seq > state.delivered { state.early[event.seq] = event }
+        followed[conversation] = state
+        drain(conversation)
+    }
+
+    /// Hands on the events that are next in seq order; reads a gap from the stream.
+    private func drain(_ conversation: String) {
+        while var state = followed[conversation], state.loaded, !state.filling {
+            if let next = state.early.removeValue(forKey: state.delivered + 1) {
+                state.delivered = next.seq
+                followed[conversation] = state
+                eventReceived?(conversation, next)
+                continue
+            }
+            guard let first = state.early.keys.min() else { return }
+            // A gap before `first`: read it from the stream, then go on.
+            state.filling = true
+            followed[conversation] = state
+            let after = state.delivered
+            read(conversation, after: after, limit: Int(first - after - 1)) { [unowned self] result in
+                guard var state = followed[conversation] else { return }
+                state.filling = false
+                switch result {
+                case .success(let events):
+                    for event in events where event.seq > state.delivered { state.early[event.seq] = event; state.learn(event) }
+                    if state.early[state.delivered + 1] == nil, let first = state.early.keys.min(), first > state.delivered + 1 {
+                        // The stream no longer has them (trimmed): a gap that cannot be filled.
+                        unfillableEvents &+= UInt64(first - state.delivered - 1)
+                        Log.warning("cluster: conversation \(conversation) events \(state.delivered + 1)…\(first - 1) are gone from Redis")
+                        state.delivered = first - 1
+                    }
+                    followed[conversation] = state
+                    drain(conversation)
+                case .failure(let failure):
+                    // Tried again with the next event heard, or when the link comes back.
+                    followed[conversation] = state
+                    Log.warning("cluster: reading conversation \(conversation)'s missing events failed: \(failure)")
+                }
+            }
+            return
+        }
+    }
+
+    /// After the subscriber link was down: whatever was published meanwhile is lost to
+    /// Pub/Sub, so read every followed conversation from where it was.
+    private func catchUp() {
+        for (conversation, state) in followed where state.loaded {
+            read(conversation, after: state.delivered, limit: Self.streamLength) { [unowned self] result in
+                guard case .success(let events) = result, var state = followed[conversation] else { return }
+                for event in events where event.seq > state.delivered { state.early[event.seq] = event; state.learn(event) }
+                followed[conversation] = state
+                drain(conversation)
+            }
+        }
     }
 
     // MARK: Encoding

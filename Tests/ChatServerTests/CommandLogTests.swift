@@ -30,7 +30,7 @@ import Testing
         func append(_ payloads: [[UInt8]], identity: String = "east@i1", epoch: Int64) -> Result<[String], RedisFailure> {
             let outcome = Mutex<Result<[String], RedisFailure>?>(nil)
             rig.perform { [self] _ in
-                log.append(payloads, identity: identity, epoch: epoch) { result in outcome.withLock { $0 = result } }
+                log.append(payloads, identity: identity, epoch: epoch) { result in outcome.withLock { $0 = result.map(\.ids) } }
             }
             _ = LinkRig.wait { outcome.withLock { $0 != nil } }
             return outcome.withLock { $0! }
@@ -69,6 +69,8 @@ import Testing
             let records = node.waitForRecords(3)
             #expect(records.map(\.payload) == payloads)
             #expect(records.allSatisfy { $0.epoch == 4 })
+            #expect(records[0].time > 1_700_000_000_000 && records[0].time == records[1].time && records[2].time >= records[1].time,
+                    "Redis's time, the same within one append and never decreasing")
             #expect(records.map(\.id) == (try first.get()) + (try second.get()))
         }
     }
@@ -117,6 +119,18 @@ import Testing
         }
         #expect(appended?.count == 1)
         #expect(reader.waitForRecords(3).map(\.payload) == payloads)
+    }
+
+    @Test func timeInTheLogNeverRunsBackwards() throws {
+        let server = try RedisServer()
+        let node = try Node(port: server.port)
+        defer { node.stop() }
+        #expect(node.command(RedisCommand("SET", "switchboard:lease", "east@i1 1")) == .simple("OK"))
+        // As if an earlier holder had stamped an entry a minute ahead (a clock stepped back since).
+        let ahead = Int64(2_000_000_000_000)
+        #expect(node.command(RedisCommand("SET", "switchboard:log-time", ahead)) == .simple("OK"))
+        #expect((try? node.append([payloads[0]], epoch: 1).get()) != nil)
+        #expect(node.waitForRecords(1).first?.time == ahead)
     }
 
     @Test func anXREADReplyOfAnotherShapeIsNotMisread() {

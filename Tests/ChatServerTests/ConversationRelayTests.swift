@@ -132,6 +132,34 @@ import Testing
         #expect(west.read("c-1-11", after: 0).map(\.seq) == [1, 2])
     }
 
+    @Test func eventsMissedByPubSubAreReadFromTheStreamInOrder() throws {
+        let server = try RedisServer()
+        let west = try Node(port: server.port)
+        defer { west.stop() }
+        west.follow("c-1-12")
+        usleep(100_000)
+        func write(_ seq: Int, publish: Bool) {
+            let event = ConversationRelay.Event(seq: Int64(seq), clientID: "m\(seq)", bytes: Array("\(seq)".utf8))
+            var commands = [RedisCommand("XADD", "switchboard:conv:c-1-12", "0-\(seq)", "e", event.bytes, "k", "m\(seq)")]
+            if publish { commands.append(RedisCommand("PUBLISH", "switchboard:conv-events:c-1-12", ConversationRelay.frame(event))) }
+            west.rig.send(commands)
+            _ = west.rig.waitForReplies(commands.count)
+        }
+        // 1 and 2 never published (lost to Pub/Sub); 3 is: the gap is read first.
+        write(1, publish: false)
+        write(2, publish: false)
+        write(3, publish: true)
+        #expect(west.events("c-1-12", count: 3).map(\.seq) == [1, 2, 3])
+        // The subscriber link is cut; 4 and 5 are written meanwhile and never published.
+        west.rig.send([RedisCommand("CLIENT", "KILL", "TYPE", "pubsub")])
+        _ = west.rig.waitForReplies(1)
+        write(4, publish: false)
+        write(5, publish: false)
+        #expect(west.events("c-1-12", count: 5).map(\.seq) == [1, 2, 3, 4, 5], "read back once the link returned")
+        write(6, publish: true)
+        #expect(west.events("c-1-12", count: 6).map(\.seq) == [1, 2, 3, 4, 5, 6], "and each once only")
+    }
+
     @Test func aFrameCarriesSeqClientIDAndBytes() {
         let event = ConversationRelay.Event(seq: 300, clientID: "m-안녕", bytes: Array("{\"type\":\"message\"}".utf8))
         #expect(ConversationRelay.unframe(ConversationRelay.frame(event)) == event)

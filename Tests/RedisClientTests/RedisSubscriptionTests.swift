@@ -16,7 +16,7 @@ import Testing
         let heard = Mutex<[String]>([])
         let available = Mutex<[Bool]>([])
 
-        init(port: UInt16) throws {
+        init(port: UInt16, channels: [String] = []) throws {
             rig = try LinkRig(address: RedisAddress(host: "127.0.0.1", port: port))
             rig.perform { [self] rig in
                 subscription = RedisSubscription(loop: rig.loop, address: rig.connection.address)
@@ -25,6 +25,8 @@ import Testing
                 }
                 subscription.availabilityChanged = { [unowned self] up in available.withLock { $0.append(up) } }
                 subscription.start()
+                // Subscribed before the link is up: sent once it is.
+                channels.forEach(subscription.subscribe)
             }
         }
 
@@ -61,6 +63,14 @@ import Testing
         #expect(heard.first == "to:agent:minji 안녕하세요")
         #expect(heard.contains("to:contact:c-7 hello"))
         #expect(!heard.contains { $0.contains("not for us") || $0.contains("after") })
+    }
+
+    @Test func channelsAskedForBeforeTheLinkIsUpAreSubscribedWhenItIs() throws {
+        let server = try RedisServer()
+        let listener = try Listener(port: server.port, channels: (0..<1_000).map { "to:contact:\($0)" })
+        defer { listener.stop() }
+        #expect(listener.publish("to:contact:0", "first"))
+        #expect(listener.publish("to:contact:999", "last"))
     }
 
     @Test func channelsAreSubscribedAgainWhenRedisComesBack() throws {

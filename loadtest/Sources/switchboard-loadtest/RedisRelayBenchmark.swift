@@ -78,6 +78,7 @@ struct RedisRelayBenchmark: ParsableCommand {
             state.subscription = RedisSubscription(loop: loop, address: address)
             state.receiver = ConversationRelay(link: state.receiverLink, subscription: state.subscription, keyPrefix: prefix)
             state.receiver.eventReceived = { _, event in state.received(event.bytes) }
+            state.receiver.availabilityChanged = { up in if !up { print("redis-relay: the receiving node's subscriber link dropped: \(state.subscription.link.state)") } }
             state.receiverLink.start()
             state.subscription.start()
             for index in 0..<conversations { state.receiver.follow(state.conversation(index)) }
@@ -88,8 +89,10 @@ struct RedisRelayBenchmark: ParsableCommand {
             throw ValidationError("cannot reach Redis at \(address)")
         }
         print("redis-relay: \(conversations) conversations subscribed on the receiving node; waiting for the subscriptions")
+        // Both nodes follow every conversation (the sending node has the other party), so
+        // a probe reaches two subscribers once all the subscriptions have taken effect.
         for index in [0, conversations - 1] {
-            guard NodeLoop.wait(seconds: 30, until: { sender.command(state, RedisCommand("PUBLISH", state.receiver.channel(state.conversation(index)), "probe"))?.integer == 1 }) else {
+            guard NodeLoop.wait(seconds: 30, until: { sender.command(state, RedisCommand("PUBLISH", state.receiver.channel(state.conversation(index)), "probe"))?.integer == 2 }) else {
                 throw ValidationError("the subscriptions did not take effect")
             }
         }
