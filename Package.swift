@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "fuzz-privacy", targets: ["FuzzPrivacy"]),
         .executable(name: "fuzz-zones", targets: ["FuzzZoneRules"]),
         .executable(name: "fuzz-resp", targets: ["FuzzRESP"]),
+        .executable(name: "fuzz-commands", targets: ["FuzzCommandLog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -128,6 +129,7 @@ let package = Package(
         .executableTarget(name: "FuzzPrivacy", dependencies: ["Privacy"]),
         .executableTarget(name: "FuzzZoneRules", dependencies: ["ChatCore"]),
         .executableTarget(name: "FuzzRESP", dependencies: ["Redis"]),
+        .executableTarget(name: "FuzzCommandLog", dependencies: ["ChatCore"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),
