@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "fuzz-zones", targets: ["FuzzZoneRules"]),
         .executable(name: "fuzz-resp", targets: ["FuzzRESP"]),
         .executable(name: "fuzz-cluster", targets: ["FuzzCluster"]),
+        .executable(name: "fuzz-commands", targets: ["FuzzCommandLog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -131,6 +132,7 @@ let package = Package(
         .executableTarget(name: "FuzzZoneRules", dependencies: ["ChatCore"]),
         .executableTarget(name: "FuzzRESP", dependencies: ["Redis"]),
         .executableTarget(name: "FuzzCluster", dependencies: ["ChatServer", "Redis"]),
+        .executableTarget(name: "FuzzCommandLog", dependencies: ["ChatCore"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "ByteBuffers"]),
         .testTarget(name: "WebSocketDeflateTests", dependencies: ["WebSocketDeflate", "ByteBuffers"]),

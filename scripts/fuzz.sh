@@ -2,7 +2,7 @@
 # Fuzz the parsers with libFuzzer under AddressSanitizer.
 #   scripts/fuzz.sh --smoke            30 s per target (part of the test command)
 #   scripts/fuzz.sh --seconds 600      10 minutes per target (before resolving transport work)
-#   scripts/fuzz.sh --seconds 60 http  one target only (http, frames, deflate, protocol, segments, privacy, zones, resp or cluster)
+#   scripts/fuzz.sh --seconds 60 http  one target only (http, frames, deflate, protocol, segments, privacy, zones, resp, cluster or commands)
 # Crashes are written to test-output/fuzz/<target>/ and fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +13,13 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) seconds=30 ;;
     --seconds) seconds="$2"; shift ;;
-    http|frames|deflate|protocol|segments|privacy|zones|resp|cluster) targets+=("$1") ;;
+    http|frames|deflate|protocol|segments|privacy|zones|resp|cluster|commands) targets+=("$1") ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "fuzz.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
-[ ${#targets[@]} -gt 0 ] || targets=(http frames deflate protocol segments privacy zones resp cluster)
+[ ${#targets[@]} -gt 0 ] || targets=(http frames deflate protocol segments privacy zones resp cluster commands)
 
 status=0
 for target in "${targets[@]}"; do

@@ -42,6 +42,12 @@ struct AgentRanking {
     /// agent has at most one current entry).
     var needsCompaction: Bool { heap.count > 2 &* agentsServing &+ 32 }
 
+    /// The heap's entries in storage order (deterministic: the heap hashes nothing).
+    func describe() -> String {
+        "serving \(agentsServing): " + heap.unordered.map { "\($0.agent)v\($0.version)/\($0.freeSlots)/\($0.lastAssigned)" }
+            .joined(separator: " ")
+    }
+
     /// Drops the stale entries.
     mutating func compact(isCurrent: (Candidate) -> Bool) {
         heap = Heap(heap.unordered.filter(isCurrent))

@@ -68,6 +68,11 @@ extension CenterState {
     mutating func restoreMessage(_ request: ContactRequest, text: String) -> (contact: ContactID, notices: [Notice]) {
         var email = request
         email.channel = .email
+        // Never refused, so never out of range either: a queue this configuration does
+        // not have goes to the first queue, as the glue does with a record whose queue
+        // is gone. (Indexing with it would trap, and a logged command that traps would
+        // stop every replica that applies it.)
+        if !knows(email.queue) { email.queue = QueueID(0) }
         let id = makeContact(email)
         storeMessage(id, text)
         return (id, finish())

@@ -56,8 +56,9 @@ extension CenterState {
             let onDuty = agents.filter { $0.isOnDuty && $0.serves(QueueID(Int32(q))) }.count
             if onDuty != agentsOnDuty[q] { problems.append("queue \(q) on-duty count \(agentsOnDuty[q]) != \(onDuty)") }
         }
-        // Offers: each contact offered is out of its line and points back.
-        for (id, offer) in offers where contacts[offer.contact]?.state != .offered(id) {
+        // Offers: each contact offered is out of its line and points back. In id order,
+        // so the report reads the same in every process (hash order does not).
+        for (id, offer) in offers.sorted(by: { $0.key < $1.key }) where contacts[offer.contact]?.state != .offered(id) {
             problems.append("\(id) for a contact not in the offered state")
         }
         // Routing: no waiting, connected contact could be taken by an agent with room.

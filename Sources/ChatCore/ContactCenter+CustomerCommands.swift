@@ -47,7 +47,8 @@ extension ContactCenter {
 
     /// Puts back a message left before a restart (its record was recovered from the
     /// transcript store): a new `.email` contact, stored or handed to an available agent
-    /// as `leaveMessage` does. Never refused: the customer was told it was received.
+    /// as `leaveMessage` does. Never refused: the customer was told it was received. A
+    /// queue that is not configured (any more) is taken to be the first queue.
     public func restoreMessage(_ request: ContactRequest, text: String) -> (contact: ContactID, notices: [Notice]) {
         tick()
         return state.restoreMessage(request, text: text)

@@ -39,6 +39,11 @@ struct Deadlines {
         heap.insert(Entry(at: instant.milliseconds, sequence: sequence, event: event))
     }
 
+    /// Every pending timer in firing order, described (`ContactCenter.canonicalState`).
+    func describe() -> [String] {
+        heap.unordered.sorted().map { "timer \($0.at)ms #\($0.sequence) \($0.event)" } + ["timer sequence \(sequence)"]
+    }
+
     var next: Instant? { heap.min.map { Instant(milliseconds: $0.at) } }
 
     /// Removes and returns the earliest event due at or before `now`.

@@ -76,6 +76,20 @@ package struct Slab<ID: SlabID, Element> {
         freeSlots.append(slot)
     }
 
+    /// Every slot, first to last: generation, whether occupied, and the record if so;
+    /// then the free list (which decides the next ids). Slot order is insertion
+    /// history, so equal histories describe alike (`ContactCenter.canonicalState`).
+    package func describeSlots() -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(elements.count + 1)
+        for slot in elements.indices {
+            out.append(occupied[slot] ? "slot \(slot) g\(generations[slot]): \(elements[slot])"
+                                      : "slot \(slot) g\(generations[slot]): free")
+        }
+        out.append("free list \(freeSlots)")
+        return out
+    }
+
     private func slot(of id: ID) -> Int? {
         let slot = Self.slot(id)
         guard slot < elements.count, occupied[slot],

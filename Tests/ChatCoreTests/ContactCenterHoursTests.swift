@@ -116,4 +116,14 @@ struct ContactCenterHoursTests {
             try h.center.leaveMessage(after: served, text: "x")
         }
     }
+
+    /// A message restored from the transcripts whose queue is no longer configured goes
+    /// to the first queue instead of trapping (a logged restore would stop every replica).
+    @Test func aRestoredMessageForAQueueNoLongerConfiguredGoesToTheFirstQueue() throws {
+        let h = try Harness()
+        let (email, notices) = h.center.restoreMessage(ContactRequest(queue: QueueID(40)), text: "복구된 메시지")
+        #expect(notices == [.messageStored(email)])
+        #expect(h.contact(email).queue == .orders)
+        #expect(h.center.status(of: .orders)?.pendingMessages == 1)
+    }
 }
