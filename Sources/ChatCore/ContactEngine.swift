@@ -64,6 +64,12 @@ public protocol ContactEngine: AnyObject {
     /// Runs every timer due by now (offer timeouts, grace periods, business-hour
     /// changes, re-offer delays).
     func fireDueTimers() -> [Notice]
+
+    // MARK: Commands as values
+
+    /// Runs one of the commands above given as a value (`CenterCommand`), the way a
+    /// command log replays it: never throws, a refusal is an outcome.
+    func apply(_ command: CenterCommand) -> CommandOutcome
 }
 
 extension ContactCenter: ContactEngine {}

@@ -21,9 +21,9 @@ extension ServiceDesk {
         case .hello: break
         case .startChat(let r): startChat(r, session, connection)
         case .faqResolved(let r):
-            contactCommand(r.id, session, connection) { (contact) throws(ChatError) in try center.resolveWithFAQ(contact, entryID: r.entry) }
+            contactCommand(r.id, session, connection) { .resolveWithFAQ($0, entryID: r.entry) }
         case .faqContinue(let r):
-            contactCommand(r.id, session, connection) { (contact) throws(ChatError) in try center.continueAfterFAQ(contact) }
+            contactCommand(r.id, session, connection) { .continueAfterFAQ($0) }
         case .leaveMessage(let r): leaveMessage(r, session, connection)
         case .send(let r): customerSend(r, session, connection, masked: !found.isEmpty)
         case .typing(let r):
@@ -41,7 +41,7 @@ extension ServiceDesk {
                     to: agentConnection(of: center.conversation(conversation)?.agent))
         case .end(let r):
             if let contact = session.contact, let c = center.contact(contact), !c.isEnded {
-                contactCommand(r.id, session, connection) { (contact) throws(ChatError) in try center.customerLeaves(contact) }
+                contactCommand(r.id, session, connection) { .customerLeaves($0) }
             } else {
                 ack(r.id, on: connection)
             }
@@ -50,13 +50,8 @@ extension ServiceDesk {
                 fail(connection, id: r.id, .invalidState, "Not possible now: no conversation to rate.")
                 return
             }
-            do {
-                let notices = try center.rate(conversation, by: contact, score: r.score, comment: r.comment)
-                ack(r.id, on: connection)
-                apply(notices)
-            } catch {
-                fail(connection, id: r.id, error, field: error == .commentTooLong ? "comment" : nil)
-            }
+            request(.rate(conversation, by: contact, score: r.score, comment: r.comment), id: r.id, on: connection,
+                    field: { $0 == .commentTooLong ? "comment" : nil })
         case .fetchHistory(let r):
             guard let conversation = session.conversation else {
                 fail(connection, id: r.id, .invalidState, "Not possible now: no conversation yet.")
@@ -94,13 +89,16 @@ extension ServiceDesk {
         }
         if let language = hello.language { session.language = ChatCore.Language(language) }
         bind(session, to: connection)
-        var notices: [Notice]?
-        if let contact = session.contact, let c = center.contact(contact), !c.isEnded, c.disconnectedAt != nil {
-            notices = try? center.customerReconnected(contact)
+        let resume = { [self] (notices: [Notice]) in
+            send(welcome(role: .customer, session: session.token, resumed: true, language: session.language), to: connection)
+            resendState(of: session, lastSeq: hello.lastSeq, to: connection)
+            apply(notices)
         }
-        send(welcome(role: .customer, session: session.token, resumed: true, language: session.language), to: connection)
-        resendState(of: session, lastSeq: hello.lastSeq, to: connection)
-        apply(notices)
+        if let contact = session.contact, let c = center.contact(contact), !c.isEnded, c.disconnectedAt != nil {
+            perform(.customerReconnected(contact)) { resume($0.notices) }
+        } else {
+            resume([])
+        }
     }
 
     private func bind(_ session: CustomerSession, to connection: ConnectionID) {
@@ -154,37 +152,27 @@ extension ServiceDesk {
         }
         let preChat = PreChat(customerName: r.name ?? "", orderNumber: r.orderNumber ?? "", product: r.product ?? "",
                               firstMessage: r.firstMessage ?? "")
-        do {
-            let (contact, notices) = try center.customerArrives(
-                ContactRequest(queue: queue, channel: r.channel == .voice ? .voice : .chat, language: session.language,
-                               preChat: preChat))
+        let request = ContactRequest(queue: queue, channel: r.channel == .voice ? .voice : .chat, language: session.language,
+                                     preChat: preChat)
+        self.request(.customerArrives(request), id: r.id, on: connection, then: { [self] created in
+            guard case .contact(let contact)? = created else { return }
             if let previous = session.contact { contactOwners[previous] = nil }
             session.contact = contact
             session.conversation = nil
             session.leaveMessageReason = nil
             session.place = nil
             contactOwners[contact] = session
-            ack(r.id, on: connection)
-            apply(notices)
-        } catch {
-            fail(connection, id: r.id, error)
-        }
+        })
     }
 
     /// A command on the session's current contact: ack, then what it caused.
     private func contactCommand(_ id: String?, _ session: CustomerSession, _ connection: ConnectionID,
-                                _ body: (ContactID) throws(ChatError) -> [Notice]) {
+                                _ command: (ContactID) -> CenterCommand) {
         guard let contact = session.contact else {
             fail(connection, id: id, .invalidState, "Not possible now: no contact; start a chat first.")
             return
         }
-        do {
-            let notices = try body(contact)
-            ack(id, on: connection)
-            apply(notices)
-        } catch {
-            fail(connection, id: id, error)
-        }
+        request(command(contact), id: id, on: connection)
     }
 
     private func leaveMessage(_ r: LeaveMessage, _ session: CustomerSession, _ connection: ConnectionID) {
@@ -198,8 +186,9 @@ extension ServiceDesk {
             storageBehind(connection, id: r.id)
             return
         }
-        do {
-            let (left, notices) = try center.leaveMessage(after: contact, text: r.text)
+        request(.leaveMessage(after: contact, text: r.text), id: r.id, on: connection,
+                field: { $0 == .messageTooLong ? "text" : nil }, then: { [self] created in
+            guard case .contact(let left)? = created else { return }
             session.leaveMessageReason = nil
             contactOwners[left] = session
             if let replyTo = r.replyTo, !replyTo.isEmpty { self.replyTo[left] = replyTo }
@@ -207,11 +196,7 @@ extension ServiceDesk {
             // below wait for this record (protocol/README.md, "Left messages").
             recordLeftMessage(left, text: r.text, replyTo: self.replyTo[left], requestID: r.id)
             transcripts.charge(.session(token: session.token))
-            ack(r.id, on: connection)
-            apply(notices)
-        } catch {
-            fail(connection, id: r.id, error, field: error == .messageTooLong ? "text" : nil)
-        }
+        })
     }
 
     /// The open conversation of a session, or an `invalid_state` error.

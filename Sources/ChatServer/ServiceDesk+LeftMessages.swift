@@ -83,11 +83,13 @@ extension ServiceDesk {
                                   product: m.customer.product ?? "", firstMessage: m.customer.firstMessage ?? "")
             let request = ContactRequest(queue: queue!, channel: .email, language: ChatCore.Language(m.customer.language),
                                          preChat: preChat)
-            let (contact, notices) = center.restoreMessage(request, text: m.text)
-            leftMessageKeys[contact] = record
-            leftAt[contact] = m.ts
-            if let r = m.replyTo { replyTo[contact] = r }
-            apply(notices)
+            perform(.restoreMessage(request, text: m.text)) { [self] outcome in
+                guard case .applied(let notices, .contact(let contact)?) = outcome else { return }
+                leftMessageKeys[contact] = record
+                leftAt[contact] = m.ts
+                if let r = m.replyTo { replyTo[contact] = r }
+                apply(notices)
+            }
             restored += 1
         }
         if restored > 0 { Log.info("left messages: \(restored) recovered from the transcript store, waiting for agents") }

@@ -21,18 +21,23 @@ extension ServiceDesk {
             }
             agentConnections[agentID] = connection
             bindings[connection] = .agent(agentID)
-            var notices: [Notice]?
+            let welcomed = { [self] (notices: [Notice]) in
+                // The agent as the centre has it now (after the reconnect, if there was one).
+                guard let agent = center.agent(agentID) else { return }
+                send(welcome(role: .agent, session: nil, resumed: resumed, language: .ko, agent: profile(of: agent)), to: connection)
+                if resumed {
+                    for conversation in agent.conversations { sendAssigned(conversation, to: connection) }
+                    for offer in agent.offers.compactMap(center.offer) { send(.offer(wireOffer(offer)), to: connection) }
+                }
+                apply(notices)
+                broadcastPresence(of: agentID)
+            }
             if agent.droppedAt != nil {
                 resumed = true
-                notices = try? center.agentReconnected(agentID)
+                perform(.agentReconnected(agentID)) { welcomed($0.notices) }
+            } else {
+                welcomed([])
             }
-            send(welcome(role: .agent, session: nil, resumed: resumed, language: .ko, agent: profile(of: agent)), to: connection)
-            if resumed {
-                for conversation in agent.conversations { sendAssigned(conversation, to: connection) }
-                for offer in agent.offers.compactMap(center.offer) { send(.offer(wireOffer(offer)), to: connection) }
-            }
-            apply(notices)
-            broadcastPresence(of: agentID)
             return
         case .supervisor(let login, _)?:
             guard role == .supervisor else { break }
@@ -60,23 +65,25 @@ extension ServiceDesk {
             case .hello(let r):
                 fail(connection, id: r.id, .invalidState, "Not possible now: this connection has already said hello.")
             case .setStatus(let r):
-                let notices = try center.setStatus(me, ChatCore.AgentStatus(r.status))
-                ack(r.id, on: connection)
-                apply(notices)
-                if !notices.contains(where: { if case .agentStatusChanged(me, _) = $0 { true } else { false } }),
-                   let agent = center.agent(me) {
-                    send(.presence(Presence(agent: AgentState(agent, connected: true))), to: connection)
+                perform(.setStatus(me, ChatCore.AgentStatus(r.status))) { [self] outcome in
+                    if let error = outcome.error {
+                        fail(connection, id: r.id, error, field: Self.field(of: error))
+                        return
+                    }
+                    let notices = outcome.notices
+                    ack(r.id, on: connection)
+                    apply(notices)
+                    if !notices.contains(where: { if case .agentStatusChanged(me, _) = $0 { true } else { false } }),
+                       let agent = center.agent(me) {
+                        send(.presence(Presence(agent: AgentState(agent, connected: true))), to: connection)
+                    }
                 }
             case .accept(let r):
                 guard let offer = WireID.offer(r.offer) else { throw .unknownOffer }
-                let notices = try center.acceptOffer(offer, by: me)
-                ack(r.id, on: connection)
-                apply(notices)
+                request(.acceptOffer(offer, by: me), id: r.id, on: connection, field: Self.field(of:))
             case .decline(let r):
                 guard let offer = WireID.offer(r.offer) else { throw .unknownOffer }
-                let notices = try center.declineOffer(offer, by: me)
-                ack(r.id, on: connection)
-                apply(notices)
+                request(.declineOffer(offer, by: me), id: r.id, on: connection, field: Self.field(of:))
             case .send(let r):
                 try agentSend(r, by: me, on: connection)
             case .typing(let r):
@@ -100,13 +107,9 @@ extension ServiceDesk {
                     guard let agent = center.agentID(forHandle: handle) else { throw .unknownAgent }
                     target = .agent(agent)
                 }
-                let notices = try center.transfer(conversation, to: target, by: me)
-                ack(r.id, on: connection)
-                apply(notices)
+                request(.transfer(conversation, to: target, by: me), id: r.id, on: connection, field: Self.field(of:))
             case .end(let r):
-                let notices = try center.endConversation(try conversationID(r.conversation), by: me)
-                ack(r.id, on: connection)
-                apply(notices)
+                request(.endConversation(try conversationID(r.conversation), by: me), id: r.id, on: connection, field: Self.field(of:))
             case .fetchHistory(let r):
                 let conversation = try conversationID(r.conversation)
                 guard let c = center.conversation(conversation) else { throw .unknownConversation }
@@ -154,16 +157,21 @@ extension ServiceDesk {
             storageBehind(connection, id: r.id)
             return
         }
-        let notices = try center.agentReplied(in: conversation, by: me)
-        let name = center.agent(me)?.displayName ?? ""
-        let event = record(conversation) { wire, seq, ts in
-            .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .agent, agentName: name, text: r.text, clientID: r.id))
+        perform(.agentReplied(in: conversation, by: me)) { [self] outcome in
+            if let error = outcome.error {
+                fail(connection, id: r.id, error, field: Self.field(of: error))
+                return
+            }
+            let name = center.agent(me)?.displayName ?? ""
+            let event = record(conversation) { wire, seq, ts in
+                .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .agent, agentName: name, text: r.text, clientID: r.id))
+            }
+            transcripts.charge(.agent(me))
+            ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts))
+            deliver(event, to: center.conversation(conversation).flatMap { customerConnection(of: $0.contact) })
+            metrics.messagesRelayed.add(1, ordering: .relaxed)
+            apply(outcome.notices)
         }
-        transcripts.charge(.agent(me))
-        ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts))
-        deliver(event, to: center.conversation(conversation).flatMap { customerConnection(of: $0.contact) })
-        metrics.messagesRelayed.add(1, ordering: .relaxed)
-        apply(notices)
     }
 
     private func conversationID(_ text: String) throws(ChatError) -> ConversationID {

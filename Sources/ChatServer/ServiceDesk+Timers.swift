@@ -10,7 +10,7 @@ extension ServiceDesk {
 
     func tick() {
         if let deadline = center.nextDeadline, deadline <= center.now {
-            apply(center.fireDueTimers())
+            performAndApply(.fireDueTimers)
         }
         let now = center.now
         expireSessions(now: now)

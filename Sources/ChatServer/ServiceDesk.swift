@@ -23,7 +23,9 @@ import Privacy
 /// so a test drives the desk with a `ManualClock` and a recording delivery, no
 /// sockets and no threads.
 final class ServiceDesk {
+    /// The centre, for reading; it changes only through `commands` (`perform`).
     let center: any ContactEngine
+    let commands: any CommandPath
     let delivery: any Delivery
     let metrics: BrokerMetrics
     let limits: BrokerLimits
@@ -72,9 +74,12 @@ final class ServiceDesk {
 
     /// Adds the configuration's agents (all offline) to `engine`, which must have none yet.
     /// Throws the engine's configuration errors (`unknown_queue`, …).
-    init(configuration: BrokerConfiguration, engine: any ContactEngine, delivery: any Delivery, metrics: BrokerMetrics,
-         transcripts: any TranscriptStore) throws(ChatError) {
+    init(configuration: BrokerConfiguration, engine: any ContactEngine, commands: (any CommandPath)? = nil, delivery: any Delivery,
+         metrics: BrokerMetrics, transcripts: any TranscriptStore) throws(ChatError) {
         center = engine
+        self.commands = commands ?? LocalCommandPath(engine: engine)
+        // The configured agents are the centre's starting state, not commands: every node
+        // of a cluster starts from the same configuration, so from the same agents.
         for account in configuration.agents {
             var skills: [QueueID] = []
             for key in account.skills {
@@ -145,13 +150,15 @@ final class ServiceDesk {
             session.disconnectedAt = center.now
             expiring.append((session.token, center.now.advanced(by: center.configuration.customerGracePeriod)))
             if let contact = session.contact, let c = center.contact(contact), !c.isEnded {
-                apply(try? center.customerDisconnected(contact))
+                performAndApply(.customerDisconnected(contact))
             }
         case .agent(let agent):
             guard agentConnections[agent] == connection else { return }
             agentConnections[agent] = nil
-            apply(try? center.agentDisconnected(agent))
-            broadcastPresence(of: agent)
+            perform(.agentDisconnected(agent)) { [self] outcome in
+                apply(outcome.notices)
+                broadcastPresence(of: agent)
+            }
         case .supervisor:
             supervisors[connection] = nil
         }

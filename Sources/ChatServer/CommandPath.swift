@@ -1,0 +1,28 @@
+import ChatCore
+
+/// How the desk changes the centre: every routing command (a customer arrives, an agent
+/// accepts an offer, the timers fire, …) goes down a command path, and what it gave comes
+/// back to the continuation. The desk reads the centre directly; it never changes it
+/// any other way.
+///
+/// On one node the path runs the command on the engine at once, and the continuation
+/// runs before `submit` returns. In a cluster (protocol/cluster.md, "The design ahead")
+/// the command goes through the replicated log first: the continuation then runs later,
+/// after other commands may have changed the centre, so a continuation checks again
+/// what it relies on. Domain thread only.
+protocol CommandPath: AnyObject {
+    func submit(_ command: CenterCommand, _ then: @escaping (CommandOutcome) -> Void)
+}
+
+/// One node's path: the command runs on this process's engine, now. Domain thread only.
+final class LocalCommandPath: CommandPath {
+    let engine: any ContactEngine
+
+    init(engine: any ContactEngine) {
+        self.engine = engine
+    }
+
+    func submit(_ command: CenterCommand, _ then: @escaping (CommandOutcome) -> Void) {
+        then(engine.apply(command))
+    }
+}
