@@ -14,7 +14,7 @@ import RedisClient
 /// node. A node holds the lease only while the lease it last renewed has not run out
 /// by its own clock, counted from when the renewal was *sent*: so it gives up routing
 /// no later than Redis lets the key expire, even with its link to Redis gone.
-final class ClusterMembership {
+final class ClusterMembership: LeaseView {
     let loop: EventLoop
     let configuration: ClusterConfiguration
     let status: ClusterStatus
@@ -30,6 +30,11 @@ final class ClusterMembership {
     /// Until when (monotonic) this node may act as the lease holder.
     private var heldUntil: UInt64 = 0
     private(set) var epoch: Int64 = 0
+    /// The lease holder as last heard ("node@instance").
+    private(set) var holderIdentity: String?
+
+    var identity: String { "\(configuration.nodeName)@\(instance)" }
+    var heldEpoch: Int64? { holdsLease ? epoch : nil }
     private lazy var ticker = Ticker(membership: self)
 
     /// Called on the loop when this node gains (true) or loses (false) the routing lease.
@@ -105,7 +110,8 @@ final class ClusterMembership {
 
     private func heard(_ beat: Heartbeat, sent: UInt64) {
         let now = monotonicNanoseconds()
-        let mine = beat.holderIdentity == "\(configuration.nodeName)@\(instance)"
+        holderIdentity = beat.holderIdentity
+        let mine = beat.holderIdentity == identity
         if mine, beat.leaseMilliseconds > 0 {
             let wasHeld = holdsLease
             heldUntil = sent &+ UInt64(beat.leaseMilliseconds) * 1_000_000

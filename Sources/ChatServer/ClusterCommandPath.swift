@@ -1,0 +1,192 @@
+import ChatCore
+import DequeModule
+import EventLoop
+import Posix
+import Redis
+import RedisClient
+
+/// What the command path needs to know of the routing lease (`ClusterMembership`).
+protocol LeaseView: AnyObject {
+    /// This process's lease identity, "node@instance".
+    var identity: String { get }
+    /// The epoch at which this node holds the lease now; nil when it does not.
+    var heldEpoch: Int64? { get }
+    /// Who holds the lease as last heard ("node@instance"), nil when nobody does.
+    var holderIdentity: String? { get }
+}
+
+/// A cluster node's command path (protocol/cluster.md, "The command path"), on the
+/// domain loop (its thread only).
+///
+/// A command submitted here is wrapped in a `LogEnvelope` (this instance and a request
+/// number) and goes to the lease holder: appended to the log directly when this node
+/// holds the lease (batched: one append in flight, the rest wait for it), else
+/// published on the holder's request channel. Every node applies every log record to
+/// its `CenterReplica`, in order, at the record's time. The outcome of this node's own
+/// request goes to the request's continuation; the outcomes of other nodes' requests go
+/// to `othersApplied`, so that the desk tells the clients connected here what the
+/// decisions mean for them.
+///
+/// Delivery to the holder is at least once: a request not seen in the log within a
+/// second is sent again (to whoever holds the lease then), and a request that reaches
+/// the log twice is applied once — every replica skips the same repeat, so they stay
+/// identical.
+final class ClusterCommandPath: CommandPath {
+    let loop: EventLoop
+    let replica: CenterReplica
+    let log: CommandLog
+    let lease: any LeaseView
+    private let link: RedisConnection
+    private let requests: RedisSubscription
+    private let keyPrefix: String
+
+    private struct Pending {
+        var envelope: [UInt8]
+        var then: (CommandOutcome) -> Void
+        var sentAt: UInt64
+    }
+
+    private var nextRequest: UInt64 = 1
+    private var pending: [UInt64: Pending] = [:]
+    private var toAppend: [[UInt8]] = []
+    private var appending = false
+    /// The requests applied lately, oldest first, and as a set: a repeat is skipped.
+    private var appliedOrder: Deque<String> = []
+    private var applied: Set<String> = []
+    static let rememberedRequests = 100_000
+    /// A request not yet in the log after this long is sent again.
+    static let resendAfter: UInt64 = 1_000_000_000
+    private lazy var ticker = Ticker(path: self)
+
+    /// Outcomes of commands other nodes asked for, in log order.
+    var othersApplied: ((CommandOutcome) -> Void)?
+    /// Records applied, and repeats skipped (for tests and /metrics).
+    private(set) var appliedRecords: UInt64 = 0
+    private(set) var skippedRepeats: UInt64 = 0
+
+    init(loop: EventLoop, replica: CenterReplica, log: CommandLog, lease: any LeaseView, link: RedisConnection,
+         requests: RedisSubscription, keyPrefix: String) {
+        self.loop = loop
+        self.replica = replica
+        self.log = log
+        self.lease = lease
+        self.link = link
+        self.requests = requests
+        self.keyPrefix = keyPrefix
+        log.received = { [unowned self] records in apply(records) }
+        requests.messageReceived = { [unowned self] _, payload in forwarded(payload) }
+    }
+
+    /// The channel on which the holder `identity` takes other nodes' requests.
+    func requestChannel(_ identity: String) -> String { "\(keyPrefix):requests:\(identity)" }
+
+    /// Starts listening for forwarded requests (they matter only while holding the lease).
+    func start() {
+        requests.subscribe(requestChannel(lease.identity))
+        loop.addTicker(ticker)
+    }
+
+    func submit(_ command: CenterCommand, _ then: @escaping (CommandOutcome) -> Void) {
+        let number = nextRequest
+        nextRequest += 1
+        let envelope: [UInt8]
+        do {
+            envelope = try LogEnvelope(instance: lease.identity, request: number, command: command).encoded()
+        } catch {
+            // The glue checks lengths before it asks; reaching here is a bug, told as one.
+            Log.error("cluster: a command that cannot be logged: \(error)")
+            then(.refused(.invalidState("the command cannot be logged: \(error.reason)")))
+            return
+        }
+        pending[number] = Pending(envelope: envelope, then: then, sentAt: monotonicNanoseconds())
+        route(envelope)
+    }
+
+    /// Requests this node asked for that are not in the log yet.
+    var waiting: Int { pending.count }
+
+    // MARK: To the holder
+
+    private func route(_ envelope: [UInt8]) {
+        if lease.heldEpoch != nil {
+            toAppend.append(envelope)
+            appendWaiting()
+        } else if let holder = lease.holderIdentity {
+            link.send(RedisCommand("PUBLISH", requestChannel(holder), envelope)) { _ in }
+        }
+        // No holder known: the tick sends it again once there is one.
+    }
+
+    /// A request another node forwarded to this one as the holder.
+    private func forwarded(_ envelope: [UInt8]) {
+        // Not the holder (any more): dropped; its node sends it again to the next one.
+        guard lease.heldEpoch != nil else { return }
+        toAppend.append(envelope)
+        appendWaiting()
+    }
+
+    private func appendWaiting() {
+        guard !appending, !toAppend.isEmpty, let epoch = lease.heldEpoch else { return }
+        let batch = toAppend
+        toAppend.removeAll()
+        appending = true
+        log.append(batch, identity: lease.identity, epoch: epoch) { [unowned self] result in
+            appending = false
+            if case .failure(let failure) = result {
+                // Fenced (the lease moved) or the link failed: whatever of ours was in
+                // the batch is sent again by the tick; forwarded ones by their nodes.
+                Log.warning("cluster: appending \(batch.count) commands failed: \(failure)")
+            }
+            appendWaiting()
+        }
+    }
+
+    // MARK: From the log
+
+    private func apply(_ records: [CommandLog.Record]) {
+        for record in records {
+            appliedRecords &+= 1
+            let envelope: LogEnvelope
+            do {
+                envelope = try LogEnvelope(decoding: record.payload)
+            } catch {
+                // Every replica skips the same entry, so they stay alike; it is a bug.
+                Log.error("cluster: log entry \(record.id) cannot be read and is skipped: \(error)")
+                continue
+            }
+            let key = "\(envelope.instance) \(envelope.request)"
+            guard applied.insert(key).inserted else {
+                skippedRepeats &+= 1
+                continue
+            }
+            appliedOrder.append(key)
+            if appliedOrder.count > Self.rememberedRequests, let old = appliedOrder.popFirst() { applied.remove(old) }
+            let time = max(0, record.time)
+            let outcome = replica.apply(LoggedCommand(at: Instant(milliseconds: time), wall: WallTime(millisecondsSince1970: time),
+                                                      command: envelope.command))
+            if envelope.instance == lease.identity, let mine = pending.removeValue(forKey: envelope.request) {
+                mine.then(outcome)
+            } else {
+                othersApplied?(outcome)
+            }
+        }
+    }
+
+    // MARK: Time
+
+    fileprivate func tick(now: UInt64) {
+        // In request order, so that a node's requests reach the log in the order it asked.
+        for number in pending.keys.sorted() where now &- pending[number]!.sentAt >= Self.resendAfter {
+            pending[number]!.sentAt = now
+            route(pending[number]!.envelope)
+        }
+    }
+
+    private final class Ticker: Selectable {
+        unowned let path: ClusterCommandPath
+        let fd: Int32 = -1
+        init(path: ClusterCommandPath) { self.path = path }
+        func handleEvent(_ flags: EpollFlags) {}
+        func tick(now: UInt64) { path.tick(now: now) }
+    }
+}
