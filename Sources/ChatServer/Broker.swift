@@ -17,8 +17,8 @@ public final class Broker: Sendable {
     private let threads: [PosixThread]
     /// Closed (synced, writer stopped) in `stop`, after the domain thread has ended.
     private let store: LoopBound<DiskTranscripts>
-    /// This node's heartbeat and lease in a cluster; nil on a single node.
-    private let membership: LoopBound<ClusterMembership>?
+    /// This broker as a cluster node; nil on a single node.
+    private let node: LoopBound<ClusterNode>?
 
     public init(configuration: BrokerConfiguration, transport: ServerConfiguration) throws(ConfigurationError) {
         let metrics = BrokerMetrics()
@@ -46,12 +46,32 @@ public final class Broker: Sendable {
         // Recovery runs here, before any thread serves: the store is the desk's from now on.
         store = DiskTranscripts(configuration: configuration.transcripts, domain: domain, health: health)
         let outbox = Outbox(domain: domain, transcripts: store)
+        let cluster: ClusterStatus
+        let listening = ListeningServer()
+        let node: ClusterNode?
         do {
-            desk = try ServiceDesk(configuration: configuration, delivery: outbox, metrics: metrics, transcripts: store)
+            if let redis = configuration.cluster.redis {
+                let timeout = configuration.cluster.leaseTimeout
+                cluster = ClusterStatus(figures: .init(clustered: true, node: configuration.cluster.nodeName, redis: redis.description,
+                                                       leaseTimeoutMilliseconds: timeout.components.seconds * 1000
+                                                           + timeout.components.attoseconds / 1_000_000_000_000_000))
+                let (host, port) = (transport.host, transport.port)
+                // Before the server binds, the configured port (0 until then when it is chosen).
+                let clustered = try ClusterNode(loop: domain, configuration: configuration, address: redis, status: cluster,
+                                                advertisedAddress: { "\(host):\(listening.port == 0 ? port : listening.port)" })
+                node = clustered
+                desk = try ServiceDesk(configuration: configuration, engine: clustered.replica.engine, commands: clustered.path,
+                                       clock: clustered.clock, delivery: outbox, metrics: metrics, transcripts: store)
+            } else {
+                cluster = .single(node: configuration.cluster.nodeName)
+                node = nil
+                desk = try ServiceDesk(configuration: configuration, delivery: outbox, metrics: metrics, transcripts: store)
+            }
         } catch {
             store.close()
             throw ConfigurationError(line: nil, key: nil, reason: error.description)
         }
+        self.node = node.map(LoopBound.init)
         // The desk was made here but from now on is touched only on the domain thread:
         // the bound reference travels there through `execute` and the thread below.
         let bound = LoopBound(desk)
@@ -59,21 +79,6 @@ public final class Broker: Sendable {
         self.store = LoopBound(store)
         // A sign-in waits for its hash a second less than an HTTP request waits for its
         // answer (at least half of it), so the line answers busy before the 408 would.
-        let cluster: ClusterStatus
-        let listening = ListeningServer()
-        if let redis = configuration.cluster.redis {
-            let timeout = configuration.cluster.leaseTimeout
-            cluster = ClusterStatus(figures: .init(clustered: true, node: configuration.cluster.nodeName, redis: redis.description,
-                                                   leaseTimeoutMilliseconds: timeout.components.seconds * 1000
-                                                       + timeout.components.attoseconds / 1_000_000_000_000_000))
-            let (host, port) = (transport.host, transport.port)
-            // Before the server binds, the configured port (0 until then when it is chosen).
-            membership = LoopBound(ClusterMembership(loop: domain, configuration: configuration.cluster, address: redis, status: cluster,
-                                                     advertisedAddress: { "\(host):\(listening.port == 0 ? port : listening.port)" }))
-        } else {
-            cluster = .single(node: configuration.cluster.nodeName)
-            membership = nil
-        }
         let signInWait = max(transport.handshakeTimeout / 2, transport.handshakeTimeout - 1)
         let signIns = SignInLine(loop: signIn, directory: directory, capacity: configuration.limits.signInQueue,
                                  failuresPerMinute: configuration.limits.failedSignInsPerMinute,
@@ -81,11 +86,11 @@ public final class Broker: Sendable {
         shared = BrokerShared(domain: domain, signIn: signIn, desk: bound, outbox: LoopBound(outbox), signIns: signIns, metrics: metrics,
                               limits: configuration.limits, allowedOrigins: configuration.allowedOrigins,
                               webPages: configuration.webPages, transcripts: health, cluster: cluster)
-        let membership = self.membership
+        let clusterNode = self.node
         let startDesk: @Sendable () -> Void = {
             domain.addTicker(DeskTicker(desk: bound))
             bound.value.tick()
-            membership?.value.start()
+            clusterNode?.value.start(desk: bound.value)
         }
         do {
             var threads = [try PosixThread(name: "sign-in") { signIn.run() }]
@@ -119,7 +124,7 @@ public final class Broker: Sendable {
         for thread in threads { thread.join() }
         // The domain's thread is gone, so the desk may be touched here.
         shared.outbox.value.unregisterAll()
-        membership?.value.stop()
+        node?.value.stop()
         return store.value.close() == nil
     }
 }

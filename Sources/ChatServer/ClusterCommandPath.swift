@@ -105,6 +105,8 @@ final class ClusterCommandPath: CommandPath {
     /// Requests this node asked for that are not in the log yet.
     var waiting: Int { pending.count }
 
+    var firesTimers: Bool { lease.heldEpoch != nil }
+
     // MARK: To the holder
 
     private func route(_ envelope: [UInt8]) {

@@ -37,6 +37,12 @@ final class ClusterMembership: LeaseView {
     var heldEpoch: Int64? { holdsLease ? epoch : nil }
     private lazy var ticker = Ticker(membership: self)
 
+    /// Redis's clock minus this host's wall clock, in milliseconds, from the last heartbeat
+    /// (half the round trip allowed for).
+    private(set) var redisOffsetMilliseconds: Int64 = 0
+    /// Told the offset after every heartbeat.
+    var offsetMeasured: ((Int64) -> Void)?
+
     /// Called on the loop when this node gains (true) or loses (false) the routing lease.
     var leaseChanged: ((Bool, Int64) -> Void)?
 
@@ -110,6 +116,9 @@ final class ClusterMembership: LeaseView {
 
     private func heard(_ beat: Heartbeat, sent: UInt64) {
         let now = monotonicNanoseconds()
+        let halfTrip = Int64((now &- sent) / 2_000_000)
+        redisOffsetMilliseconds = beat.redisNow + halfTrip - SystemClock().wallNow.millisecondsSince1970
+        offsetMeasured?(redisOffsetMilliseconds)
         holderIdentity = beat.holderIdentity
         let mine = beat.holderIdentity == identity
         if mine, beat.leaseMilliseconds > 0 {

@@ -12,6 +12,9 @@ import ChatCore
 /// what it relies on. Domain thread only.
 protocol CommandPath: AnyObject {
     func submit(_ command: CenterCommand, _ then: @escaping (CommandOutcome) -> Void)
+    /// Whether this node asks for the centre's timers (`fireDueTimers`) when they are
+    /// due: always on one node; in a cluster only the lease holder does.
+    var firesTimers: Bool { get }
 }
 
 /// One node's path: the command runs on this process's engine, now. Domain thread only.
@@ -25,4 +28,13 @@ final class LocalCommandPath: CommandPath {
     func submit(_ command: CenterCommand, _ then: @escaping (CommandOutcome) -> Void) {
         then(engine.apply(command))
     }
+
+    var firesTimers: Bool { true }
+}
+
+/// The engine's own clock as the desk's: one node, one timeline. Domain thread only.
+struct EngineTime: Clock {
+    let engine: any ContactEngine
+    var now: Instant { engine.now }
+    var wallNow: WallTime { engine.wallNow }
 }

@@ -31,7 +31,7 @@ extension ServiceDesk {
     }
 
     /// Monotonic nanoseconds on the domain clock.
-    var budgetClock: UInt64 { UInt64(max(0, center.now.milliseconds)) &* 1_000_000 }
+    var budgetClock: UInt64 { UInt64(max(0, now.milliseconds)) &* 1_000_000 }
 
     private func admit(_ owner: MessageBudgets.Owner?, _ id: String?, on connection: ConnectionID, now: UInt64) -> Bool {
         let verdict = budgets.admit(owner, on: connection, now: now)

@@ -109,7 +109,7 @@ extension ServiceDesk {
 
     func isExpired(_ session: CustomerSession) -> Bool {
         guard let since = session.disconnectedAt else { return false }
-        return since.advanced(by: center.configuration.customerGracePeriod) <= center.now
+        return since.advanced(by: center.configuration.customerGracePeriod) <= now
     }
 
     /// After a resume: what describes where the contact is, then the missed events.
@@ -120,8 +120,8 @@ extension ServiceDesk {
                 send(.faqSuggestions(FAQSuggestions(contact.faqSuggestions)), to: connection)
             case .waiting(let line):
                 let place = center.placeInLine(of: id) ?? 1
-                tellPlace(session, contact: id, place: place, estimate: estimate(place: place, in: line, at: center.now),
-                          first: true, queue: key(of: line.queue), on: connection, at: center.now)
+                tellPlace(session, contact: id, place: place, estimate: estimate(place: place, in: line, at: now),
+                          first: true, queue: key(of: line.queue), on: connection, at: now)
             case .offered:
                 send(.queued(Queued(queue: center.queues[Int(contact.currentQueue.rawValue)].key, place: 1)), to: connection)
             case .ended, .inConversation, .messagePending:
@@ -248,7 +248,7 @@ extension ServiceDesk {
         var opensAt: Int64?
         var zone: String?
         let hours = center.configuration.businessHours
-        if reason == .closed, let next = hours.nextChange(after: center.wallNow) {
+        if reason == .closed, let next = hours.nextChange(after: wallNow) {
             opensAt = next.millisecondsSince1970
             zone = hours.timeZone.identifier  // the widget shows the opening in the centre's zone, named
         }

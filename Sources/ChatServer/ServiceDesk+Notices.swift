@@ -27,7 +27,7 @@ extension ServiceDesk {
             guard let owner = contactOwners[contact], owner.contact == contact else { return }
             owner.place = place
             guard let to = owner.connection else { return }
-            let now = center.now
+            let now = self.now
             if case .waiting? = center.contact(contact)?.state {
                 tellPlace(owner, contact: contact, place: place, estimate: estimate(place: place, in: line, at: now),
                           first: true, atEnqueue: true, queue: key(of: line.queue), on: to, at: now)
@@ -139,7 +139,7 @@ extension ServiceDesk {
 
     func wireOffer(_ offer: ChatCore.Offer) -> OfferedContact {
         let contact = center.contact(offer.contact)
-        let waited = contact.flatMap { $0.enqueuedAt }.map { max(0, center.now.milliseconds - $0.milliseconds) }
+        let waited = contact.flatMap { $0.enqueuedAt }.map { max(0, now.milliseconds - $0.milliseconds) }
         return OfferedContact(offer: WireID.offer(offer.id), queue: key(of: offer.line.queue),
                                   channel: ChatProtocol.Channel(offer.line.channel), expiresAt: ts(offer.expiresAt),
                                   waitedMs: waited, customer: contact.map(CustomerCard.init) ?? CustomerCard(language: .ko))

@@ -9,10 +9,15 @@ extension ServiceDesk {
     static let snapshotInterval: Duration = .seconds(1)
 
     func tick() {
-        if let deadline = center.nextDeadline, deadline <= center.now {
-            performAndApply(.fireDueTimers)
+        if !timersAsked, commands.firesTimers, let deadline = center.nextDeadline, deadline <= now {
+            // Once until it is carried out: through a cluster's log that takes a while.
+            timersAsked = true
+            perform(.fireDueTimers) { [self] outcome in
+                timersAsked = false
+                apply(outcome.notices)
+            }
         }
-        let now = center.now
+        let now = self.now
         expireSessions(now: now)
         budgets.forgetRested(now: budgetClock)
         tickStatistics(now: now)
@@ -38,7 +43,7 @@ extension ServiceDesk {
     }
 
     func snapshot() -> Snapshot {
-        let published = self.published ?? computeStatistics(at: center.now)
+        let published = self.published ?? computeStatistics(at: now)
         let queues = center.queues.indices.compactMap { index -> QueueSnapshot? in
             let queue = center.queues[index]
             guard let s = center.status(of: QueueID(Int32(index))) else { return nil }
@@ -49,7 +54,7 @@ extension ServiceDesk {
                                  rejectedFull: Int64(s.counters.rejectedFull), closedOut: Int64(s.counters.closedOut),
                                  messagesLeft: Int64(s.counters.messagesLeft),
                                  // Live, like the counts beside it: the published figures are up to a second old.
-                                 longestWaitMs: longestWait(in: QueueID(Int32(index)), at: center.now),
+                                 longestWaitMs: longestWait(in: QueueID(Int32(index)), at: now),
                                  wait: figures?.wait, phone: figures?.phone)
         }
         let agents = center.agents.map { AgentState($0, connected: agentConnections[$0.id] != nil) }

@@ -26,6 +26,10 @@ final class ServiceDesk {
     /// The centre, for reading; it changes only through `commands` (`perform`).
     let center: any ContactEngine
     let commands: any CommandPath
+    /// The desk's "now", on the centre's timeline. One node: the engine's own clock. A
+    /// cluster: the log's timeline (Redis's clock) running on between entries, since the
+    /// replica's clock stands still at the last entry's time (ClusterClock.swift).
+    let clock: any Clock
     let delivery: any Delivery
     let metrics: BrokerMetrics
     let limits: BrokerLimits
@@ -64,6 +68,8 @@ final class ServiceDesk {
     /// (remade at most once a second: the Kaplan–Meier curve sorts every distinct wait).
     var patienceOutlooks: [Int: (madeAtMs: Int64, outlook: PatienceOutlook)] = [:]
     var snapshotDirty = true
+    /// A `fireDueTimers` is on its way (a cluster's log); not asked again meanwhile.
+    var timersAsked = false
     var lastSnapshotPush = Instant(milliseconds: .min)
     /// `[console] canned_replies`, for agents' `welcome`.
     var cannedReplies: [String] = []
@@ -74,10 +80,11 @@ final class ServiceDesk {
 
     /// Adds the configuration's agents (all offline) to `engine`, which must have none yet.
     /// Throws the engine's configuration errors (`unknown_queue`, …).
-    init(configuration: BrokerConfiguration, engine: any ContactEngine, commands: (any CommandPath)? = nil, delivery: any Delivery,
-         metrics: BrokerMetrics, transcripts: any TranscriptStore) throws(ChatError) {
+    init(configuration: BrokerConfiguration, engine: any ContactEngine, commands: (any CommandPath)? = nil, clock: (any Clock)? = nil,
+         delivery: any Delivery, metrics: BrokerMetrics, transcripts: any TranscriptStore) throws(ChatError) {
         center = engine
         self.commands = commands ?? LocalCommandPath(engine: engine)
+        self.clock = clock ?? EngineTime(engine: engine)
         // The configured agents are the centre's starting state, not commands: every node
         // of a cluster starts from the same configuration, so from the same agents.
         for account in configuration.agents {
@@ -98,8 +105,10 @@ final class ServiceDesk {
         self.transcripts = transcripts
         cannedReplies = configuration.cannedReplies
         masker = PersonalDataMasker(kinds: configuration.maskedKinds)
-        wallOffset = center.wallNow.millisecondsSince1970 - center.now.milliseconds
-        restoreLeftMessages()
+        wallOffset = self.clock.wallNow.millisecondsSince1970 - self.clock.now.milliseconds
+        // Left messages are records of this node's store; in a cluster they are not yet
+        // shared, so a node does not put them back into the common centre (cluster.md).
+        if self.commands is LocalCommandPath { restoreLeftMessages() }
     }
 
     /// A desk with the process's own engine (`ContactCenter`) on `clock`. Throws the
@@ -147,8 +156,8 @@ final class ServiceDesk {
         case .customer(let session):
             guard session.connection == connection else { return }
             session.connection = nil
-            session.disconnectedAt = center.now
-            expiring.append((session.token, center.now.advanced(by: center.configuration.customerGracePeriod)))
+            session.disconnectedAt = now
+            expiring.append((session.token, now.advanced(by: center.configuration.customerGracePeriod)))
             if let contact = session.contact, let c = center.contact(contact), !c.isEnded {
                 performAndApply(.customerDisconnected(contact))
             }
@@ -166,7 +175,9 @@ final class ServiceDesk {
 
     // MARK: Output
 
-    var nowTS: Int64 { ts(center.now) }
+    var now: Instant { clock.now }
+    var wallNow: WallTime { clock.wallNow }
+    var nowTS: Int64 { ts(now) }
 
     func ts(_ instant: Instant) -> Int64 { max(0, instant.milliseconds &+ wallOffset) }
 
@@ -206,7 +217,7 @@ final class ServiceDesk {
     @discardableResult
     func record(_ conversation: ConversationID, at instant: Instant? = nil,
                 _ make: (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent) -> RecordedEvent {
-        let event = RecordedEvent(make(wire(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? center.now)))
+        let event = RecordedEvent(make(wire(conversation), transcripts.lastSeq(of: conversation) + 1, ts(instant ?? now)))
         transcripts.append(event, to: conversation)
         return event
     }

@@ -23,14 +23,14 @@ import pytest
 from broker_proc import BrokerServer, broker_config
 from redis_proc import RedisServer
 from switchboard_proc import HOST, REPO_ROOT, switchboard_bin
-from test_broker import start_broker  # noqa: F401  (the fixture)
+from test_broker import FAST, MINJI, agent, customer, start_broker  # noqa: F401  (start_broker: the fixture)
 
 LEASE_SECONDS = 2
 
 
-def cluster_config(name: str, redis: RedisServer, extra: str = "") -> str:
-    return broker_config(extra=f'[cluster]\nredis = "{redis.url}"\nnode_name = "{name}"\n'
-                               f"lease_timeout_seconds = {LEASE_SECONDS}\n{extra}")
+def cluster_config(name: str, redis: RedisServer, extra: str = "", agents=()) -> str:
+    return broker_config(agents=agents, extra=f'[cluster]\nredis = "{redis.url}"\nnode_name = "{name}"\n'
+                                              f"lease_timeout_seconds = {LEASE_SECONDS}\n{extra}")
 
 
 def get(srv: BrokerServer, path: str) -> tuple[int, str]:
@@ -67,11 +67,11 @@ class Cluster:
         self.nodes: dict[str, BrokerServer] = {}
         self.killed: set[str] = set()
 
-    def start(self, name: str, extra: str = "") -> BrokerServer:
+    def start(self, name: str, extra: str = "", agents=()) -> BrokerServer:
         directory = self.tmp_path / name
         directory.mkdir(exist_ok=True)
         path = directory / "switchboard.toml"
-        path.write_text(cluster_config(name, self.redis, extra), encoding="utf-8")
+        path.write_text(cluster_config(name, self.redis, extra, agents), encoding="utf-8")
         srv = BrokerServer(path, (), log_path=directory / "broker.log")
         srv.start()
         self.nodes[name] = srv
@@ -240,3 +240,54 @@ def test_a_bad_cluster_section_names_its_line(tmp_path):
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, cwd=REPO_ROOT)
     assert done.returncode == 78, done
     assert "line 3" in done.stderr and "node_name" in done.stderr, done.stderr
+
+
+# ---- one centre across nodes ------------------------------------------------------
+
+def test_customers_on_any_node_are_served_in_arrival_order_by_an_agent_on_another(cluster):
+    """One line per queue across the cluster: customers arriving on two nodes, one after
+    another, are assigned to an agent on a third in the order they arrived; the agent's
+    capacity holds; a freed slot goes to the customer who has waited longest, wherever."""
+    staff = [dict(MINJI, chat_capacity=2)]
+    nodes = {name: cluster.start(name, extra=FAST, agents=staff) for name in ("east", "west", "north")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(nodes["east"], MINJI)
+
+    customers = []
+    for index, node in enumerate(["west", "north", "west", "north"]):
+        c, _ = customer(nodes[node], language="ko")
+        c.send(type="start_chat", id="s1", queue="orders", name=f"고객{index}", first_message=f"첫 메시지 {index}")
+        c.next("ack", id="s1", timeout=10)
+        customers.append(c)
+
+    def next_assigned():
+        """The agent's next assignment, past the events of the conversations it has."""
+        while True:
+            message = minji.recv(timeout=10)
+            if message["type"] == "assigned":
+                return message
+            assert message["type"] in ("message", "agent_joined", "presence", "ack", "conversation_ended"), message
+
+    # Capacity 2: the first two are assigned, in arrival order, and nobody else.
+    first = next_assigned()
+    second = next_assigned()
+    def until(peer, type_):
+        while True:
+            message = peer.recv(timeout=10)
+            if message["type"] == type_:
+                return message
+            assert message["type"] in ("queued", "message", "place", "estimate"), message
+
+    for c in customers[:2]:
+        until(c, "agent_joined")
+    assert [first["customer"]["name"], second["customer"]["name"]] == ["고객0", "고객1"]
+    # The other two wait, first in line the one who came first.
+    assert until(customers[2], "queued")["place"] == 1
+    assert until(customers[3], "queued")["place"] == 2
+
+    # A freed slot goes to the customer who has waited longest (on another node).
+    minji.send(type="end", id="e1", conversation=first["conversation"])
+    third = next_assigned()
+    assert third["customer"]["name"] == "고객2"
+    for c in customers + [minji]:
+        c.close()
