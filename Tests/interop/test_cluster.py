@@ -289,5 +289,17 @@ def test_customers_on_any_node_are_served_in_arrival_order_by_an_agent_on_anothe
     minji.send(type="end", id="e1", conversation=first["conversation"])
     third = next_assigned()
     assert third["customer"]["name"] == "고객2"
+
+    # Every node keeps the whole centre: the same queue figures on each (connections are each node's own).
+    def queue_figures(srv):
+        stats = json.loads(get(srv, "/v1/stats")[1])
+        return {q["queue"]: (q["waiting_chats"], q["waiting_calls"], q["agents_on_duty"], q["pending_messages"],
+                             q.get("wait", {}).get("answered")) for q in stats["queues"]}
+
+    # (Figures are published every quarter second.)
+    for node in nodes.values():
+        wait_for(lambda: queue_figures(node)["orders"][:3] == (1, 0, 1), 5, "one customer waiting and minji on duty")
+    wait_for(lambda: len({json.dumps(queue_figures(n), sort_keys=True) for n in nodes.values()}) == 1, 5,
+             "every node's /v1/stats to show the same queues")
     for c in customers + [minji]:
         c.close()
