@@ -27,6 +27,9 @@ public enum ChatError: Error, Hashable, Sendable, CustomStringConvertible {
     case emptyMessage
     case agentUnavailable
     case topicUnattended
+    // Reaching the centre: a cluster node that cannot get a command to the routing
+    // lease holder in time (never thrown by the engine itself; its command path says so).
+    case unavailable
     // Configuration.
     case duplicateAgent
     case unknownTimeZone(String)
@@ -54,6 +57,7 @@ public enum ChatError: Error, Hashable, Sendable, CustomStringConvertible {
         case .emptyMessage: "empty_message"
         case .agentUnavailable: "agent_unavailable"
         case .topicUnattended: "topic_unattended"
+        case .unavailable: "unavailable"
         case .duplicateAgent: "duplicate_agent"
         case .unknownTimeZone: "unknown_time_zone"
         case .invalidConfiguration: "invalid_configuration"
@@ -82,6 +86,7 @@ public enum ChatError: Error, Hashable, Sendable, CustomStringConvertible {
         case .emptyMessage: "The message is empty."
         case .agentUnavailable: "That agent cannot take the conversation now."
         case .topicUnattended: "No agent on duty serves that queue."
+        case .unavailable: "The contact centre cannot be reached from here just now; the request may not have been carried out. Try again shortly."
         case .duplicateAgent: "An agent with that handle already exists."
         case .unknownTimeZone(let name): "Unknown time zone '\(name)'."
         case .invalidConfiguration(let detail): "Invalid configuration: \(detail)."
@@ -95,7 +100,7 @@ public enum ChatError: Error, Hashable, Sendable, CustomStringConvertible {
         .unknownQueue, .unknownAgent, .unknownContact, .unknownConversation, .unknownOffer,
         .queueFull, .mailboxFull, .messageTooLong, .commentTooLong, .notAssigned, .notOffered,
         .invalidState(""), .invalidChannel, .conversationOpen, .alreadyRated, .invalidRating,
-        .emptyMessage, .agentUnavailable, .topicUnattended, .duplicateAgent,
+        .emptyMessage, .agentUnavailable, .topicUnattended, .unavailable, .duplicateAgent,
         .unknownTimeZone(""), .invalidConfiguration(""),
     ]
 }

@@ -39,6 +39,7 @@ public enum ErrorCode: String, Hashable, Sendable, CaseIterable {
     case emptyMessage = "empty_message"
     case agentUnavailable = "agent_unavailable"
     case topicUnattended = "topic_unattended"
+    case unavailable
 
     /// The close code that follows this error when it is fatal. Always fatal:
     /// `not_authenticated`, `authentication_failed`, `session_replaced`;

@@ -44,6 +44,7 @@ final class ClusterCommandPath: CommandPath {
         var envelope: [UInt8]
         var then: (CommandOutcome) -> Void
         var sentAt: UInt64
+        var askedAt: UInt64
     }
 
     private var nextRequest: UInt64 = 1
@@ -56,6 +57,10 @@ final class ClusterCommandPath: CommandPath {
     static let rememberedRequests = 100_000
     /// A request not yet in the log after this long is sent again.
     static let resendAfter: UInt64 = 1_000_000_000
+    /// A request not in the log after this long is given up: its client hears
+    /// `unavailable` (the link to Redis is down, or the lease is moving). A lease moves
+    /// within its timeout (3 s by default), so this leaves room for one move.
+    var giveUpAfter: UInt64 = 8_000_000_000
     private lazy var ticker = Ticker(path: self)
 
     /// Outcomes of commands other nodes asked for, in log order.
@@ -63,6 +68,8 @@ final class ClusterCommandPath: CommandPath {
     /// Records applied, and repeats skipped (for tests and /metrics).
     private(set) var appliedRecords: UInt64 = 0
     private(set) var skippedRepeats: UInt64 = 0
+    /// Requests given up (their clients heard `unavailable`).
+    private(set) var gaveUp: UInt64 = 0
 
     init(loop: EventLoop, replica: CenterReplica, log: CommandLog, lease: any LeaseView, link: RedisConnection,
          requests: RedisSubscription, keyPrefix: String) {
@@ -98,7 +105,8 @@ final class ClusterCommandPath: CommandPath {
             then(.refused(.invalidState("the command cannot be logged: \(error.reason)")))
             return
         }
-        pending[number] = Pending(envelope: envelope, then: then, sentAt: monotonicNanoseconds())
+        let now = monotonicNanoseconds()
+        pending[number] = Pending(envelope: envelope, then: then, sentAt: now, askedAt: now)
         route(envelope)
     }
 
@@ -178,9 +186,17 @@ final class ClusterCommandPath: CommandPath {
 
     fileprivate func tick(now: UInt64) {
         // In request order, so that a node's requests reach the log in the order it asked.
-        for number in pending.keys.sorted() where now &- pending[number]!.sentAt >= Self.resendAfter {
-            pending[number]!.sentAt = now
-            route(pending[number]!.envelope)
+        for number in pending.keys.sorted() {
+            guard let request = pending[number] else { continue }
+            if now &- request.askedAt >= giveUpAfter {
+                // Should it reach the log after all, it is applied like any other node's.
+                pending[number] = nil
+                gaveUp &+= 1
+                request.then(.refused(.unavailable))
+            } else if now &- request.sentAt >= Self.resendAfter {
+                pending[number]!.sentAt = now
+                route(request.envelope)
+            }
         }
     }
 

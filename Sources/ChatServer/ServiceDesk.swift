@@ -199,8 +199,17 @@ final class ServiceDesk {
     }
 
     func fail(_ connection: ConnectionID, id: String?, _ error: ChatError, field: String? = nil) {
+        if error == .unavailable {
+            metrics.countError(.unavailable)
+            send(.error(ErrorReport(id: id, code: .unavailable, message: error.message, retryAfterMs: Self.unavailableRetryMs)),
+                 to: connection)
+            return
+        }
         fail(connection, id: id, ErrorCode(error), error.message, field: field)
     }
+
+    /// How long a client waits before asking again after `unavailable`.
+    static let unavailableRetryMs: Int64 = 1_000
 
     func notAuthenticated(_ connection: ConnectionID, id: String?) {
         fail(connection, id: id, .notAuthenticated, "The first message must be hello.", close: .notAuthenticated)

@@ -164,6 +164,17 @@ import Testing
         #expect(east.heard.withLock { $0.count } == 1, "west's request was applied once")
     }
 
+    @Test func aRequestNoHolderTakesIsGivenUpAsUnavailable() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port, identity: "east@1")
+        defer { east.stop() }
+        // Nobody holds the lease (Redis reachable, but no holder known).
+        east.on { $0.path.giveUpAfter = 400_000_000 }
+        east.submit(.setStatus(AgentID(0), .available))
+        #expect(east.waitForOutcomes(1) == ["refused unavailable"])
+        #expect(east.on { $0.path.gaveUp } == 1 && east.on { $0.path.waiting } == 0)
+    }
+
     @Test func anEnvelopeRoundTripsAndRefusesDamage() throws {
         let envelope = LogEnvelope(instance: "east@k3x", request: 42, command: .rate(ConversationID(3), by: ContactID(4), score: 5, comment: "친절해요"))
         let bytes = try envelope.encoded()
