@@ -88,7 +88,8 @@ public final class Broker: Sendable {
                               webPages: configuration.webPages, transcripts: health, cluster: cluster)
         let clusterNode = self.node
         let startDesk: @Sendable () -> Void = {
-            domain.addTicker(DeskTicker(desk: bound))
+            // The desk's tick, every quarter second on the domain loop.
+            domain.addTicker(TickAction { _ in bound.value.tick() })
             bound.value.tick()
             clusterNode?.value.start(desk: bound.value)
         }
@@ -171,17 +172,4 @@ final class BrokerShared: Sendable {
 private final class ListeningServer: Sendable {
     let server = Mutex<WebSocketServer<ChatEndpoints>?>(nil)
     var port: UInt16 { server.withLock { $0?.port ?? 0 } }
-}
-
-/// Drives the desk's `tick` from the domain loop's ticks (every quarter second). A
-/// ticker owns no fd. Lives on the domain thread.
-private final class DeskTicker: Selectable {
-    let desk: LoopBound<ServiceDesk>
-    let fd: Int32 = -1
-
-    init(desk: LoopBound<ServiceDesk>) { self.desk = desk }
-
-    func handleEvent(_ flags: EpollFlags) {}
-
-    func tick(now: UInt64) { desk.value.tick() }
 }

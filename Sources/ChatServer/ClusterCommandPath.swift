@@ -61,7 +61,6 @@ final class ClusterCommandPath: CommandPath {
     /// `unavailable` (the link to Redis is down, or the lease is moving). A lease moves
     /// within its timeout (3 s by default), so this leaves room for one move.
     var giveUpAfter: UInt64 = 8_000_000_000
-    private lazy var ticker = Ticker(path: self)
 
     /// Outcomes of commands other nodes asked for, in log order.
     var othersApplied: ((CommandOutcome) -> Void)?
@@ -90,7 +89,7 @@ final class ClusterCommandPath: CommandPath {
     /// Starts listening for forwarded requests (they matter only while holding the lease).
     func start() {
         requests.subscribe(requestChannel(lease.identity))
-        loop.addTicker(ticker)
+        loop.addTicker(TickAction { [unowned self] now in tick(now: now) })
     }
 
     func submit(_ command: CenterCommand, _ then: @escaping (CommandOutcome) -> Void) {
@@ -184,7 +183,7 @@ final class ClusterCommandPath: CommandPath {
 
     // MARK: Time
 
-    fileprivate func tick(now: UInt64) {
+    private func tick(now: UInt64) {
         // In request order, so that a node's requests reach the log in the order it asked.
         for number in pending.keys.sorted() {
             guard let request = pending[number] else { continue }
@@ -198,13 +197,5 @@ final class ClusterCommandPath: CommandPath {
                 route(request.envelope)
             }
         }
-    }
-
-    private final class Ticker: Selectable {
-        unowned let path: ClusterCommandPath
-        let fd: Int32 = -1
-        init(path: ClusterCommandPath) { self.path = path }
-        func handleEvent(_ flags: EpollFlags) {}
-        func tick(now: UInt64) { path.tick(now: now) }
     }
 }

@@ -35,7 +35,6 @@ final class ClusterMembership: LeaseView {
 
     var identity: String { "\(configuration.nodeName)@\(instance)" }
     var heldEpoch: Int64? { holdsLease ? epoch : nil }
-    private lazy var ticker = Ticker(membership: self)
 
     /// Redis's clock minus this host's wall clock, in milliseconds, from the last heartbeat
     /// (half the round trip allowed for).
@@ -68,7 +67,7 @@ final class ClusterMembership: LeaseView {
     func start() {
         link.stateChanged = { [unowned self] state in linkChanged(state) }
         link.start()
-        loop.addTicker(ticker)
+        loop.addTicker(TickAction { [unowned self] now in tick(now: now) })
     }
 
     func stop() {
@@ -83,7 +82,7 @@ final class ClusterMembership: LeaseView {
 
     // MARK: Heartbeat
 
-    fileprivate func tick(now: UInt64) {
+    private func tick(now: UInt64) {
         if heldUntil != 0 && now >= heldUntil { loseLease("the lease ran out without a renewal") }
         guard link.state == .up, !beatInFlight, now >= nextBeat else { return }
         beat()
@@ -216,15 +215,6 @@ final class ClusterMembership: LeaseView {
     end
     return {now, holder, redis.call('PTTL', KEYS[1]), previous, nodes}
     """)
-
-    /// Gives the membership the domain loop's ticks.
-    private final class Ticker: Selectable {
-        unowned let membership: ClusterMembership
-        let fd: Int32 = -1
-        init(membership: ClusterMembership) { self.membership = membership }
-        func handleEvent(_ flags: EpollFlags) {}
-        func tick(now: UInt64) { membership.tick(now: now) }
-    }
 }
 
 /// The heartbeat script's answer, read. A plain value.

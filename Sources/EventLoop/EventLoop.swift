@@ -227,3 +227,19 @@ public struct LoopBound<Value: AnyObject>: @unchecked Sendable {
     public let value: Value
     public init(_ value: Value) { self.value = value }
 }
+
+/// A loop's quarter-second tick handed to a closure, for loop-owned objects that keep
+/// deadlines but own no fd (or not always one: a link backing off between connects).
+/// Register it with `addTicker`. Loop thread only.
+public final class TickAction: Selectable {
+    public let fd: Int32 = -1
+    private let action: (UInt64) -> Void
+
+    public init(_ action: @escaping (_ now: UInt64) -> Void) {
+        self.action = action
+    }
+
+    public func handleEvent(_ flags: EpollFlags) {}
+
+    public func tick(now: UInt64) { action(now) }
+}

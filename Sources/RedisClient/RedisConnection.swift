@@ -42,7 +42,6 @@ public final class RedisConnection: Selectable, Flushable {
     private var retryAt: UInt64 = 0
     private var backoff: UInt64 = 100_000_000
     private var stopped = false
-    private lazy var ticker = Ticker(connection: self)
     /// Commands answered since start, for `/v1/cluster` and tests.
     public private(set) var replies: UInt64 = 0
     /// Set for a subscriber link (RESP2 "Pub/Sub"): every value the server sends goes
@@ -62,7 +61,7 @@ public final class RedisConnection: Selectable, Flushable {
 
     /// Opens the link (and keeps it open until `close`). Loop thread only.
     public func start() {
-        loop.addTicker(ticker)
+        loop.addTicker(TickAction { [unowned self] now in timerTick(now: now) })
         connect()
     }
 
@@ -257,7 +256,7 @@ public final class RedisConnection: Selectable, Flushable {
         for entry in failed { entry.completion(.failure(.disconnected(reason))) }
     }
 
-    fileprivate func timerTick(now: UInt64) {
+    private func timerTick(now: UInt64) {
         if stopped { return }
         switch state {
         case .down:
@@ -286,14 +285,5 @@ public final class RedisConnection: Selectable, Flushable {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    /// Gives the connection ticks while it has no fd registered (backing off).
-    private final class Ticker: Selectable {
-        unowned let connection: RedisConnection
-        let fd: Int32 = -1
-        init(connection: RedisConnection) { self.connection = connection }
-        func handleEvent(_ flags: EpollFlags) {}
-        func tick(now: UInt64) { connection.timerTick(now: now) }
     }
 }

@@ -17,7 +17,6 @@ public final class RedisSubscription {
     public var messageReceived: ((_ channel: String, _ payload: [UInt8]) -> Void)?
     /// The link went down (false) or came back with every channel subscribed (true).
     public var availabilityChanged: ((Bool) -> Void)?
-    private lazy var ticker = Ticker(subscription: self)
     private var lastPing: UInt64 = 0
 
     public init(loop: EventLoop, address: RedisAddress) {
@@ -37,7 +36,7 @@ public final class RedisSubscription {
     }
 
     public func start() {
-        link.loop.addTicker(ticker)
+        link.loop.addTicker(TickAction { [unowned self] now in tick(now: now) })
         link.start()
     }
 
@@ -64,7 +63,7 @@ public final class RedisSubscription {
         }
     }
 
-    fileprivate func tick(now: UInt64) {
+    private func tick(now: UInt64) {
         guard link.state == .up else { return }
         if now &- link.lastHeard > link.replyTimeout {
             link.reconnect(because: "no word from \(link.address) on the subscriber link within \(link.replyTimeout / 1_000_000) ms")
@@ -74,13 +73,5 @@ public final class RedisSubscription {
             lastPing = now
             link.write(RedisCommand("PING"))
         }
-    }
-
-    private final class Ticker: Selectable {
-        unowned let subscription: RedisSubscription
-        let fd: Int32 = -1
-        init(subscription: RedisSubscription) { self.subscription = subscription }
-        func handleEvent(_ flags: EpollFlags) {}
-        func tick(now: UInt64) { subscription.tick(now: now) }
     }
 }
