@@ -112,7 +112,7 @@ public final class Broker: Sendable {
         server = WebSocketServer(configuration: transport, firstLoop: domainOnTheLoop ? domain : nil) { loop in
             ChatEndpoints(loop: loop, shared: shared)
         }
-        listening.server.withLock { $0 = server }
+        listening.set(server)
     }
 
     /// Ends the domain and sign-in threads; call after `server.shutdown()`. Returns
@@ -168,8 +168,16 @@ final class BrokerShared: Sendable {
 }
 
 /// The server once made, so that the cluster heartbeat can say which port it bound
-/// (the server exists only after the membership, and binds later still). Sendable.
+/// (the server exists only after the membership, and binds later still). Holds the
+/// server weakly: the server reaches the membership (through the desk), and a strong
+/// reference back would keep the whole broker alive after it stopped. Sendable.
 private final class ListeningServer: Sendable {
-    let server = Mutex<WebSocketServer<ChatEndpoints>?>(nil)
-    var port: UInt16 { server.withLock { $0?.port ?? 0 } }
+    private let weakServer = Mutex<WeakServer>(WeakServer())
+
+    struct WeakServer: @unchecked Sendable {
+        weak var server: WebSocketServer<ChatEndpoints>?
+    }
+
+    func set(_ server: WebSocketServer<ChatEndpoints>) { weakServer.withLock { $0.server = server } }
+    var port: UInt16 { weakServer.withLock { $0.server?.port ?? 0 } }
 }
