@@ -217,9 +217,18 @@ extension ServiceDesk {
 
     func broadcastPresence(of id: AgentID) {
         guard let agent = center.agent(id) else { return }
-        let bytes = ServerMessage.presence(Presence(agent: AgentState(agent, connected: agentConnections[id] != nil))).encoded()
+        let bytes = ServerMessage.presence(Presence(agent: AgentState(agent, connected: isConnected(agent)))).encoded()
         for connection in agentConnections.values { delivery.send(bytes, to: connection) }
         for connection in supervisors.keys { delivery.send(bytes, to: connection) }
         snapshotDirty = true
+    }
+
+    /// Whether the agent has a connection: here, or — in a cluster — on another node, as
+    /// far as the centre can tell (on duty and not dropped; an agent signed in elsewhere
+    /// but offline counts as not connected).
+    func isConnected(_ agent: ChatCore.Agent) -> Bool {
+        if agentConnections[agent.id] != nil { return true }
+        guard !(commands is LocalCommandPath) else { return false }
+        return agent.status != .offline && agent.droppedAt == nil
     }
 }

@@ -57,7 +57,7 @@ extension ServiceDesk {
                                  longestWaitMs: longestWait(in: QueueID(Int32(index)), at: now),
                                  wait: figures?.wait, phone: figures?.phone)
         }
-        let agents = center.agents.map { AgentState($0, connected: agentConnections[$0.id] != nil) }
+        let agents = center.agents.map { AgentState($0, connected: isConnected($0)) }
         return Snapshot(ts: nowTS, open: center.isOpen, queues: queues, agents: agents, stats: published.center)
     }
 
@@ -76,7 +76,7 @@ extension ServiceDesk {
             g.agentsByStatus[agent.status.rawValue, default: 0] += 1
             g.openConversations += agent.conversations.count
         }
-        g.agentsConnected = agentConnections.count
+        g.agentsConnected = center.agents.reduce(0) { $0 + (isConnected($1) ? 1 : 0) }
         g.customerSessions = sessions.count
         g.stats = published
         return g

@@ -23,13 +23,13 @@ import pytest
 from broker_proc import BrokerServer, broker_config
 from redis_proc import RedisServer
 from switchboard_proc import HOST, REPO_ROOT, switchboard_bin
-from test_broker import FAST, MINJI, agent, customer, start_broker  # noqa: F401  (start_broker: the fixture)
+from test_broker import FAST, LEAD, MINJI, agent, customer, start_broker, supervisor  # noqa: F401  (start_broker: the fixture)
 
 LEASE_SECONDS = 2
 
 
-def cluster_config(name: str, redis: RedisServer, extra: str = "", agents=()) -> str:
-    return broker_config(agents=agents, extra=f'[cluster]\nredis = "{redis.url}"\nnode_name = "{name}"\n'
+def cluster_config(name: str, redis: RedisServer, extra: str = "", agents=(), supervisors=()) -> str:
+    return broker_config(agents=agents, supervisors=supervisors, extra=f'[cluster]\nredis = "{redis.url}"\nnode_name = "{name}"\n'
                                               f"lease_timeout_seconds = {LEASE_SECONDS}\n{extra}")
 
 
@@ -67,11 +67,11 @@ class Cluster:
         self.nodes: dict[str, BrokerServer] = {}
         self.killed: set[str] = set()
 
-    def start(self, name: str, extra: str = "", agents=()) -> BrokerServer:
+    def start(self, name: str, extra: str = "", agents=(), supervisors=()) -> BrokerServer:
         directory = self.tmp_path / name
         directory.mkdir(exist_ok=True)
         path = directory / "switchboard.toml"
-        path.write_text(cluster_config(name, self.redis, extra, agents), encoding="utf-8")
+        path.write_text(cluster_config(name, self.redis, extra, agents, supervisors), encoding="utf-8")
         srv = BrokerServer(path, (), log_path=directory / "broker.log")
         srv.start()
         self.nodes[name] = srv
@@ -249,9 +249,21 @@ def test_customers_on_any_node_are_served_in_arrival_order_by_an_agent_on_anothe
     another, are assigned to an agent on a third in the order they arrived; the agent's
     capacity holds; a freed slot goes to the customer who has waited longest, wherever."""
     staff = [dict(MINJI, chat_capacity=2)]
-    nodes = {name: cluster.start(name, extra=FAST, agents=staff) for name in ("east", "west", "north")}
+    nodes = {name: cluster.start(name, extra=FAST, agents=staff, supervisors=[LEAD]) for name in ("east", "west", "north")}
     wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
     minji = agent(nodes["east"], MINJI)
+    # A supervisor on another node sees her on duty and connected (the centre is the same there).
+    lead = supervisor(nodes["north"])
+
+    def minji_seen_from_north():
+        lead.send(type="get_snapshot", id="g")
+        while True:
+            message = lead.recv(timeout=10)
+            if message["type"] == "snapshot":
+                return {a["handle"]: a for a in message["agents"]}[MINJI["handle"]]
+    wait_for(lambda: (lambda a: a["status"] == "available" and a["connected"])(minji_seen_from_north()), 5,
+             "the supervisor on another node to see minji available and connected")
+    lead.close()
 
     customers = []
     for index, node in enumerate(["west", "north", "west", "north"]):
