@@ -52,8 +52,14 @@ final class ClusterCommandPath: CommandPath {
     private var toAppend: [[UInt8]] = []
     private var appending = false
     /// The requests applied lately, oldest first, and as a set: a repeat is skipped.
-    private var appliedOrder: Deque<String> = []
-    private var applied: Set<String> = []
+    private var appliedOrder: Deque<RequestKey> = []
+    private var applied: Set<RequestKey> = []
+
+    /// A request as the log names it: the asking instance and its number.
+    private struct RequestKey: Hashable {
+        var instance: String
+        var request: UInt64
+    }
     static let rememberedRequests = 100_000
     /// A request not yet in the log after this long is sent again.
     static let resendAfter: UInt64 = 1_000_000_000
@@ -163,7 +169,7 @@ final class ClusterCommandPath: CommandPath {
                 Log.error("cluster: log entry \(record.id) cannot be read and is skipped: \(error)")
                 continue
             }
-            let key = "\(envelope.instance) \(envelope.request)"
+            let key = RequestKey(instance: envelope.instance, request: envelope.request)
             guard applied.insert(key).inserted else {
                 skippedRepeats &+= 1
                 continue

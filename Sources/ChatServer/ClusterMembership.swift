@@ -137,7 +137,7 @@ final class ClusterMembership: LeaseView {
             }
         }
         var conflict: String?
-        if let previous = beat.previousInstance, previous.instance != instance,
+        if let previous = beat.previous, previous.instance != instance,
            beat.redisNow - previous.seen < Int64(leaseTimeoutNanoseconds / 1_000_000) {
             conflict = "another process (instance \(previous.instance)) beat as node '\(configuration.nodeName)' "
                 + "\(beat.redisNow - previous.seen) ms ago: every node needs its own --node-name"
@@ -219,7 +219,7 @@ final class ClusterMembership: LeaseView {
 
 /// The heartbeat script's answer, read. A plain value.
 package struct Heartbeat: Equatable {
-    struct Entry: Equatable {
+    package struct Entry: Equatable {
         var name: String
         var seen: Int64
         var started: Int64
@@ -232,7 +232,9 @@ package struct Heartbeat: Equatable {
     var holderIdentity: String?
     var epoch: Int64
     var leaseMilliseconds: Int64
-    var previousInstance: (instance: String, seen: Int64)?
+    /// This node's entry as it was before this beat overwrote it (another process of
+    /// the same name shows here).
+    var previous: Entry?
     var nodes: [Entry]
 
     var holderName: String? { holderIdentity.map { String($0.prefix { $0 != "@" }) } }
@@ -251,9 +253,7 @@ package struct Heartbeat: Equatable {
             holderIdentity = nil
             epoch = 0
         }
-        if let previous = parts[3].text.flatMap(Self.entry(name: "")) {
-            previousInstance = (previous.instance, previous.seen)
-        }
+        previous = parts[3].text.flatMap(Self.entry(name: ""))
         nodes = []
         for index in stride(from: 0, to: flat.count, by: 2) {
             guard let name = flat[index].text, let entry = flat[index + 1].text.flatMap(Self.entry(name: name)) else { return nil }
@@ -269,11 +269,5 @@ package struct Heartbeat: Equatable {
             return Entry(name: name, seen: seen, started: started, instance: String(fields[2]),
                          address: fields.count > 3 ? String(fields[3]) : "")
         }
-    }
-
-    package static func == (lhs: Heartbeat, rhs: Heartbeat) -> Bool {
-        lhs.redisNow == rhs.redisNow && lhs.holderIdentity == rhs.holderIdentity && lhs.epoch == rhs.epoch
-            && lhs.leaseMilliseconds == rhs.leaseMilliseconds && lhs.nodes == rhs.nodes
-            && lhs.previousInstance?.instance == rhs.previousInstance?.instance && lhs.previousInstance?.seen == rhs.previousInstance?.seen
     }
 }

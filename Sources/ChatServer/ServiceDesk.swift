@@ -194,17 +194,14 @@ final class ServiceDesk {
     func fail(_ connection: ConnectionID, id: String?, _ code: ErrorCode, _ message: String, field: String? = nil,
               close: ApplicationCloseCode? = nil) {
         metrics.countError(code)
-        send(.error(ErrorReport(id: id, code: code, message: message, field: field, fatal: close != nil)), to: connection)
+        // `unavailable` says when to ask again, like `rate_limited` does.
+        let retry = code == .unavailable ? Self.unavailableRetryMs : nil
+        send(.error(ErrorReport(id: id, code: code, message: message, field: field, fatal: close != nil, retryAfterMs: retry)),
+             to: connection)
         if let close { delivery.close(connection, close) }
     }
 
     func fail(_ connection: ConnectionID, id: String?, _ error: ChatError, field: String? = nil) {
-        if error == .unavailable {
-            metrics.countError(.unavailable)
-            send(.error(ErrorReport(id: id, code: .unavailable, message: error.message, retryAfterMs: Self.unavailableRetryMs)),
-                 to: connection)
-            return
-        }
         fail(connection, id: id, ErrorCode(error), error.message, field: field)
     }
 

@@ -73,16 +73,22 @@ public final class RedisConnection: Selectable, Flushable {
             later { completion(.failure(.unavailable(reason))) }
             return
         }
-        guard outbound.count + command.bytes.count <= Self.maxBacklog else {
+        guard enqueue(command) else {
             later { completion(.failure(.backlogFull)) }
             return
         }
-        outbound += command.bytes
         waiting.append((loop.now, completion))
+    }
+
+    /// Adds the command's bytes to what the next flush writes; false past the backlog limit.
+    private func enqueue(_ command: RedisCommand) -> Bool {
+        guard outbound.count + command.bytes.count <= Self.maxBacklog else { return false }
+        outbound += command.bytes
         if !flushScheduled {
             flushScheduled = true
             loop.scheduleFlush(self)
         }
+        return true
     }
 
     /// Writes a command whose answers come to `pushHandler` (subscriber links only).
@@ -90,12 +96,8 @@ public final class RedisConnection: Selectable, Flushable {
     /// link comes back (`stateChanged`).
     public func write(_ command: RedisCommand) {
         precondition(pushHandler != nil, "write is for subscriber links; use send")
-        guard case .up = state, outbound.count + command.bytes.count <= Self.maxBacklog else { return }
-        outbound += command.bytes
-        if !flushScheduled {
-            flushScheduled = true
-            loop.scheduleFlush(self)
-        }
+        guard case .up = state else { return }
+        _ = enqueue(command)
     }
 
     /// Drops the link now and opens it again after the backoff (a subscriber that

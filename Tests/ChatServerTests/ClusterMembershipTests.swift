@@ -18,7 +18,7 @@ struct ClusterMembershipTests {
         #expect(beat.redisNow == 1_800_000_000_000)
         #expect(beat.holderIdentity == "east@k3x" && beat.holderName == "east" && beat.epoch == 7)
         #expect(beat.leaseMilliseconds == 2_400)
-        #expect(beat.previousInstance?.instance == "old1" && beat.previousInstance?.seen == 1_799_999_999_000)
+        #expect(beat.previous?.instance == "old1" && beat.previous?.seen == 1_799_999_999_000)
         #expect(beat.nodes == [
             Heartbeat.Entry(name: "east", seen: 1_800_000_000_000, started: 1_700_000_000_000, instance: "k3x", address: "127.0.0.1:8081"),
             Heartbeat.Entry(name: "west", seen: 1_799_999_998_000, started: 1_700_000_000_500, instance: "p9", address: "[::1]:8082"),
@@ -28,7 +28,7 @@ struct ClusterMembershipTests {
     @Test func noHolderAndAFirstBeatReadToo() throws {
         let beat = try #require(Heartbeat(.array([.integer(5), .bulk(nil), .integer(-2), .bulk(nil), .array([])])))
         #expect(beat.holderIdentity == nil && beat.holderName == nil && beat.leaseMilliseconds == 0)
-        #expect(beat.previousInstance == nil && beat.nodes.isEmpty)
+        #expect(beat.previous == nil && beat.nodes.isEmpty)
     }
 
     @Test(arguments: [
