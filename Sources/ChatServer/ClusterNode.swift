@@ -14,6 +14,16 @@ final class ClusterNode {
     let requests: RedisSubscription
     let path: ClusterCommandPath
     let clock: ClusterClock
+    /// Conversation events between nodes, on links of their own (off the log's).
+    let relay: ConversationRelay
+    private let relayLink: RedisConnection
+    private let relayEvents: RedisSubscription
+    private let loop: EventLoop
+    private let generationKey: String
+    private var stopped = false
+    /// Nil until the generation is known; then when the last ask was sent (monotonic ns).
+    private var generationAskedAt: UInt64?
+    private var generationKnown = false
 
     init(loop: EventLoop, configuration: BrokerConfiguration, address: RedisAddress, status: ClusterStatus,
          advertisedAddress: @escaping @Sendable () -> String) throws(ChatError) {
@@ -28,21 +38,54 @@ final class ClusterNode {
                                   requests: requests, keyPrefix: cluster.keyPrefix)
         clock = ClusterClock(replica: replica)
         membership.offsetMeasured = { [clock] offset in clock.offsetMilliseconds = offset }
+        relayLink = RedisConnection(loop: loop, address: address)
+        relayEvents = RedisSubscription(loop: loop, address: address)
+        relay = ConversationRelay(link: relayLink, subscription: relayEvents, keyPrefix: cluster.keyPrefix,
+                                  longestConversation: configuration.limits.maxEventsPerConversation)
+        self.loop = loop
+        generationKey = cluster.keyPrefix + ":generation"
     }
 
-    /// Joins: heartbeats, the request channel, reading the log from its start.
+    /// Joins: heartbeats, the request channel, the relay; then, once the cluster's
+    /// generation is known (conversation ids carry it), reads the log from its start.
     func start(desk: ServiceDesk) {
-        // Other nodes' commands: tell the clients connected here what they mean for them.
-        path.othersApplied = { [unowned desk] outcome in desk.apply(outcome.notices) }
+        // Other nodes' commands: tell the clients connected here what they mean for them
+        // (the events they make are written by the node whose command it was).
+        path.othersApplied = { [unowned desk] outcome in desk.apply(outcome.notices, writer: false) }
+        desk.attach(relay)
         membership.start()
         requests.start()
-        log.start()
-        path.start()
+        relayLink.start()
+        relayEvents.start()
+        learnGeneration(desk: desk, now: loop.now)
+        loop.addTicker(TickAction { [weak self, unowned desk] now in
+            guard let self, !generationKnown, !stopped, let asked = generationAskedAt, now &- asked > 500_000_000 else { return }
+            learnGeneration(desk: desk, now: now)
+        })
+    }
+
+    /// The cluster's generation: the first node of a fresh log sets it (its clock's
+    /// seconds), every node takes it as its transcripts' boot number, so a conversation
+    /// is `c-GENERATION-N` on every node. Asked again until Redis answers.
+    private func learnGeneration(desk: ServiceDesk, now: UInt64) {
+        generationAskedAt = now
+        let proposal = UInt32(clamping: max(1, desk.wallNow.millisecondsSince1970 / 1_000))
+        membership.link.send(RedisCommand("SET", generationKey, "\(proposal)", "NX", "GET")) { [weak self, unowned desk] result in
+            guard let self, !stopped, !generationKnown, case .success(let reply) = result else { return }
+            generationKnown = true
+            let generation = reply.text.flatMap { UInt32($0) } ?? proposal
+            desk.transcripts.adopt(boot: generation)
+            log.start()
+            path.start()
+        }
     }
 
     func stop() {
+        stopped = true
         log.stop()
         requests.close()
+        relayEvents.close()
+        relayLink.close()
         membership.stop()
     }
 }

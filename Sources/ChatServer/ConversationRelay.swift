@@ -39,11 +39,15 @@ package final class ConversationRelay {
         package var clientID: String?
         /// The event as clients get it (JSON with `seq` in it).
         package var bytes: [UInt8]
+        /// Whom the event is for, as the writer saw it (opaque here: the desk's
+        /// `Recipients` text), so that every node hands it to the same people.
+        package var recipients: String
 
-        package init(seq: Int64, clientID: String?, bytes: [UInt8]) {
+        package init(seq: Int64, clientID: String?, bytes: [UInt8], recipients: String = "") {
             self.seq = seq
             self.clientID = clientID
             self.bytes = bytes
+            self.recipients = recipients
         }
     }
 
@@ -56,6 +60,7 @@ package final class ConversationRelay {
 
     private struct Pending {
         var clientID: String?
+        var recipients: String
         var encode: (Int64) -> [UInt8]
         var completion: (Result<Appended, RedisFailure>) -> Void
     }
@@ -85,8 +90,12 @@ package final class ConversationRelay {
     }
 
     static let recentIDs = 512
-    /// Entries a conversation stream keeps (`MAXLEN ~`); older ones are in the transcript files.
-    static let streamLength = 4_096
+    /// Entries a conversation stream keeps at least (`MAXLEN ~`); older ones are in the
+    /// transcript files.
+    static let minimumStreamLength = 4_096
+    /// Entries a conversation stream keeps: more than a conversation may have
+    /// (`limits.max_events_per_conversation`), so a live one is never trimmed.
+    let streamLength: Int
     /// Refusals in a row before an append gives up (each one means another node appended).
     static let maxConflicts = 32
 
@@ -99,10 +108,11 @@ package final class ConversationRelay {
     /// Every event published on a followed conversation, in the order Redis published them.
     package var eventReceived: ((_ conversation: String, _ event: Event) -> Void)?
 
-    package init(link: RedisConnection, subscription: RedisSubscription, keyPrefix: String) {
+    package init(link: RedisConnection, subscription: RedisSubscription, keyPrefix: String, longestConversation: Int = 0) {
         self.link = link
         self.subscription = subscription
         self.keyPrefix = keyPrefix
+        streamLength = max(Self.minimumStreamLength, longestConversation + 64)
         subscription.messageReceived = { [unowned self] channel, payload in published(channel: channel, payload: payload) }
         subscription.availabilityChanged = { [unowned self] up in
             if up { catchUp() }
@@ -120,13 +130,27 @@ package final class ConversationRelay {
     package func stream(_ conversation: String) -> String { "\(keyPrefix):conv:\(conversation)" }
     package func channel(_ conversation: String) -> String { "\(keyPrefix):conv-events:\(conversation)" }
 
+    /// What a node already has of a conversation (the last seq in its own transcript):
+    /// following starts after it, so what came before is read from the stream and handed
+    /// on first. Nil, or 0 for all: only what is appended from now on.
+    package var heldThrough: ((_ conversation: String) -> Int64?)?
+    /// A note for a conversation's parties that is not kept (typing, receipts).
+    package var noteReceived: ((_ conversation: String, _ recipients: String, _ bytes: [UInt8]) -> Void)?
+
     /// Starts listening to a conversation (a party of it is on this node) and learns its
     /// top and recent client ids from the stream.
     package func follow(_ conversation: String) {
         guard followed[conversation] == nil else { return }
         followed[conversation] = Followed()
         subscription.subscribe(channel(conversation))
-        loadTop(conversation)
+        loadTop(conversation, after: heldThrough?(conversation))
+    }
+
+    package func isFollowing(_ conversation: String) -> Bool { followed[conversation] != nil }
+
+    /// Sends a note to the nodes following the conversation (at most once, not kept).
+    package func notify(_ conversation: String, recipients: String, _ bytes: [UInt8]) {
+        link.send(RedisCommand("PUBLISH", channel(conversation), Self.frame(Event(seq: 0, clientID: nil, bytes: bytes, recipients: recipients)))) { _ in }
     }
 
     package func unfollow(_ conversation: String) {
@@ -137,10 +161,10 @@ package final class ConversationRelay {
 
     /// Appends the next event; `encode` makes its bytes for the seq it gets (it may be
     /// called more than once, after refusals). The completion runs on the loop.
-    package func append(to conversation: String, clientID: String?, encode: @escaping (Int64) -> [UInt8],
+    package func append(to conversation: String, clientID: String?, recipients: String = "", encode: @escaping (Int64) -> [UInt8],
                 _ completion: @escaping (Result<Appended, RedisFailure>) -> Void) {
         follow(conversation)
-        followed[conversation]!.queue.append(Pending(clientID: clientID, encode: encode, completion: completion))
+        followed[conversation]!.queue.append(Pending(clientID: clientID, recipients: recipients, encode: encode, completion: completion))
         pump(conversation)
     }
 
@@ -172,12 +196,13 @@ package final class ConversationRelay {
 
     private func attempt(_ conversation: String, _ pending: Pending, seq: Int64, conflicts: Int) {
         let bytes = pending.encode(seq)
-        var fields: [any RedisArgument] = [stream(conversation), "MAXLEN", "~", Self.streamLength, "0-\(seq)", "e", bytes]
+        var fields: [any RedisArgument] = [stream(conversation), "MAXLEN", "~", streamLength, "0-\(seq)", "e", bytes]
         if let id = pending.clientID { fields += ["k", id] }
+        if !pending.recipients.isEmpty { fields += ["r", pending.recipients] }
         link.send(RedisCommand("XADD", fields)) { [unowned self] result in
             switch result {
             case .success:
-                let event = Event(seq: seq, clientID: pending.clientID, bytes: bytes)
+                let event = Event(seq: seq, clientID: pending.clientID, bytes: bytes, recipients: pending.recipients)
                 link.send(RedisCommand("PUBLISH", channel(conversation), Self.frame(event))) { _ in }
                 finish(conversation, with: .success(.stored(event)), learning: event)
             case .failure(.replied(let text)) where text.contains("equal or smaller"):
@@ -213,13 +238,16 @@ package final class ConversationRelay {
 
     // MARK: Learning
 
-    private func loadTop(_ conversation: String) {
+    private func loadTop(_ conversation: String, after held: Int64?) {
         refreshTop(conversation) { [unowned self] in
             guard var state = followed[conversation] else { return }
-            // What the stream held when this node began to follow is history, not news.
+            // What the stream held when this node began to follow is history, not news,
+            // except what this node does not have yet: read back and handed on first.
             state.loaded = true
-            state.delivered = state.top
+            state.delivered = min(state.top, max(0, held ?? state.top))
+            let missing = state.top - state.delivered
             followed[conversation] = state
+            if missing > 0 { readBack(conversation, limit: Int(missing)) }
             drain(conversation)
             pump(conversation)
         }
@@ -242,6 +270,10 @@ package final class ConversationRelay {
         guard channel.hasPrefix(prefix), let event = Self.unframe(payload) else { return }
         let conversation = String(channel.dropFirst(prefix.count))
         guard var state = followed[conversation] else { return }
+        guard event.seq > 0 else {
+            noteReceived?(conversation, event.recipients, event.bytes)
+            return
+        }
         state.learn(event)
         if event.seq > state.delivered { state.early[event.seq] = event }
         followed[conversation] = state
@@ -289,38 +321,53 @@ package final class ConversationRelay {
     /// After the subscriber link was down: whatever was published meanwhile is lost to
     /// Pub/Sub, so read every followed conversation from where it was.
     private func catchUp() {
-        for (conversation, state) in followed where state.loaded {
-            read(conversation, after: state.delivered, limit: Self.streamLength) { [unowned self] result in
-                guard case .success(let events) = result, var state = followed[conversation] else { return }
-                for event in events where event.seq > state.delivered { state.early[event.seq] = event; state.learn(event) }
-                followed[conversation] = state
-                drain(conversation)
-            }
+        for (conversation, state) in followed where state.loaded { readBack(conversation, limit: streamLength) }
+    }
+
+    /// Reads what follows the last event handed on, then hands it on.
+    private func readBack(_ conversation: String, limit: Int) {
+        guard let after = followed[conversation]?.delivered else { return }
+        read(conversation, after: after, limit: limit) { [unowned self] result in
+            guard case .success(let events) = result, var state = followed[conversation] else { return }
+            for event in events where event.seq > state.delivered { state.early[event.seq] = event; state.learn(event) }
+            followed[conversation] = state
+            drain(conversation)
         }
     }
 
     // MARK: Encoding
 
-    /// An event on the channel: seq (8 bytes, big-endian), client id length (2) and
-    /// bytes, then the event's bytes.
+    /// An event on the channel: seq (8 bytes, big-endian; 0 for a note, which is not
+    /// kept), the client id and the recipients (each a 2-byte length and its bytes),
+    /// then the event's bytes.
     package static func frame(_ event: Event) -> [UInt8] {
         var out: [UInt8] = []
-        let id = Array((event.clientID ?? "").utf8)
-        out.reserveCapacity(10 + id.count + event.bytes.count)
+        let id = Array((event.clientID ?? "").utf8).prefix(Int(UInt16.max))
+        let recipients = Array(event.recipients.utf8).prefix(Int(UInt16.max))
+        out.reserveCapacity(12 + id.count + recipients.count + event.bytes.count)
         withUnsafeBytes(of: UInt64(bitPattern: event.seq).bigEndian) { out += $0 }
-        withUnsafeBytes(of: UInt16(min(id.count, Int(UInt16.max))).bigEndian) { out += $0 }
-        out += id.prefix(Int(UInt16.max))
+        for part in [id, recipients] {
+            withUnsafeBytes(of: UInt16(part.count).bigEndian) { out += $0 }
+            out += part
+        }
         out += event.bytes
         return out
     }
 
     package static func unframe(_ payload: [UInt8]) -> Event? {
-        guard payload.count >= 10 else { return nil }
+        guard payload.count >= 12 else { return nil }
         let seq = payload[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let idLength = Int(payload[8]) << 8 | Int(payload[9])
-        guard payload.count >= 10 + idLength, seq > 0, seq <= UInt64(Int64.max) else { return nil }
-        let id = idLength == 0 ? nil : String(decoding: payload[10..<(10 + idLength)], as: UTF8.self)
-        return Event(seq: Int64(seq), clientID: id, bytes: Array(payload[(10 + idLength)...]))
+        guard seq <= UInt64(Int64.max) else { return nil }
+        var at = 8
+        var parts: [String] = []
+        for _ in 0..<2 {
+            guard payload.count >= at + 2 else { return nil }
+            let length = Int(payload[at]) << 8 | Int(payload[at + 1])
+            guard payload.count >= at + 2 + length else { return nil }
+            parts.append(String(decoding: payload[(at + 2)..<(at + 2 + length)], as: UTF8.self))
+            at += 2 + length
+        }
+        return Event(seq: Int64(seq), clientID: parts[0].isEmpty ? nil : parts[0], bytes: Array(payload[at...]), recipients: parts[1])
     }
 
     /// The entries of an XRANGE/XREVRANGE reply, in reply order.
@@ -332,15 +379,17 @@ package final class ConversationRelay {
                   let seq = Int64(id.dropFirst(2)), case .array(let fields?) = parts[1], fields.count % 2 == 0 else { return nil }
             var bytes: [UInt8]?
             var clientID: String?
+            var recipients = ""
             for index in stride(from: 0, to: fields.count, by: 2) {
                 switch fields[index].text {
                 case "e": if case .bulk(let value?) = fields[index + 1] { bytes = value }
                 case "k": clientID = fields[index + 1].text
+                case "r": recipients = fields[index + 1].text ?? ""
                 default: break
                 }
             }
             guard let bytes else { return nil }
-            events.append(Event(seq: seq, clientID: clientID, bytes: bytes))
+            events.append(Event(seq: seq, clientID: clientID, bytes: bytes, recipients: recipients))
         }
         return events
     }

@@ -21,6 +21,10 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     private var flushScheduled = false
     let health: TranscriptHealth
     var boot: UInt32 { log.boot }
+    func adopt(boot: UInt32) {
+        log.adopt(boot: boot)
+        Log.info("transcripts: this run's conversations are c-\(boot)-N (the cluster's generation)")
+    }
     /// Called with each new releasable log position (domain thread).
     var released: ((UInt64) -> Void)?
     private var clientIDs: [ConversationID: [ClientKey: Int64]] = [:]

@@ -29,16 +29,15 @@ extension ServiceDesk {
         case .typing(let r):
             guard let conversation = openConversation(of: session, id: r.id, on: connection) else { return }
             ack(r.id, on: connection)
-            if let agent = agentConnection(of: center.conversation(conversation)?.agent) {
-                send(.typing(Typing(conversation: wire(conversation), from: .customer, active: r.active)), to: agent)
-            }
+            tell(.typing(Typing(conversation: wire(conversation), from: .customer, active: r.active)), in: conversation,
+                 to: Recipients(agents: [center.conversation(conversation)?.agent]))
         case .receipt(let r):
             guard let conversation = session.conversation else {
                 fail(connection, id: r.id, .invalidState, "Not possible now: no conversation yet.")
                 return
             }
             receipt(in: conversation, from: .customer, kind: r.kind, seq: r.seq, id: r.id, on: connection,
-                    to: agentConnection(of: center.conversation(conversation)?.agent))
+                    to: Recipients(agents: [center.conversation(conversation)?.agent]))
         case .end(let r):
             if let contact = session.contact, let c = center.contact(contact), !c.isEnded {
                 contactCommand(r.id, session, connection) { .customerLeaves($0) }
@@ -131,6 +130,7 @@ extension ServiceDesk {
             }
         }
         if let conversation = session.conversation {
+            follow(conversation)
             // Counted against the history budget, never refused: the client must see what it missed.
             budgets.spentOnHistory(sendHistory(of: conversation, after: lastSeq ?? 0, to: connection),
                                    by: .session(token: session.token), now: budgetClock)
@@ -232,6 +232,16 @@ extension ServiceDesk {
             storageBehind(connection, id: r.id)
             return
         }
+        if relay != nil {
+            // A cluster: stored once Redis has it; the agent's node hears it from there.
+            let recipients = Recipients(agents: [center.conversation(conversation)?.agent])
+            publish(conversation, clientID: "c:" + r.id, to: recipients, { wire, seq, ts in
+                .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: r.text, clientID: r.id))
+            }, done: { [self] publication in
+                acknowledge(publication, id: r.id, on: connection, text: masked ? r.text : nil)
+            })
+            return
+        }
         let event = record(conversation) { wire, seq, ts in
             .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: r.text, clientID: r.id))
         }
@@ -242,6 +252,20 @@ extension ServiceDesk {
         ack(r.id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts, text: maskedText))
         deliver(event, to: agentConnection(of: center.conversation(conversation)?.agent))
         metrics.messagesRelayed.add(1, ordering: .relaxed)
+    }
+
+    /// The ack of a client's message written through the relay (cluster): its stored
+    /// place, the earlier one for a repeat, or `unavailable` when Redis could not take it.
+    func acknowledge(_ publication: Publication, id: String?, on connection: ConnectionID, text: String? = nil) {
+        switch publication {
+        case .stored(let event):
+            ack(id, on: connection, stored: Ack.Stored(conversation: event.conversation, seq: event.seq, ts: event.ts, text: text))
+            metrics.messagesRelayed.add(1, ordering: .relaxed)
+        case .duplicate(let conversation, let seq, let ts):
+            ack(id, on: connection, stored: Ack.Stored(conversation: conversation, seq: seq, ts: ts, duplicate: true))
+        case .failed:
+            fail(connection, id: id, .unavailable, "The message could not be stored (the link to Redis is down); send it again shortly.")
+        }
     }
 
     func leaveMessageOffer(_ reason: ChatCore.LeaveMessageReason) -> LeaveMessageOffered {

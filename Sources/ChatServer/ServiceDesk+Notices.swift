@@ -5,16 +5,18 @@ import ChatProtocol
 // for the people concerned (protocol/README.md, "Server → client"). Domain thread only.
 
 extension ServiceDesk {
-    func apply(_ notices: [Notice]?) {
+    /// `writer`: this node writes the conversation events the decisions make (always on
+    /// one node; in a cluster, the node whose command it was — the others hear them).
+    func apply(_ notices: [Notice]?, writer: Bool = true) {
         guard let notices else { return }
         stats.observe(notices, in: center)
         for notice in notices {
-            apply(notice)
+            apply(notice, writer: writer)
         }
         if !notices.isEmpty { snapshotDirty = true }
     }
 
-    private func apply(_ notice: Notice) {
+    private func apply(_ notice: Notice, writer: Bool) {
         switch notice {
         case .faqSuggested(let contact, let matches):
             guard !matches.isEmpty, let to = customerConnection(of: contact) else { return }
@@ -58,30 +60,29 @@ extension ServiceDesk {
                  to: to)
             leftMessageHandedOver(contactID, to: agent)
         case .assigned(let conversation, let contact, let agent):
-            assigned(conversation, contact: contact, agent: agent)
+            assigned(conversation, contact: contact, agent: agent, writer: writer)
         case .transferred(let conversation, let contact, let from, let target):
             let destination: Transferred.Destination
             switch target {
             case .queue(let queue): destination = .queue(key(of: queue))
             case .agent(let agent): destination = .agent(name: center.agent(agent)?.displayName ?? "")
             }
-            let event = record(conversation) { wire, seq, ts in
+            let fromName = name(of: from)
+            publish(conversation, to: Recipients(customer: contact, agents: [from]), writer: writer) { wire, seq, ts in
                 .transferred(Transferred(conversation: wire, seq: seq, ts: ts, reason: .requested,
-                                         fromAgentName: name(of: from), to: destination))
+                                         fromAgentName: fromName, to: destination))
             }
-            deliver(event, to: customerConnection(of: contact), agentConnection(of: from))
         case .returnedToQueue(let conversation, let contact, let from):
-            let queue = center.contact(contact)?.currentQueue ?? QueueID(0)
-            let event = record(conversation) { wire, seq, ts in
+            let queue = key(of: center.contact(contact)?.currentQueue ?? QueueID(0))
+            let fromName = name(of: from)
+            publish(conversation, to: Recipients(customer: contact, agents: [from]), writer: writer) { wire, seq, ts in
                 .transferred(Transferred(conversation: wire, seq: seq, ts: ts, reason: .agentLeft,
-                                         fromAgentName: name(of: from), to: .queue(key(of: queue))))
+                                         fromAgentName: fromName, to: .queue(queue)))
             }
-            deliver(event, to: customerConnection(of: contact), agentConnection(of: from))
         case .conversationEnded(let conversation, let contact, let agent, let reason):
-            let event = record(conversation) { wire, seq, ts in
+            publish(conversation, to: Recipients(customer: contact, agents: [agent]), writer: writer) { wire, seq, ts in
                 .ended(ConversationEnded(conversation: wire, seq: seq, ts: ts, reason: ChatProtocol.ConversationEndReason(reason)))
             }
-            deliver(event, to: customerConnection(of: contact), agentConnection(of: agent))
             conversationEnded(conversation)
         case .answered:
             break  // Only the statistics care (observed in `apply`).
@@ -91,10 +92,9 @@ extension ServiceDesk {
             replyTo[contact] = nil
             if let owner = contactOwners[contact], owner.contact != contact { contactOwners[contact] = nil }
         case .rated(let conversation, let rating):
-            let event = record(conversation) { wire, seq, ts in
+            publish(conversation, to: Recipients(agents: [center.conversation(conversation)?.agents.last]), writer: writer) { wire, seq, ts in
                 .rated(Rated(conversation: wire, seq: seq, ts: ts, score: rating.score, comment: rating.comment))
             }
-            deliver(event, to: agentConnection(of: center.conversation(conversation)?.agents.last))
         }
     }
 
@@ -102,8 +102,12 @@ extension ServiceDesk {
     /// becomes event 1; `agent_joined` follows. The agent gets `assigned` (with the
     /// newest seq, so it can fetch what came before) and, like the customer, the new
     /// events live.
-    private func assigned(_ conversation: ConversationID, contact contactID: ContactID, agent: AgentID) {
+    private func assigned(_ conversation: ConversationID, contact contactID: ContactID, agent: AgentID, writer: Bool) {
         guard let contact = center.contact(contactID) else { return }
+        if relay != nil {
+            clusterAssigned(conversation, contact: contact, agent: agent, writer: writer)
+            return
+        }
         var fresh: [RecordedEvent] = []
         if transcripts.lastSeq(of: conversation) == 0, !contact.preChat.firstMessage.isEmpty {
             let text = contact.preChat.firstMessage
@@ -129,7 +133,33 @@ extension ServiceDesk {
         }
     }
 
+    /// A cluster's `assigned`: the writer writes the events (the pre-chat message on the
+    /// first assignment, `agent_joined`); every node tells its own parties and follows
+    /// the conversation where one of them is connected, hearing the events from Redis.
+    private func clusterAssigned(_ conversation: ConversationID, contact: Contact, agent: AgentID, writer: Bool) {
+        if let owner = contactOwners[contact.id] {
+            owner.conversation = conversation
+            if owner.conversations.last != conversation { owner.conversations.append(conversation) }
+            owner.place = nil
+            if owner.connection != nil { follow(conversation) }
+        }
+        if let to = agentConnection(of: agent) { sendAssigned(conversation, to: to) }
+        guard writer else { return }
+        let parties = Recipients(customer: contact.id, agents: [agent])
+        if center.conversation(conversation)?.laterAgents.isEmpty ?? true, !contact.preChat.firstMessage.isEmpty {
+            let text = contact.preChat.firstMessage
+            publish(conversation, at: contact.arrivedAt, to: parties) { wire, seq, ts in
+                .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: text))
+            }
+        }
+        let agentName = name(of: agent)
+        publish(conversation, to: parties) { wire, seq, ts in
+            .agentJoined(AgentJoined(conversation: wire, seq: seq, ts: ts, agentName: agentName))
+        }
+    }
+
     func sendAssigned(_ conversationID: ConversationID, to connection: ConnectionID) {
+        follow(conversationID)
         guard let conversation = center.conversation(conversationID), let contact = center.contact(conversation.contact) else { return }
         send(.assigned(Assigned(conversation: wire(conversationID), queue: key(of: contact.currentQueue),
                                 channel: ChatProtocol.Channel(conversation.channel), customer: CustomerCard(contact),

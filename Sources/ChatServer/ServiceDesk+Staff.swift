@@ -89,13 +89,12 @@ extension ServiceDesk {
             case .typing(let r):
                 let conversation = try held(r.conversation, by: me)
                 ack(r.id, on: connection)
-                if let customer = center.conversation(conversation).flatMap({ customerConnection(of: $0.contact) }) {
-                    send(.typing(Typing(conversation: r.conversation, from: .agent, active: r.active)), to: customer)
-                }
+                tell(.typing(Typing(conversation: r.conversation, from: .agent, active: r.active)), in: conversation,
+                     to: Recipients(customer: center.conversation(conversation)?.contact))
             case .receipt(let r):
                 let conversation = try held(r.conversation, by: me)
                 receipt(in: conversation, from: .agent, kind: r.kind, seq: r.seq, id: r.id, on: connection,
-                        to: center.conversation(conversation).flatMap { customerConnection(of: $0.contact) })
+                        to: Recipients(customer: center.conversation(conversation)?.contact))
             case .transfer(let r):
                 let conversation = try conversationID(r.conversation)
                 let target: TransferTarget
@@ -157,6 +156,10 @@ extension ServiceDesk {
             storageBehind(connection, id: r.id)
             return
         }
+        if relay != nil {
+            clusterAgentSend(r, in: conversation, by: me, on: connection)
+            return
+        }
         perform(.agentReplied(in: conversation, by: me)) { [self] outcome in
             if let error = outcome.error {
                 fail(connection, id: r.id, error, field: Self.field(of: error))
@@ -171,6 +174,37 @@ extension ServiceDesk {
             deliver(event, to: center.conversation(conversation).flatMap { customerConnection(of: $0.contact) })
             metrics.messagesRelayed.add(1, ordering: .relaxed)
             apply(outcome.notices)
+        }
+    }
+
+    /// A cluster: the first reply goes through the log (it is the centre's "answered");
+    /// every message is written to the conversation's stream, off the routing path.
+    private func clusterAgentSend(_ r: AgentSend, in conversation: ConversationID, by me: AgentID, on connection: ConnectionID) {
+        let write = { [self] in
+            let name = center.agent(me)?.displayName ?? ""
+            let customer = center.conversation(conversation)?.contact
+            publish(conversation, clientID: "a:" + r.id, to: Recipients(customer: customer), { wire, seq, ts in
+                .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .agent, agentName: name, text: r.text, clientID: r.id))
+            }, done: { [self] publication in acknowledge(publication, id: r.id, on: connection) })
+        }
+        if heldReplies[conversation] != nil {
+            heldReplies[conversation]!.append { [self] in clusterAgentSend(r, in: conversation, by: me, on: connection) }
+            return
+        }
+        guard center.conversation(conversation)?.firstAgentReplyAt == nil else {
+            write()
+            return
+        }
+        heldReplies[conversation] = []
+        perform(.agentReplied(in: conversation, by: me)) { [self] outcome in
+            let held = heldReplies.removeValue(forKey: conversation) ?? []
+            if let error = outcome.error {
+                fail(connection, id: r.id, error, field: Self.field(of: error))
+            } else {
+                write()
+                apply(outcome.notices)
+            }
+            for next in held { next() }
         }
     }
 

@@ -34,6 +34,12 @@ final class ServiceDesk {
     let metrics: BrokerMetrics
     let limits: BrokerLimits
     let transcripts: any TranscriptStore
+    /// A cluster node's relay of conversation events between nodes (nil on one node):
+    /// events go through it, not straight to the store (ServiceDesk+Relay.swift).
+    var relay: ConversationRelay?
+    /// Agents' messages held while the conversation's first reply is on its way through
+    /// the log (a cluster), so that they are written after it, in the order sent.
+    var heldReplies: [ConversationID: [() -> Void]] = [:]
     /// Wall-clock milliseconds minus monotonic milliseconds, fixed at start: every `ts`
     /// is an `Instant` moved onto the calendar, so timestamps never go backwards even
     /// when the host's clock is stepped.
@@ -297,6 +303,7 @@ final class ServiceDesk {
     func conversationEnded(_ conversation: ConversationID) {
         endedConversations.append(conversation)
         while endedConversations.count > limits.transcriptsKept, let oldest = endedConversations.removeFirst() {
+            relay?.unfollow(wire(oldest))
             transcripts.forget(oldest)
             receipts[oldest] = nil
         }
@@ -304,7 +311,7 @@ final class ServiceDesk {
 
     /// Passes a receipt on to the other side, once per higher seq (cumulative).
     func receipt(in conversation: ConversationID, from side: Participant, kind: ReceiptKind, seq: Int64,
-                 id: String?, on connection: ConnectionID, to other: ConnectionID?) {
+                 id: String?, on connection: ConnectionID, to other: Recipients) {
         guard seq <= transcripts.lastSeq(of: conversation) else {
             fail(connection, id: id, .invalidField, "'seq' is past the conversation's last event", field: "seq")
             return
@@ -319,9 +326,9 @@ final class ServiceDesk {
         }
         receipts[conversation] = marks
         ack(id, on: connection)
-        if isNews, let other {
-            send(.receipt(Receipt(conversation: wire(conversation), from: side, kind: kind, seq: seq, ts: nowTS)),
-                 to: other)
+        if isNews {
+            tell(.receipt(Receipt(conversation: wire(conversation), from: side, kind: kind, seq: seq, ts: nowTS)),
+                 in: conversation, to: other)
         }
     }
 }

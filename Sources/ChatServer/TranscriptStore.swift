@@ -16,6 +16,9 @@ import ChatStorage
 protocol TranscriptStore: AnyObject {
     /// This run's boot number, part of every conversation's wire id.
     var boot: UInt32 { get }
+    /// Takes a cluster's generation as the boot number (before the run's first
+    /// conversation): every node then names a conversation alike.
+    func adopt(boot: UInt32)
     /// The newest event's seq; 0 before the first.
     func lastSeq(of conversation: ConversationID) -> Int64
     /// The hash-chain link of the newest record of `key` (nil: a store without a chain,
@@ -88,6 +91,12 @@ struct RecordedEvent {
         bytes = ServerMessage.event(event).encoded()
     }
 
+    /// An event and the bytes it was decoded from (heard from another node).
+    init(_ event: ConversationEvent, bytes: [UInt8]) {
+        self.event = event
+        self.bytes = bytes
+    }
+
     var conversation: String { event.conversation }
     var seq: Int64 { event.seq }
     var ts: Int64 { event.ts }
@@ -108,7 +117,9 @@ final class MemoryTranscripts: TranscriptStore {
     }
 
     private var transcripts: [ConversationID: Transcript] = [:]
-    let boot: UInt32 = 1
+    private(set) var boot: UInt32 = 1
+
+    func adopt(boot: UInt32) { self.boot = boot }
 
     func append(_ event: RecordedEvent, to key: TranscriptKey) {
         if key.boot == boot { append(event, to: ConversationID(key.number)) }

@@ -13,8 +13,9 @@ import Posix
 /// writer's thread and must only hand the value over (`progressed` on the domain).
 public final class TranscriptLog {
     public let configuration: StorageConfiguration
-    /// This run's boot number: one more than any earlier run's (protocol/storage.md).
-    public let boot: UInt32
+    /// This run's boot number: one more than any earlier run's (protocol/storage.md),
+    /// or a cluster's generation once adopted (`adopt(boot:)`).
+    public private(set) var boot: UInt32
     public let recovery: RecoveryReport
     public private(set) var ring: TranscriptRing
     public private(set) var index = RecordIndex()
@@ -258,6 +259,18 @@ public final class TranscriptLog {
     }
 
     // MARK: Boot number
+
+    /// Numbers this run's conversations with `boot` from now on: a cluster node's wire
+    /// ids are the cluster's (its generation), the same on every node. Called before
+    /// the first conversation of the run; the boot file keeps the larger number, so a
+    /// later run on its own still numbers after every earlier one.
+    public func adopt(boot: UInt32) {
+        self.boot = boot
+        let path = configuration.directory + "/boot"
+        if boot > TranscriptLog.readBoot(path), let error = TranscriptLog.writeBoot(boot, to: path) {
+            Log.error("transcripts: cannot write \(path): \(error)")
+        }
+    }
 
     static func readBoot(_ path: String) -> UInt32 {
         guard let fd = try? File.open(path) else { return 0 }

@@ -12,6 +12,7 @@ final class BackedUpTranscripts: TranscriptStore {
     private(set) var refused = 0
 
     var boot: UInt32 { memory.boot }
+    func adopt(boot: UInt32) { memory.adopt(boot: boot) }
     func lastSeq(of conversation: ConversationID) -> Int64 { memory.lastSeq(of: conversation) }
     func chainHead(of key: TranscriptKey) -> ChainHead? { memory.chainHead(of: key) }
     func appendMarker(_ event: ConversationEvent, to key: TranscriptKey) { memory.appendMarker(event, to: key) }

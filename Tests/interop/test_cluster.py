@@ -315,3 +315,85 @@ def test_customers_on_any_node_are_served_in_arrival_order_by_an_agent_on_anothe
              "every node's /v1/stats to show the same queues")
     for c in customers + [minji]:
         c.close()
+
+
+def test_a_conversation_between_nodes_relays_every_message_once_and_in_order(cluster):
+    """The relay between nodes (Redis streams, off the routing path): a customer on one
+    node and an agent on another hold a conversation. Each side gets the other's
+    messages once, in seq order, with the same seqs the acks gave; a re-sent message is
+    acknowledged as the duplicate it is; typing and receipts cross too; and both nodes
+    keep the same transcript under the same conversation id."""
+    east = cluster.start("east", extra=FAST, agents=[MINJI])
+    west = cluster.start("west", extra=FAST, agents=[MINJI])
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(east, MINJI)
+    shopper, _ = customer(west, language="ko")
+    shopper.send(type="start_chat", id="s1", queue="orders", name="김고객", first_message="주문 문의합니다")
+    shopper.next("ack", id="s1", timeout=10)
+
+    def until(peer, type_, **fields):
+        while True:
+            message = peer.recv(timeout=10)
+            if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
+                return message
+
+    assigned = until(minji, "assigned")
+    conversation = assigned["conversation"]
+    first = until(minji, "message")
+    assert (first["seq"], first["text"], first["from"]) == (1, "주문 문의합니다", "customer")
+    assert until(minji, "agent_joined")["seq"] == 2
+    joined = until(shopper, "agent_joined")
+    assert (joined["conversation"], joined["seq"]) == (conversation, 2)
+
+    # Both ways, interleaved: every ack's seq is the one the other side sees.
+    sent = []
+    for n in range(20):
+        shopper.send(type="send", id=f"c{n}", text=f"고객 메시지 {n}")
+        minji.send(type="send", id=f"a{n}", conversation=conversation, text=f"상담원 답변 {n}")
+        sent.append(("customer", f"c{n}", f"고객 메시지 {n}"))
+        sent.append(("agent", f"a{n}", f"상담원 답변 {n}"))
+    acked = {}
+    seen_by_agent, seen_by_customer = [], []
+    while len(acked) < 40 or len(seen_by_agent) < 20 or len(seen_by_customer) < 20:
+        for peer, seen in ((minji, seen_by_agent), (shopper, seen_by_customer)):
+            try:
+                message = peer.recv(timeout=0.05)
+            except TimeoutError:
+                continue
+            if message["type"] == "ack" and "seq" in message:
+                assert message["conversation"] == conversation
+                acked[message["id"]] = message["seq"]
+            elif message["type"] == "message":
+                seen.append(message)
+            else:
+                assert message["type"] in ("presence", "typing", "receipt"), message
+    assert [m["text"] for m in seen_by_agent] == [f"고객 메시지 {n}" for n in range(20)]
+    assert [m["text"] for m in seen_by_customer] == [f"상담원 답변 {n}" for n in range(20)]
+    assert all(m["seq"] == acked[m["client_id"]] for m in seen_by_agent + seen_by_customer if "client_id" in m)
+    assert sorted(acked.values()) == list(range(3, 43)), "gapless seqs after the pre-chat message and the join"
+    for m in seen_by_agent:
+        assert m["seq"] == acked[f"c{int(m['text'].split()[-1])}"]
+
+    # A message re-sent (its ack missed) is stored once.
+    shopper.send(type="send", id="c7", text="고객 메시지 7")
+    again = until(shopper, "ack", id="c7")
+    assert again["seq"] == acked["c7"] and again.get("duplicate") is True
+
+    # Typing and receipts cross between the nodes.
+    minji.send(type="typing", id="t1", conversation=conversation, active=True)
+    assert until(shopper, "typing")["from"] == "agent"
+    shopper.send(type="receipt", id="r1", kind="read", seq=42)
+    receipt = until(minji, "receipt")
+    assert (receipt["from"], receipt["seq"], receipt["kind"]) == ("customer", 42, "read")
+
+    # Each node keeps the whole transcript, under the same id.
+    for peer in (minji, shopper):
+        if peer is minji:
+            peer.send(type="fetch_history", id="h", conversation=conversation)
+        else:
+            peer.send(type="fetch_history", id="h")
+        history = until(peer, "history")
+        assert history["conversation"] == conversation
+        assert [e["seq"] for e in history["events"]] == list(range(1, 43))
+    minji.close()
+    shopper.close()
