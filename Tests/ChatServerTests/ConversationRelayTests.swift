@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ChatCore
 import Redis
 import RedisClient
 import RedisTestSupport
@@ -38,7 +39,23 @@ import Testing
             return up.withLock { $0 }
         }
 
+        let notes = Mutex<[(String, [UInt8])]>([])
+
         func follow(_ conversation: String) { rig.perform { [self] _ in relay.follow(conversation) } }
+
+        /// Follows having stored the conversation through `seq` already (a node that
+        /// joins a conversation late, or restarts).
+        func follow(_ conversation: String, holding seq: Int64) {
+            rig.perform { [self] _ in
+                relay.heldThrough = { _ in seq }
+                relay.noteReceived = { [unowned self] _, recipients, bytes in notes.withLock { $0.append((recipients, bytes)) } }
+                relay.follow(conversation)
+            }
+        }
+
+        func notify(_ conversation: String, recipients: String, _ text: String) {
+            rig.perform { [self] _ in relay.notify(conversation, recipients: recipients, Array(text.utf8)) }
+        }
 
         func send(_ conversation: String, _ texts: [String], clientIDs: [String?]? = nil) {
             rig.perform { [self] _ in
@@ -160,12 +177,45 @@ import Testing
         #expect(west.events("c-1-12", count: 6).map(\.seq) == [1, 2, 3, 4, 5, 6], "and each once only")
     }
 
+    @Test func aNodeFollowingLateHearsWhatItLacksFirstThenNews() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        let west = try Node(port: server.port)
+        defer { east.stop(); west.stop() }
+        east.send("c-1-20", (1...10).map { "early \($0)" })
+        #expect(LinkRig.wait { east.appended.withLock { $0.count == 10 } })
+        // West stored 1…4 before (say, before a restart): it hears 5…10 from the stream, then news.
+        west.follow("c-1-20", holding: 4)
+        #expect(west.events("c-1-20", count: 6).map(\.seq) == Array(5...10))
+        east.send("c-1-20", ["late"])
+        let heard = west.events("c-1-20", count: 7)
+        #expect(heard.map(\.seq) == Array(5...11))
+        #expect(heard.last?.bytes == Array("11:late".utf8))
+        // A note (typing, a receipt) reaches the followers, with its recipients, and is not kept.
+        west.notify("c-1-20", recipients: "c3 a1", "typing")
+        #expect(LinkRig.wait { west.notes.withLock { $0.count == 1 } })
+        #expect(west.notes.withLock { $0.first?.0 } == "c3 a1")
+        #expect(west.read("c-1-20", after: 0).count == 11)
+    }
+
+    @Test func recipientsRoundTripAndSkipWhatTheyDoNotKnow() {
+        let recipients = Recipients(customer: ContactID(12), agents: [AgentID(3), nil, AgentID(7)])
+        #expect(recipients.text == "c12 a3 a7")
+        #expect(Recipients(text: recipients.text) == recipients)
+        #expect(Recipients(text: "a2 x9 c5 zz") == Recipients(customer: ContactID(5), agents: [AgentID(2)]))
+        #expect(Recipients(text: "") == Recipients())
+    }
+
     @Test func aFrameCarriesSeqClientIDAndBytes() {
         let event = ConversationRelay.Event(seq: 300, clientID: "m-안녕", bytes: Array("{\"type\":\"message\"}".utf8))
         #expect(ConversationRelay.unframe(ConversationRelay.frame(event)) == event)
         let bare = ConversationRelay.Event(seq: 1, clientID: nil, bytes: [])
         #expect(ConversationRelay.unframe(ConversationRelay.frame(bare)) == bare)
         #expect(ConversationRelay.unframe([0, 0, 0]) == nil)
-        #expect(ConversationRelay.unframe([0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 1]) == nil, "an id longer than the frame")
+        #expect(ConversationRelay.unframe([0, 0, 0, 0, 0, 0, 0, 1, 0, 9, 1, 0]) == nil, "an id longer than the frame")
+        let routed = ConversationRelay.Event(seq: 3, clientID: "c:m1", bytes: Array("{}".utf8), recipients: "c1 a2")
+        #expect(ConversationRelay.unframe(ConversationRelay.frame(routed)) == routed)
+        let note = ConversationRelay.Event(seq: 0, clientID: nil, bytes: Array("typing".utf8), recipients: "a2")
+        #expect(ConversationRelay.unframe(ConversationRelay.frame(note)) == note, "a note has seq 0")
     }
 }
