@@ -53,6 +53,7 @@ final class ClusterNode {
         // (the events they make are written by the node whose command it was).
         path.othersApplied = { [unowned desk] outcome in desk.apply(outcome.notices, writer: false) }
         desk.attach(relay)
+        desk.sharedSessions = SharedSessions(link: relayLink, keyPrefix: relay.keyPrefix)
         membership.start()
         requests.start()
         relayLink.start()

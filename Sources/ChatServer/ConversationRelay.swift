@@ -79,6 +79,9 @@ package final class ConversationRelay {
         /// Events heard but not handed on yet, by seq (arrived early, or past a gap).
         var early: [Int64: Event] = [:]
         var filling = false
+        /// Waiting for every event up to `caughtUpAt` to be handed on (`follow(_:then:)`).
+        var waiters: [() -> Void] = []
+        var caughtUpAt: Int64 = 0
 
         mutating func learn(_ event: Event) {
             top = max(top, event.seq)
@@ -147,6 +150,23 @@ package final class ConversationRelay {
     }
 
     package func isFollowing(_ conversation: String) -> Bool { followed[conversation] != nil }
+
+    /// Follows, and calls `then` once this node has handed on everything the stream held
+    /// when following began (at once if it already follows and has): a client resuming
+    /// here is then sent its history from this node's own transcript.
+    package func follow(_ conversation: String, then: @escaping () -> Void) {
+        follow(conversation)
+        followed[conversation]!.waiters.append(then)
+        releaseWaiters(conversation)
+    }
+
+    private func releaseWaiters(_ conversation: String) {
+        guard var state = followed[conversation], state.loaded, !state.waiters.isEmpty, state.delivered >= state.caughtUpAt else { return }
+        let waiters = state.waiters
+        state.waiters = []
+        followed[conversation] = state
+        for waiter in waiters { waiter() }
+    }
 
     /// Sends a note to the nodes following the conversation (at most once, not kept).
     package func notify(_ conversation: String, recipients: String, _ bytes: [UInt8]) {
@@ -245,6 +265,7 @@ package final class ConversationRelay {
             // except what this node does not have yet: read back and handed on first.
             state.loaded = true
             state.delivered = min(state.top, max(0, held ?? state.top))
+            state.caughtUpAt = state.top
             let missing = state.top - state.delivered
             followed[conversation] = state
             if missing > 0 { readBack(conversation, limit: Int(missing)) }
@@ -282,6 +303,7 @@ package final class ConversationRelay {
 
     /// Hands on the events that are next in seq order; reads a gap from the stream.
     private func drain(_ conversation: String) {
+        defer { releaseWaiters(conversation) }
         while var state = followed[conversation], state.loaded, !state.filling {
             if let next = state.early.removeValue(forKey: state.delivered + 1) {
                 state.delivered = next.seq

@@ -77,11 +77,30 @@ extension ServiceDesk {
             send(welcome(role: .customer, session: session.token, resumed: false, language: session.language), to: connection)
             return
         }
-        guard let session = sessions[token], !isExpired(session) else {
-            fail(connection, id: hello.id, .unknownSession,
-                 "The session is unknown or has expired; start a new one with a hello without 'session'.", field: "session")
-            return
+        if let session = sessions[token], !isExpired(session) {
+            resume(session, hello, on: connection)
+        } else if let shared = sharedSessions {
+            // Perhaps a session of another node (the widget came back through the load balancer).
+            lookingUp.insert(connection)
+            shared.load(token) { [self] record in
+                guard lookingUp.remove(connection) != nil, bindings[connection] == nil else { return }
+                guard let record, let session = takeOver(token, record) else {
+                    unknownSession(hello, on: connection)
+                    return
+                }
+                resume(session, hello, on: connection)
+            }
+        } else {
+            unknownSession(hello, on: connection)
         }
+    }
+
+    private func unknownSession(_ hello: CustomerHello, on connection: ConnectionID) {
+        fail(connection, id: hello.id, .unknownSession,
+             "The session is unknown or has expired; start a new one with a hello without 'session'.", field: "session")
+    }
+
+    private func resume(_ session: CustomerSession, _ hello: CustomerHello, on connection: ConnectionID) {
         if let old = session.connection {
             bindings[old] = nil
             fail(old, id: nil, .sessionReplaced, "This session was opened on another connection.", close: .sessionReplaced)
@@ -98,6 +117,28 @@ extension ServiceDesk {
         } else {
             resume([])
         }
+    }
+
+    /// A cluster: this node takes over a session another node wrote (SharedSessions),
+    /// while its contact is still one the centre knows.
+    private func takeOver(_ token: String, _ record: SharedSessions.Record) -> CustomerSession? {
+        if let contact = record.contact, center.contact(contact) == nil { return nil }
+        let session = sessions[token] ?? CustomerSession(token: token, language: record.language)
+        session.disconnectedAt = nil
+        session.contact = record.contact
+        session.conversations = record.conversations
+        session.conversation = record.conversations.last.flatMap { last in
+            center.conversation(last)?.contact == record.contact ? last : nil
+        }
+        sessions[token] = session
+        if let contact = record.contact { contactOwners[contact] = session }
+        return session
+    }
+
+    /// A cluster: writes what the session is about, so another node can take it over.
+    func share(_ session: CustomerSession) {
+        sharedSessions?.save(session.token, SharedSessions.Record(language: session.language, contact: session.contact,
+                                                                  conversations: session.conversations))
     }
 
     private func bind(_ session: CustomerSession, to connection: ConnectionID) {
@@ -130,10 +171,17 @@ extension ServiceDesk {
             }
         }
         if let conversation = session.conversation {
-            follow(conversation)
             // Counted against the history budget, never refused: the client must see what it missed.
-            budgets.spentOnHistory(sendHistory(of: conversation, after: lastSeq ?? 0, to: connection),
-                                   by: .session(token: session.token), now: budgetClock)
+            let sendMissed = { [self] in
+                budgets.spentOnHistory(sendHistory(of: conversation, after: lastSeq ?? 0, to: connection),
+                                       by: .session(token: session.token), now: budgetClock)
+            }
+            guard let relay else { return sendMissed() }
+            // A cluster: once this node holds what Redis has of the conversation.
+            relay.follow(wire(conversation)) { [weak session] in
+                guard let session, session.connection == connection else { return }
+                sendMissed()
+            }
         }
     }
 
@@ -162,6 +210,7 @@ extension ServiceDesk {
             session.leaveMessageReason = nil
             session.place = nil
             contactOwners[contact] = session
+            share(session)
         })
     }
 

@@ -141,7 +141,10 @@ extension ServiceDesk {
             owner.conversation = conversation
             if owner.conversations.last != conversation { owner.conversations.append(conversation) }
             owner.place = nil
-            if owner.connection != nil { follow(conversation) }
+            if owner.connection != nil {
+                follow(conversation)
+                share(owner)
+            }
         }
         if let to = agentConnection(of: agent) { sendAssigned(conversation, to: to) }
         guard writer else { return }

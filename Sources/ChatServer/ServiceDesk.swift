@@ -40,6 +40,10 @@ final class ServiceDesk {
     /// Agents' messages held while the conversation's first reply is on its way through
     /// the log (a cluster), so that they are written after it, in the order sent.
     var heldReplies: [ConversationID: [() -> Void]] = [:]
+    /// A cluster's shared customer sessions (nil on one node), and the connections whose
+    /// `hello` names a session being looked up there.
+    var sharedSessions: SharedSessions?
+    var lookingUp: Set<ConnectionID> = []
     /// Wall-clock milliseconds minus monotonic milliseconds, fixed at start: every `ts`
     /// is an `Instant` moved onto the calendar, so timestamps never go backwards even
     /// when the host's clock is stepped.
@@ -157,6 +161,7 @@ final class ServiceDesk {
 
     private func closed(_ connection: ConnectionID) {
         budgets.closed(connection)
+        lookingUp.remove(connection)
         guard let binding = bindings.removeValue(forKey: connection) else { return }
         switch binding {
         case .customer(let session):

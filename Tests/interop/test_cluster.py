@@ -23,7 +23,7 @@ import pytest
 from broker_proc import BrokerServer, broker_config
 from redis_proc import RedisServer
 from switchboard_proc import HOST, REPO_ROOT, switchboard_bin
-from test_broker import FAST, LEAD, MINJI, agent, customer, start_broker, supervisor  # noqa: F401  (start_broker: the fixture)
+from test_broker import FAST, LEAD, MINJI, Peer, agent, customer, start_broker, supervisor  # noqa: F401  (start_broker: the fixture)
 
 LEASE_SECONDS = 2
 
@@ -397,3 +397,62 @@ def test_a_conversation_between_nodes_relays_every_message_once_and_in_order(clu
         assert [e["seq"] for e in history["events"]] == list(range(1, 43))
     minji.close()
     shopper.close()
+
+
+def test_a_customer_dropped_on_one_node_resumes_on_another_with_nothing_lost_or_doubled(cluster):
+    """Sessions on any node: the widget's token is valid on every node. A customer on
+    west drops; the agent on east writes meanwhile; the customer comes back on north
+    with its token and last seq, is welcomed as resumed, gets exactly what it missed,
+    and the conversation goes on from there."""
+    nodes = {name: cluster.start(name, extra=FAST, agents=[MINJI]) for name in ("east", "west", "north")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(nodes["east"], MINJI)
+    shopper, welcome = customer(nodes["west"], language="ko")
+    token = welcome["session"]
+    shopper.send(type="start_chat", id="s1", queue="orders", name="김고객", first_message="배송 문의")
+    shopper.next("ack", id="s1", timeout=10)
+
+    def until(peer, type_, **fields):
+        while True:
+            message = peer.recv(timeout=10)
+            if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
+                return message
+
+    conversation = until(minji, "assigned")["conversation"]
+    until(shopper, "agent_joined")
+    shopper.send(type="send", id="c1", text="언제 오나요?")
+    assert until(shopper, "ack", id="c1")["seq"] == 3
+    minji.send(type="send", id="a1", conversation=conversation, text="확인해 보겠습니다")
+    assert until(shopper, "message")["seq"] == 4
+    shopper.close()
+
+    # Written while the customer is away.
+    for n in range(2, 6):
+        minji.send(type="send", id=f"a{n}", conversation=conversation, text=f"답변 {n}")
+        until(minji, "ack", id=f"a{n}")
+
+    back = Peer(nodes["north"], "customer")
+    back.send(type="hello", session=token, last_seq=4)
+    resumed = back.next("welcome", role="customer")
+    assert resumed["resumed"] is True and resumed["session"] == token
+    history = until(back, "history")
+    assert history["conversation"] == conversation
+    assert [(e["seq"], e.get("text")) for e in history["events"]] == [(5 + n, f"답변 {n + 2}") for n in range(4)]
+
+    # The conversation goes on from the new node, both ways, with the next seqs.
+    back.send(type="send", id="c2", text="감사합니다")
+    assert until(back, "ack", id="c2")["seq"] == 9
+    assert until(minji, "message", seq=9)["text"] == "감사합니다"
+    minji.send(type="send", id="a6", conversation=conversation, text="좋은 하루 되세요")
+    assert until(back, "message")["seq"] == 10
+    # The earlier message re-sent from the new node is known there too.
+    back.send(type="send", id="c1", text="언제 오나요?")
+    again = until(back, "ack", id="c1")
+    assert again["seq"] == 3 and again.get("duplicate") is True
+    # A token no node wrote stays unknown everywhere.
+    stranger = Peer(nodes["east"], "customer")
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    stranger.send(type="hello", session=forged)
+    assert stranger.next("error")["code"] == "unknown_session"
+    for peer in (minji, back, stranger):
+        peer.close()
