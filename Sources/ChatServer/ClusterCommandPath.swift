@@ -110,7 +110,9 @@ final class ClusterCommandPath: CommandPath {
             then(.refused(.invalidState("the command cannot be logged: \(error.reason)")))
             return
         }
-        let now = monotonicNanoseconds()
+        // The loop's time, as the tick sees it: a fresh clock reading would be ahead of the
+        // tick's in this same iteration, and the age would wrap to centuries.
+        let now = loop.now
         pending[number] = Pending(envelope: envelope, then: then, sentAt: now, askedAt: now)
         route(envelope)
     }
@@ -197,6 +199,8 @@ final class ClusterCommandPath: CommandPath {
                 // Should it reach the log after all, it is applied like any other node's.
                 pending[number] = nil
                 gaveUp &+= 1
+                Log.warning("cluster: request \(number) given up after \((now &- request.askedAt) / 1_000_000) ms: not in the log "
+                            + "(holder \(lease.holderIdentity ?? "none"), held here: \(lease.heldEpoch != nil))")
                 request.then(.refused(.unavailable))
             } else if now &- request.sentAt >= Self.resendAfter {
                 pending[number]!.sentAt = now
