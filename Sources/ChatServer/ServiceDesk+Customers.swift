@@ -121,7 +121,7 @@ extension ServiceDesk {
 
     /// A cluster: this node takes over a session another node wrote (SharedSessions),
     /// while its contact is still one the centre knows.
-    private func takeOver(_ token: String, _ record: SharedSessions.Record) -> CustomerSession? {
+    func takeOver(_ token: String, _ record: SharedSessions.Record) -> CustomerSession? {
         if let contact = record.contact, center.contact(contact) == nil { return nil }
         let session = sessions[token] ?? CustomerSession(token: token, language: record.language)
         session.disconnectedAt = nil

@@ -7,6 +7,27 @@ import HTTP
 // read-back"): who may read which conversation, and the answer in its format.
 
 extension ServiceDesk {
+    /// Answers a read-back. A cluster node may not hold a conversation no party of which
+    /// is connected here: it reads what it lacks from Redis first (and, for a customer,
+    /// the session another node wrote), then answers from its own store.
+    func transcript(_ query: TranscriptQuery, _ answer: @escaping (HTTPResponse) -> Void) {
+        guard let relay, case .read = query.action, let key = WireID.conversation(query.conversation), let id = live(key),
+              center.conversation(id) != nil else {
+            answer(transcript(query))
+            return
+        }
+        let read = { [self] in relay.follow(wire(id)) { [self] in answer(transcript(query)) } }
+        guard case .customer(let token) = query.reader, sessions[token] == nil, let sharedSessions else { return read() }
+        sharedSessions.load(token) { [self] record in
+            if let record, sessions[token] == nil, let session = takeOver(token, record) {
+                // Not connected here: forgotten after a grace period like any dropped session.
+                session.disconnectedAt = now
+                expiring.append((token, now.advanced(by: center.configuration.customerGracePeriod)))
+            }
+            read()
+        }
+    }
+
     func transcript(_ query: TranscriptQuery) -> HTTPResponse {
         // A conversation `c-B-N`, or a left message's record `m-B-N` (staff only: the
         // customer's session never lists it).

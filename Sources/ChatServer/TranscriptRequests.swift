@@ -102,7 +102,7 @@ extension ChatEndpoints {
         case .bearer(let token):
             guard rights == nil else { return .respond(TranscriptPath.unauthorized("staff only", cors)) }
             let query = TranscriptQuery(conversation: conversation, format: format, reader: .customer(token: token))
-            domain.execute { answer(desk.value.transcript(query)) }
+            domain.execute { desk.value.transcript(query, answer) }
         case .basic(let login, let secret):
             // Checked once on the sign-in thread (one hash, whichever account the login is).
             let request = SignInRequest(check: .basic(login: login, secret: secret), ticket: nil) { verdict in
@@ -121,7 +121,7 @@ extension ChatEndpoints {
                     case .erase?: action = .erase(login: login)
                     }
                     let query = TranscriptQuery(conversation: conversation, format: format, reader: .staff, action: action)
-                    domain.execute { answer(desk.value.transcript(query)) }
+                    domain.execute { desk.value.transcript(query, answer) }
                 }
             }
             switch shared.signIns.submit(request, from: connection.peer.host) {

@@ -11,6 +11,7 @@ reported; bad cluster options stop the start with a clear message.
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import subprocess
@@ -449,6 +450,19 @@ def test_a_customer_dropped_on_one_node_resumes_on_another_with_nothing_lost_or_
     back.send(type="send", id="c1", text="언제 오나요?")
     again = until(back, "ack", id="c1")
     assert again["seq"] == 3 and again.get("duplicate") is True
+    # The transcript reads back from any node: staff on west (the customer's first node, which
+    # let the conversation go), the customer with its token on east (where it never was).
+    def transcript(srv, authorization):
+        request = urllib.request.Request(srv.http_url(f"/v1/conversations/{conversation}/transcript"),
+                                         headers={"Authorization": authorization})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return json.loads(r.read())
+    staff = "Basic " + base64.b64encode(f"{MINJI['handle']}:{MINJI['secret']}".encode()).decode()
+    for srv, authorization in ((nodes["west"], staff), (nodes["east"], f"Bearer {token}"), (nodes["north"], staff)):
+        events = wait_for(lambda: (lambda t: t if len(t["events"]) == 10 else None)(transcript(srv, authorization)), 5,
+                          "the whole transcript")["events"]
+        assert [e["seq"] for e in events] == list(range(1, 11))
+        assert events[-1]["text"] == "좋은 하루 되세요"
     # A token no node wrote stays unknown everywhere.
     stranger = Peer(nodes["east"], "customer")
     forged = token[:-1] + ("A" if token[-1] != "A" else "B")

@@ -34,6 +34,14 @@ struct RelayBenchmark: ParsableCommand {
     @Option(help: "Broker URL, ws:// or wss:// (loopback only); the paths /v1/ws/agent and /v1/ws/customer are used.")
     var url = WebSocketURL(argument: "ws://127.0.0.1:8080/")!
 
+    @Option(name: .customLong("customer-url"),
+            help: "A cluster node for customers (repeat for several: customer i goes to the i'th modulo their count; default --url).")
+    var customerURLs: [WebSocketURL] = []
+
+    @Option(name: .customLong("agent-url"),
+            help: "A cluster node for agents (repeat for several: agent i goes to the i'th modulo their count; default --url).")
+    var agentURLs: [WebSocketURL] = []
+
     @Option(help: "Concurrent conversations (one customer connection each).")
     var conversations = 1_000
 

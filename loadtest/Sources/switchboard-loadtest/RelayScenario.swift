@@ -85,8 +85,9 @@ final class RelayScenario: ClientDelegate, Selectable {
     private let options: RelayBenchmark
     private let clientOptions: ClientOptions
     private let loop: EventLoop
-    private let customerURL: WebSocketURL
-    private let agentURL: WebSocketURL
+    /// Where customers and agents connect: one broker, or a cluster's nodes in turn.
+    private let customerURLs: [WebSocketURL]
+    private let agentURLs: [WebSocketURL]
 
     private var agents: [LoadAgent] = []
     private var customers: [RelayCustomer] = []
@@ -187,8 +188,8 @@ final class RelayScenario: ClientDelegate, Selectable {
         self.clientOptions = try ClientOptions(url: options.url, deflate: options.deflate,
                                                subprotocols: [WireProtocol.subprotocol])
         self.loop = loop
-        customerURL = options.url.with(path: Role.customer.path)
-        agentURL = options.url.with(path: Role.agent.path)
+        customerURLs = (options.customerURLs.isEmpty ? [options.url] : options.customerURLs).map { $0.with(path: Role.customer.path) }
+        agentURLs = (options.agentURLs.isEmpty ? [options.url] : options.agentURLs).map { $0.with(path: Role.agent.path) }
         nanosPerMessage = 1e9 / options.rate
         scratch.reserveCapacity(1024)
     }
@@ -197,7 +198,7 @@ final class RelayScenario: ClientDelegate, Selectable {
 
     func start() throws {
         if !options.quiet {
-            log("signing in \(options.agents) agents (\(options.agentLoginPrefix)0…) on \(agentURL)")
+            log("signing in \(options.agents) agents (\(options.agentLoginPrefix)0…) on \(agentURLs.map(\.description).joined(separator: ", "))")
         }
         for index in 0..<options.agents {
             let agent = LoadAgent(index: index, login: "\(options.agentLoginPrefix)\(index)")
@@ -208,7 +209,7 @@ final class RelayScenario: ClientDelegate, Selectable {
     }
 
     private func connect(_ agent: LoadAgent) throws {
-        let connection = try ClientConnection(url: agentURL, options: clientOptions, loop: loop, delegate: self)
+        let connection = try ClientConnection(url: agentURLs[agent.index % agentURLs.count], options: clientOptions, loop: loop, delegate: self)
         connection.tag = -(agent.index + 1)
         agent.connection = connection
         agent.closed = false
@@ -238,7 +239,8 @@ final class RelayScenario: ClientDelegate, Selectable {
             let customer = customers[customersOpened]
             customersOpened += 1
             do {
-                let connection = try ClientConnection(url: customerURL, options: clientOptions, loop: loop, delegate: self)
+                let connection = try ClientConnection(url: customerURLs[customer.index % customerURLs.count], options: clientOptions,
+                                                      loop: loop, delegate: self)
                 connection.tag = customer.index
                 customer.connection = connection
             } catch {
@@ -436,7 +438,7 @@ final class RelayScenario: ClientDelegate, Selectable {
                     agentsReadyAt = now
                     if !options.quiet {
                         log("\(agentsReady) agents available after \(format(Double(now &- startedAt) / 1e9, 1)) s; "
-                            + "opening \(options.conversations) customers on \(customerURL)")
+                            + "opening \(options.conversations) customers on \(customerURLs.map(\.description).joined(separator: ", "))")
                     }
                     phase = .pairing
                     phaseStartedAt = now

@@ -1,0 +1,88 @@
+"""The web clients on a cluster, in a real browser (headless Chromium, as in
+test_web_clients.py): three nodes on one redis-server, nginx in front
+(docs/nginx-cluster.conf with the test's ports).
+
+A shopper's widget, loaded through nginx, and an agent's console on another node hold a
+conversation in Korean. Then the shopper's node is killed (SIGKILL): the widget says it
+is reconnecting, comes back through nginx on another node with its session, and
+nothing is lost or doubled on either side — also what the agent wrote meanwhile and
+what the shopper wrote offline.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nginx_proc import Nginx, NginxError, nginx_bin
+from test_cluster import cluster, get, wait_for  # noqa: F401  (cluster: the fixture)
+from test_web_clients import (FAST, MINJI, agent_console, all_css, browsers, console_send, count_text, css,  # noqa: F401
+                              fill_prechat, set_status, visible, wait, widget_send)
+
+pytestmark = pytest.mark.filterwarnings("ignore:connect\\(\\) must be used as a context manager")
+
+
+def customers_on(srv) -> int:
+    return json.loads(get(srv, "/v1/stats")[1])["connections"]["customer"]
+
+
+def test_a_shopper_whose_node_dies_resumes_through_nginx_on_another(cluster, browsers, tmp_path):
+    try:
+        nginx_bin()
+    except NginxError as e:
+        pytest.skip(str(e))
+    nodes = {name: cluster.start(name, extra=FAST, agents=[MINJI]) for name in ("east", "west", "north")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    # The agent works on east; shoppers come in through nginx, which balances west and north.
+    nginx = Nginx(tmp_path / "nginx", [nodes["west"].port, nodes["north"].port]).start()
+    try:
+        agent = agent_console(browsers, nodes["east"])
+        set_status(agent, "available")
+        shopper = browsers("shopper", 1280, 860)
+        shopper.get(nginx.url("/"))
+        visible(shopper, ".sbw-launcher").click()
+        wait(shopper, lambda d: css(d, ".sbw-prechat button[type=submit]").is_enabled(), what="the widget never said hello")
+        fill_prechat(shopper, "주문한 이어폰이 아직 안 왔어요.")
+        css(shopper, ".sbw-prechat button[type=submit]").click()
+        visible(shopper, ".sbw-composer-input")
+        visible(agent, ".composer-input")
+        wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "아직 안 왔어요") == 1, what="the pre-chat question never reached the agent")
+        console_send(agent, "안녕하세요, 박민지입니다. 주문 확인해 드릴게요.")
+        wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "주문 확인해 드릴게요") == 1)
+        widget_send(shopper, "주문번호는 2026050412345예요.")
+        wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "2026050412345") == 1)
+
+        # Which node the shopper's socket is on; that node dies.
+        home = wait_for(lambda: next((n for n in ("west", "north") if customers_on(nodes[n]) == 1), None), 5,
+                        "the shopper's node")
+        cluster.kill(home)
+        banner = visible(shopper, ".sbw-banner", timeout=15)
+        assert "다시 연결하는 중" in banner.text
+        # Meanwhile the agent keeps writing and the shopper writes offline (or on the new node).
+        console_send(agent, "출고는 오늘 오후 예정입니다.")
+        widget_send(shopper, "알려주셔서 감사합니다")
+        survivor = "north" if home == "west" else "west"
+        wait(shopper, lambda d: d.execute_script("return SwitchboardWidget.state().connected") is True, timeout=30,
+             what="the widget never came back through nginx")
+        assert customers_on(nodes[survivor]) == 1
+        wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "출고는 오늘 오후") == 1, timeout=15,
+             what="what the agent wrote during the outage never arrived")
+        wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "알려주셔서 감사합니다") == 1, timeout=15,
+             what="the shopper's offline message never arrived")
+        wait(shopper, lambda d: not all_css(d, ".sbw-msg-pending"), what="a message stayed pending")
+        # And the chat goes on from the new node.
+        console_send(agent, "더 궁금하신 점 있으세요?")
+        wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "더 궁금하신 점") == 1)
+
+        for phrase in ("주문 확인해 드릴게요", "출고는 오늘 오후", "더 궁금하신 점"):
+            assert count_text(shopper, ".sbw-msg-agent .sbw-bubble", phrase) == 1, phrase
+        for phrase in ("2026050412345", "알려주셔서 감사합니다"):
+            assert count_text(shopper, ".sbw-msg-own .sbw-bubble", phrase) == 1, phrase
+            assert count_text(agent, ".msg-customer .bubble", phrase) == 1, phrase
+        seqs = [e.get_attribute("data-seq") for e in all_css(shopper, ".sbw-messages [data-seq]")]
+        assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs, key=int), seqs
+        agent_seqs = [e.get_attribute("data-seq") for e in all_css(agent, ".messages [data-seq]")]
+        assert agent_seqs == sorted(set(agent_seqs), key=int), agent_seqs
+    finally:
+        nginx.stop()
