@@ -22,11 +22,11 @@ every run is bounded and stops by itself.
 Targets (issue "Cluster"): cross-node p99 < 10 ms at 10,000 customer msgs/s with 10,000
 conversations; the single node within 10% of bench_relay.py's figures.
 """
-import argparse, json, math, os, platform, shutil, socket, subprocess, sys, tempfile, time
+import argparse, json, math, os, platform, shutil, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_relay import (ROOT, build, cpu_sample, median, raise_fd_limit, start_broker, stop_broker,  # noqa: E402
-                         wait_for_quiet)
+from bench_relay import (ROOT, binaries, cpu_sample, median, raise_fd_limit, start_broker, stop_broker,  # noqa: E402
+                         wait_for_quiet, write_config)
 
 OUTPUT = os.path.join(ROOT, "test-output", "bench", "cluster.json")
 NODES = ("north", "east", "west")
@@ -93,37 +93,49 @@ def run_once(loadtest, args, customer_urls, agent_urls, watched, redis_port=None
     pids (and Redis's commandstats) over the measured seconds."""
     cmd = [loadtest, "relay", "--conversations", str(args.conversations), "--agents", str(args.agents),
            "--rate", str(args.rate), "--reply-every", str(args.reply_every), "--duration", str(args.duration),
-           "--warmup", str(args.warmup), "--json", "--quiet"]
+           "--warmup", str(args.warmup), "--json"]
     for url in customer_urls:
         cmd += ["--customer-url", url]
     for url in agent_urls:
         cmd += ["--agent-url", url]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # Setup (signing in, pairing) comes first and takes a time not known here, so CPU and
-    # Redis's counters are sampled every half second and the window used is the last
-    # `duration` seconds before the load tester stopped: its measured seconds.
-    started = time.monotonic()
-    samples = []
+    # The measured seconds begin `warmup` after the load tester says the conversations are
+    # open and end when it says "measured": CPU and Redis's counters are sampled then.
+    marks = {}
+
+    def follow_progress():
+        for line in proc.stderr:
+            if "conversations open after" in line:
+                marks["sending"] = time.monotonic()
+            elif "measured; draining" in line:
+                marks["measured"] = time.monotonic()
+            marks.setdefault("log", []).append(line.rstrip())
+    reader = threading.Thread(target=follow_progress, daemon=True)
+    reader.start()
 
     def sample():
         ticks = cpu_sample()
         return (time.monotonic(), {pid: ticks.get(pid, ("", 0))[1] for pid in watched},
                 command_calls(redis_port) if redis_port else {})
 
-    # Sample every half second; the window used is the one that matches the measured seconds.
-    while proc.poll() is None and time.monotonic() - started < 600 + args.duration:
-        samples.append(sample())
-        time.sleep(0.5)
-    stdout, stderr = proc.communicate(timeout=30)
+    first = last = None
+    deadline = time.monotonic() + 600 + args.warmup + args.duration
+    while proc.poll() is None and time.monotonic() < deadline:
+        if first is None and "sending" in marks and time.monotonic() >= marks["sending"] + args.warmup:
+            first = sample()
+        if first is not None and last is None and "measured" in marks:
+            last = sample()
+        time.sleep(0.02)
+    if proc.poll() is None:
+        proc.kill()
+    stdout = proc.stdout.read()
+    proc.wait(timeout=30)
+    reader.join(timeout=5)
     lines = stdout.strip().splitlines()
-    if not lines or not lines[-1].startswith("{"):
-        raise RuntimeError(f"load test failed ({proc.returncode}):\n{stdout}\n{stderr}")
+    if not lines or not lines[-1].startswith("{") or first is None or last is None:
+        raise RuntimeError(f"load test failed ({proc.returncode}):\n{stdout}\n" + "\n".join(marks.get("log", [])[-20:]))
     result = json.loads(lines[-1])
     result["summary"] = "\n".join(lines[:-1])
-    # The measured window ended when the load tester stopped sending, shortly before it exited.
-    end = samples[-1][0]
-    first = next((s for s in samples if s[0] >= end - args.duration), samples[0])
-    last = samples[-1]
     seconds = max(0.5, last[0] - first[0])
     hz = os.sysconf("SC_CLK_TCK")
     relayed = result["relayed_per_sec"] * seconds
@@ -155,17 +167,12 @@ def main():
     parser.add_argument("--output", default=OUTPUT)
     args = parser.parse_args()
 
-    scratch = os.path.join(ROOT, args.scratch_path)
-    if not args.no_build:
-        build(scratch)
-    switchboard = os.path.join(scratch, "release", "switchboard")
-    loadtest = os.path.join(scratch, "release", "switchboard-loadtest")
+    switchboard, loadtest = binaries(args)
     capacity = math.ceil(args.conversations / args.agents) + 1
     limit = raise_fd_limit(args.conversations + args.agents + 64)
     workdir = tempfile.mkdtemp(prefix="switchboard-cluster-")
     base = os.path.join(workdir, "relay.toml")
-    subprocess.run([loadtest, "relay", "--write-config", base, "--agents", str(args.agents), "--capacity", str(capacity),
-                    "--switchboard", switchboard, "--quiet"], check=True)
+    write_config(loadtest, switchboard, base, args.agents, capacity)
     print(f"== cluster: 3 nodes + redis-server (appendfsync {args.appendfsync}) and the load generator on "
           f"{os.cpu_count()} cores; {args.conversations:,} conversations, {args.agents} agents × {capacity}; "
           f"{args.rate:,.0f} customer msg/s, agents answer every {args.reply_every}th; {args.warmup:g} s warm-up + "

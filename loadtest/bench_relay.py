@@ -34,6 +34,20 @@ def build(scratch):
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+def binaries(args):
+    """The release switchboard and switchboard-loadtest in --scratch-path, built unless --no-build."""
+    scratch = os.path.join(ROOT, args.scratch_path)
+    if not args.no_build:
+        build(scratch)
+    return os.path.join(scratch, "release", "switchboard"), os.path.join(scratch, "release", "switchboard-loadtest")
+
+
+def write_config(loadtest, switchboard, path, agents, capacity):
+    """A broker configuration with the load test's agents (`relay --write-config`)."""
+    subprocess.run([loadtest, "relay", "--write-config", path, "--agents", str(agents), "--capacity", str(capacity),
+                    "--switchboard", switchboard, "--quiet"], check=True)
+
+
 def raise_fd_limit(needed):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and needed > hard:
@@ -211,11 +225,7 @@ def main():
                         help="seconds to wait before each run for other processes to go idle (a shared machine)")
     args = parser.parse_args()
 
-    scratch = os.path.join(ROOT, args.scratch_path)
-    if not args.no_build:
-        build(scratch)
-    switchboard = os.path.join(scratch, "release", "switchboard")
-    loadtest = os.path.join(scratch, "release", "switchboard-loadtest")
+    switchboard, loadtest = binaries(args)
     if os.cpu_count() < 2 or not shutil.which("taskset"):
         sys.exit("bench_relay: needs two cores and taskset (util-linux)")
 
@@ -228,8 +238,7 @@ def main():
 
     workdir = tempfile.mkdtemp(prefix="switchboard-relay-")
     config = os.path.join(workdir, "relay.toml")
-    subprocess.run([loadtest, "relay", "--write-config", config, "--agents", str(args.agents), "--capacity", str(capacity),
-                    "--switchboard", switchboard, "--quiet"], check=True)
+    write_config(loadtest, switchboard, config, args.agents, capacity)
     print(f"== relay: broker (--threads 1) on core 0, load generator on core 1; {args.agents} agents × {capacity} chats; "
           f"{', '.join(f'{r:.0f}' for r in args.rate)} customer msg/s, agents answer every {args.reply_every}th; {args.warmup:g} s warm-up + "
           f"{args.duration:g} s per run, {args.runs} runs; transcripts fsync {args.fsync or 'default (5ms)'}; "

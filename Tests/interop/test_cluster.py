@@ -59,6 +59,14 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.05):
     pytest.fail(f"timed out after {timeout}s waiting for {what} (last: {last})", pytrace=False)
 
 
+def until(peer, type_: str, **fields) -> dict:
+    """The peer's next message of `type_` carrying `fields`, past any others."""
+    while True:
+        message = peer.recv(timeout=10)
+        if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
+            return message
+
+
 class Cluster:
     """Redis and the nodes of one test; stopped by PID at its end."""
 
@@ -332,12 +340,6 @@ def test_a_conversation_between_nodes_relays_every_message_once_and_in_order(clu
     shopper.send(type="start_chat", id="s1", queue="orders", name="김고객", first_message="주문 문의합니다")
     shopper.next("ack", id="s1", timeout=10)
 
-    def until(peer, type_, **fields):
-        while True:
-            message = peer.recv(timeout=10)
-            if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
-                return message
-
     assigned = until(minji, "assigned")
     conversation = assigned["conversation"]
     first = until(minji, "message")
@@ -412,12 +414,6 @@ def test_a_customer_dropped_on_one_node_resumes_on_another_with_nothing_lost_or_
     token = welcome["session"]
     shopper.send(type="start_chat", id="s1", queue="orders", name="김고객", first_message="배송 문의")
     shopper.next("ack", id="s1", timeout=10)
-
-    def until(peer, type_, **fields):
-        while True:
-            message = peer.recv(timeout=10)
-            if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
-                return message
 
     conversation = until(minji, "assigned")["conversation"]
     until(shopper, "agent_joined")
