@@ -168,6 +168,22 @@ package final class ConversationRelay {
         for waiter in waiters { waiter() }
     }
 
+    /// How long an ended conversation's stream stays in Redis: long enough for a customer
+    /// to come back and read it on any node (as long as shared sessions live); then Redis
+    /// forgets it, and the transcript lives on in the segment files of the nodes that
+    /// followed it (the writer of its end among them).
+    static let endedLifetimeMilliseconds: Int64 = 24 * 3_600 * 1_000
+
+    /// The conversation ended: its stream expires (`endedLifetimeMilliseconds`), so Redis
+    /// holds only live and recently ended conversations.
+    package func retire(_ conversation: String, afterMilliseconds lifetime: Int64 = ConversationRelay.endedLifetimeMilliseconds) {
+        link.send(RedisCommand("PEXPIRE", stream(conversation), lifetime)) { result in
+            if case .failure(let failure) = result {
+                Log.warning("cluster: conversation \(conversation) could not be set to expire: \(failure)")
+            }
+        }
+    }
+
     /// Sends a note to the nodes following the conversation (at most once, not kept).
     package func notify(_ conversation: String, recipients: String, _ bytes: [UInt8]) {
         link.send(RedisCommand("PUBLISH", channel(conversation), Self.frame(Event(seq: 0, clientID: nil, bytes: bytes, recipients: recipients)))) { _ in }

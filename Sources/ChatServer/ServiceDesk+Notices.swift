@@ -80,9 +80,12 @@ extension ServiceDesk {
                                          fromAgentName: fromName, to: .queue(queue)))
             }
         case .conversationEnded(let conversation, let contact, let agent, let reason):
-            publish(conversation, to: Recipients(customer: contact, agents: [agent]), writer: writer) { wire, seq, ts in
+            publish(conversation, to: Recipients(customer: contact, agents: [agent]), writer: writer, { wire, seq, ts in
                 .ended(ConversationEnded(conversation: wire, seq: seq, ts: ts, reason: ChatProtocol.ConversationEndReason(reason)))
-            }
+            }, done: { [self] publication in
+                // A cluster: Redis keeps an ended conversation a day (ConversationRelay.retire).
+                if case .stored = publication { relay?.retire(wire(conversation)) }
+            })
             conversationEnded(conversation)
         case .answered:
             break  // Only the statistics care (observed in `apply`).

@@ -198,6 +198,26 @@ import Testing
         #expect(west.read("c-1-20", after: 0).count == 11)
     }
 
+    @Test func anEndedConversationsStreamExpires() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        defer { east.stop() }
+        east.send("c-1-30", ["hello", "bye"])
+        #expect(LinkRig.wait { east.appended.withLock { $0.count == 2 } })
+        let ttl = Mutex<Int64?>(nil)
+        east.rig.perform { rig in
+            let relay = east.relay!
+            relay.retire("c-1-30")
+            rig.connection.send(RedisCommand("PTTL", relay.stream("c-1-30"))) { result in
+                if case .integer(let value)? = try? result.get() { ttl.withLock { $0 = value } }
+            }
+        }
+        #expect(LinkRig.wait { ttl.withLock { $0 != nil } })
+        let left = ttl.withLock { $0 } ?? 0
+        #expect(left > 23 * 3_600 * 1_000 && left <= ConversationRelay.endedLifetimeMilliseconds)
+        #expect(east.read("c-1-30", after: 0).count == 2, "still readable until it expires")
+    }
+
     @Test func recipientsRoundTripAndSkipWhatTheyDoNotKnow() {
         let recipients = Recipients(customer: ContactID(12), agents: [AgentID(3), nil, AgentID(7)])
         #expect(recipients.text == "c12 a3 a7")

@@ -398,6 +398,14 @@ def test_a_conversation_between_nodes_relays_every_message_once_and_in_order(clu
         history = until(peer, "history")
         assert history["conversation"] == conversation
         assert [e["seq"] for e in history["events"]] == list(range(1, 43))
+
+    # The end reaches both sides; Redis then keeps the conversation's stream a day, no longer.
+    stream = f"switchboard:conv:{conversation}"
+    assert cluster.redis.command("PTTL", stream) == -1, "a live conversation's stream does not expire"
+    minji.send(type="end", id="e", conversation=conversation)
+    assert until(shopper, "conversation_ended")["seq"] == 43
+    ttl = wait_for(lambda: (lambda t: t if t > 0 else None)(cluster.redis.command("PTTL", stream)), 5, "an expiry on the stream")
+    assert 23 * 3600 * 1000 < ttl <= 24 * 3600 * 1000
     minji.close()
     shopper.close()
 
