@@ -474,3 +474,55 @@ def test_a_customer_dropped_on_one_node_resumes_on_another_with_nothing_lost_or_
     assert stranger.next("error")["code"] == "unknown_session"
     for peer in (minji, back, stranger):
         peer.close()
+
+
+def test_forty_customers_on_two_nodes_are_paired_in_arrival_order_by_an_agent_on_a_third(cluster):
+    """One line across the cluster, at the issue's size: forty customers arrive one after
+    another, alternating between two nodes, while the only agent (on a third node) is
+    on duty but away. When she comes on duty with ten chat places she gets the first ten in arrival
+    order; each time she ends one, the next in line is hers — never more than ten at
+    once, every customer exactly once."""
+    staff = [dict(MINJI, chat_capacity=10)]
+    nodes = {name: cluster.start(name, extra=FAST, agents=staff) for name in ("east", "west", "north")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(nodes["north"], MINJI, available=False)
+    minji.send(type="set_status", id="away", status="away")  # on duty (so customers queue), taking nobody
+    minji.next("ack", id="away")
+    customers = []
+    for index in range(40):
+        c, _ = customer(nodes["west" if index % 2 == 0 else "east"], language="ko")
+        c.send(type="start_chat", id="s1", queue="orders", name=f"고객{index}")
+        c.next("ack", id="s1", timeout=10)
+        customers.append(c)
+
+    def waiting(srv):
+        stats = json.loads(get(srv, "/v1/stats")[1])
+        return {q["queue"]: q for q in stats["queues"]}["orders"]["waiting_chats"]
+    for srv in nodes.values():
+        wait_for(lambda: waiting(srv) == 40, 10, "forty waiting, as seen from every node")
+
+    minji.send(type="set_status", id="on", status="available")
+    held, order = [], []
+
+    def next_assigned():
+        message = until(minji, "assigned")
+        order.append(message["customer"]["name"])
+        held.append(message["conversation"])
+        assert len(held) <= 10, "more chats than her capacity"
+        return message
+
+    for _ in range(10):
+        next_assigned()
+    assert order == [f"고객{i}" for i in range(10)]
+    for n in range(30):
+        minji.send(type="end", id=f"e{n}", conversation=held.pop(0))
+        next_assigned()
+    assert order == [f"고객{i}" for i in range(40)], order
+    # Every customer was joined by her, once.
+    for index, c in enumerate(customers):
+        joined = until(c, "agent_joined")
+        assert joined["agent_name"] == MINJI["name"], index
+    for srv in nodes.values():
+        wait_for(lambda: waiting(srv) == 0, 5, "nobody waiting")
+    for c in customers + [minji]:
+        c.close()
