@@ -231,7 +231,8 @@
       ws = null; connected = false; welcomed = false;
       pending = {};
       if (ev.code === 4009) { stopped = true; setBanner(T.replaced, "error"); return; }
-      scheduleReconnect(ev.code === 4008 ? 10000 : 0);
+      // 4008: rate limited (wait out the minute); 4013: a cluster node could not look the session up.
+      scheduleReconnect(ev.code === 4008 ? 10000 : ev.code === 4013 ? 1000 : 0);
     };
     socket.onerror = function () { /* onclose follows */ };
   }

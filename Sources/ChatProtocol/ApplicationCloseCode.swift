@@ -10,6 +10,9 @@ public enum ApplicationCloseCode: UInt16, Hashable, Sendable, CaseIterable {
     case rateLimited = 4008
     /// A newer connection took this session.
     case sessionReplaced = 4009
+    /// A cluster node could not look the session up (its link to Redis is down): the
+    /// session may well be valid; connect again shortly.
+    case unavailable = 4013
 
     /// The close frame's reason: short ASCII, well under the 123 bytes §5.5.1 allows.
     public var reason: String {
@@ -18,9 +21,10 @@ public enum ApplicationCloseCode: UInt16, Hashable, Sendable, CaseIterable {
         case .authenticationFailed: "authentication failed"
         case .rateLimited: "rate limited"
         case .sessionReplaced: "session replaced"
+        case .unavailable: "unavailable"
         }
     }
 
     /// Whether a client should reconnect by itself (after a delay) on this code.
-    public var clientShouldReconnect: Bool { self == .rateLimited }
+    public var clientShouldReconnect: Bool { self == .rateLimited || self == .unavailable }
 }

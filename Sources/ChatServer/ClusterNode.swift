@@ -24,6 +24,7 @@ final class ClusterNode {
     /// Nil until the generation is known; then when the last ask was sent (monotonic ns).
     private var generationAskedAt: UInt64?
     private var generationKnown = false
+    private var lastRetry: UInt64 = 0
 
     init(loop: EventLoop, configuration: BrokerConfiguration, address: RedisAddress, status: ClusterStatus,
          advertisedAddress: @escaping @Sendable () -> String) throws(ChatError) {
@@ -60,7 +61,12 @@ final class ClusterNode {
         relayEvents.start()
         learnGeneration(desk: desk, now: loop.now)
         loop.addTicker(TickAction { [weak self, unowned desk] now in
-            guard let self, !generationKnown, !stopped, let asked = generationAskedAt, now &- asked > 500_000_000 else { return }
+            guard let self, !stopped else { return }
+            if now &- lastRetry >= 1_000_000_000 {
+                lastRetry = now
+                desk.sharedSessions?.retry()
+            }
+            guard !generationKnown, let asked = generationAskedAt, now &- asked > 500_000_000 else { return }
             learnGeneration(desk: desk, now: now)
         })
     }

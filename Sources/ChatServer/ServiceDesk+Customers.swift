@@ -82,13 +82,20 @@ extension ServiceDesk {
         } else if let shared = sharedSessions {
             // Perhaps a session of another node (the widget came back through the load balancer).
             lookingUp.insert(connection)
-            shared.load(token) { [self] record in
+            shared.load(token) { [self] found in
                 guard lookingUp.remove(connection) != nil, bindings[connection] == nil else { return }
-                guard let record, let session = takeOver(token, record) else {
+                switch found {
+                case .failure:
+                    // Not "unknown": the session may well exist. The client comes back shortly.
+                    fail(connection, id: hello.id, .unavailable,
+                         "The session cannot be looked up just now (this node's link to Redis is down); connect again shortly.",
+                         close: .unavailable)
+                case .success(let record?):
+                    guard let session = takeOver(token, record) else { return unknownSession(hello, on: connection) }
+                    resume(session, hello, on: connection)
+                case .success(nil):
                     unknownSession(hello, on: connection)
-                    return
                 }
-                resume(session, hello, on: connection)
             }
         } else {
             unknownSession(hello, on: connection)

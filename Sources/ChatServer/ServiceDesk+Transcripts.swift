@@ -18,7 +18,11 @@ extension ServiceDesk {
         }
         let read = { [self] in relay.follow(wire(id)) { [self] in answer(transcript(query)) } }
         guard case .customer(let token) = query.reader, sessions[token] == nil, let sharedSessions else { return read() }
-        sharedSessions.load(token) { [self] record in
+        sharedSessions.load(token) { [self] found in
+            guard case .success(let record) = found else {
+                return answer(.text(.serviceUnavailable, "the session cannot be looked up just now; try again shortly\n",
+                                    headers: [("Retry-After", "1")]))
+            }
             if let record, sessions[token] == nil, let session = takeOver(token, record) {
                 // Not connected here: forgotten after a grace period like any dropped session.
                 session.disconnectedAt = now

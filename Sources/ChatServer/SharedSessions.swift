@@ -45,6 +45,9 @@ final class SharedSessions {
     static let lifetimeMilliseconds: Int64 = 24 * 3_600 * 1_000
     private let link: RedisConnection
     private let keyPrefix: String
+    /// Records Redis has not taken yet (the link was down), by token: written again by
+    /// `retry`, the newest record of each session only.
+    private var unsaved: [String: Record] = [:]
 
     init(link: RedisConnection, keyPrefix: String) {
         self.link = link
@@ -53,16 +56,32 @@ final class SharedSessions {
 
     func key(_ token: String) -> String { "\(keyPrefix):session:\(Self.digest(token))" }
 
-    /// Writes the session's record (fire and forget: a failure only means a resume on
-    /// another node finds an older record, or none, while Redis is away).
+    /// Writes the session's record. Not awaited: a record Redis could not take (its link
+    /// down, or still connecting) is kept and written again by `retry`.
     func save(_ token: String, _ record: Record) {
-        link.send(RedisCommand("SET", key(token), record.text, "PX", Self.lifetimeMilliseconds)) { _ in }
+        unsaved[token] = nil
+        link.send(RedisCommand("SET", key(token), record.text, "PX", Self.lifetimeMilliseconds)) { [weak self] result in
+            guard let self, case .failure = result, unsaved[token] == nil else { return }
+            unsaved[token] = record
+        }
     }
 
-    /// The record of a token, nil when Redis has none (or cannot answer).
-    func load(_ token: String, _ completion: @escaping (Record?) -> Void) {
+    /// Writes again what Redis could not take (called about once a second).
+    func retry() {
+        guard link.state == .up, !unsaved.isEmpty else { return }
+        let waiting = unsaved
+        unsaved = [:]
+        for (token, record) in waiting { save(token, record) }
+    }
+
+    /// Records not written yet (for tests).
+    var unsavedCount: Int { unsaved.count }
+
+    /// The record of a token: nil when Redis has none; a failure when Redis cannot be
+    /// asked (then the session may well exist: the client is told to come back).
+    func load(_ token: String, _ completion: @escaping (Result<Record?, RedisFailure>) -> Void) {
         link.send(RedisCommand("GET", key(token))) { result in
-            completion((try? result.get())?.text.flatMap(Record.init(text:)))
+            completion(result.map { $0.text.flatMap(Record.init(text:)) })
         }
     }
 

@@ -13,7 +13,7 @@ struct ApplicationCloseCodeTests {
         }
     }
 
-    @Test func onlyRateLimitingInvitesAnAutomaticReconnect() {
-        #expect(ApplicationCloseCode.allCases.filter(\.clientShouldReconnect) == [.rateLimited])
+    @Test func onlyRateLimitingAndUnavailableInviteAnAutomaticReconnect() {
+        #expect(ApplicationCloseCode.allCases.filter(\.clientShouldReconnect) == [.rateLimited, .unavailable])
     }
 }

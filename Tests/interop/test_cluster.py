@@ -67,6 +67,22 @@ def until(peer, type_: str, **fields) -> dict:
             return message
 
 
+def resume(srv: BrokerServer, token: str, **hello) -> tuple[Peer, dict]:
+    """A customer's `hello` with its session on `srv`, as the widget sends it: answered
+    `unavailable` (close 4013, the node could not look the session up yet), it connects
+    again after a moment."""
+    for _ in range(20):
+        peer = Peer(srv, "customer")
+        peer.send(type="hello", session=token, **hello)
+        answer = peer.recv(timeout=10)
+        if answer["type"] == "welcome":
+            return peer, answer
+        assert answer["type"] == "error" and answer["code"] == "unavailable", answer
+        assert peer.closed_with() == 4013
+        time.sleep(0.25)
+    pytest.fail("the session could not be looked up for 5 s", pytrace=False)
+
+
 class Cluster:
     """Redis and the nodes of one test; stopped by PID at its end."""
 
@@ -436,9 +452,7 @@ def test_a_customer_dropped_on_one_node_resumes_on_another_with_nothing_lost_or_
         minji.send(type="send", id=f"a{n}", conversation=conversation, text=f"답변 {n}")
         until(minji, "ack", id=f"a{n}")
 
-    back = Peer(nodes["north"], "customer")
-    back.send(type="hello", session=token, last_seq=4)
-    resumed = back.next("welcome", role="customer")
+    back, resumed = resume(nodes["north"], token, last_seq=4)
     assert resumed["resumed"] is True and resumed["session"] == token
     history = until(back, "history")
     assert history["conversation"] == conversation
@@ -526,3 +540,37 @@ def test_forty_customers_on_two_nodes_are_paired_in_arrival_order_by_an_agent_on
         wait_for(lambda: waiting(srv) == 0, 5, "nobody waiting")
     for c in customers + [minji]:
         c.close()
+
+
+def test_a_session_that_cannot_be_looked_up_is_not_called_unknown(cluster):
+    """While Redis is away, a node cannot look up a session another node wrote: the
+    customer hears `unavailable` and close 4013 (connect again shortly) — never
+    `unknown_session`, which would make the widget start afresh and lose its place.
+    Once Redis is back the same token resumes there."""
+    nodes = {name: cluster.start(name, extra=FAST, agents=[MINJI]) for name in ("east", "west")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(nodes["east"], MINJI, available=False)
+    minji.send(type="set_status", id="away", status="away")
+    minji.next("ack", id="away")
+    shopper, welcome = customer(nodes["west"], language="ko")
+    shopper.send(type="start_chat", id="s1", queue="orders", name="김고객")
+    shopper.next("ack", id="s1", timeout=10)
+    assert until(shopper, "queued")["place"] == 1
+    time.sleep(0.3)  # the session's record is written
+    shopper.close()
+
+    cluster.redis.kill()
+    wait_for(lambda: get(nodes["east"], "/healthz")[0] == 503, 5, "east to see Redis gone")
+    refused = Peer(nodes["east"], "customer")
+    refused.send(type="hello", session=welcome["session"])
+    error = refused.next("error")
+    assert (error["code"], error["fatal"], error["retry_after_ms"]) == ("unavailable", True, 1000), error
+    assert refused.closed_with() == 4013
+
+    cluster.redis.start()
+    wait_for(lambda: get(nodes["east"], "/healthz")[0] == 200, 10, "east back on Redis")
+    back, resumed = resume(nodes["east"], welcome["session"])
+    assert resumed["resumed"] is True
+    assert until(back, "queued")["place"] == 1, "still first in line"
+    back.close()
+    minji.close()
