@@ -91,7 +91,12 @@ extension ServiceDesk {
                          "The session cannot be looked up just now (this node's link to Redis is down); connect again shortly.",
                          close: .unavailable)
                 case .success(let record?):
-                    guard let session = takeOver(token, record) else { return unknownSession(hello, on: connection) }
+                    guard let session = takeOver(token, record) else {
+                        // Perhaps this node has not read that far in the log yet: wait a little.
+                        lookingUp.insert(connection)
+                        awaitingContacts.append((hello, token, record, connection, now.advanced(by: Self.contactWait)))
+                        return
+                    }
                     resume(session, hello, on: connection)
                 case .success(nil):
                     unknownSession(hello, on: connection)
@@ -99,6 +104,27 @@ extension ServiceDesk {
             }
         } else {
             unknownSession(hello, on: connection)
+        }
+    }
+
+    /// How long a node waits for its replica to learn a shared session's contact.
+    static let contactWait = Duration.milliseconds(3_000)
+
+    /// Each tick: the sessions waiting for this node to learn their contact.
+    func retryTakeOvers() {
+        guard !awaitingContacts.isEmpty else { return }
+        let waiting = awaitingContacts
+        awaitingContacts = []
+        for item in waiting where lookingUp.contains(item.connection) {
+            if let session = takeOver(item.token, item.record) {
+                lookingUp.remove(item.connection)
+                resume(session, item.hello, on: item.connection)
+            } else if now >= item.until {
+                lookingUp.remove(item.connection)
+                unknownSession(item.hello, on: item.connection)
+            } else {
+                awaitingContacts.append(item)
+            }
         }
     }
 

@@ -19,6 +19,7 @@ extension ServiceDesk {
         }
         let now = self.now
         expireSessions(now: now)
+        retryTakeOvers()
         budgets.forgetRested(now: budgetClock)
         tickStatistics(now: now)
         if snapshotDirty, lastSnapshotPush.advanced(by: Self.snapshotInterval) <= now {

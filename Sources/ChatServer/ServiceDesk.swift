@@ -44,6 +44,9 @@ final class ServiceDesk {
     /// `hello` names a session being looked up there.
     var sharedSessions: SharedSessions?
     var lookingUp: Set<ConnectionID> = []
+    /// Sessions found in Redis whose contact this node's replica does not know yet (it
+    /// is behind the log, just started say): tried again each tick until `until`.
+    var awaitingContacts: [(hello: CustomerHello, token: String, record: SharedSessions.Record, connection: ConnectionID, until: Instant)] = []
     /// Wall-clock milliseconds minus monotonic milliseconds, fixed at start: every `ts`
     /// is an `Instant` moved onto the calendar, so timestamps never go backwards even
     /// when the host's clock is stepped.
