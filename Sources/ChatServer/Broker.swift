@@ -126,6 +126,7 @@ public final class Broker: Sendable {
         // The domain's thread is gone, so the desk may be touched here.
         shared.outbox.value.unregisterAll()
         node?.value.stop()
+        if node != nil { shared.desk.value.letGoOfCluster() }
         return store.value.close() == nil
     }
 }

@@ -122,6 +122,14 @@ final class ClusterCommandPath: CommandPath {
 
     var firesTimers: Bool { lease.heldEpoch != nil }
 
+    /// Shutdown: forgets the requests not yet in the log. Their continuations hold the
+    /// desk, which holds this path: kept, they would keep it all alive past the end.
+    func stop() {
+        pending.removeAll()
+        toAppend.removeAll()
+        othersApplied = nil
+    }
+
     // MARK: To the holder
 
     private func route(_ envelope: [UInt8]) {

@@ -89,6 +89,8 @@ final class ClusterNode {
 
     func stop() {
         stopped = true
+        path.stop()
+        relay.stop()
         log.stop()
         requests.close()
         relayEvents.close()

@@ -151,6 +151,16 @@ package final class ConversationRelay {
 
     package func isFollowing(_ conversation: String) -> Bool { followed[conversation] != nil }
 
+    /// Shutdown: forgets every conversation, with the appends and waiters queued for them
+    /// (their closures hold the desk, which holds this relay).
+    package func stop() {
+        followed.removeAll()
+        eventReceived = nil
+        noteReceived = nil
+        heldThrough = nil
+        availabilityChanged = nil
+    }
+
     /// Follows, and calls `then` once this node has handed on everything the stream held
     /// when following began (at once if it already follows and has): a client resuming
     /// here is then sent its history from this node's own transcript.

@@ -116,6 +116,14 @@ extension ServiceDesk {
         relay?.follow(wire(conversation))
     }
 
+    /// Shutdown of a cluster node: drops what waits on Redis (closures that hold this desk).
+    func letGoOfCluster() {
+        heldReplies.removeAll()
+        awaitingContacts.removeAll()
+        relay = nil
+        sharedSessions = nil
+    }
+
     // MARK: Heard from the relay (cluster)
 
     /// Ties the relay to this desk: what it hears is stored and delivered here.
