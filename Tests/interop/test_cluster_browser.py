@@ -75,14 +75,18 @@ def test_a_shopper_whose_node_dies_resumes_through_nginx_on_another(cluster, bro
         console_send(agent, "더 궁금하신 점 있으세요?")
         wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "더 궁금하신 점") == 1)
 
-        for phrase in ("주문 확인해 드릴게요", "출고는 오늘 오후", "더 궁금하신 점"):
-            assert count_text(shopper, ".sbw-msg-agent .sbw-bubble", phrase) == 1, phrase
-        for phrase in ("2026050412345", "알려주셔서 감사합니다"):
-            assert count_text(shopper, ".sbw-msg-own .sbw-bubble", phrase) == 1, phrase
-            assert count_text(agent, ".msg-customer .bubble", phrase) == 1, phrase
-        seqs = [e.get_attribute("data-seq") for e in all_css(shopper, ".sbw-messages [data-seq]")]
-        assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs, key=int), seqs
-        agent_seqs = [e.get_attribute("data-seq") for e in all_css(agent, ".messages [data-seq]")]
-        assert agent_seqs == sorted(set(agent_seqs), key=int), agent_seqs
+        # Each message exactly once on both screens (read in one go: the pages re-render).
+        def once_each(d, selector, phrases):
+            return all(count_text(d, selector, p) == 1 for p in phrases)
+        wait(shopper, lambda d: once_each(d, ".sbw-msg-agent .sbw-bubble", ["주문 확인해 드릴게요", "출고는 오늘 오후", "더 궁금하신 점"])
+             and once_each(d, ".sbw-msg-own .sbw-bubble", ["2026050412345", "알려주셔서 감사합니다"]),
+             what="the widget does not hold each message exactly once")
+        wait(agent, lambda d: once_each(d, ".msg-customer .bubble", ["2026050412345", "알려주셔서 감사합니다"]),
+             what="the console does not hold each customer message exactly once")
+        seq_script = "return Array.from(document.querySelectorAll(arguments[0])).map(function (e) { return +e.dataset.seq; })"
+        seqs = shopper.execute_script(seq_script, ".sbw-messages [data-seq]")
+        assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs), seqs
+        agent_seqs = agent.execute_script(seq_script, ".messages [data-seq]")
+        assert agent_seqs == sorted(set(agent_seqs)), agent_seqs
     finally:
         nginx.stop()
