@@ -149,8 +149,6 @@ package final class ConversationRelay {
         loadTop(conversation, after: heldThrough?(conversation))
     }
 
-    package func isFollowing(_ conversation: String) -> Bool { followed[conversation] != nil }
-
     /// Shutdown: forgets every conversation, with the appends and waiters queued for them
     /// (their closures hold the desk, which holds this relay).
     package func stop() {
@@ -186,8 +184,8 @@ package final class ConversationRelay {
 
     /// The conversation ended: its stream expires (`endedLifetimeMilliseconds`), so Redis
     /// holds only live and recently ended conversations.
-    package func retire(_ conversation: String, afterMilliseconds lifetime: Int64 = ConversationRelay.endedLifetimeMilliseconds) {
-        link.send(RedisCommand("PEXPIRE", stream(conversation), lifetime)) { result in
+    package func retire(_ conversation: String) {
+        link.send(RedisCommand("PEXPIRE", stream(conversation), Self.endedLifetimeMilliseconds)) { result in
             if case .failure(let failure) = result {
                 Log.warning("cluster: conversation \(conversation) could not be set to expire: \(failure)")
             }

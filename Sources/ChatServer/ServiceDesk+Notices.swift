@@ -107,6 +107,11 @@ extension ServiceDesk {
     /// events live.
     private func assigned(_ conversation: ConversationID, contact contactID: ContactID, agent: AgentID, writer: Bool) {
         guard let contact = center.contact(contactID) else { return }
+        if let owner = contactOwners[contactID] {
+            owner.conversation = conversation
+            if owner.conversations.last != conversation { owner.conversations.append(conversation) }
+            owner.place = nil
+        }
         if relay != nil {
             clusterAssigned(conversation, contact: contact, agent: agent, writer: writer)
             return
@@ -122,11 +127,6 @@ extension ServiceDesk {
         fresh.append(record(conversation) { wire, seq, ts in
             .agentJoined(AgentJoined(conversation: wire, seq: seq, ts: ts, agentName: agentName))
         })
-        if let owner = contactOwners[contactID] {
-            owner.conversation = conversation
-            if owner.conversations.last != conversation { owner.conversations.append(conversation) }
-            owner.place = nil
-        }
         if let to = agentConnection(of: agent) {
             sendAssigned(conversation, to: to)
             for event in fresh { deliver(event, to: to) }
@@ -140,14 +140,9 @@ extension ServiceDesk {
     /// first assignment, `agent_joined`); every node tells its own parties and follows
     /// the conversation where one of them is connected, hearing the events from Redis.
     private func clusterAssigned(_ conversation: ConversationID, contact: Contact, agent: AgentID, writer: Bool) {
-        if let owner = contactOwners[contact.id] {
-            owner.conversation = conversation
-            if owner.conversations.last != conversation { owner.conversations.append(conversation) }
-            owner.place = nil
-            if owner.connection != nil {
-                follow(conversation)
-                share(owner)
-            }
+        if let owner = contactOwners[contact.id], owner.connection != nil {
+            follow(conversation)
+            share(owner)
         }
         if let to = agentConnection(of: agent) { sendAssigned(conversation, to: to) }
         guard writer else { return }

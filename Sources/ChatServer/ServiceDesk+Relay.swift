@@ -49,8 +49,8 @@ enum Publication {
     case stored(RecordedEvent)
     /// The sender's client id was already in the conversation, at `seq`.
     case duplicate(conversation: String, seq: Int64, ts: Int64)
-    /// Redis could not take it (cluster only): nothing was stored, the sender may retry.
-    case failed(String)
+    /// Redis could not take it (cluster only, logged): nothing was stored, the sender may retry.
+    case failed
 }
 
 extension ServiceDesk {
@@ -62,7 +62,7 @@ extension ServiceDesk {
                  done: @escaping (Publication) -> Void = { _ in }) {
         guard let relay else {
             let event = record(conversation, at: instant, make)
-            deliver(event, to: recipients)
+            send(event.bytes, to: recipients)
             done(.stored(event))
             return
         }
@@ -83,31 +83,21 @@ extension ServiceDesk {
                 done(.duplicate(conversation: wireID, seq: seq, ts: earlier?.ts ?? nowTS))
             case .failure(let failure):
                 Log.warning("cluster: an event of \(wireID) was not stored: \(failure)")
-                done(.failed("\(failure)"))
+                done(.failed)
             }
         }
     }
 
     /// A note for a conversation's parties that is not kept (typing, a receipt).
     func tell(_ message: ServerMessage, in conversation: ConversationID, to recipients: Recipients) {
-        guard let relay else {
-            let bytes = message.encoded()
-            for connection in connections(of: recipients) { delivery.send(bytes, to: connection) }
-            return
-        }
+        guard let relay else { return send(message.encoded(), to: recipients) }
         relay.notify(wire(conversation), recipients: recipients.text, message.encoded())
     }
 
-    /// The connections here of `recipients`.
-    func connections(of recipients: Recipients) -> [ConnectionID] {
-        var found: [ConnectionID] = []
-        if let contact = recipients.customer, let connection = customerConnection(of: contact) { found.append(connection) }
-        for agent in recipients.agents { if let connection = agentConnections[agent] { found.append(connection) } }
-        return found
-    }
-
-    func deliver(_ event: RecordedEvent, to recipients: Recipients) {
-        for connection in connections(of: recipients) { delivery.send(event.bytes, to: connection) }
+    /// Sends `bytes` to those of `recipients` connected here.
+    func send(_ bytes: [UInt8], to recipients: Recipients) {
+        if let contact = recipients.customer, let connection = customerConnection(of: contact) { delivery.send(bytes, to: connection) }
+        for agent in recipients.agents { if let connection = agentConnections[agent] { delivery.send(bytes, to: connection) } }
     }
 
     /// Starts hearing a conversation's events here (a party of it is connected here);
@@ -134,7 +124,7 @@ extension ServiceDesk {
         }
         relay.eventReceived = { [unowned self] wireID, event in heard(wireID, event) }
         relay.noteReceived = { [unowned self] _, recipients, bytes in
-            for connection in connections(of: Recipients(text: recipients)) { delivery.send(bytes, to: connection) }
+            send(bytes, to: Recipients(text: recipients))
         }
     }
 
@@ -154,6 +144,6 @@ extension ServiceDesk {
         } else {
             Log.error("cluster: event \(event.seq) of \(wireID) heard after \(last): delivered, not stored here")
         }
-        deliver(recorded, to: Recipients(text: event.recipients))
+        send(recorded.bytes, to: Recipients(text: event.recipients))
     }
 }
