@@ -4,7 +4,7 @@
 /// (pending offers are withdrawn); `offline` holds nothing: going offline returns the
 /// agent's conversations to the front of their queues. An agent who is away still
 /// counts as on duty, so their queues stay open to customers. A plain value.
-public enum AgentStatus: String, Hashable, Sendable, CaseIterable {
+public enum AgentStatus: String, Codable, Hashable, Sendable, CaseIterable {
     case available
     case away
     case offline
@@ -12,7 +12,7 @@ public enum AgentStatus: String, Hashable, Sendable, CaseIterable {
 
 /// How an agent is configured: who they are, which queues they serve and how much
 /// they can hold. A plain value.
-public struct AgentProfile: Hashable, Sendable {
+public struct AgentProfile: Codable, Hashable, Sendable {
     /// Login name; unique.
     public var handle: String
     public var displayName: String
@@ -30,7 +30,7 @@ public struct AgentProfile: Hashable, Sendable {
 
 /// An agent as the engine sees them right now. Read it through
 /// `ContactCenter.agent(_:)`; only the engine changes it, on the domain thread.
-public struct Agent: Sendable {
+public struct Agent: Codable, Sendable {
     public let id: AgentID
     public let handle: String
     public let displayName: String

@@ -7,14 +7,14 @@
 /// the log appends one when `engine.nextDeadline` is due). Owned by one thread, the
 /// node's domain thread, like the engine.
 public final class CenterReplica {
-    private let clock: ManualClock
+    let clock: ManualClock
 
     /// The engine, for reads only. A command run on it directly would be in no log, and
     /// this replica would part from the others for good.
     public let engine: ContactCenter<ManualClock>
 
     /// Entries applied so far.
-    public private(set) var appliedCount = 0
+    public internal(set) var appliedCount = 0
 
     /// Starts with no agents, at the log's start times (`at`, `wall`; business hours
     /// are first judged at `wall`). Throws `invalid_configuration` like `ContactCenter`.

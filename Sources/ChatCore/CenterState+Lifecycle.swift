@@ -76,7 +76,7 @@ extension CenterState {
         guard until > now else { return }
         modifyContact(contact) { c in
             c.exclusions.removeAll { $0.agent == agent }
-            c.exclusions.append((agent, until))
+            c.exclusions.append(Contact.Exclusion(agent: agent, until: until))
         }
         deadlines.schedule(.exclusionEnds(contact), at: until)
     }

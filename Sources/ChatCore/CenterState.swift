@@ -92,7 +92,7 @@ struct CenterState {
 }
 
 /// Running totals for one queue since start. A plain value.
-public struct QueueCounters: Hashable, Sendable {
+public struct QueueCounters: Codable, Hashable, Sendable {
     /// Contacts resolved by an FAQ answer.
     public var deflected = 0
     /// Arrivals refused with `queue_full`.

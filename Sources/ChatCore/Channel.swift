@@ -1,7 +1,7 @@
 /// How a customer reaches the center. Chat and voice are live and wait in line for an
 /// agent; email is a message left for later ("leave a message"); faq is a contact that
 /// an FAQ answer resolved before it ever queued (a deflection). A plain value.
-public enum Channel: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+public enum Channel: String, Codable, Hashable, Sendable, CaseIterable, CustomStringConvertible {
     case chat
     case voice
     case email
@@ -20,7 +20,7 @@ public enum Channel: String, Hashable, Sendable, CaseIterable, CustomStringConve
 /// count as held); while a call is held or offered the agent gets no chat. Up to
 /// `chat` chats may be held together. Email messages are handed over outside this
 /// capacity, since nobody waits on the line for them. A plain value.
-public struct Capacity: Hashable, Sendable {
+public struct Capacity: Codable, Hashable, Sendable {
     /// Chats held together; at least 0. Default 3.
     public var chat: Int
     /// Calls: 0 (takes no calls) or 1. Default 1.

@@ -1,6 +1,6 @@
 /// What the customer typed in the pre-chat form; every field may be empty.
 /// A plain value.
-public struct PreChat: Hashable, Sendable {
+public struct PreChat: Codable, Hashable, Sendable {
     public var customerName: String
     public var orderNumber: String
     public var product: String
@@ -33,7 +33,7 @@ public struct ContactRequest: Hashable, Sendable {
 }
 
 /// Why a contact ended before any agent answered it. A plain value.
-public enum AbandonReason: String, Hashable, Sendable, CaseIterable {
+public enum AbandonReason: String, Codable, Hashable, Sendable, CaseIterable {
     /// The customer left (closed the widget, hung up).
     case left
     /// The customer's connection dropped and the grace period ran out.
@@ -44,7 +44,7 @@ public enum AbandonReason: String, Hashable, Sendable, CaseIterable {
 }
 
 /// How a contact ended. A plain value.
-public enum ContactOutcome: Hashable, Sendable {
+public enum ContactOutcome: Codable, Hashable, Sendable {
     /// An agent answered it; the conversation's `endReason` says how it ended.
     case served
     /// An FAQ answer solved it before it queued (channel `.faq`).
@@ -56,7 +56,7 @@ public enum ContactOutcome: Hashable, Sendable {
 }
 
 /// Where a contact is in its life. A plain value.
-public enum ContactState: Hashable, Sendable {
+public enum ContactState: Codable, Hashable, Sendable {
     /// FAQ answers were suggested; waiting for "this solved it" or "no, an agent please".
     case consultingFAQ
     /// In line for an agent.
@@ -76,7 +76,7 @@ public enum ContactState: Hashable, Sendable {
 /// declined offer `assignedAt` and `offeredAt` keep the first one, and the
 /// conversation keeps the rest. Read through `ContactCenter.contact(_:)`; only the
 /// engine changes it, on the domain thread.
-public struct Contact: Sendable {
+public struct Contact: Codable, Sendable {
     public let id: ContactID
     /// The channel: as requested (chat, voice, email), then `.faq` if deflected.
     public internal(set) var channel: Channel
@@ -120,7 +120,7 @@ public struct Contact: Sendable {
     // returned to the front (after a transfer or an agent's departure).
     var orderKey: Int64 = 0
     // Agents not to be offered this contact again before the given instants.
-    var exclusions: [(agent: AgentID, until: Instant)] = []
+    var exclusions: [Exclusion] = []
     var disconnectGeneration: UInt32 = 0
     var messageLeftAfter = false
 
@@ -150,5 +150,11 @@ public struct Contact: Sendable {
 
     func excludes(_ agent: AgentID, at now: Instant) -> Bool {
         exclusions.contains { $0.agent == agent && $0.until > now }
+    }
+
+    /// An agent not to be offered the contact again before `until`. A plain value.
+    struct Exclusion: Codable, Hashable, Sendable {
+        var agent: AgentID
+        var until: Instant
     }
 }

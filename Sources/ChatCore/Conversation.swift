@@ -1,5 +1,5 @@
 /// Why a conversation ended. A plain value.
-public enum ConversationEndReason: String, Hashable, Sendable, CaseIterable {
+public enum ConversationEndReason: String, Codable, Hashable, Sendable, CaseIterable {
     case agentEnded = "agent_ended"
     case customerLeft = "customer_left"
     /// The customer's connection dropped and their grace period ran out.
@@ -10,7 +10,7 @@ public enum ConversationEndReason: String, Hashable, Sendable, CaseIterable {
 }
 
 /// Where a transfer sends a conversation. A plain value.
-public enum TransferTarget: Hashable, Sendable {
+public enum TransferTarget: Codable, Hashable, Sendable {
     /// To the front of another (or the same) queue's line, ordered among other returned
     /// contacts by original arrival.
     case queue(QueueID)
@@ -19,9 +19,9 @@ public enum TransferTarget: Hashable, Sendable {
 }
 
 /// One move of a conversation away from an agent. A plain value.
-public struct Transfer: Hashable, Sendable {
+public struct Transfer: Codable, Hashable, Sendable {
     /// Why the conversation moved. A plain value.
-    public enum Reason: String, Hashable, Sendable {
+    public enum Reason: String, Codable, Hashable, Sendable {
         /// The agent asked for it.
         case requested
         /// The agent went offline or their grace period ran out.
@@ -35,7 +35,7 @@ public struct Transfer: Hashable, Sendable {
 }
 
 /// The customer's verdict after a conversation: 1 to 5 stars and an optional comment. A plain value.
-public struct Rating: Hashable, Sendable {
+public struct Rating: Codable, Hashable, Sendable {
     public static let scores = 1...5
 
     public var score: Int
@@ -52,7 +52,7 @@ public struct Rating: Hashable, Sendable {
 /// A conversation between a customer and agents: created at the contact's first
 /// assignment, kept under the same id through transfers, ended once. Read through
 /// `ContactCenter.conversation(_:)`; only the engine changes it, on the domain thread.
-public struct Conversation: Sendable {
+public struct Conversation: Codable, Sendable {
     public let id: ConversationID
     public let contact: ContactID
     public let channel: Channel

@@ -1,5 +1,5 @@
 /// A language the product speaks. Korean first; English available. A plain value.
-public enum Language: String, Hashable, Sendable, CaseIterable {
+public enum Language: String, Codable, Hashable, Sendable, CaseIterable {
     case ko
     case en
 }
@@ -25,7 +25,7 @@ public struct FAQEntry: Hashable, Sendable {
 }
 
 /// An FAQ answer offered to a customer, with how well it matched (0...1). A plain value.
-public struct FAQMatch: Hashable, Sendable {
+public struct FAQMatch: Codable, Hashable, Sendable {
     public var entryID: String
     public var question: String
     public var answer: String

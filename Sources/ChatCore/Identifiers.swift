@@ -68,7 +68,7 @@ public struct OfferID: Hashable, Comparable, Sendable, CustomStringConvertible {
 /// voice). Chats and calls wait apart because different agents can take them (a call
 /// needs an agent with no chat open), so each has its own first-in, first-out order
 /// and its own place in line. A plain value.
-public struct LineID: Hashable, Sendable, CustomStringConvertible {
+public struct LineID: Codable, Hashable, Sendable, CustomStringConvertible {
     public let queue: QueueID
     /// `.chat` or `.voice`.
     public let channel: Channel

@@ -10,7 +10,7 @@ public enum RoutingMode: Hashable, Sendable {
 }
 
 /// A contact offered to an agent (offer mode). A plain value.
-public struct Offer: Hashable, Sendable {
+public struct Offer: Codable, Hashable, Sendable {
     public let id: OfferID
     public let contact: ContactID
     public let agent: AgentID

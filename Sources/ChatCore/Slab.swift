@@ -103,3 +103,7 @@ package struct Slab<ID: SlabID, Element> {
         ID(UInt64(generation) << 32 | UInt64(slot))
     }
 }
+
+// A snapshot keeps every slot as it is (free ones too, with their generations and the
+// free list's order), so the restored slab hands out the same ids next.
+extension Slab: Codable where Element: Codable {}

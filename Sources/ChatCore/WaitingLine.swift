@@ -7,9 +7,9 @@ import DequeModule
 /// contact returning to its original place, or leaving from the middle, costs a
 /// binary search and a move of the shorter side. Place in line is a binary search.
 /// Owned by the engine, on the domain thread.
-package struct WaitingLine {
+package struct WaitingLine: Codable {
     /// One waiting contact and its order key. A plain value.
-    package struct Entry {
+    package struct Entry: Codable {
         package var key: Int64
         package var contact: ContactID
         /// Mirrors `Contact.isBlocked`: when false, routing may take it without looking
