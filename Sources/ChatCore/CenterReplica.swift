@@ -15,6 +15,8 @@ public final class CenterReplica {
 
     /// Entries applied so far.
     public internal(set) var appliedCount = 0
+    /// `appliedCount` as the last restore set it (0: never restored).
+    var restoredCount = 0
 
     /// Starts with no agents, at the log's start times (`at`, `wall`; business hours
     /// are first judged at `wall`). Throws `invalid_configuration` like `ContactCenter`.

@@ -134,14 +134,16 @@ extension ContactCenter {
 extension CenterReplica {
     /// Restores the state of a replica that had applied `applied` entries when it took
     /// `snapshot`: this replica then continues from the entry after those. Only a
-    /// replica that has applied nothing may restore (its clock runs forward only).
-    /// Throws `invalid_configuration` when the snapshot is of other queues.
+    /// replica that has applied no entry itself may restore (it may have restored
+    /// before: a later snapshot replaces an earlier one). Throws `invalid_configuration`
+    /// when the snapshot is of other queues or older than this replica's time.
     public func restore(_ snapshot: CenterSnapshot, applied: Int) throws(ChatError) {
-        precondition(appliedCount == 0, "restore replaces a replica's start, not its history")
+        precondition(appliedCount == restoredCount, "restore replaces a replica's start, not its history")
         guard snapshot.now >= now else { throw .invalidConfiguration("the snapshot is older than the replica's start") }
         try engine.state.restore(snapshot)
         clock.advance(by: .milliseconds(snapshot.now.milliseconds - now.milliseconds))
         clock.setWall(snapshot.wallNow)
         appliedCount = applied
+        restoredCount = applied
     }
 }

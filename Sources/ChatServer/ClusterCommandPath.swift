@@ -68,6 +68,13 @@ final class ClusterCommandPath: CommandPath {
     /// within its timeout (3 s by default), so this leaves room for one move.
     var giveUpAfter: UInt64 = 8_000_000_000
 
+    /// Where snapshots go (nil: none are written), and after how many entries.
+    var snapshots: ClusterSnapshots?
+    var snapshotEvery: Int64 = 10_000
+    /// The log entry the latest snapshot this node wrote or restored ends at.
+    private(set) var snapshotNumber: Int64 = 0
+    private var snapshotting = false
+
     /// Outcomes of commands other nodes asked for, in log order.
     var othersApplied: ((CommandOutcome) -> Void)?
     /// Records applied, and repeats skipped (for tests and /metrics).
@@ -166,6 +173,60 @@ final class ClusterCommandPath: CommandPath {
         }
     }
 
+    // MARK: Snapshots
+
+    /// Starts from `snapshot` instead of the log's start: the replica takes its state,
+    /// repeats of the requests it lists are skipped, and the log is read after it.
+    /// Only before this node has applied an entry itself. Throws `invalid_configuration`
+    /// when the snapshot is of another centre's queues.
+    func restore(_ snapshot: ClusterSnapshot) throws(ChatError) {
+        try replica.restore(snapshot.centre, applied: Int(clamping: snapshot.number))
+        applied.removeAll()
+        appliedOrder.removeAll()
+        for text in snapshot.requests {
+            guard let space = text.lastIndex(of: " "), let number = UInt64(text[text.index(after: space)...]) else { continue }
+            let key = RequestKey(instance: String(text[..<space]), request: number)
+            if applied.insert(key).inserted { appliedOrder.append(key) }
+        }
+        snapshotNumber = snapshot.number
+        log.resume(after: snapshot.id, number: snapshot.number)
+    }
+
+    /// The holder writes a snapshot every `snapshotEvery` entries (one at a time). Every
+    /// replica is the same at the same entry, so whoever writes it writes the same.
+    private func snapshotIfDue() {
+        guard let snapshots, lease.heldEpoch != nil, !snapshotting, log.lastNumber - snapshotNumber >= snapshotEvery else { return }
+        let started = monotonicNanoseconds()
+        let snapshot = ClusterSnapshot(number: log.lastNumber, id: log.lastID, centre: replica.engine.snapshot(),
+                                       requests: appliedOrder.map { "\($0.instance) \($0.request)" })
+        let body: [UInt8]
+        do {
+            body = try ClusterSnapshots.encode(snapshot)
+        } catch {
+            Log.error("cluster: the snapshot at log entry \(snapshot.number) cannot be encoded: \(error)")
+            snapshotNumber = snapshot.number  // not again at once; the next interval tries anew
+            return
+        }
+        let encodedIn = (monotonicNanoseconds() - started) / 1_000_000
+        snapshotting = true
+        snapshots.save(snapshot, body: body) { [weak self] result in
+            guard let self else { return }
+            snapshotting = false
+            switch result {
+            case .success(let stored):
+                snapshotNumber = max(snapshotNumber, snapshot.number)
+                snapshotsWritten &+= stored ? 1 : 0
+                Log.info("cluster: snapshot at log entry \(snapshot.number): \(body.count) bytes, encoded in \(encodedIn) ms"
+                         + (stored ? "" : " (a later one was stored already)"))
+            case .failure(let failure):
+                Log.warning("cluster: storing the snapshot at log entry \(snapshot.number) failed: \(failure)")
+            }
+        }
+    }
+
+    /// Snapshots this node stored.
+    private(set) var snapshotsWritten: UInt64 = 0
+
     // MARK: From the log
 
     private func apply(_ records: [CommandLog.Record]) {
@@ -195,6 +256,7 @@ final class ClusterCommandPath: CommandPath {
                 othersApplied?(outcome)
             }
         }
+        snapshotIfDue()
     }
 
     // MARK: Time

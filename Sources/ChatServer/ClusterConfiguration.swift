@@ -11,6 +11,10 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// How long the routing lease lasts without renewal: a lease holder that dies is
     /// replaced within about this long. Renewed every third of it.
     public var leaseTimeout: Duration = .seconds(3)
+    /// The lease holder writes a snapshot of the centre to Redis after this many log
+    /// entries, and trims the log to the snapshot before it; a node starts from the
+    /// latest snapshot (protocol/cluster.md, "Snapshots").
+    public var snapshotEvery: Int64 = 10_000
     /// Prefix of every key the cluster keeps in Redis (several centres may share one Redis).
     public var keyPrefix = "switchboard"
 

@@ -1,7 +1,11 @@
 import ChatCore
 import EventLoop
+import Posix
 import Redis
 import RedisClient
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// This broker as a node of a cluster (protocol/cluster.md): its membership and lease,
 /// the command log, the replica of the centre the desk reads, the command path the desk
@@ -14,6 +18,7 @@ final class ClusterNode {
     let requests: RedisSubscription
     let path: ClusterCommandPath
     let clock: ClusterClock
+    let snapshots: ClusterSnapshots
     /// Conversation events between nodes, on links of their own (off the log's).
     let relay: ConversationRelay
     private let relayLink: RedisConnection
@@ -24,6 +29,11 @@ final class ClusterNode {
     /// Nil until the generation is known; then when the last ask was sent (monotonic ns).
     private var generationAskedAt: UInt64?
     private var generationKnown = false
+    /// Nil until the generation is known; then when the snapshot was last asked for,
+    /// until it is loaded (or found absent) and the log is being read.
+    private var snapshotAskedAt: UInt64?
+    private var reading = false
+    private var logStarted = false
     private var lastRetry: UInt64 = 0
 
     init(loop: EventLoop, configuration: BrokerConfiguration, address: RedisAddress, status: ClusterStatus,
@@ -38,6 +48,9 @@ final class ClusterNode {
         path = ClusterCommandPath(loop: loop, replica: replica, log: log, lease: membership, link: membership.link,
                                   requests: requests, keyPrefix: cluster.keyPrefix)
         clock = ClusterClock(replica: replica)
+        snapshots = ClusterSnapshots(link: membership.link, keyPrefix: cluster.keyPrefix)
+        path.snapshots = snapshots
+        path.snapshotEvery = cluster.snapshotEvery
         membership.offsetMeasured = { [clock] offset in clock.offsetMilliseconds = offset }
         relayLink = RedisConnection(loop: loop, address: address)
         relayEvents = RedisSubscription(loop: loop, address: address)
@@ -66,9 +79,11 @@ final class ClusterNode {
                 lastRetry = now
                 desk.sharedSessions?.retry()
             }
+            if !reading, let asked = snapshotAskedAt, now &- asked > 1_000_000_000 { loadSnapshot(now: now) }
             guard !generationKnown, let asked = generationAskedAt, now &- asked > 500_000_000 else { return }
             learnGeneration(desk: desk, now: now)
         })
+        log.missing = { [unowned self] expected, found in entriesMissing(expected: expected, found: found) }
     }
 
     /// The cluster's generation: the first node of a fresh log sets it (its clock's
@@ -82,10 +97,64 @@ final class ClusterNode {
             generationKnown = true
             let generation = reply.text.flatMap { UInt32($0) } ?? proposal
             desk.transcripts.adopt(boot: generation)
+            loadSnapshot(now: loop.now)
+        }
+    }
+
+    /// Starts from the latest snapshot, if there is one, then reads the log after it.
+    /// Asked again each second until Redis answers; a snapshot this node cannot use
+    /// (unreadable, or of other queues: a configuration that differs from the other
+    /// nodes') is logged and asked for again, and the node does not read the log.
+    private func loadSnapshot(now: UInt64) {
+        snapshotAskedAt = now
+        snapshots.load { [weak self] result in
+            guard let self, !stopped, !reading else { return }
+            switch result {
+            case .failure(let failure):
+                Log.warning("cluster: loading the latest snapshot failed: \(failure)")
+                return
+            case .success(nil) where logStarted:
+                // Entries were missing, so a snapshot was stored; gone now? Asked again.
+                Log.warning("cluster: the log's start was trimmed but no snapshot is stored")
+                return
+            case .success(nil):
+                break
+            case .success(let snapshot?):
+                do {
+                    try path.restore(snapshot)
+                } catch {
+                    Log.error("cluster: the snapshot at log entry \(snapshot.number) does not fit this node: \(error) "
+                              + "(is its configuration the other nodes'?)")
+                    return
+                }
+                Log.info("cluster: started from the snapshot at log entry \(snapshot.number)")
+            }
+            reading = true
+            // After missing entries the log is started already: `restore` resumed it.
+            guard !logStarted else { return }
+            logStarted = true
             log.start()
             path.start()
         }
     }
+
+    /// The log lost entries this node had not read (trimmed behind a snapshot). Before
+    /// it has applied any entry itself, the node starts again from the latest snapshot.
+    /// After, its replica cannot catch up, and the node stops: restarted, it starts from
+    /// the latest snapshot (protocol/cluster.md, "Snapshots").
+    private func entriesMissing(expected: Int64, found: Int64) {
+        if path.appliedRecords == 0 {
+            reading = false
+            loadSnapshot(now: loop.now)
+            return
+        }
+        Log.error("cluster: this node fell behind the command log's trimmed start (it needs entry \(expected), "
+                     + "the log now starts at \(found)) and stops; started again, it loads the latest snapshot")
+        Glibc.exit(ClusterNode.fellBehindExitCode)
+    }
+
+    /// The exit status of a node that fell behind the trimmed log (EX_TEMPFAIL).
+    static let fellBehindExitCode: Int32 = 75
 
     func stop() {
         stopped = true

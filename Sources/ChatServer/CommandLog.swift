@@ -23,6 +23,9 @@ package final class CommandLog {
     package struct Record: Equatable {
         /// The stream id (`milliseconds-sequence`), increasing.
         package var id: String
+        /// The entry's number: 1 for the log's first, one more for each entry after.
+        /// A reader that sees a number jump has missed entries (trimmed after a snapshot).
+        package var number: Int64
         package var epoch: Int64
         /// When the entry takes effect: milliseconds since 1970 by Redis's clock, not
         /// decreasing along the log.
@@ -33,24 +36,34 @@ package final class CommandLog {
     let key: String
     private let leaseKey: String
     private let timeKey: String
+    private let countKey: String
     private let writer: RedisConnection
     let reader: RedisConnection
     /// The id of the last record handed on; reading resumes after it.
     private(set) var lastID: String
+    /// The number of the last record handed on (0: none yet); the next must be one more.
+    private(set) var lastNumber: Int64
     private var reading = false
+    /// Entries were missing; nothing more is read until `resume`.
+    private var gapFound = false
     private var stopped = true
     /// How long one `XREAD` waits for new entries before asking again.
     static let blockMilliseconds = 2_000
     static let readBatch = 512
     /// Records in order, as they are read; called on the loop.
     var received: (([Record]) -> Void)?
+    /// The log has no entry `expected` any more (trimmed after a snapshot this node had
+    /// not reached): reading stops until `resume(after:number:)`. Called on the loop.
+    var missing: ((_ expected: Int64, _ found: Int64) -> Void)?
 
-    init(loop: EventLoop, address: RedisAddress, keyPrefix: String, writer: RedisConnection, after lastID: String = "0-0") {
+    init(loop: EventLoop, address: RedisAddress, keyPrefix: String, writer: RedisConnection) {
         key = keyPrefix + ":log"
         leaseKey = keyPrefix + ":lease"
         timeKey = keyPrefix + ":log-time"
+        countKey = keyPrefix + ":log-count"
         self.writer = writer
-        self.lastID = lastID
+        lastID = "0-0"
+        lastNumber = 0
         reader = RedisConnection(loop: loop, address: address)
         // A blocked read is answered within blockMilliseconds; only a stall past that is a broken link.
         reader.replyTimeout = UInt64(Self.blockMilliseconds + 3_000) * 1_000_000
@@ -70,6 +83,15 @@ package final class CommandLog {
         reader.close()
     }
 
+    /// Reads on after the entry `id`, numbered `number` (a snapshot's place in the log).
+    /// Before `start`, or after `missing` stopped the reading.
+    func resume(after id: String, number: Int64) {
+        lastID = id
+        lastNumber = number
+        gapFound = false
+        readMore()
+    }
+
     /// Appends `payloads` in order under the lease `identity` ("node@instance") at
     /// `epoch`; the completion gets their stream ids and the time they take effect, or
     /// `.replied("FENCED …")` when the lease is not (or no longer) that, in which case
@@ -78,7 +100,7 @@ package final class CommandLog {
                 _ completion: @escaping (Result<(ids: [String], time: Int64), RedisFailure>) -> Void) {
         precondition(!payloads.isEmpty)
         let arguments: [any RedisArgument] = ["\(identity) \(epoch)", epoch] + payloads.map { $0 as any RedisArgument }
-        Self.fencedAppend.run(on: writer, keys: [leaseKey, key, timeKey], arguments: arguments) { result in
+        Self.fencedAppend.run(on: writer, keys: [leaseKey, key, timeKey, countKey], arguments: arguments) { result in
             completion(result.flatMap { reply in
                 guard case .array(let parts?) = reply, parts.count == 2, let time = parts[0].integer,
                       case .array(let ids?) = parts[1] else { return .failure(.replied("unexpected append reply \(reply)")) }
@@ -88,7 +110,7 @@ package final class CommandLog {
     }
 
     private func readMore() {
-        guard !stopped, !reading, reader.state == .up else { return }
+        guard !stopped, !reading, !gapFound, reader.state == .up else { return }
         reading = true
         let command = RedisCommand("XREAD", "COUNT", Self.readBatch, "BLOCK", Self.blockMilliseconds, "STREAMS", key, lastID)
         reader.send(command) { [unowned self] result in
@@ -99,9 +121,24 @@ package final class CommandLog {
                     Log.error("cluster: a command log read this node cannot parse: \(reply)")
                     return
                 }
-                if let last = records.last {
+                guard !gapFound else { return }  // resumed elsewhere while this read was out
+                var ready = records[...]
+                for (i, record) in records.enumerated() where record.number != lastNumber + 1 + Int64(i) {
+                    ready = records[..<i]
+                    gapFound = true
+                    break
+                }
+                if let last = ready.last {
                     lastID = last.id
-                    received?(records)
+                    lastNumber = last.number
+                    received?(Array(ready))
+                }
+                if gapFound {
+                    let found = records[ready.count].number
+                    Log.warning("cluster: the command log has no entry \(lastNumber + 1) any more (next is \(found)): "
+                                + "it was trimmed after a snapshot")
+                    missing?(lastNumber + 1, found)
+                    return
                 }
                 readMore()
             case .failure(.replied(let text)):
@@ -123,27 +160,29 @@ package final class CommandLog {
             for entry in entries {
                 guard case .array(let parts?) = entry, parts.count == 2, let id = parts[0].text,
                       case .array(let fields?) = parts[1], fields.count % 2 == 0 else { return nil }
+                var number: Int64?
                 var epoch: Int64?
                 var time: Int64?
                 var payload: [UInt8]?
                 for index in stride(from: 0, to: fields.count, by: 2) {
                     switch fields[index].text {
+                    case "n": number = fields[index + 1].integer
                     case "e": epoch = fields[index + 1].integer
                     case "t": time = fields[index + 1].integer
                     case "c": if case .bulk(let bytes?) = fields[index + 1] { payload = bytes }
                     default: break
                     }
                 }
-                guard let epoch, let time, let payload else { return nil }
-                records.append(Record(id: id, epoch: epoch, time: time, payload: payload))
+                guard let number, let epoch, let time, let payload else { return nil }
+                records.append(Record(id: id, number: number, epoch: epoch, time: time, payload: payload))
             }
         }
         return records
     }
 
-    /// KEYS: lease, log, log time. ARGV: the lease value this node holds ("node@instance
-    /// epoch"), the epoch, then one payload per entry. All or nothing. Returns {the
-    /// entries' time, their ids}.
+    /// KEYS: lease, log, log time, log count. ARGV: the lease value this node holds
+    /// ("node@instance epoch"), the epoch, then one payload per entry. All or nothing.
+    /// Returns {the entries' time, their ids}; each entry also carries its number.
     static let fencedAppend = RedisScript("""
     local holder = redis.call('GET', KEYS[1])
     if holder ~= ARGV[1] then
@@ -156,7 +195,8 @@ package final class CommandLog {
     redis.call('SET', KEYS[3], now)
     local ids = {}
     for i = 3, #ARGV do
-      ids[#ids + 1] = redis.call('XADD', KEYS[2], '*', 'e', ARGV[2], 't', now, 'c', ARGV[i])
+      local n = redis.call('INCR', KEYS[4])
+      ids[#ids + 1] = redis.call('XADD', KEYS[2], '*', 'n', n, 'e', ARGV[2], 't', now, 'c', ARGV[i])
     end
     return {now, ids}
     """)

@@ -98,7 +98,7 @@ public enum ConfigurationFile {
 
     /// `[cluster]`: the shared Redis and this node's name (protocol/cluster.md).
     private static func readCluster(_ s: TOMLSection, into cluster: inout ClusterConfiguration) throws(ConfigurationError) {
-        try s.allowOnly(["redis", "node_name", "lease_timeout_seconds", "key_prefix"])
+        try s.allowOnly(["redis", "node_name", "lease_timeout_seconds", "snapshot_every", "key_prefix"])
         if let url = try s.string("redis") {
             do {
                 cluster.redis = try RedisAddress(url: url)
@@ -111,6 +111,7 @@ public enum ConfigurationFile {
             cluster.nodeName = name
         }
         if let timeout = try s.seconds("lease_timeout_seconds", 1...60) { cluster.leaseTimeout = timeout }
+        if let every = try s.int("snapshot_every", 10...10_000_000) { cluster.snapshotEvery = Int64(every) }
         if let prefix = try s.string("key_prefix") {
             guard !prefix.isEmpty, prefix.count <= 64, prefix.allSatisfy({ ClusterConfiguration.isNameCharacter($0) || $0 == ":" }) else {
                 throw s.error("key_prefix", "1 to 64 letters, digits, '.', '_', '-' or ':'")

@@ -32,7 +32,9 @@ import Testing
         let outcomes = Mutex<[String]>([])
         let heard = Mutex<[String]>([])
 
-        init(port: UInt16, identity: String) throws {
+        /// `snapshotEvery`: writes snapshots (when holding the lease). `fromSnapshot`:
+        /// starts from the latest snapshot, as a node does (`ClusterNode`).
+        init(port: UInt16, identity: String, snapshotEvery: Int64? = nil, fromSnapshot: Bool = false) throws {
             rig = try LinkRig(address: RedisAddress(host: "127.0.0.1", port: port))
             lease = Lease(identity: identity)
             #expect(rig.waitUntil { $0.isUp })
@@ -47,9 +49,22 @@ import Testing
                 path = ClusterCommandPath(loop: rig.loop, replica: replica, log: log, lease: lease, link: rig.connection,
                                           requests: requests, keyPrefix: "switchboard")
                 path.othersApplied = { [unowned self] outcome in heard.withLock { $0.append(Self.describe(outcome)) } }
+                let snapshots = ClusterSnapshots(link: rig.connection, keyPrefix: "switchboard")
+                if let snapshotEvery {
+                    path.snapshots = snapshots
+                    path.snapshotEvery = snapshotEvery
+                }
                 requests.start()
-                log.start()
-                path.start()
+                guard fromSnapshot else {
+                    log.start()
+                    path.start()
+                    return
+                }
+                snapshots.load { [self] result in
+                    if case .success(let snapshot?) = result { try! path.restore(snapshot) }
+                    log.start()
+                    path.start()
+                }
             }
             _ = LinkRig.wait { self.on { _ in self.requests.link.state == .up } }
         }
@@ -126,6 +141,59 @@ import Testing
         #expect(east.state == west.state)
     }
 
+    /// The holder stores a snapshot every `snapshotEvery` entries and trims the log to
+    /// the one before; a node that starts later restores the latest and reads on from
+    /// it, agreeing with the others on every later decision; a repeat of a request
+    /// from before the snapshot is skipped by it too.
+    @Test func aNodeStartsFromTheLatestSnapshotAndTheLogIsTrimmedBehindIt() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port, identity: "east@1", snapshotEvery: 10)
+        let west = try Node(port: server.port, identity: "west@1")
+        defer { east.stop(); west.stop() }
+        for node in [east, west] { node.on { $0.lease.holderIdentity = "east@1" } }
+        east.on { $0.lease.heldEpoch = 1 }
+        east.rig.send([RedisCommand("SET", "switchboard:lease", "east@1 1")])
+        _ = east.rig.waitForReplies(1)
+
+        east.submit(.setStatus(AgentID(0), .available))
+        east.submit(.setStatus(AgentID(1), .available))
+        for i in 0..<33 { west.submit(.customerArrives(ContactRequest(queue: QueueID(Int32(i % 2))))) }
+        _ = west.waitForOutcomes(33)
+        _ = LinkRig.wait { east.appliedRecords == 35 && west.appliedRecords == 35 }
+        #expect(LinkRig.wait { east.on { $0.path.snapshotNumber } >= 30 }, "snapshots every 10 entries")
+        #expect(east.on { $0.path.snapshotsWritten } >= 3)
+
+        // The log keeps the entries from the snapshot before the latest one on.
+        east.rig.send([RedisCommand("XLEN", "switchboard:log"), RedisCommand("HGET", "switchboard:snapshot", "number")])
+        let replies = east.rig.waitForReplies(2)
+        let length = try #require(try replies[0].get().integer)
+        let latest = try #require(try replies[1].get().text.flatMap { Int64($0) })
+        #expect(latest == east.on { $0.path.snapshotNumber })
+        #expect(length < 35 && length >= 35 - latest + 1, "log of \(length) entries with a snapshot at \(latest)")
+
+        let north = try Node(port: server.port, identity: "north@1", fromSnapshot: true)
+        defer { north.stop() }
+        north.on { $0.lease.holderIdentity = "east@1" }
+        _ = LinkRig.wait { north.appliedRecords == UInt64(35 - latest) }
+        #expect(north.appliedRecords == UInt64(35 - latest), "only the entries after the snapshot were applied")
+        #expect(north.state == east.state, "the restored replica holds the same centre")
+
+        // Later decisions agree, and a request from before the snapshot, sent again, is
+        // skipped by the restored node as by the others.
+        north.submit(.customerArrives(ContactRequest(queue: QueueID(0))))
+        north.submit(.endConversation(ConversationID(1 << 32), by: AgentID(0)))
+        _ = north.waitForOutcomes(2)
+        let skipped = east.on { $0.path.skippedRepeats }
+        let again = try LogEnvelope(instance: "west@1", request: 1, command: .customerArrives(ContactRequest(queue: QueueID(0)))).encoded()
+        east.rig.send([RedisCommand("EVAL", CommandLog.fencedAppend.source, 4, "switchboard:lease", "switchboard:log",
+                                    "switchboard:log-time", "switchboard:log-count", "east@1 1", 1, again)])
+        _ = east.rig.waitForReplies(1)
+        _ = LinkRig.wait { east.appliedRecords == 38 && north.appliedRecords == UInt64(38 - latest) }
+        #expect(east.on { $0.path.skippedRepeats } == skipped + 1)
+        #expect(north.on { $0.path.skippedRepeats } == 1, "the restored node skipped the repeat too")
+        #expect(north.state == east.state && west.state == east.state)
+    }
+
     @Test func aHolderWhoseLeaseMovedCannotAppendAndItsRequestGoesToTheNewOne() throws {
         let server = try RedisServer()
         let east = try Node(port: server.port, identity: "east@1")
@@ -156,8 +224,8 @@ import Testing
         east.rig.send([RedisCommand("SET", "switchboard:lease", "east@1 1")])
         _ = east.rig.waitForReplies(1)
         let envelope = try LogEnvelope(instance: "west@1", request: 7, command: .setStatus(AgentID(0), .available)).encoded()
-        east.rig.send([RedisCommand("EVAL", CommandLog.fencedAppend.source, 3, "switchboard:lease", "switchboard:log",
-                                    "switchboard:log-time", "east@1 1", 1, envelope, envelope)])
+        east.rig.send([RedisCommand("EVAL", CommandLog.fencedAppend.source, 4, "switchboard:lease", "switchboard:log",
+                                    "switchboard:log-time", "switchboard:log-count", "east@1 1", 1, envelope, envelope)])
         _ = east.rig.waitForReplies(1)
         _ = LinkRig.wait { east.appliedRecords == 2 }
         #expect(east.on { $0.path.skippedRepeats } == 1)

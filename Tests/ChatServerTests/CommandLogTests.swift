@@ -16,6 +16,7 @@ import Testing
         let rig: LinkRig
         private(set) var log: CommandLog!
         let records = Mutex<[CommandLog.Record]>([])
+        let missing = Mutex<[(Int64, Int64)]>([])
 
         init(port: UInt16) throws {
             rig = try LinkRig(address: RedisAddress(host: "127.0.0.1", port: port))
@@ -23,6 +24,7 @@ import Testing
             rig.perform { [self] rig in
                 log = CommandLog(loop: rig.loop, address: rig.connection.address, keyPrefix: "switchboard", writer: rig.connection)
                 log.received = { [unowned self] batch in self.records.withLock { $0 += batch } }
+                log.missing = { [unowned self] expected, found in self.missing.withLock { $0.append((expected, found)) } }
                 log.start()
             }
         }
@@ -54,6 +56,34 @@ import Testing
     }
 
     private let payloads: [[UInt8]] = [Array("first".utf8), [0, 13, 10, 36, 255], Array("안녕하세요".utf8)]
+
+    /// Entries are numbered from 1; a reader that finds a number skipped (the log was
+    /// trimmed past where it was) stops there and says so, and reads on from where it
+    /// is told to resume (a snapshot's place).
+    @Test func aReaderBehindTheTrimmedStartIsToldWhatIsMissing() throws {
+        let server = try RedisServer()
+        let writer = try Node(port: server.port)
+        defer { writer.stop() }
+        #expect(writer.command(RedisCommand("SET", "switchboard:lease", "east@i1 1")) == .simple("OK"))
+        _ = writer.append([payloads[0]], epoch: 1)
+        #expect(writer.waitForRecords(1).map(\.number) == [1])
+
+        let late = try Node(port: server.port)
+        defer { late.stop() }
+        _ = late.waitForRecords(1)
+        late.rig.perform { _ in late.log.stop() }  // cut off for a while
+        let ids = try writer.append(payloads, epoch: 1).get() + writer.append(payloads, epoch: 1).get()
+        #expect(writer.waitForRecords(7).map(\.number) == Array(1...7))
+        #expect(writer.command(RedisCommand("XTRIM", "switchboard:log", "MINID", ids[3])) == .integer(4))
+
+        late.rig.perform { _ in late.log.start() }
+        _ = LinkRig.wait { late.missing.withLock { !$0.isEmpty } }
+        #expect(late.missing.withLock { $0.map { [$0.0, $0.1] } } == [[2, 5]])
+        #expect(late.records.withLock { $0.count } == 1, "nothing after the gap was handed on")
+        late.rig.perform { _ in late.log.resume(after: ids[2], number: 4) }  // as a snapshot at entry 4 says
+        #expect(late.waitForRecords(4).map(\.number) == [1, 5, 6, 7])
+        #expect(late.missing.withLock { $0.count } == 1)
+    }
 
     @Test func appendsUnderTheLeaseAreReadBackInOrderByEveryNode() throws {
         let server = try RedisServer()

@@ -574,3 +574,59 @@ def test_a_session_that_cannot_be_looked_up_is_not_called_unknown(cluster):
     assert until(back, "queued")["place"] == 1, "still first in line"
     back.close()
     minji.close()
+
+
+def test_nodes_start_from_the_latest_snapshot_and_the_log_stays_bounded(cluster):
+    """Snapshots (protocol/cluster.md): with `snapshot_every = 10` the lease holder stores
+    the centre every ten log entries and trims the log behind the one before. A node
+    that joins later, and one that is killed and started again, load the latest
+    snapshot instead of replaying the log, agree with the others on the line, and serve
+    on: a customer from before the restart resumes on the restarted node and is served
+    in its place in line."""
+    extra = "snapshot_every = 10\n" + FAST  # [cluster] comes first in the file
+    staff = [dict(MINJI, chat_capacity=2)]
+    nodes = {name: cluster.start(name, extra=extra, agents=staff) for name in ("east", "west")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(nodes["west"], MINJI)
+    customers = []
+    for index in range(24):
+        c, welcome = customer(nodes["east"], language="ko")
+        c.send(type="start_chat", id="s1", queue="orders", name=f"고객{index}")
+        c.next("ack", id="s1", timeout=10)
+        customers.append((c, welcome["session"]))
+    held = [until(minji, "assigned")["conversation"] for _ in range(2)]
+
+    def waiting(srv):
+        stats = json.loads(get(srv, "/v1/stats")[1])
+        return {q["queue"]: q for q in stats["queues"]}["orders"]["waiting_chats"]
+    log_entries = int(cluster.redis.command("GET", "switchboard:log-count"))
+    assert log_entries >= 25  # her going available, then the arrivals
+    snapshot_at = int(wait_for(lambda: cluster.redis.command("HGET", "switchboard:snapshot", "number"), 10, "a snapshot"))
+    assert snapshot_at >= 10
+    assert int(cluster.redis.command("XLEN", "switchboard:log")) < log_entries, "the log was trimmed"
+
+    # A node that joins now starts from the snapshot.
+    north = cluster.start("north", extra=extra, agents=staff)
+    wait_for(lambda: waiting(north) == 22, 10, "the line as north sees it")
+    assert north.wait_for_output("started from the snapshot at log entry", 5) is not None
+
+    # East dies with its 22 customers waiting; started again, it loads the snapshot.
+    cluster.kill("east")
+    for c, _ in customers:
+        c.close()
+    east = cluster.start("east", extra=extra, agents=staff)
+    wait_for(lambda: waiting(east) == 22, 10, "the line as the restarted east sees it")
+    assert east.wait_for_output("started from the snapshot at log entry", 5) is not None
+    for srv in (nodes["west"], north):
+        assert waiting(srv) == 22
+
+    # The third customer resumes on the restarted node and is next when a place frees.
+    third, resumed = resume(east, customers[2][1])
+    assert resumed["resumed"] is True
+    minji.send(type="end", id="e1", conversation=held[0])
+    assert until(minji, "assigned")["customer"]["name"] == "고객2"
+    assert until(third, "agent_joined")["agent_name"] == MINJI["name"]
+    for srv in (east, nodes["west"], north):
+        wait_for(lambda: waiting(srv) == 21, 5, "one fewer waiting, on every node")
+    third.close()
+    minji.close()

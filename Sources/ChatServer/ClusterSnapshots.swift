@@ -1,0 +1,95 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ChatCore
+import Posix
+import Redis
+import RedisClient
+
+/// The centre at one place in the command log, as a node restores it instead of
+/// replaying the log from its start (protocol/cluster.md, "Snapshots"). A plain value.
+package struct ClusterSnapshot: Codable {
+    /// The number of the last log entry it includes, and that entry's stream id.
+    package var number: Int64
+    package var id: String
+    package var centre: CenterSnapshot
+    /// The requests lately applied ("node@instance number", oldest first): a repeat
+    /// that reaches the log after the snapshot is skipped by a restored node too.
+    package var requests: [String]
+}
+
+/// Where the cluster keeps its latest snapshot: the hash `PREFIX:snapshot` (number,
+/// id, JSON body). Saving one trims the log to the snapshot before it, so the log
+/// holds one interval more than a node starting from the latest snapshot needs: a
+/// node that lags by less than that reads on; one further behind finds entries
+/// missing (`CommandLog.missing`). On the domain loop, its thread only.
+package final class ClusterSnapshots {
+    let key: String
+    private let logKey: String
+    private let link: RedisConnection
+
+    enum LoadFailure: Error, CustomStringConvertible {
+        case link(RedisFailure)
+        case unreadable(String)
+
+        var description: String {
+            switch self {
+            case .link(let failure): return failure.description
+            case .unreadable(let why): return "the snapshot cannot be read: \(why)"
+            }
+        }
+    }
+
+    init(link: RedisConnection, keyPrefix: String) {
+        self.link = link
+        key = keyPrefix + ":snapshot"
+        logKey = keyPrefix + ":log"
+    }
+
+    /// The latest snapshot, or nil when none was written yet.
+    func load(_ completion: @escaping (Result<ClusterSnapshot?, LoadFailure>) -> Void) {
+        link.send(RedisCommand("HGET", key, "body")) { result in
+            switch result {
+            case .failure(let failure):
+                completion(.failure(.link(failure)))
+            case .success(let reply):
+                guard case .bulk(let bytes?) = reply else { return completion(.success(nil)) }
+                do {
+                    completion(.success(try Self.decode(bytes)))
+                } catch {
+                    completion(.failure(.unreadable("\(error)")))
+                }
+            }
+        }
+    }
+
+    /// Stores `snapshot` unless a later one is stored already (then `false`), and
+    /// trims the log to the snapshot it replaces.
+    func save(_ snapshot: ClusterSnapshot, body: [UInt8], _ completion: @escaping (Result<Bool, RedisFailure>) -> Void) {
+        Self.saveScript.run(on: link, keys: [key, logKey], arguments: [snapshot.number, snapshot.id, body]) { result in
+            completion(result.map { $0.integer == 1 })
+        }
+    }
+
+    package static func encode(_ snapshot: ClusterSnapshot) throws -> [UInt8] {
+        [UInt8](try JSONEncoder().encode(snapshot))
+    }
+
+    package static func decode(_ bytes: [UInt8]) throws -> ClusterSnapshot {
+        try JSONDecoder().decode(ClusterSnapshot.self, from: Data(bytes))
+    }
+
+    /// KEYS: snapshot, log. ARGV: number, id, body. Returns 1 when stored, 0 when the
+    /// stored one is as late or later. Trims the log to the replaced snapshot's entry
+    /// (MINID keeps that entry and everything after it).
+    static let saveScript = RedisScript("""
+    local current = tonumber(redis.call('HGET', KEYS[1], 'number') or '0')
+    if tonumber(ARGV[1]) <= current then return 0 end
+    local previous = redis.call('HGET', KEYS[1], 'id')
+    redis.call('HSET', KEYS[1], 'number', ARGV[1], 'id', ARGV[2], 'body', ARGV[3])
+    if previous then redis.call('XTRIM', KEYS[2], 'MINID', previous) end
+    return 1
+    """)
+}
