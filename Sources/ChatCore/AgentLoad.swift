@@ -1,6 +1,6 @@
 /// The agents' load at one instant: how much of the capacity of the agents on duty is
 /// in use, and how many chats the agents holding chats hold. A plain value.
-public struct AgentLoadSample: Hashable, Sendable {
+public struct AgentLoadSample: Codable, Hashable, Sendable {
     /// Agents not offline.
     public var onDuty = 0
     /// Sum over agents on duty of their busy share: 1 with a call (held or offered),
@@ -59,7 +59,7 @@ public struct AgentLoadSample: Hashable, Sendable {
 
 /// Agent load integrated over time (agent-milliseconds), so that occupancy and
 /// concurrency are time-weighted averages. A plain value.
-public struct AgentLoadIntegral: Hashable, Sendable {
+public struct AgentLoadIntegral: Codable, Hashable, Sendable {
     public var onDutyMs = 0.0
     public var busyMs = 0.0
     public var chattingMs = 0.0

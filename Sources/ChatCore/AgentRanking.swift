@@ -8,7 +8,7 @@ import HeapModule
 /// can serve; entries with an old version are stale and dropped when they reach the
 /// top. The heap is rebuilt when stale entries outnumber live ones, so it stays within
 /// a constant factor of the number of agents. Owned by the engine, on the domain thread.
-struct AgentRanking {
+struct AgentRanking: Codable {
     /// One agent's standing in a line's ranking when it was pushed. A plain value.
     struct Candidate: Comparable, Codable {
         var freeSlots: Int32
@@ -51,23 +51,5 @@ struct AgentRanking {
     /// Drops the stale entries.
     mutating func compact(isCurrent: (Candidate) -> Bool) {
         heap = Heap(heap.unordered.filter(isCurrent))
-    }
-}
-
-// In a snapshot, the heap's storage order as it is: a valid heap is rebuilt as it was,
-// so a restored ranking pops (and describes) exactly like the original.
-extension AgentRanking: Codable {
-    private enum CodingKeys: String, CodingKey { case entries, serving }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        heap = Heap(try c.decode([Candidate].self, forKey: .entries))
-        agentsServing = try c.decode(Int.self, forKey: .serving)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(Array(heap.unordered), forKey: .entries)
-        try c.encode(agentsServing, forKey: .serving)
     }
 }

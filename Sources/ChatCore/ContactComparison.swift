@@ -1,7 +1,7 @@
 /// One contact's real wait next to the wait the center's shadow phone line (every
 /// agent on duty taking one contact at a time) would have given it: the per-contact
 /// report of the shadow phone queue. A plain value.
-public struct ContactComparison: Hashable, Sendable {
+public struct ContactComparison: Codable, Hashable, Sendable {
     public var contact: ContactID
     /// The queue it arrived in, and its channel.
     public var queue: QueueID
@@ -30,8 +30,8 @@ public struct ContactComparison: Hashable, Sendable {
 /// first, and keeps the newest pairs. Memory: one entry per contact whose two halves
 /// are not both known yet (at most `pendingLimit`; past it new contacts are not
 /// paired), plus `kept` pairs. A plain value; owned by `WaitStatistics`.
-struct ContactComparisons: Sendable {
-    struct Real: Sendable {
+struct ContactComparisons: Codable, Sendable {
+    struct Real: Codable, Sendable {
         var statLine: Int
         var enqueuedAt: Instant
         /// nil: abandoned; .some(nil) never happens.

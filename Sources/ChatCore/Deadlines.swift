@@ -14,7 +14,7 @@ enum TimerEvent: Hashable, Codable {
 /// it fires (an accepted offer's expiry, a reconnected customer's grace end, …) and
 /// ignored if it no longer applies, so `next` may be earlier than any real work.
 /// Owned by the engine, on the domain thread.
-struct Deadlines {
+struct Deadlines: Codable {
     private struct Entry: Comparable, Codable {
         var at: Int64
         var sequence: UInt64
@@ -50,23 +50,5 @@ struct Deadlines {
     mutating func popDue(_ now: Instant) -> TimerEvent? {
         guard let first = heap.min, first.at <= now.milliseconds else { return nil }
         return heap.removeMin().event
-    }
-}
-
-// In a snapshot, the heap's storage order as it is (a valid heap is rebuilt as it was,
-// so the restored timers describe alike) and the sequence the next timer takes.
-extension Deadlines: Codable {
-    private enum CodingKeys: String, CodingKey { case entries, sequence }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        heap = Heap(try c.decode([Entry].self, forKey: .entries))
-        sequence = try c.decode(UInt64.self, forKey: .sequence)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(Array(heap.unordered), forKey: .entries)
-        try c.encode(sequence, forKey: .sequence)
     }
 }

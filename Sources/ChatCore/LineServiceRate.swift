@@ -8,8 +8,8 @@
 /// between departures is busy time / departures, and the contact at place p can expect
 /// about p gaps. Idle time (an empty line) is not counted: it says nothing about how
 /// fast agents free up. A plain value; owned by `WaitStatistics` (domain thread).
-struct LineServiceRate: Sendable {
-    struct Bucket: Sendable {
+struct LineServiceRate: Codable, Sendable {
+    struct Bucket: Codable, Sendable {
         var departures = 0
         var busyMs: Int64 = 0
     }

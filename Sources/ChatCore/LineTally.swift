@@ -1,5 +1,5 @@
 /// Contacts that ended their wait without an agent, by why (`AbandonReason`). A plain value.
-public struct AbandonCounts: Hashable, Sendable {
+public struct AbandonCounts: Codable, Hashable, Sendable {
     public var left = 0
     public var timedOut = 0
     public var closed = 0
@@ -41,7 +41,7 @@ public struct AbandonCounts: Hashable, Sendable {
 /// instant it became known: an arrival when the contact joined the line, a wait when
 /// it was assigned, an abandonment when it ended, a handle time when it ended.
 /// A plain value; owned by `WaitStatistics` (domain thread).
-public struct LineTally: Sendable {
+public struct LineTally: Codable, Sendable {
     /// Contacts that joined the line (first time only: not returns after a transfer).
     public var arrivals = 0
     /// Enqueued → first assigned, for every contact assigned.

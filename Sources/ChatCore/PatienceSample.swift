@@ -15,8 +15,8 @@ import Darwin
 /// (relative error under 0.05%), so memory grows with the distinct waits seen, at most
 /// about 512 per doubling of the wait (some 15,000 up to a year). A plain value; owned
 /// by `WaitStatistics` (domain thread).
-public struct PatienceSample: Hashable, Sendable {
-    struct Counts: Hashable, Sendable {
+public struct PatienceSample: Codable, Hashable, Sendable {
+    struct Counts: Codable, Hashable, Sendable {
         var abandoned = 0
         var answered = 0
     }
@@ -92,10 +92,10 @@ public struct PatienceSample: Hashable, Sendable {
 /// The Kaplan–Meier estimate of a patience distribution: the survival function S(t),
 /// the probability that a customer is still willing to wait after t, as a step function
 /// that drops at every wait at which someone abandoned. A plain value.
-public struct PatienceCurve: Hashable, Sendable {
+public struct PatienceCurve: Codable, Hashable, Sendable {
     /// S just after `ms`, with how many were at risk (waited at least `ms`) and how many
     /// abandoned at `ms`.
-    public struct Step: Hashable, Sendable {
+    public struct Step: Codable, Hashable, Sendable {
         public var ms: Int64
         public var survival: Double
         public var atRisk: Int

@@ -1,6 +1,6 @@
 /// Shadow phone waits settled over a span: answered in the shadow (with their waits)
 /// and abandoned there. A plain value.
-public struct ShadowTally: Sendable {
+public struct ShadowTally: Codable, Sendable {
     public var wait = WaitDistribution()
     public var withinThreshold = 0
     public var abandoned = 0
@@ -23,7 +23,7 @@ public struct ShadowTally: Sendable {
 /// as calls, one per agent on duty, replayed by a `ShadowPhoneQueue`, with the settled
 /// shadow waits tallied over the run and the window. A plain value; owned by
 /// `WaitStatistics` (domain thread).
-struct PhoneLine: Sendable {
+struct PhoneLine: Codable, Sendable {
     var shadow: ShadowPhoneQueue<ContactID>
     var run = ShadowTally()
     var recent: TimeBuckets<ShadowTally>

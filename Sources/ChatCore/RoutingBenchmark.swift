@@ -87,7 +87,7 @@ public enum RoutingBenchmark {
 
 /// A small, fast, seedable generator (SplitMix64), so that benchmarks and
 /// property tests replay exactly. A plain value.
-package struct SplitMix64: RandomNumberGenerator {
+package struct SplitMix64: RandomNumberGenerator, Codable {
     private var state: UInt64
 
     package init(seed: UInt64) { state = seed }

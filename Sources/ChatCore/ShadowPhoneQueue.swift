@@ -37,9 +37,9 @@ import HeapModule
 /// (`totals.blocked`).
 ///
 /// A plain value, owned by whoever feeds it (the broker's domain thread).
-public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
+public struct ShadowPhoneQueue<ID: Hashable & Sendable & Codable>: Sendable, Codable {
     /// One contact's phone wait, final. A plain value.
-    public struct Settled: Hashable, Sendable {
+    public struct Settled: Codable, Hashable, Sendable {
         public var id: ID
         public var arrivedAt: Instant
         /// Arrival to shadow answer, or to abandonment when `abandoned`.
@@ -56,7 +56,7 @@ public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
     }
 
     /// Running aggregates over every settled contact. A plain value.
-    public struct Totals: Hashable, Sendable {
+    public struct Totals: Codable, Hashable, Sendable {
         /// Answered in the shadow.
         public var answered = 0
         /// Abandoned in the shadow line.
@@ -85,8 +85,14 @@ public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
         }
     }
 
+    /// Agents on duty from `at` on.
+    private struct DutyChange: Codable, Sendable {
+        var at: Instant
+        var count: Int
+    }
+
     /// What is known of a contact not yet started in the shadow.
-    private struct Pending: Sendable {
+    private struct Pending: Codable, Sendable {
         var arrivedAt: Instant
         var handleTime: Duration?
         var abandonedAt: Instant?
@@ -109,7 +115,7 @@ public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
     private var shadowNow: Instant
     private var onDuty = 0
     /// Changes of agents on duty later than `shadowNow`, in time order.
-    private var dutyChanges: Deque<(at: Instant, count: Int)> = []
+    private var dutyChanges: Deque<DutyChange> = []
     /// Arrived, not started in the shadow, in arrival order.
     private var line: Deque<ID> = []
     private var pending: [ID: Pending] = [:]
@@ -169,7 +175,7 @@ public struct ShadowPhoneQueue<ID: Hashable & Sendable>: Sendable {
     /// are busy than on duty.
     public mutating func setAgentsOnDuty(_ count: Int, at time: Instant) {
         moveHorizon(to: time)
-        dutyChanges.append((horizon, max(count, 0)))
+        dutyChanges.append(DutyChange(at: horizon, count: max(count, 0)))
         run()
     }
 

@@ -6,8 +6,14 @@
 /// A ring of `window / bucketLength` slots; a slot left behind by time is cleared when
 /// it is reused. A plain value; owned by whoever holds it (domain thread).
 public struct TimeBuckets<Value>: Sendable where Value: Sendable {
+    /// One bucket's place: its number (time / bucket length) and its value.
+    struct Slot: Sendable {
+        var number: Int64
+        var value: Value
+    }
+
     public let bucketLength: Int64
-    private var slots: [(number: Int64, value: Value)]
+    private var slots: [Slot]
     private let empty: Value
 
     /// `window` and `bucketLength` in milliseconds; at least one bucket.
@@ -15,7 +21,7 @@ public struct TimeBuckets<Value>: Sendable where Value: Sendable {
         precondition(bucketMs > 0 && windowMs > 0, "a window needs a length")
         bucketLength = bucketMs
         let count = Int(max(1, (windowMs + bucketMs - 1) / bucketMs))
-        slots = Array(repeating: (Int64.min, empty), count: count)
+        slots = Array(repeating: Slot(number: .min, value: empty), count: count)
         self.empty = empty
     }
 
@@ -34,7 +40,7 @@ public struct TimeBuckets<Value>: Sendable where Value: Sendable {
             // Only a newer bucket replaces a slot; a late value for a bucket that has
             // already left the window is dropped.
             guard slots[i].number < n else { return }
-            slots[i] = (n, empty)
+            slots[i] = Slot(number: n, value: empty)
         }
         body(&slots[i].value)
     }
@@ -50,3 +56,6 @@ public struct TimeBuckets<Value>: Sendable where Value: Sendable {
         return result
     }
 }
+
+extension TimeBuckets.Slot: Codable where Value: Codable {}
+extension TimeBuckets: Codable where Value: Codable {}

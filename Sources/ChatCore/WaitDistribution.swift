@@ -8,7 +8,7 @@ import Histogram
 /// The histogram is made on the first value, so an empty distribution costs a few
 /// words; a used one about 10 KB. A plain value; owned by the `WaitStatistics` that
 /// holds it (domain thread).
-public struct WaitDistribution: Sendable {
+public struct WaitDistribution: Codable, Sendable {
     /// Longest duration the histogram tells apart from longer ones: one day.
     public static let highestTrackableMs: Int64 = 86_400_000
 

@@ -1,5 +1,5 @@
 /// The settings of the wait statistics. A plain value.
-public struct StatisticsConfiguration: Hashable, Sendable {
+public struct StatisticsConfiguration: Codable, Hashable, Sendable {
     /// Service level: the share of contacts assigned within this wait. Default 20 s.
     public var serviceLevelThreshold: Duration = .seconds(20)
     /// The sliding window's length. Default 15 minutes.
@@ -37,9 +37,9 @@ public struct StatisticsConfiguration: Hashable, Sendable {
 /// instants passed in. Memory: one entry per contact in line or in conversation, and a
 /// few HDR histograms per line and window bucket (about 10 KB each, made on first use).
 /// A plain value; owned by the broker's domain thread.
-public struct WaitStatistics: Sendable {
+public struct WaitStatistics: Codable, Sendable {
     /// What the statistics remember about a contact between its arrival and its end.
-    struct Tracked: Sendable {
+    struct Tracked: Codable, Sendable {
         /// Where its figures go: `LineID(queue: arrival queue, channel).index`.
         var statLine: Int
         /// The line it is in now, for the service rate (while `inLine`).
@@ -51,10 +51,22 @@ public struct WaitStatistics: Sendable {
         /// When first assigned (for the shadow phone queue, should the record be gone).
         var assignedAt: Instant?
         /// Estimates given while it waited, oldest first: the first, then the newest.
-        var estimates: [(at: Instant, ms: Int64)] = []
+        var estimates: [Estimate] = []
         /// The estimate given when it joined the line (the `queued` answer), if any:
         /// judged against the whole wait, enqueue to assignment.
         var enqueueEstimateMs: Int64?
+    }
+
+    /// An estimated wait given at `at`. A plain value.
+    struct Estimate: Codable, Sendable {
+        var at: Instant
+        var ms: Int64
+    }
+
+    /// A queue's phone patience curve and when it was made. A plain value.
+    struct PhonePatience: Codable, Sendable {
+        var curve: PatienceCurve
+        var madeAt: Instant
     }
 
     /// Estimates kept per waiting contact (the first and the newest ones).
@@ -81,7 +93,7 @@ public struct WaitStatistics: Sendable {
     private var patience: [PatienceSample]
     /// Per queue, the patience the shadow phone lines draw from, and when it was made
     /// (remade at most once a second, as the sample grows).
-    private var phonePatience: [(curve: PatienceCurve, madeAt: Instant)]
+    private var phonePatience: [PhonePatience]
     /// The draws' generator: seeded, so that a replay of the same commands gives the
     /// same shadow waits.
     private var random = SplitMix64(seed: 0x5741_4954_5452_5554)
@@ -99,7 +111,7 @@ public struct WaitStatistics: Sendable {
                       count: queueCount * 2)
         loadRecent = TimeBuckets(windowMs: windowMs, bucketMs: bucketMs, empty: AgentLoadIntegral())
         patience = Array(repeating: PatienceSample(), count: queueCount * 2)
-        phonePatience = Array(repeating: (PatienceSample().curve(), now), count: queueCount)
+        phonePatience = Array(repeating: PhonePatience(curve: PatienceSample().curve(), madeAt: now), count: queueCount)
         phones = Array(repeating: PhoneLine(start: now, threshold: configuration.serviceLevelThreshold,
                                             windowMs: windowMs, bucketMs: bucketMs),
                        count: queueCount + 1)
@@ -290,7 +302,7 @@ public struct WaitStatistics: Sendable {
         let q = statLine >> 1
         let firstAbandonments = phonePatience[q].curve.tailHazardPerMs == 0 && patience[q * 2].abandoned + patience[q * 2 + 1].abandoned > 0
         if firstAbandonments || now.milliseconds - phonePatience[q].madeAt.milliseconds >= 1_000 {
-            phonePatience[q] = (phonePatienceCurve(queue: q), now)
+            phonePatience[q] = PhonePatience(curve: phonePatienceCurve(queue: q), madeAt: now)
         }
         let u = 1 - Double.random(in: 0..<1, using: &random)  // (0, 1]
         guard let ms = phonePatience[q].curve.patience(exceedingMs: waitedMs, uniform: u) else { return }
@@ -340,7 +352,7 @@ public struct WaitStatistics: Sendable {
         guard var t = tracked[id], !t.assigned else { return }
         if atEnqueue && t.estimates.isEmpty && t.enqueueEstimateMs == nil { t.enqueueEstimateMs = ms }
         if t.estimates.count >= Self.estimatesKept { t.estimates.remove(at: 1) }
-        t.estimates.append((now, ms))
+        t.estimates.append(Estimate(at: now, ms: ms))
         tracked[id] = t
     }
 

@@ -71,6 +71,8 @@ final class ClusterCommandPath: CommandPath {
     /// Where snapshots go (nil: none are written), and after how many entries.
     var snapshots: ClusterSnapshots?
     var snapshotEvery: Int64 = 10_000
+    /// The desk's wait statistics, which a snapshot carries with the centre.
+    var statistics: (() -> WaitStatistics)?
     /// The log entry the latest snapshot this node wrote or restored ends at.
     private(set) var snapshotNumber: Int64 = 0
     private var snapshotting = false
@@ -198,7 +200,7 @@ final class ClusterCommandPath: CommandPath {
         guard let snapshots, lease.heldEpoch != nil, !snapshotting, log.lastNumber - snapshotNumber >= snapshotEvery else { return }
         let started = monotonicNanoseconds()
         let snapshot = ClusterSnapshot(number: log.lastNumber, id: log.lastID, centre: replica.engine.snapshot(),
-                                       requests: appliedOrder.map { "\($0.instance) \($0.request)" })
+                                       requests: appliedOrder.map { "\($0.instance) \($0.request)" }, statistics: statistics?())
         let body: [UInt8]
         do {
             body = try ClusterSnapshots.encode(snapshot)

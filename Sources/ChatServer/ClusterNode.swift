@@ -34,6 +34,8 @@ final class ClusterNode {
     private var snapshotAskedAt: UInt64?
     private var reading = false
     private var logStarted = false
+    /// Gives the desk the statistics a snapshot carried.
+    private var statisticsRestored: ((WaitStatistics) -> Void)?
     private var lastRetry: UInt64 = 0
 
     init(loop: EventLoop, configuration: BrokerConfiguration, address: RedisAddress, status: ClusterStatus,
@@ -67,6 +69,15 @@ final class ClusterNode {
         // (the events they make are written by the node whose command it was).
         path.othersApplied = { [unowned desk] outcome in desk.apply(outcome.notices, writer: false) }
         desk.attach(relay)
+        path.statistics = { [unowned desk] in desk.stats }
+        statisticsRestored = { [unowned desk] statistics in
+            // Figures made with other settings would mislead: this node's start from empty.
+            guard statistics.configuration == desk.stats.configuration else {
+                Log.warning("cluster: the snapshot's statistics have other settings than this node's; not restored")
+                return
+            }
+            desk.stats = statistics
+        }
         desk.sharedSessions = SharedSessions(link: relayLink, keyPrefix: relay.keyPrefix)
         membership.start()
         requests.start()
@@ -127,6 +138,7 @@ final class ClusterNode {
                               + "(is its configuration the other nodes'?)")
                     return
                 }
+                if let statistics = snapshot.statistics { statisticsRestored?(statistics) }
                 Log.info("cluster: started from the snapshot at log entry \(snapshot.number)")
             }
             reading = true
@@ -158,6 +170,8 @@ final class ClusterNode {
 
     func stop() {
         stopped = true
+        statisticsRestored = nil
+        path.statistics = nil
         path.stop()
         relay.stop()
         log.stop()

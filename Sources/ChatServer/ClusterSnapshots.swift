@@ -18,6 +18,9 @@ package struct ClusterSnapshot: Codable {
     /// The requests lately applied ("node@instance number", oldest first): a repeat
     /// that reaches the log after the snapshot is skipped by a restored node too.
     package var requests: [String]
+    /// The writer's wait statistics at that entry (fed by the same log, so the
+    /// cluster's figures), for the restoring node's `/v1/stats` to go on from.
+    package var statistics: WaitStatistics?
 }
 
 /// Where the cluster keeps its latest snapshot: the hash `PREFIX:snapshot` (number,

@@ -628,5 +628,13 @@ def test_nodes_start_from_the_latest_snapshot_and_the_log_stays_bounded(cluster)
     assert until(third, "agent_joined")["agent_name"] == MINJI["name"]
     for srv in (east, nodes["west"], north):
         wait_for(lambda: waiting(srv) == 21, 5, "one fewer waiting, on every node")
+    # The wait statistics came with the snapshot: every node counts every arrival and
+    # answer since the start, not only those after the snapshot it started from.
+    def run_figures(srv):
+        stats = json.loads(get(srv, "/v1/stats")[1])
+        run = {q["queue"]: q for q in stats["queues"]}["orders"]["wait"]["chat"]["run"]
+        return run["arrivals"], run["wait"]["count"]
+    for srv in (east, nodes["west"], north):
+        wait_for(lambda: run_figures(srv) == (24, 3), 5, "24 arrivals and 3 answered, on every node")
     third.close()
     minji.close()

@@ -1,4 +1,5 @@
 import ChatCore
+import Foundation
 
 /// A `CenterReplica` whose every outcome feeds a `WaitStatistics`, as a node's domain
 /// thread would feed its own (notices, then the log's time): two of them fed the same
@@ -11,6 +12,14 @@ final class ObservedReplica {
     init(configuration: CenterConfiguration, start: (at: Instant, wall: WallTime)) throws {
         replica = try CenterReplica(configuration: configuration, at: start.at, wall: start.wall)
         stats = WaitStatistics(center: replica.engine)
+    }
+
+    /// Takes `other`'s place in its log: its centre (through `CenterSnapshot`) and its
+    /// statistics, both through JSON, as a cluster node restores a snapshot.
+    func restore(from other: ObservedReplica) throws {
+        let centre = try JSONEncoder().encode(other.replica.engine.snapshot())
+        try replica.restore(try JSONDecoder().decode(CenterSnapshot.self, from: centre), applied: other.replica.appliedCount)
+        stats = try JSONDecoder().decode(WaitStatistics.self, from: try JSONEncoder().encode(other.stats))
     }
 
     @discardableResult
