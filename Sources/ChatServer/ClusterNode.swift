@@ -25,6 +25,7 @@ final class ClusterNode {
     private let relayEvents: RedisSubscription
     private let loop: EventLoop
     private let generationKey: String
+    private let status: ClusterStatus
     private var stopped = false
     /// Nil until the generation is known; then when the last ask was sent (monotonic ns).
     private var generationAskedAt: UInt64?
@@ -60,6 +61,7 @@ final class ClusterNode {
                                   longestConversation: configuration.limits.maxEventsPerConversation)
         self.loop = loop
         generationKey = cluster.keyPrefix + ":generation"
+        self.status = status
     }
 
     /// Joins: heartbeats, the request channel, the relay; then, once the cluster's
@@ -89,6 +91,8 @@ final class ClusterNode {
             if now &- lastRetry >= 1_000_000_000 {
                 lastRetry = now
                 desk.sharedSessions?.retry()
+                let (entry, snapshot) = (log.lastNumber, path.snapshotNumber)
+                status.figures.withLock { $0.logEntry = entry; $0.snapshotEntry = snapshot }
             }
             if !reading, let asked = snapshotAskedAt, now &- asked > 1_000_000_000 { loadSnapshot(now: now) }
             guard !generationKnown, let asked = generationAskedAt, now &- asked > 500_000_000 else { return }

@@ -32,6 +32,10 @@ public final class ClusterStatus: Sendable {
         /// Another live process uses this node's name.
         var conflict: String?
         var leaseTimeoutMilliseconds: Int64
+        /// The last command-log entry this node applied, and the entry the latest
+        /// snapshot it wrote or started from ends at (updated each second).
+        var logEntry: Int64 = 0
+        var snapshotEntry: Int64 = 0
     }
 
     let figures: Mutex<Figures>
@@ -87,6 +91,13 @@ public final class ClusterStatus: Sendable {
         }
         if f.clustered { w.number("timeout_ms", Double(f.leaseTimeoutMilliseconds)) }
         w.close()
+        if f.clustered {
+            w.key("log")
+            w.open()
+            w.number("applied_entry", Double(f.logEntry))
+            w.number("snapshot_entry", Double(f.snapshotEntry))
+            w.close()
+        }
         w.key("nodes")
         w.beginArray()
         let sinceBeat = f.lastHeartbeat.map { Int64(milliseconds(since: $0)) } ?? 0

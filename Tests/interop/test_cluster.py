@@ -636,5 +636,11 @@ def test_nodes_start_from_the_latest_snapshot_and_the_log_stays_bounded(cluster)
         return run["arrivals"], run["wait"]["count"]
     for srv in (east, nodes["west"], north):
         wait_for(lambda: run_figures(srv) == (24, 3), 5, "24 arrivals and 3 answered, on every node")
+    # /v1/cluster tells each node's place in the log and its latest snapshot.
+    entries = int(cluster.redis.command("GET", "switchboard:log-count"))
+    for srv in (east, north):
+        log = wait_for(lambda: (lambda l: l if l["applied_entry"] == entries else None)(status(srv)["log"]), 5,
+                       "the node's place in the log")
+        assert 10 <= log["snapshot_entry"] <= entries
     third.close()
     minji.close()
