@@ -77,6 +77,14 @@ final class ClusterCommandPath: CommandPath {
     private(set) var snapshotNumber: Int64 = 0
     private var snapshotting = false
 
+    /// Who is connected through which instance, as the log says (ConnectedParties).
+    private(set) var parties = ConnectedParties()
+    /// Lost instances whose parties this node (the holder) has asked to disconnect.
+    private(set) var lostAsked: Set<String> = []
+    /// The outcomes of disconnecting a lost instance's parties, in log order; `writer`:
+    /// this node asked for it, so it writes the events the decisions make.
+    var partiesLost: ((_ command: CenterCommand, _ outcome: CommandOutcome, _ writer: Bool) -> Void)?
+
     /// Outcomes of commands other nodes asked for, in log order.
     var othersApplied: ((CommandOutcome) -> Void)?
     /// Records applied, and repeats skipped (for tests and /metrics).
@@ -108,11 +116,28 @@ final class ClusterCommandPath: CommandPath {
     }
 
     func submit(_ command: CenterCommand, _ then: @escaping (CommandOutcome) -> Void) {
+        submit(.command(command), then)
+    }
+
+    /// As the holder: every party `instance` (a node's process that died or is cut off)
+    /// still holds is to be disconnected, as its own node would on losing their
+    /// connections. Asked once until it is in the log (or given up).
+    func disconnectParties(of instance: String) {
+        guard lostAsked.insert(instance).inserted else { return }
+        Log.warning("cluster: \(instance) is lost: disconnecting the customers and agents connected through it")
+        submit(.instanceLost(instance)) { [weak self] _ in self?.lostAsked.remove(instance) }
+    }
+
+    func customerIsElsewhere(_ contact: ContactID) -> Bool { parties.customer(contact, isElsewhereThan: lease.identity) }
+
+    func agentIsElsewhere(_ agent: AgentID) -> Bool { parties.agent(agent, isElsewhereThan: lease.identity) }
+
+    private func submit(_ body: LogBody, _ then: @escaping (CommandOutcome) -> Void) {
         let number = nextRequest
         nextRequest += 1
         let envelope: [UInt8]
         do {
-            envelope = try LogEnvelope(instance: lease.identity, request: number, command: command).encoded()
+            envelope = try LogEnvelope(instance: lease.identity, request: number, body: body).encoded()
         } catch {
             // The glue checks lengths before it asks; reaching here is a bug, told as one.
             Log.error("cluster: a command that cannot be logged: \(error)")
@@ -137,6 +162,7 @@ final class ClusterCommandPath: CommandPath {
         pending.removeAll()
         toAppend.removeAll()
         othersApplied = nil
+        partiesLost = nil
     }
 
     // MARK: To the holder
@@ -185,6 +211,7 @@ final class ClusterCommandPath: CommandPath {
         try replica.restore(snapshot.centre, applied: Int(clamping: snapshot.number))
         applied.removeAll()
         appliedOrder.removeAll()
+        parties = ConnectedParties(lines: snapshot.parties ?? [])
         for text in snapshot.requests {
             guard let space = text.lastIndex(of: " "), let number = UInt64(text[text.index(after: space)...]) else { continue }
             let key = RequestKey(instance: String(text[..<space]), request: number)
@@ -200,7 +227,8 @@ final class ClusterCommandPath: CommandPath {
         guard let snapshots, lease.heldEpoch != nil, !snapshotting, log.lastNumber - snapshotNumber >= snapshotEvery else { return }
         let started = monotonicNanoseconds()
         let snapshot = ClusterSnapshot(number: log.lastNumber, id: log.lastID, centre: replica.engine.snapshot(),
-                                       requests: appliedOrder.map { "\($0.instance) \($0.request)" }, statistics: statistics?())
+                                       requests: appliedOrder.map { "\($0.instance) \($0.request)" }, statistics: statistics?(),
+                                       parties: parties.lines(center: replica.engine))
         let body: [UInt8]
         do {
             body = try ClusterSnapshots.encode(snapshot)
@@ -250,12 +278,25 @@ final class ClusterCommandPath: CommandPath {
             appliedOrder.append(key)
             if appliedOrder.count > Self.rememberedRequests, let old = appliedOrder.popFirst() { applied.remove(old) }
             let time = max(0, record.time)
-            let outcome = replica.apply(LoggedCommand(at: Instant(milliseconds: time), wall: WallTime(millisecondsSince1970: time),
-                                                      command: envelope.command))
-            if envelope.instance == lease.identity, let mine = pending.removeValue(forKey: envelope.request) {
-                mine.then(outcome)
-            } else {
-                othersApplied?(outcome)
+            let mine = envelope.instance == lease.identity ? pending.removeValue(forKey: envelope.request) : nil
+            switch envelope.body {
+            case .command(let command):
+                let outcome = replica.apply(LoggedCommand(at: Instant(milliseconds: time), wall: WallTime(millisecondsSince1970: time),
+                                                          command: command))
+                parties.record(command, from: envelope.instance, outcome: outcome, center: replica.engine)
+                if let mine { mine.then(outcome) } else { othersApplied?(outcome) }
+            case .instanceLost(let lost):
+                // Each replica disconnects whom the instance holds at this entry, in id
+                // order: whoever resumed elsewhere before it is not touched.
+                let (customers, agents) = parties.takeLost(lost, center: replica.engine)
+                let commands = customers.map(CenterCommand.customerDisconnected) + agents.map(CenterCommand.agentDisconnected)
+                for command in commands {
+                    let outcome = replica.apply(LoggedCommand(at: Instant(milliseconds: time), wall: WallTime(millisecondsSince1970: time),
+                                                              command: command))
+                    partiesLost?(command, outcome, envelope.instance == lease.identity)
+                }
+                Log.info("cluster: \(lost) lost: \(customers.count) customers and \(agents.count) agents disconnected")
+                mine?.then(.applied(notices: [], created: nil))
             }
         }
         snapshotIfDue()

@@ -32,6 +32,9 @@ final class ClusterMembership: LeaseView {
     private(set) var epoch: Int64 = 0
     /// The lease holder as last heard ("node@instance").
     private(set) var holderIdentity: String?
+    /// The processes ("node@instance") that beat within the lease timeout, as of the
+    /// last heartbeat; nil before the first one.
+    private(set) var liveIdentities: Set<String>?
 
     var identity: String { "\(configuration.nodeName)@\(instance)" }
     var heldEpoch: Int64? { holdsLease ? epoch : nil }
@@ -143,6 +146,8 @@ final class ClusterMembership: LeaseView {
                 + "\(beat.redisNow - previous.seen) ms ago: every node needs its own --node-name"
             Log.error("cluster: \(conflict!)")
         }
+        let timeout = Int64(leaseTimeoutNanoseconds / 1_000_000)
+        liveIdentities = Set(beat.nodes.filter { beat.redisNow - $0.seen < timeout }.map { "\($0.name)@\($0.instance)" })
         let nodes = beat.nodes.map {
             ClusterStatus.Node(name: $0.name, address: $0.address, silentMilliseconds: max(0, beat.redisNow - $0.seen), startedAt: $0.started)
         }

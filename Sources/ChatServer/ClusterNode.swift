@@ -35,6 +35,8 @@ final class ClusterNode {
     private var snapshotAskedAt: UInt64?
     private var reading = false
     private var logStarted = false
+    /// Processes holding parties that the last beats did not show alive, and since when.
+    private var suspects: [String: UInt64] = [:]
     /// Gives the desk the statistics a snapshot carried.
     private var statisticsRestored: ((WaitStatistics) -> Void)?
     private var lastRetry: UInt64 = 0
@@ -70,6 +72,7 @@ final class ClusterNode {
         // Other nodes' commands: tell the clients connected here what they mean for them
         // (the events they make are written by the node whose command it was).
         path.othersApplied = { [unowned desk] outcome in desk.apply(outcome.notices, writer: false) }
+        path.partiesLost = { [unowned desk] command, outcome, writer in desk.lost(command, outcome, writer: writer) }
         desk.attach(relay)
         path.statistics = { [unowned desk] in desk.stats }
         statisticsRestored = { [unowned desk] statistics in
@@ -90,6 +93,7 @@ final class ClusterNode {
             guard let self, !stopped else { return }
             if now &- lastRetry >= 1_000_000_000 {
                 lastRetry = now
+                if logStarted { watchForLostInstances(now: now) }
                 desk.sharedSessions?.retry()
                 let (entry, snapshot) = (log.lastNumber, path.snapshotNumber)
                 status.figures.withLock { $0.logEntry = entry; $0.snapshotEntry = snapshot }
@@ -167,6 +171,30 @@ final class ClusterNode {
         Log.error("cluster: this node fell behind the command log's trimmed start (it needs entry \(expected), "
                      + "the log now starts at \(found)) and stops; started again, it loads the latest snapshot")
         Glibc.exit(ClusterNode.fellBehindExitCode)
+    }
+
+    /// As the lease holder, once a second: a process that holds customers or agents (as
+    /// the log says) and has not beaten for a lease timeout, or whose node beats with
+    /// another instance now (restarted), is lost; its parties are disconnected through
+    /// the log, so their grace periods run as when a connection drops on one node. A
+    /// process is suspected from the first beat that misses it and lost a whole lease
+    /// timeout later, so a process too new for the last beat is never taken for lost.
+    private func watchForLostInstances(now: UInt64) {
+        guard path.firesTimers, let live = membership.liveIdentities else {
+            suspects.removeAll()
+            return
+        }
+        let holding = path.parties.instances
+        suspects = suspects.filter { holding.contains($0.key) }
+        for instance in holding where instance != membership.identity {
+            if live.contains(instance) {
+                suspects[instance] = nil
+                continue
+            }
+            let since = suspects[instance] ?? now
+            suspects[instance] = since
+            if now &- since >= membership.leaseTimeoutNanoseconds { path.disconnectParties(of: instance) }
+        }
     }
 
     /// The exit status of a node that fell behind the trimmed log (EX_TEMPFAIL).

@@ -21,6 +21,9 @@ package struct ClusterSnapshot: Codable {
     /// The writer's wait statistics at that entry (fed by the same log, so the
     /// cluster's figures), for the restoring node's `/v1/stats` to go on from.
     package var statistics: WaitStatistics?
+    /// Who is connected through which instance ("c CONTACT INSTANCE", "a AGENT
+    /// INSTANCE"; ConnectedParties), so that a lost instance's parties are known.
+    package var parties: [String]?
 }
 
 /// Where the cluster keeps its latest snapshot: the hash `PREFIX:snapshot` (number,

@@ -15,6 +15,11 @@ protocol CommandPath: AnyObject {
     /// Whether this node asks for the centre's timers (`fireDueTimers`) when they are
     /// due: always on one node; in a cluster only the lease holder does.
     var firesTimers: Bool { get }
+    /// Whether the log has `contact` (or `agent`) connected through another node's
+    /// process: one that resumes here then claims it with a reconnect, so that losing
+    /// that process does not disconnect it (ConnectedParties). Never on one node.
+    func customerIsElsewhere(_ contact: ContactID) -> Bool
+    func agentIsElsewhere(_ agent: AgentID) -> Bool
 }
 
 /// One node's path: the command runs on this process's engine, now. Domain thread only.
@@ -30,6 +35,10 @@ final class LocalCommandPath: CommandPath {
     }
 
     var firesTimers: Bool { true }
+
+    func customerIsElsewhere(_ contact: ContactID) -> Bool { false }
+
+    func agentIsElsewhere(_ agent: AgentID) -> Bool { false }
 }
 
 /// The engine's own clock as the desk's: one node, one timeline. Domain thread only.

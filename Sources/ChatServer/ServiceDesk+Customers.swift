@@ -145,7 +145,8 @@ extension ServiceDesk {
             resendState(of: session, lastSeq: hello.lastSeq, to: connection)
             apply(notices)
         }
-        if let contact = session.contact, let c = center.contact(contact), !c.isEnded, c.disconnectedAt != nil {
+        if let contact = session.contact, let c = center.contact(contact), !c.isEnded,
+           c.disconnectedAt != nil || commands.customerIsElsewhere(contact) {
             perform(.customerReconnected(contact)) { resume($0.notices) }
         } else {
             resume([])

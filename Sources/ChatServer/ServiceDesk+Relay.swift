@@ -147,3 +147,13 @@ extension ServiceDesk {
         send(recorded.bytes, to: Recipients(text: event.recipients))
     }
 }
+
+extension ServiceDesk {
+    /// A cluster: the centre disconnected a party of a lost node process (ClusterNode,
+    /// "lost instances"); its grace period now runs as if its connection had dropped
+    /// here. The holder, which asked, writes the events the decisions make.
+    func lost(_ command: CenterCommand, _ outcome: CommandOutcome, writer: Bool) {
+        apply(outcome.notices, writer: writer)
+        if case .agentDisconnected(let agent) = command { broadcastPresence(of: agent) }
+    }
+}

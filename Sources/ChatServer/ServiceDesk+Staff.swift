@@ -32,7 +32,7 @@ extension ServiceDesk {
                 apply(notices)
                 broadcastPresence(of: agentID)
             }
-            if agent.droppedAt != nil {
+            if agent.droppedAt != nil || (agent.status != .offline && commands.agentIsElsewhere(agentID)) {
                 resumed = true
                 perform(.agentReconnected(agentID)) { welcomed($0.notices) }
             } else {

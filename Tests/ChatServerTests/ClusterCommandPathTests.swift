@@ -194,6 +194,59 @@ import Testing
         #expect(north.state == east.state && west.state == east.state)
     }
 
+    /// A lost process's parties: the holder logs the loss once, and every replica
+    /// disconnects exactly the customers and agents that process still holds at that
+    /// entry — not a customer that resumed through another process before it — so their
+    /// grace periods run; the holder writes (its continuation hears the outcomes).
+    @Test func aLostInstancesPartiesAreDisconnectedOnEveryReplica() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port, identity: "east@1")
+        let west = try Node(port: server.port, identity: "west@1")
+        defer { east.stop(); west.stop() }
+        for node in [east, west] { node.on { $0.lease.holderIdentity = "east@1" } }
+        east.on { $0.lease.heldEpoch = 1 }
+        east.rig.send([RedisCommand("SET", "switchboard:lease", "east@1 1")])
+        _ = east.rig.waitForReplies(1)
+        let heardByHolder = Mutex<[String]>([])
+        east.on { node in node.path.partiesLost = { command, _, writer in heardByHolder.withLock { $0.append("\(command) \(writer)") } } }
+
+        // Through west: an agent on duty but away, and three customers waiting.
+        west.submit(.setStatus(AgentID(1), .away))
+        for _ in 0..<3 { west.submit(.customerArrives(ContactRequest(queue: QueueID(0)))) }
+        _ = west.waitForOutcomes(4)
+        let contacts = west.on { node in node.replica.engine.waitingContacts(in: LineID(queue: QueueID(0), channel: .chat)) }
+        #expect(contacts.count == 3)
+        // The second customer resumed through east before west was lost.
+        east.submit(.customerReconnected(contacts[1]))
+        _ = east.waitForOutcomes(1)
+        _ = LinkRig.wait { east.appliedRecords == 5 && west.appliedRecords == 5 }
+        #expect(east.on { $0.path.customerIsElsewhere(contacts[0]) } && !east.on { $0.path.customerIsElsewhere(contacts[1]) })
+        #expect(west.on { $0.path.agentIsElsewhere(AgentID(1)) } == false && east.on { $0.path.agentIsElsewhere(AgentID(1)) })
+
+        east.on { node in
+            node.path.disconnectParties(of: "west@1")
+            node.path.disconnectParties(of: "west@1")  // asked once while on its way
+        }
+        _ = LinkRig.wait { east.appliedRecords == 6 && west.appliedRecords == 6 }
+        usleep(100_000)
+        #expect(east.appliedRecords == 6)
+        for node in [east, west] {
+            node.on { node in
+                let engine = node.replica.engine
+                #expect(engine.contact(contacts[0])?.disconnectedAt != nil)
+                #expect(engine.contact(contacts[1])?.disconnectedAt == nil, "resumed elsewhere first: untouched")
+                #expect(engine.contact(contacts[2])?.disconnectedAt != nil)
+                #expect(engine.agent(AgentID(1))?.droppedAt != nil)
+                #expect(node.path.parties.instances == ["east@1"])
+            }
+        }
+        #expect(east.state == west.state)
+        #expect(heardByHolder.withLock { $0 } == ["customerDisconnected(contact#\(contacts[0].rawValue)) true",
+                                                  "customerDisconnected(contact#\(contacts[2].rawValue)) true",
+                                                  "agentDisconnected(agent#1) true"])
+        #expect(east.on { $0.path.lostAsked.isEmpty })
+    }
+
     @Test func aHolderWhoseLeaseMovedCannotAppendAndItsRequestGoesToTheNewOne() throws {
         let server = try RedisServer()
         let east = try Node(port: server.port, identity: "east@1")
@@ -248,8 +301,13 @@ import Testing
         let bytes = try envelope.encoded()
         #expect(try LogEnvelope(decoding: bytes) == envelope)
         #expect(throws: CommandLogError.self) { _ = try LogEnvelope(decoding: Array(bytes.prefix(12))) }
-        #expect(throws: CommandLogError.self) { _ = try LogEnvelope(decoding: [2] + bytes.dropFirst()) }
+        #expect(throws: CommandLogError.self) { _ = try LogEnvelope(decoding: [3] + bytes.dropFirst()) }
         #expect(throws: CommandLogError.self) { _ = try LogEnvelope(decoding: bytes + [0]) }
+        let lost = LogEnvelope(instance: "east@k3x", request: 43, body: .instanceLost("west@9z"))
+        let lostBytes = try lost.encoded()
+        #expect(try LogEnvelope(decoding: lostBytes) == lost && lost.command == nil)
+        #expect(throws: CommandLogError.self) { _ = try LogEnvelope(decoding: Array(lostBytes.dropLast())) }
+        #expect(throws: CommandLogError.self) { _ = try LogEnvelope(decoding: lostBytes + [0]) }
         #expect(throws: CommandLogError.self) { _ = try LogEnvelope(instance: String(repeating: "n", count: 201), request: 1, command: .fireDueTimers).encoded() }
     }
 }
