@@ -76,6 +76,8 @@ final class ClusterCommandPath: CommandPath {
     /// The log entry the latest snapshot this node wrote or restored ends at.
     private(set) var snapshotNumber: Int64 = 0
     private var snapshotting = false
+    private var snapshotThread: PosixThread?
+    private var stopped = false
 
     /// Who is connected through which instance, as the log says (ConnectedParties).
     private(set) var parties = ConnectedParties()
@@ -159,6 +161,9 @@ final class ClusterCommandPath: CommandPath {
     /// Shutdown: forgets the requests not yet in the log. Their continuations hold the
     /// desk, which holds this path: kept, they would keep it all alive past the end.
     func stop() {
+        stopped = true
+        snapshotThread?.join()  // an encoding under way; its result is dropped
+        snapshotThread = nil
         pending.removeAll()
         toAppend.removeAll()
         othersApplied = nil
@@ -223,22 +228,43 @@ final class ClusterCommandPath: CommandPath {
 
     /// The holder writes a snapshot every `snapshotEvery` entries (one at a time). Every
     /// replica is the same at the same entry, so whoever writes it writes the same.
+    /// The state is copied on the loop (values: the copy shares storage until the loop
+    /// changes it) and encoded on a thread of its own, so the loop does not stall for
+    /// the encoding (tens of milliseconds for ten thousand contacts).
     private func snapshotIfDue() {
-        guard let snapshots, lease.heldEpoch != nil, !snapshotting, log.lastNumber - snapshotNumber >= snapshotEvery else { return }
-        let started = monotonicNanoseconds()
-        let snapshot = ClusterSnapshot(number: log.lastNumber, id: log.lastID, centre: replica.engine.snapshot(),
-                                       requests: appliedOrder.map { "\($0.instance) \($0.request)" }, statistics: statistics?(),
-                                       parties: parties.lines(center: replica.engine))
-        let body: [UInt8]
+        guard snapshots != nil, lease.heldEpoch != nil, !snapshotting, log.lastNumber - snapshotNumber >= snapshotEvery else { return }
+        let work = SnapshotWork(number: log.lastNumber, id: log.lastID, centre: replica.engine.snapshot(), requests: appliedOrder,
+                                statistics: statistics?(), parties: parties.lines(center: replica.engine), path: self)
+        snapshotting = true
+        let loop = self.loop
         do {
-            body = try ClusterSnapshots.encode(snapshot)
+            snapshotThread = try PosixThread(name: "snapshot") {
+                let started = monotonicNanoseconds()
+                let snapshot = work.snapshot()
+                work.encoded = (snapshot, Result { try ClusterSnapshots.encode(snapshot) }, (monotonicNanoseconds() - started) / 1_000_000)
+                loop.execute { work.path?.store(work) }
+            }
         } catch {
+            snapshotting = false
+            snapshotNumber = work.number  // not again at once; the next interval tries anew
+            Log.error("cluster: no thread to encode the snapshot at log entry \(work.number): \(error)")
+        }
+    }
+
+    private func store(_ work: SnapshotWork) {
+        snapshotThread?.join()
+        snapshotThread = nil
+        guard let snapshots, !stopped, let (snapshot, encoded, encodedIn) = work.encoded else { return }
+        let body: [UInt8]
+        switch encoded {
+        case .success(let bytes):
+            body = bytes
+        case .failure(let error):
+            snapshotting = false
+            snapshotNumber = snapshot.number
             Log.error("cluster: the snapshot at log entry \(snapshot.number) cannot be encoded: \(error)")
-            snapshotNumber = snapshot.number  // not again at once; the next interval tries anew
             return
         }
-        let encodedIn = (monotonicNanoseconds() - started) / 1_000_000
-        snapshotting = true
         snapshots.save(snapshot, body: body) { [weak self] result in
             guard let self else { return }
             snapshotting = false
@@ -251,6 +277,37 @@ final class ClusterCommandPath: CommandPath {
             case .failure(let failure):
                 Log.warning("cluster: storing the snapshot at log entry \(snapshot.number) failed: \(failure)")
             }
+        }
+    }
+
+    /// A snapshot's state on its way to the encoding thread: copies of values the loop
+    /// no longer changes (each change on the loop copies first), so reading them there
+    /// is safe; `path` is touched back on the loop only.
+    private final class SnapshotWork: @unchecked Sendable {
+        let number: Int64
+        let id: String
+        let centre: CenterSnapshot
+        let requests: Deque<RequestKey>
+        let statistics: WaitStatistics?
+        let parties: [String]
+        weak var path: ClusterCommandPath?
+        /// Set on the encoding thread before it hands the work back to the loop.
+        var encoded: (ClusterSnapshot, Result<[UInt8], any Error>, UInt64)?
+
+        init(number: Int64, id: String, centre: CenterSnapshot, requests: Deque<RequestKey>, statistics: WaitStatistics?,
+             parties: [String], path: ClusterCommandPath) {
+            self.number = number
+            self.id = id
+            self.centre = centre
+            self.requests = requests
+            self.statistics = statistics
+            self.parties = parties
+            self.path = path
+        }
+
+        func snapshot() -> ClusterSnapshot {
+            ClusterSnapshot(number: number, id: id, centre: centre, requests: requests.map { "\($0.instance) \($0.request)" },
+                            statistics: statistics, parties: parties)
         }
     }
 

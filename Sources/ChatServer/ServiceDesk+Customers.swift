@@ -140,8 +140,10 @@ extension ServiceDesk {
         }
         if let language = hello.language { session.language = ChatCore.Language(language) }
         bind(session, to: connection)
+        // Welcomed at once: in a cluster the reconnect below goes through the log, and
+        // the tick may tell the bound connection its place in line meanwhile.
+        send(welcome(role: .customer, session: session.token, resumed: true, language: session.language), to: connection)
         let resume = { [self] (notices: [Notice]) in
-            send(welcome(role: .customer, session: session.token, resumed: true, language: session.language), to: connection)
             resendState(of: session, lastSeq: hello.lastSeq, to: connection)
             apply(notices)
         }

@@ -24,7 +24,7 @@ import pytest
 from broker_proc import BrokerServer, broker_config
 from redis_proc import RedisServer
 from switchboard_proc import HOST, REPO_ROOT, switchboard_bin
-from test_broker import FAST, LEAD, MINJI, Peer, agent, customer, start_broker, supervisor  # noqa: F401  (start_broker: the fixture)
+from test_broker import FAST, JOON, LEAD, MINJI, Peer, agent, customer, start_broker, supervisor  # noqa: F401  (start_broker: the fixture)
 
 LEASE_SECONDS = 2
 
@@ -644,3 +644,62 @@ def test_nodes_start_from_the_latest_snapshot_and_the_log_stays_bounded(cluster)
         assert 10 <= log["snapshot_entry"] <= entries
     third.close()
     minji.close()
+
+
+def test_a_killed_nodes_customers_and_agents_get_their_grace_periods(cluster):
+    """Node loss: a node SIGKILLed holds customers and an agent. About two lease timeouts
+    later the lease holder logs the process as lost, and every replica disconnects
+    whom it still held, so their grace periods run as when a connection drops on one
+    node. A waiting customer who resumes on another node within it keeps their place
+    in line; one who never comes back ends their conversation as timed out, which frees
+    the agent for the next in line; the lost agent goes off duty when their grace ends."""
+    extra = FAST + "[grace]\ncustomer_seconds = 4\nagent_seconds = 4\n"
+    staff = [dict(MINJI, chat_capacity=1), dict(JOON, skills=["returns"])]
+    nodes = {name: cluster.start(name, extra=extra, agents=staff) for name in ("east", "west", "north")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(nodes["north"], MINJI)
+    joon = agent(nodes["west"], JOON)  # on duty for returns, where nobody writes
+
+    def start(srv, name):
+        c, welcome = customer(srv, language="ko")
+        c.send(type="start_chat", id="s1", queue="orders", name=name)
+        c.next("ack", id="s1", timeout=10)
+        return c, welcome["session"]
+    gone, _ = start(nodes["west"], "떠난고객")
+    conversation = until(minji, "assigned")["conversation"]
+    until(gone, "agent_joined")
+    second, second_token = start(nodes["west"], "돌아온고객")
+    third, _ = start(nodes["east"], "세번째고객")
+
+    def figures(srv):
+        stats = json.loads(get(srv, "/v1/stats")[1])
+        return {q["queue"]: q for q in stats["queues"]}["orders"]["waiting_chats"], stats["stats"]["agents"]["on_duty"]
+    for srv in nodes.values():
+        wait_for(lambda: figures(srv) == (2, 2), 10, "two waiting, two agents on duty")
+
+    cluster.kill("west")
+    killed_at = time.monotonic()
+    for peer in (gone, second, joon):
+        peer.close()
+    # The second customer comes back on east at once: it claims its place there.
+    back, resumed = resume(nodes["east"], second_token)
+    assert resumed["resumed"] is True
+
+    # The customer who never came back: lost, then timed out; her agent takes the next.
+    # (The end is an event of that conversation, written by the lease holder; the next
+    # assignment is told by her own node: across conversations either may come first.)
+    seen = {}
+    while len(seen) < 2:
+        message = minji.recv(timeout=20)
+        if message["type"] in ("conversation_ended", "assigned"):
+            seen[message["type"]] = message
+    assert seen["conversation_ended"]["conversation"] == conversation
+    assert seen["conversation_ended"]["reason"] == "customer_timed_out"
+    assert time.monotonic() - killed_at >= 4, "not before the customer's grace period"
+    assert seen["assigned"]["customer"]["name"] == "돌아온고객"
+    until(back, "agent_joined")
+    # The lost agent went off duty when his grace ended; one waiting, on every live node.
+    for srv in (nodes["east"], nodes["north"]):
+        wait_for(lambda: figures(srv) == (1, 1), 20, "one waiting and one agent on duty")
+    for peer in (minji, back, third):
+        peer.close()
