@@ -161,6 +161,8 @@ def main():
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--appendfsync", default="always", choices=("always", "everysec", "no"))
     parser.add_argument("--scratch-path", default=".build-relay")
+    parser.add_argument("--snapshot-every", type=int, default=None,
+                        help="[cluster] snapshot_every for the nodes (default: the broker's, 10,000 log entries)")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-single", action="store_true", help="skip the single node beside it")
     parser.add_argument("--quiet-wait", type=float, default=120)
@@ -190,7 +192,8 @@ def main():
             for name in NODES:
                 config = os.path.join(workdir, f"{name}-{run}.toml")
                 with open(base) as f, open(config, "w") as out:
-                    out.write(f.read() + f'\n[cluster]\nredis = "redis://127.0.0.1:{redis_port}"\nnode_name = "{name}"\n')
+                    out.write(f.read() + f'\n[cluster]\nredis = "redis://127.0.0.1:{redis_port}"\nnode_name = "{name}"\n'
+                              + (f"snapshot_every = {args.snapshot_every}\n" if args.snapshot_every else ""))
                 nodes.append(start_broker(switchboard, config, workdir, f"{name}-{run}", launcher=()))
             time.sleep(3)  # a lease holder, and every node reading the log
             urls = [f"ws://127.0.0.1:{port}" for _, port, _ in nodes]

@@ -1,4 +1,7 @@
 #define _GNU_SOURCE
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "CShims.h"
 #include <assert.h>
 #include <signal.h>
@@ -48,6 +51,12 @@ void switchboard_set_thread_name(const char *name) {
     strncpy(shortName, name, 15);
     shortName[15] = 0;
     pthread_setname_np(pthread_self(), shortName);
+}
+
+/* Background work (a cluster snapshot's encoding) yields to the event loops: the
+   calling thread alone gets the lowest priority (on Linux a nice value is per thread). */
+int switchboard_lower_thread_priority(void) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 }
 
 int switchboard_available_cores(void) {

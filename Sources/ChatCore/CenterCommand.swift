@@ -20,7 +20,7 @@ public enum CenterCommand: Hashable, Sendable {
     case customerArrives(ContactRequest)
     case resolveWithFAQ(ContactID, entryID: String?)
     case continueAfterFAQ(ContactID)
-    case leaveMessage(after: ContactID, text: String)
+    case leaveMessage(after: ContactID, text: String, replyTo: String? = nil)
     case restoreMessage(ContactRequest, text: String)
     case customerLeaves(ContactID)
     case customerDisconnected(ContactID)

@@ -50,7 +50,8 @@ extension CenterState {
     }
 
     /// See `ContactCenter.leaveMessage`.
-    mutating func leaveMessage(after id: ContactID, text: String) throws(ChatError) -> (contact: ContactID, notices: [Notice]) {
+    mutating func leaveMessage(after id: ContactID, text: String, replyTo: String?) throws(ChatError)
+        -> (contact: ContactID, notices: [Notice]) {
         guard let c = contacts[id] else { throw .unknownContact }
         guard c.state == .ended(.abandoned(.closed)) || c.conversation.flatMap({ conversations[$0]?.endReason }) == .closed
         else { throw .invalidState("a message can be left only after being closed out") }
@@ -59,7 +60,7 @@ extension CenterState {
         let request = ContactRequest(queue: c.currentQueue, channel: .email, language: c.language, preChat: c.preChat)
         let email = makeContact(request)
         modifyContact(id) { $0.messageLeftAfter = true }
-        modifyContact(email) { $0.follows = id }
+        modifyContact(email) { $0.follows = id; $0.replyTo = replyTo }
         storeMessage(email, text)
         return (email, finish())
     }

@@ -88,6 +88,9 @@ public struct Contact: Codable, Sendable {
     public let preChat: PreChat
     /// For `.email` contacts: the message left.
     public internal(set) var message: String?
+    /// For `.email` contacts: where the customer wants the answer (a phone number or an
+    /// address), if they said.
+    public internal(set) var replyTo: String?
     /// For `.email` contacts left after being turned away: the contact turned away.
     public internal(set) var follows: ContactID?
 

@@ -32,8 +32,8 @@ extension ContactCenter {
                 return .applied(notices: try resolveWithFAQ(contact, entryID: entryID), created: nil)
             case .continueAfterFAQ(let contact):
                 return .applied(notices: try continueAfterFAQ(contact), created: nil)
-            case .leaveMessage(let contact, let text):
-                let (email, notices) = try leaveMessage(after: contact, text: text)
+            case .leaveMessage(let contact, let text, let replyTo):
+                let (email, notices) = try leaveMessage(after: contact, text: text, replyTo: replyTo)
                 return .applied(notices: notices, created: .contact(email))
             case .restoreMessage(let request, let text):
                 let (email, notices) = restoreMessage(request, text: text)

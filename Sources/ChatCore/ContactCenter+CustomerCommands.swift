@@ -39,10 +39,12 @@ extension ContactCenter {
     /// Leaves a message after being closed out (`.leaveMessageOffered`): a new `.email`
     /// contact with the same queue and pre-chat data, linked by `Contact.follows`. One
     /// per closed-out contact. Throws `unknown_contact`, `invalid_state`,
-    /// `empty_message`, `message_too_long`, `mailbox_full`.
-    public func leaveMessage(after contact: ContactID, text: String) throws(ChatError) -> (contact: ContactID, notices: [Notice]) {
+    /// `empty_message`, `message_too_long`, `mailbox_full`. `replyTo`: where the
+    /// customer wants the answer (`Contact.replyTo`).
+    public func leaveMessage(after contact: ContactID, text: String, replyTo: String? = nil) throws(ChatError)
+        -> (contact: ContactID, notices: [Notice]) {
         tick()
-        return try state.leaveMessage(after: contact, text: text)
+        return try state.leaveMessage(after: contact, text: text, replyTo: replyTo)
     }
 
     /// Puts back a message left before a restart (its record was recovered from the

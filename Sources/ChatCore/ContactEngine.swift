@@ -52,7 +52,7 @@ public protocol ContactEngine: AnyObject {
     func customerArrives(_ request: ContactRequest) throws(ChatError) -> (contact: ContactID, notices: [Notice])
     func resolveWithFAQ(_ contact: ContactID, entryID: String?) throws(ChatError) -> [Notice]
     func continueAfterFAQ(_ contact: ContactID) throws(ChatError) -> [Notice]
-    func leaveMessage(after contact: ContactID, text: String) throws(ChatError) -> (contact: ContactID, notices: [Notice])
+    func leaveMessage(after contact: ContactID, text: String, replyTo: String?) throws(ChatError) -> (contact: ContactID, notices: [Notice])
     func restoreMessage(_ request: ContactRequest, text: String) -> (contact: ContactID, notices: [Notice])
     func customerLeaves(_ contact: ContactID) throws(ChatError) -> [Notice]
     func customerDisconnected(_ contact: ContactID) throws(ChatError) -> [Notice]

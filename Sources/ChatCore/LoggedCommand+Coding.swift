@@ -57,7 +57,9 @@ extension CenterCommand {
         case .customerArrives: 10
         case .resolveWithFAQ: 11
         case .continueAfterFAQ: 12
-        case .leaveMessage: 13
+        // A left message with where to answer it is a tag of its own, so that entries
+        // written before it existed read the same.
+        case .leaveMessage(_, _, let replyTo): replyTo == nil ? 13 : 20
         case .restoreMessage: 14
         case .customerLeaves: 15
         case .customerDisconnected: 16
@@ -107,9 +109,10 @@ extension CenterCommand {
         case .continueAfterFAQ(let contact), .customerLeaves(let contact),
              .customerDisconnected(let contact), .customerReconnected(let contact):
             w.uint64(contact.rawValue)
-        case .leaveMessage(let contact, let text):
+        case .leaveMessage(let contact, let text, let replyTo):
             w.uint64(contact.rawValue)
             try w.string(text, limit: LoggedCommand.maxTextBytes, field: "text")
+            if let replyTo { try w.string(replyTo, limit: LoggedCommand.maxFieldBytes, field: "replyTo") }
         case .restoreMessage(let request, let text):
             try request.encode(into: &w)
             try w.string(text, limit: LoggedCommand.maxTextBytes, field: "text")
@@ -178,6 +181,10 @@ extension CenterCommand {
             let comment = try r.optionalString(limit: LoggedCommand.maxCommentBytes, "comment")
             self = .rate(conversation, by: contact, score: score, comment: comment)
         case 19: self = .fireDueTimers
+        case 20:
+            let contact = ContactID(try r.uint64("contact"))
+            let text = try r.string(limit: LoggedCommand.maxTextBytes, "text")
+            self = .leaveMessage(after: contact, text: text, replyTo: try r.string(limit: LoggedCommand.maxFieldBytes, "replyTo"))
         default: throw .unknownCommand(tag)
         }
     }

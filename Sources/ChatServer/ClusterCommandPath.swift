@@ -234,11 +234,14 @@ final class ClusterCommandPath: CommandPath {
     private func snapshotIfDue() {
         guard snapshots != nil, lease.heldEpoch != nil, !snapshotting, log.lastNumber - snapshotNumber >= snapshotEvery else { return }
         let work = SnapshotWork(number: log.lastNumber, id: log.lastID, centre: replica.engine.snapshot(), requests: appliedOrder,
-                                statistics: statistics?(), parties: parties.lines(center: replica.engine), path: self)
+                                statistics: statistics?(), parties: parties, path: self)
         snapshotting = true
         let loop = self.loop
         do {
             snapshotThread = try PosixThread(name: "snapshot") {
+                // Encoding waits for spare CPU: on a busy node it takes longer, and the
+                // loops do not slow down for it.
+                PosixThread.lowerCurrentPriority()
                 let started = monotonicNanoseconds()
                 let snapshot = work.snapshot()
                 work.encoded = (snapshot, Result { try ClusterSnapshots.encode(snapshot) }, (monotonicNanoseconds() - started) / 1_000_000)
@@ -289,13 +292,13 @@ final class ClusterCommandPath: CommandPath {
         let centre: CenterSnapshot
         let requests: Deque<RequestKey>
         let statistics: WaitStatistics?
-        let parties: [String]
+        let parties: ConnectedParties
         weak var path: ClusterCommandPath?
         /// Set on the encoding thread before it hands the work back to the loop.
         var encoded: (ClusterSnapshot, Result<[UInt8], any Error>, UInt64)?
 
         init(number: Int64, id: String, centre: CenterSnapshot, requests: Deque<RequestKey>, statistics: WaitStatistics?,
-             parties: [String], path: ClusterCommandPath) {
+             parties: ConnectedParties, path: ClusterCommandPath) {
             self.number = number
             self.id = id
             self.centre = centre
@@ -307,7 +310,7 @@ final class ClusterCommandPath: CommandPath {
 
         func snapshot() -> ClusterSnapshot {
             ClusterSnapshot(number: number, id: id, centre: centre, requests: requests.map { "\($0.instance) \($0.request)" },
-                            statistics: statistics, parties: parties)
+                            statistics: statistics, parties: parties.lines)
         }
     }
 
@@ -350,6 +353,7 @@ final class ClusterCommandPath: CommandPath {
                 for command in commands {
                     let outcome = replica.apply(LoggedCommand(at: Instant(milliseconds: time), wall: WallTime(millisecondsSince1970: time),
                                                               command: command))
+                    parties.forgetFinished(outcome)
                     partiesLost?(command, outcome, envelope.instance == lease.identity)
                 }
                 Log.info("cluster: \(lost) lost: \(customers.count) customers and \(agents.count) agents disconnected")

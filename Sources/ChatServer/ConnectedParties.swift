@@ -31,6 +31,15 @@ struct ConnectedParties: Equatable {
         default:
             break
         }
+        forgetFinished(outcome)
+    }
+
+    /// Contacts that ended hold nobody any more (their customers may stay connected
+    /// and never send a disconnect).
+    mutating func forgetFinished(_ outcome: CommandOutcome) {
+        for notice in outcome.notices {
+            if case .contactFinished(let contact) = notice { customers[contact] = nil }
+        }
     }
 
     /// The instances that hold someone.
@@ -56,11 +65,10 @@ struct ConnectedParties: Equatable {
         return (lostCustomers.filter { center.contact($0).map { !$0.isEnded } ?? false }, lostAgents)
     }
 
-    /// As text for a snapshot: "c CONTACT INSTANCE" and "a AGENT INSTANCE", ended
-    /// contacts left out.
-    func lines(center: ContactCenter<ManualClock>) -> [String] {
-        customers.filter { center.contact($0.key).map { !$0.isEnded } ?? false }.sorted { $0.key < $1.key }
-            .map { "c \($0.key.rawValue) \($0.value)" }
+    /// As text for a snapshot: "c CONTACT INSTANCE" and "a AGENT INSTANCE". (Contacts
+    /// that ended while connected are in it too; a loss skips them.)
+    var lines: [String] {
+        customers.sorted { $0.key < $1.key }.map { "c \($0.key.rawValue) \($0.value)" }
             + agents.sorted { $0.key < $1.key }.map { "a \($0.key.rawValue) \($0.value)" }
     }
 

@@ -271,12 +271,15 @@ extension ServiceDesk {
             storageBehind(connection, id: r.id)
             return
         }
-        request(.leaveMessage(after: contact, text: r.text), id: r.id, on: connection,
+        // Where to answer travels with the command: in a cluster the agent who takes
+        // the message may be on another node.
+        let replyTo = r.replyTo.flatMap { $0.isEmpty ? nil : $0 }
+        request(.leaveMessage(after: contact, text: r.text, replyTo: replyTo), id: r.id, on: connection,
                 field: { $0 == .messageTooLong ? "text" : nil }, then: { [self] created in
             guard case .contact(let left)? = created else { return }
             session.leaveMessageReason = nil
             contactOwners[left] = session
-            if let replyTo = r.replyTo, !replyTo.isEmpty { self.replyTo[left] = replyTo }
+            if let replyTo { self.replyTo[left] = replyTo }
             // Stored before the customer hears "received": the ack and message_stored
             // below wait for this record (protocol/README.md, "Left messages").
             recordLeftMessage(left, text: r.text, replyTo: self.replyTo[left], requestID: r.id)

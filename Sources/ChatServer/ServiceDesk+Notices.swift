@@ -53,7 +53,7 @@ extension ServiceDesk {
             guard let to = agentConnection(of: agent), let contact = center.contact(contactID) else { return }
             let text = contact.message ?? contact.preChat.firstMessage
             send(.leftMessage(LeftMessage(contact: WireID.contact(contactID), queue: key(of: contact.queue),
-                                          text: text.isEmpty ? " " : text, replyTo: replyTo[contactID],
+                                          text: text.isEmpty ? " " : text, replyTo: replyTo[contactID] ?? contact.replyTo,
                                           leftAt: leftAt[contactID] ?? ts(contact.enqueuedAt ?? contact.arrivedAt),
                                           customer: CustomerCard(contact),
                                           record: leftMessageKeys[contactID].map(LeftMessageRecords.wireID))),

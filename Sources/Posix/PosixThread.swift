@@ -33,6 +33,13 @@ public final class PosixThread: @unchecked Sendable {
         pthread_join(handle, nil)
     }
 
+    /// Gives the calling thread the lowest scheduling priority (nice 19), so that its
+    /// background work yields to the event loops. False if the system refused.
+    @discardableResult
+    public static func lowerCurrentPriority() -> Bool {
+        switchboard_lower_thread_priority() == 0
+    }
+
     /// Cores this process may run on (sched_getaffinity), for the default thread count.
     public static var availableCores: Int {
         let count = Int(switchboard_available_cores())

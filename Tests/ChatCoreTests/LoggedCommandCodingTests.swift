@@ -29,6 +29,7 @@ struct LoggedCommandCodingTests {
         .resolveWithFAQ(ContactID(12), entryID: ""),
         .continueAfterFAQ(ContactID(13)),
         .leaveMessage(after: ContactID(14), text: "전화 주세요"),
+        .leaveMessage(after: ContactID(15), text: "문자 주세요", replyTo: "010-1234-5678"),
         .restoreMessage(request, text: ""),
         .customerLeaves(ContactID(15)), .customerDisconnected(ContactID(16)), .customerReconnected(ContactID(17)),
         .rate(ConversationID(18), by: ContactID(19), score: 5, comment: nil),
@@ -119,7 +120,7 @@ struct LoggedCommandCodingTests {
 
     @Test func anUnknownCommandTagIsRefused() throws {
         var bytes = try Self.entry(.fireDueTimers).encoded()
-        for tag: UInt8 in [0, 20, 255] {
+        for tag: UInt8 in [0, 21, 255] {
             bytes[17] = tag
             #expect(throws: CommandLogError.unknownCommand(tag)) { try LoggedCommand(decoding: bytes) }
         }

@@ -703,3 +703,36 @@ def test_a_killed_nodes_customers_and_agents_get_their_grace_periods(cluster):
         wait_for(lambda: figures(srv) == (1, 1), 20, "one waiting and one agent on duty")
     for peer in (minji, back, third):
         peer.close()
+
+
+def test_a_message_left_on_one_node_reaches_an_agent_on_another_with_where_to_answer(cluster):
+    """Leave-a-message across nodes: with nobody on duty a customer on east is offered
+    "leave a message" and leaves one with where to answer it; the message lives in the
+    replicated centre, so when an agent comes on duty on west she is handed it there,
+    with the text, the customer's details and `reply_to`; every node counts it pending
+    until then. (The record `m-BOOT-N` stays with the node it was left on.)"""
+    nodes = {name: cluster.start(name, extra=FAST, agents=[MINJI]) for name in ("east", "west")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    c, _ = customer(nodes["east"], language="ko")
+    c.send(type="start_chat", id="s1", queue="returns", name="김하늘", order_number="2026050412345")
+    c.next("ack", id="s1", timeout=10)
+    assert until(c, "leave_message_offered")["reason"] == "unattended"
+    c.send(type="leave_message", id="l1", text="교환하고 싶어요. 연락 주세요.", reply_to="010-2345-6789")
+    until(c, "ack", id="l1")
+    until(c, "message_stored")
+    c.close()
+
+    def pending(srv):
+        status = json.loads(get(srv, "/v1/stats")[1])
+        return {q["queue"]: q for q in status["queues"]}["returns"]["pending_messages"]
+    for srv in nodes.values():
+        wait_for(lambda: pending(srv) == 1, 5, "one message pending, on every node")
+
+    minji = agent(nodes["west"], MINJI)
+    left = until(minji, "left_message")
+    assert left["text"] == "교환하고 싶어요. 연락 주세요." and left["queue"] == "returns"
+    assert left["reply_to"] == "010-2345-6789"
+    assert left["customer"]["name"] == "김하늘" and left["customer"]["order_number"] == "2026050412345"
+    for srv in nodes.values():
+        wait_for(lambda: pending(srv) == 0, 5, "handed over, on every node")
+    minji.close()

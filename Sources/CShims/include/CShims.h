@@ -27,6 +27,8 @@ int switchboard_wait_shutdown_signal(void);
 
 /// Names the calling thread (pthread_setname_np needs _GNU_SOURCE); 15 bytes at most.
 void switchboard_set_thread_name(const char *name);
+/// Lowest scheduling priority (nice 19) for the calling thread only; 0 or -1 (errno).
+int switchboard_lower_thread_priority(void);
 
 /// Cores in this process's affinity mask (sched_getaffinity needs _GNU_SOURCE); 0 on error.
 int switchboard_available_cores(void);

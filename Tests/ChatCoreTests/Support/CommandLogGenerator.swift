@@ -158,7 +158,9 @@ struct CommandLogGenerator {
             case 1: return .resolveWithFAQ(contact, entryID: pick(["delivery-time", "refund-time", "no-such-entry"])!)
             default: return .continueAfterFAQ(contact)
             }
-        case 66..<70: return .leaveMessage(after: pick(closedOut) ?? contact(), text: messageText())
+        case 66..<70:
+            let replyTo = random.next(below: 2) == 0 ? "010-1234-5678" : nil
+            return .leaveMessage(after: pick(closedOut) ?? contact(), text: messageText(), replyTo: replyTo)
         case 70: return .restoreMessage(request(), text: messageText())
         case 71..<76: return .customerLeaves(contact())
         case 76..<80: return .customerDisconnected(contact())
