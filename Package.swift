@@ -93,7 +93,7 @@ let package = Package(
             name: "ChatServer",
             dependencies: [
                 "ChatCore", "ChatProtocol", "ChatStorage", "Privacy", "WebSocketServer", "EventLoop", "HTTP", "WebSocket", "Posix", "COpenSSL",
-                "Redis", "RedisClient",
+                "Redis", "RedisClient", "CZlib",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]

@@ -93,7 +93,10 @@ final class ClusterNode {
             guard let self, !stopped else { return }
             if now &- lastRetry >= 1_000_000_000 {
                 lastRetry = now
-                if logStarted { watchForLostInstances(now: now) }
+                if logStarted {
+                    watchForLostInstances(now: now)
+                    desk.reclaimConnectedParties()
+                }
                 desk.sharedSessions?.retry()
                 let (entry, snapshot) = (log.lastNumber, path.snapshotNumber)
                 status.figures.withLock { $0.logEntry = entry; $0.snapshotEntry = snapshot }

@@ -157,3 +157,44 @@ extension ServiceDesk {
         if case .agentDisconnected(let agent) = command { broadcastPresence(of: agent) }
     }
 }
+
+extension ServiceDesk {
+    /// A cluster, once a second: the customers and agents connected here whom the centre
+    /// has as disconnected, or as connected through another process, are reconnected
+    /// through the log. That happens when this node was cut off from Redis long enough
+    /// to be taken for lost (its parties were disconnected meanwhile): when its link
+    /// comes back, their grace periods stop and the log says they are here again.
+    func reclaimConnectedParties() {
+        for (connection, binding) in bindings {
+            switch binding {
+            case .customer(let session):
+                guard session.connection == connection, let contact = session.contact, let c = center.contact(contact), !c.isEnded,
+                      c.disconnectedAt != nil || commands.customerIsElsewhere(contact),
+                      reclaiming.insert(.customer(contact)).inserted else { continue }
+                Log.info("cluster: customer \(WireID.contact(contact)) is connected here: reconnecting it in the centre")
+                perform(.customerReconnected(contact)) { [self] outcome in
+                    reclaiming.remove(.customer(contact))
+                    apply(outcome.notices)
+                }
+            case .agent(let agent):
+                guard agentConnections[agent] == connection, let a = center.agent(agent),
+                      a.droppedAt != nil || (a.status != .offline && commands.agentIsElsewhere(agent)),
+                      reclaiming.insert(.agent(agent)).inserted else { continue }
+                Log.info("cluster: agent \(a.handle) is connected here: reconnecting them in the centre")
+                perform(.agentReconnected(agent)) { [self] outcome in
+                    reclaiming.remove(.agent(agent))
+                    apply(outcome.notices)
+                    broadcastPresence(of: agent)
+                }
+            case .supervisor:
+                continue
+            }
+        }
+    }
+}
+
+/// A party being reconnected in the centre (`ServiceDesk.reclaimConnectedParties`).
+enum ReclaimedParty: Hashable {
+    case customer(ContactID)
+    case agent(AgentID)
+}

@@ -44,6 +44,8 @@ final class ServiceDesk {
     /// `hello` names a session being looked up there.
     var sharedSessions: SharedSessions?
     var lookingUp: Set<ConnectionID> = []
+    /// Parties connected here being reconnected in the centre (a cluster; ServiceDesk+Relay.swift).
+    var reclaiming: Set<ReclaimedParty> = []
     /// Sessions found in Redis whose contact this node's replica does not know yet (it
     /// is behind the log, just started say): tried again each tick until `until`.
     var awaitingContacts: [(hello: CustomerHello, token: String, record: SharedSessions.Record, connection: ConnectionID, until: Instant)] = []

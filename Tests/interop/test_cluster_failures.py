@@ -1,0 +1,141 @@
+"""Cluster failures (issue "Cluster failures", protocol/cluster.md "Failures"): faults
+injected mid-conversation with a real redis-server, several `switchboard serve
+--cluster` nodes and a fault-injecting TCP proxy (`fault_proxy.py`) on one node's link
+to Redis. What is checked: what the clients see, that nothing acked is lost or
+doubled, that nobody is assigned twice, and that the nodes come back by themselves.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from fault_proxy import FaultProxy
+from test_broker import FAST, MINJI, agent, customer  # noqa: F401
+from test_cluster import LEASE_SECONDS, cluster, get, status, until, wait_for  # noqa: F401  (cluster: the fixture)
+
+pytestmark = pytest.mark.filterwarnings("ignore:connect\\(\\) must be used as a context manager")
+
+
+@pytest.fixture
+def proxy(cluster):
+    p = FaultProxy(cluster.redis.port).start()
+    yield p
+    p.close()
+
+
+def healthz(srv) -> int:
+    return get(srv, "/healthz")[0]
+
+
+def test_a_lease_holder_cut_off_from_redis_lets_the_lease_move_and_comes_back_in_line(cluster, proxy):
+    """Partition: the lease holder's link to Redis goes into a blackhole mid-conversation.
+    It reports 503 and stops acting as the holder once its lease runs out; another node
+    takes the lease at a higher epoch and routes on (a customer arriving meanwhile is
+    served); a message the cut-off node cannot store is refused with `unavailable` and
+    `retry_after_ms`, never acked. When the link heals the node follows the new holder
+    (no split brain), its shopper — taken for lost meanwhile — is reconnected in the
+    centre before her grace period ends, gets what was written to her during the cut,
+    and the conversation goes on. Nobody was assigned twice."""
+    extra = FAST + "[grace]\ncustomer_seconds = 8\n"
+    staff = [dict(MINJI, chat_capacity=3)]
+    west = cluster.start("west", extra=extra, agents=staff, via=proxy)
+    wait_for(lambda: status(west)["lease"]["held_here"], 10, "west (behind the proxy) to hold the lease")
+    east = cluster.start("east", extra=extra, agents=staff)
+    _, epoch = wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(east, MINJI)
+    shopper, _ = customer(west, language="ko")
+    shopper.send(type="start_chat", id="s1", queue="orders", name="김고객", first_message="배송 문의")
+    shopper.next("ack", id="s1", timeout=10)
+    conversation = until(minji, "assigned")["conversation"]
+    until(shopper, "agent_joined")
+    shopper.send(type="send", id="c1", text="언제 오나요?")
+    assert until(shopper, "ack", id="c1")["seq"] == 3
+    assert until(minji, "message", seq=3)["text"] == "언제 오나요?"
+
+    proxy.blackhole()
+    wait_for(lambda: healthz(west) == 503, 10, "/healthz 503 on the cut-off node")
+    new_holder, new_epoch = wait_for(lambda: (lambda s: (s["lease"]["holder"], s["lease"]["epoch"])
+                                              if s["lease"]["held_here"] else None)(status(east)), LEASE_SECONDS + 3,
+                                     "east to take the lease")
+    assert new_holder == "east" and new_epoch > epoch
+    assert not status(west)["lease"]["held_here"], "the cut-off node no longer acts as the holder"
+
+    # Routing goes on without the cut-off node: a customer arriving on east is served.
+    second, _ = customer(east, language="ko")
+    second.send(type="start_chat", id="s1", queue="orders", name="두번째고객")
+    second.next("ack", id="s1", timeout=10)
+    assert until(minji, "assigned")["customer"]["name"] == "두번째고객"
+    # Written to the cut-off shopper: stored (acked) on east's side.
+    minji.send(type="send", id="a1", conversation=conversation, text="내일 도착합니다")
+    assert until(minji, "ack", id="a1")["seq"] == 4
+    # The cut-off shopper's message cannot be stored: refused, with when to try again.
+    shopper.send(type="send", id="c2", text="감사합니다")
+    refused = until(shopper, "error", id="c2")
+    assert refused["code"] == "unavailable" and refused["retry_after_ms"] > 0
+    time.sleep(LEASE_SECONDS * 2 + 1)  # long enough for the holder to take west for lost
+
+    proxy.heal()
+    wait_for(lambda: healthz(west) == 200, 15, "/healthz 200 after the link healed")
+    assert wait_for(cluster.agreed_holder, 10, "one agreed lease holder") == (new_holder, new_epoch)
+    # She gets what was written during the cut, once, and her message now goes through.
+    assert until(shopper, "message", seq=4)["text"] == "내일 도착합니다"
+    shopper.send(type="send", id="c2", text="감사합니다")
+    assert until(shopper, "ack", id="c2")["seq"] == 5
+    assert until(minji, "message", seq=5)["text"] == "감사합니다"
+    # Past her grace period (8 s from when she was taken for lost): the conversation
+    # is still open, because the healed node reconnected her in the centre.
+    time.sleep(8)
+    shopper.send(type="send", id="c3", text="또 문의드릴게요")
+    assert until(shopper, "ack", id="c3")["seq"] == 6
+    message = until(minji, "message", seq=6)
+    assert message["conversation"] == conversation
+    for srv in (west, east):
+        stats = get(srv, "/v1/stats")[1]
+        assert '"waiting_chats":0' in stats.replace(" ", "")
+    for peer in (shopper, second, minji):
+        peer.close()
+
+
+def test_a_slow_link_to_redis_slows_only_that_node_and_nothing_times_out(cluster, proxy):
+    """Slow Redis: 50 ms added each way on one node's link (the lease holder's). Its
+    customers' messages take longer; a conversation between two other-node clients
+    does not wait on it; nothing is lost, refused or disconnected, the lease stays
+    where it was and every node stays healthy. (How much slower is printed, not
+    asserted: speed is for benchmarks.)"""
+    staff = [dict(MINJI, chat_capacity=3)]
+    west = cluster.start("west", extra=FAST, agents=staff, via=proxy)
+    wait_for(lambda: status(west)["lease"]["held_here"], 10, "west (behind the proxy) to hold the lease")
+    east = cluster.start("east", extra=FAST, agents=staff)
+    holder = wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(east, MINJI)
+    shoppers = {}
+    for name, srv in (("west", west), ("east", east)):
+        c, _ = customer(srv, language="ko")
+        c.send(type="start_chat", id="s1", queue="orders", name=f"{name}고객")
+        c.next("ack", id="s1", timeout=10)
+        conversation = until(minji, "assigned")["conversation"]
+        until(c, "agent_joined")
+        shoppers[name] = (c, conversation)
+
+    proxy.delay(0.05)
+    took = {}
+    for name, (c, conversation) in shoppers.items():
+        started = time.monotonic()
+        for n in range(10):
+            c.send(type="send", id=f"m{n}", text=f"느린 링크 {n}")
+            ack = until(c, "ack", id=f"m{n}")
+            assert until(minji, "message", seq=ack["seq"])["text"] == f"느린 링크 {n}"
+            minji.send(type="send", id=f"{name}-r{n}", conversation=conversation, text=f"답 {n}")
+            reply = until(minji, "ack", id=f"{name}-r{n}")
+            assert until(c, "message", seq=reply["seq"])["text"] == f"답 {n}"
+        took[name] = (time.monotonic() - started) / 10
+    print(f"round trips with 50 ms added on west's link: west {took['west'] * 1000:.0f} ms, east {took['east'] * 1000:.0f} ms")
+    for srv in (west, east):
+        assert healthz(srv) == 200
+    assert cluster.agreed_holder() == holder, "the lease did not move"
+    proxy.heal()
+    for c, _ in shoppers.values():
+        c.close()
+    minji.close()
