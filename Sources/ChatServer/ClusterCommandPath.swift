@@ -70,7 +70,7 @@ final class ClusterCommandPath: CommandPath {
 
     /// Where snapshots go (nil: none are written), and after how many entries.
     var snapshots: ClusterSnapshots?
-    var snapshotEvery: Int64 = 10_000
+    var snapshotEvery: Int64 = 100_000
     /// The desk's wait statistics, which a snapshot carries with the centre.
     var statistics: (() -> WaitStatistics)?
     /// The log entry the latest snapshot this node wrote or restored ends at.

@@ -14,7 +14,7 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// The lease holder writes a snapshot of the centre to Redis after this many log
     /// entries, and trims the log to the snapshot before it; a node starts from the
     /// latest snapshot (protocol/cluster.md, "Snapshots").
-    public var snapshotEvery: Int64 = 10_000
+    public var snapshotEvery: Int64 = 100_000
     /// Prefix of every key the cluster keeps in Redis (several centres may share one Redis).
     public var keyPrefix = "switchboard"
 
