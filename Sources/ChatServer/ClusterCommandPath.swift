@@ -282,6 +282,8 @@ final class ClusterCommandPath: CommandPath {
             case .failure(let failure):
                 Log.warning("cluster: storing the snapshot at log entry \(snapshot.number) failed: \(failure)")
             }
+            // Entries may have come in meanwhile, and none may come for a while.
+            snapshotIfDue()
         }
     }
 

@@ -11,8 +11,9 @@ import Redis
 /// follow epoll. When the link breaks, every command still waiting fails with
 /// `.disconnected` (it may have run), new ones fail with `.unavailable` at once, and the
 /// link is opened again after a backoff that doubles from 100 ms to 2 s. A command
-/// that gets no answer within `replyTimeout` counts as a broken link: a stalled server
-/// must not hold replies hostage forever.
+/// that gets no answer within `replyTimeout`, while nothing at all is heard on the link
+/// for that long, counts as a broken link: a stalled server must not hold replies
+/// hostage forever (a long pipeline answered slowly is not a stall).
 public final class RedisConnection: Selectable, Flushable {
     public enum State: Sendable, Equatable {
         case connecting
@@ -266,7 +267,9 @@ public final class RedisConnection: Selectable, Flushable {
         case .connecting:
             break
         case .up:
-            if let oldest = waiting.first, now &- oldest.sentAt > replyTimeout {
+            // A stalled server sends nothing. A busy node may read a long pipeline of
+            // replies late, but it keeps hearing some: that is not a broken link.
+            if let oldest = waiting.first, now &- oldest.sentAt > replyTimeout, now &- lastHeard > replyTimeout {
                 drop("no reply from \(address) within \(replyTimeout / 1_000_000) ms")
             }
         }
