@@ -79,8 +79,6 @@ final class ClusterCommandPath: CommandPath {
     private var snapshotThread: PosixThread?
     private var stopped = false
 
-    /// The log entry whose outcomes are being told (CommandPath.applyingEntry).
-    private(set) var applyingEntry: Int64?
     /// Who is connected through which instance, as the log says (ConnectedParties).
     private(set) var parties = ConnectedParties()
     /// Lost instances whose parties this node (the holder) has asked to disconnect.
@@ -324,10 +322,8 @@ final class ClusterCommandPath: CommandPath {
     // MARK: From the log
 
     private func apply(_ records: [CommandLog.Record]) {
-        defer { applyingEntry = nil }
         for record in records {
             appliedRecords &+= 1
-            applyingEntry = record.number
             let envelope: LogEnvelope
             do {
                 envelope = try LogEnvelope(decoding: record.payload)

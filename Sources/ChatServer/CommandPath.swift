@@ -20,10 +20,6 @@ protocol CommandPath: AnyObject {
     /// that process does not disconnect it (ConnectedParties). Never on one node.
     func customerIsElsewhere(_ contact: ContactID) -> Bool
     func agentIsElsewhere(_ agent: AgentID) -> Bool
-    /// In a cluster, while the outcomes of a log entry are being told: its number (the
-    /// same on every node, so the events its decisions make get the same ids). Nil on
-    /// one node.
-    var applyingEntry: Int64? { get }
 }
 
 /// One node's path: the command runs on this process's engine, now. Domain thread only.
@@ -43,8 +39,6 @@ final class LocalCommandPath: CommandPath {
     func customerIsElsewhere(_ contact: ContactID) -> Bool { false }
 
     func agentIsElsewhere(_ agent: AgentID) -> Bool { false }
-
-    var applyingEntry: Int64? { nil }
 }
 
 /// The engine's own clock as the desk's: one node, one timeline. Domain thread only.

@@ -68,19 +68,19 @@ extension ServiceDesk {
             case .agent(let agent): destination = .agent(name: center.agent(agent)?.displayName ?? "")
             }
             let fromName = name(of: from)
-            publish(conversation, decision: "transferred", to: Recipients(customer: contact, agents: [from]), writer: writer) { wire, seq, ts in
+            publish(conversation, to: Recipients(customer: contact, agents: [from]), writer: writer) { wire, seq, ts in
                 .transferred(Transferred(conversation: wire, seq: seq, ts: ts, reason: .requested,
                                          fromAgentName: fromName, to: destination))
             }
         case .returnedToQueue(let conversation, let contact, let from):
             let queue = key(of: center.contact(contact)?.currentQueue ?? QueueID(0))
             let fromName = name(of: from)
-            publish(conversation, decision: "returned", to: Recipients(customer: contact, agents: [from]), writer: writer) { wire, seq, ts in
+            publish(conversation, to: Recipients(customer: contact, agents: [from]), writer: writer) { wire, seq, ts in
                 .transferred(Transferred(conversation: wire, seq: seq, ts: ts, reason: .agentLeft,
                                          fromAgentName: fromName, to: .queue(queue)))
             }
         case .conversationEnded(let conversation, let contact, let agent, let reason):
-            publish(conversation, decision: "ended", to: Recipients(customer: contact, agents: [agent]), writer: writer, { wire, seq, ts in
+            publish(conversation, to: Recipients(customer: contact, agents: [agent]), writer: writer, { wire, seq, ts in
                 .ended(ConversationEnded(conversation: wire, seq: seq, ts: ts, reason: ChatProtocol.ConversationEndReason(reason)))
             }, done: { [self] publication in
                 // A cluster: Redis keeps an ended conversation a day (ConversationRelay.retire).
@@ -95,8 +95,7 @@ extension ServiceDesk {
             replyTo[contact] = nil
             if let owner = contactOwners[contact], owner.contact != contact { contactOwners[contact] = nil }
         case .rated(let conversation, let rating):
-            publish(conversation, decision: "rated", to: Recipients(agents: [center.conversation(conversation)?.agents.last]),
-                    writer: writer) { wire, seq, ts in
+            publish(conversation, to: Recipients(agents: [center.conversation(conversation)?.agents.last]), writer: writer) { wire, seq, ts in
                 .rated(Rated(conversation: wire, seq: seq, ts: ts, score: rating.score, comment: rating.comment))
             }
         }
@@ -137,26 +136,25 @@ extension ServiceDesk {
         }
     }
 
-    /// A cluster's `assigned`: the events (the pre-chat message on the first assignment,
-    /// `agent_joined`) are written by the node that asked and by every node where a party
-    /// is connected, under ids from the log entry, so once (`publish`); every node tells
-    /// its own parties and follows the conversation where one of them is connected,
-    /// hearing the events from Redis.
+    /// A cluster's `assigned`: the writer writes the events (the pre-chat message on the
+    /// first assignment, `agent_joined`); every node tells its own parties and follows
+    /// the conversation where one of them is connected, hearing the events from Redis.
     private func clusterAssigned(_ conversation: ConversationID, contact: Contact, agent: AgentID, writer: Bool) {
         if let owner = contactOwners[contact.id], owner.connection != nil {
             follow(conversation)
             share(owner)
         }
         if let to = agentConnection(of: agent) { sendAssigned(conversation, to: to) }
+        guard writer else { return }
         let parties = Recipients(customer: contact.id, agents: [agent])
         if center.conversation(conversation)?.laterAgents.isEmpty ?? true, !contact.preChat.firstMessage.isEmpty {
             let text = contact.preChat.firstMessage
-            publish(conversation, at: contact.arrivedAt, decision: "prechat", to: parties, writer: writer) { wire, seq, ts in
+            publish(conversation, at: contact.arrivedAt, to: parties) { wire, seq, ts in
                 .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: text))
             }
         }
         let agentName = name(of: agent)
-        publish(conversation, decision: "joined", to: parties, writer: writer) { wire, seq, ts in
+        publish(conversation, to: parties) { wire, seq, ts in
             .agentJoined(AgentJoined(conversation: wire, seq: seq, ts: ts, agentName: agentName))
         }
     }

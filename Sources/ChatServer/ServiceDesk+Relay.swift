@@ -54,17 +54,11 @@ enum Publication {
 }
 
 extension ServiceDesk {
-    /// Writes the next event of `conversation` for `recipients`. `clientID` names a
-    /// client's message for deduplication across nodes. `writer` false: another node
-    /// asked for the decision this event tells (a cluster node applying another's
-    /// command). `decision` names the event among those of one log entry ("joined",
-    /// "ended", …): such an event is written by the node that asked and by every node
-    /// where one of the conversation's parties is connected, all under one id made from
-    /// the log entry, so the first stored wins and the others find it a duplicate — and
-    /// it is written even when the node that asked dies before it could.
-    func publish(_ conversation: ConversationID, at instant: Instant? = nil, clientID: String? = nil, decision: String? = nil,
-                 to recipients: Recipients, writer: Bool = true,
-                 _ make: @escaping (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent,
+    /// Writes the next event of `conversation` for `recipients`. `writer` false: another
+    /// node writes it (a cluster node applying another's decision), so this one only
+    /// hears it. `clientID` names a client's message for deduplication across nodes.
+    func publish(_ conversation: ConversationID, at instant: Instant? = nil, clientID: String? = nil, to recipients: Recipients,
+                 writer: Bool = true, _ make: @escaping (_ wireID: String, _ seq: Int64, _ ts: Int64) -> ConversationEvent,
                  done: @escaping (Publication) -> Void = { _ in }) {
         guard let relay else {
             let event = record(conversation, at: instant, make)
@@ -72,13 +66,7 @@ extension ServiceDesk {
             done(.stored(event))
             return
         }
-        var clientID = clientID
-        if let decision, let entry = commands.applyingEntry {
-            clientID = "d:\(entry):\(decision)"
-            guard writer || hasPartyHere(conversation) else { return }
-        } else {
-            guard writer else { return }
-        }
+        guard writer else { return }
         let wireID = wire(conversation)
         let ts = self.ts(instant ?? now)
         var made: RecordedEvent?
@@ -98,12 +86,6 @@ extension ServiceDesk {
                 done(.failed)
             }
         }
-    }
-
-    /// Whether the conversation's customer or one of its agents is connected here.
-    private func hasPartyHere(_ conversation: ConversationID) -> Bool {
-        guard let c = center.conversation(conversation) else { return false }
-        return customerConnection(of: c.contact) != nil || c.agents.contains { agentConnections[$0] != nil }
     }
 
     /// A note for a conversation's parties that is not kept (typing, a receipt).
