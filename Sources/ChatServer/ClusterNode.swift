@@ -19,6 +19,7 @@ final class ClusterNode {
     let path: ClusterCommandPath
     let clock: ClusterClock
     let snapshots: ClusterSnapshots
+    private let counts: ClusterCounts
     /// Conversation events between nodes, on links of their own (off the log's).
     let relay: ConversationRelay
     private let relayLink: RedisConnection
@@ -54,6 +55,9 @@ final class ClusterNode {
                                   requests: requests, keyPrefix: cluster.keyPrefix)
         clock = ClusterClock(replica: replica)
         snapshots = ClusterSnapshots(link: membership.link, keyPrefix: cluster.keyPrefix)
+        // A node's counts are left out once it has been silent for three lease timeouts.
+        counts = ClusterCounts(link: membership.link, keyPrefix: cluster.keyPrefix, node: cluster.nodeName,
+                               freshMilliseconds: 3 * Int64(membership.leaseTimeoutNanoseconds / 1_000_000))
         path.snapshots = snapshots
         path.snapshotEvery = cluster.snapshotEvery
         membership.offsetMeasured = { [clock] offset in clock.offsetMilliseconds = offset }
@@ -100,6 +104,11 @@ final class ClusterNode {
                 desk.sharedSessions?.retry()
                 let (entry, snapshot) = (log.lastNumber, path.snapshotNumber)
                 status.figures.withLock { $0.logEntry = entry; $0.snapshotEntry = snapshot }
+                let mine = NodeCounts(customers: desk.metrics.open(.customer), agents: desk.metrics.open(.agent),
+                                      supervisors: desk.metrics.open(.supervisor), sessions: desk.sessions.count)
+                counts.exchange(mine) { [status] total, nodes in
+                    status.figures.withLock { $0.clusterCounts = total; $0.countedNodes = nodes }
+                }
             }
             if !reading, let asked = snapshotAskedAt, now &- asked > 1_000_000_000 { loadSnapshot(now: now) }
             guard !generationKnown, let asked = generationAskedAt, now &- asked > 500_000_000 else { return }

@@ -36,6 +36,10 @@ public final class ClusterStatus: Sendable {
         /// snapshot it wrote or started from ends at (updated each second).
         var logEntry: Int64 = 0
         var snapshotEntry: Int64 = 0
+        /// The cluster's connection counts summed over the nodes heard lately, and how
+        /// many those were (ClusterCounts; nil until Redis answered once).
+        var clusterCounts: NodeCounts?
+        var countedNodes = 0
     }
 
     let figures: Mutex<Figures>

@@ -38,7 +38,7 @@ enum OperatorPages {
                                          body: Array(json.utf8)))
         default:
             return .respond(HTTPResponse(status: .ok, headers: [("Content-Type", "application/json")],
-                                         body: Array(stats(metrics).utf8)))
+                                         body: Array(stats(metrics, cluster: cluster).utf8)))
         }
     }
 
@@ -129,20 +129,41 @@ enum OperatorPages {
         return out
     }
 
-    static func stats(_ metrics: BrokerMetrics) -> String {
+    /// In a cluster, `connections` and `customer_sessions` are the cluster's (summed over
+    /// the nodes, ClusterCounts) and `node` gives this node's own; waits, queues and
+    /// agents come from the replicated centre, the same on every node. The counters
+    /// (`connections_total`, `messages_*`) are this process's.
+    static func stats(_ metrics: BrokerMetrics, cluster: ClusterStatus? = nil) -> String {
         let g = metrics.gauges
+        let summed = cluster?.figures.withLock { f in f.clusterCounts.map { ($0, f.countedNodes) } }
         var w = JSONText()
         w.open()
         w.number("uptime_seconds", metrics.uptimeSeconds)
         w.bool("open", g.open)
+        let mine = NodeCounts(customers: metrics.open(.customer), agents: metrics.open(.agent),
+                              supervisors: metrics.open(.supervisor), sessions: g.customerSessions)
+        func counts(_ c: NodeCounts) {
+            w.open()
+            w.number(Role.customer.rawValue, Double(c.customers))
+            w.number(Role.agent.rawValue, Double(c.agents))
+            w.number(Role.supervisor.rawValue, Double(c.supervisors))
+            w.close()
+        }
         w.key("connections")
-        w.open()
-        for role in Role.allCases { w.number(role.rawValue, Double(metrics.open(role))) }
-        w.close()
+        counts(summed?.0 ?? mine)
+        if let (_, nodes) = summed {
+            w.key("node")
+            w.open()
+            w.key("connections")
+            counts(mine)
+            w.number("customer_sessions", Double(mine.sessions))
+            w.number("nodes_counted", Double(nodes))
+            w.close()
+        }
         w.number("connections_total", Double(metrics.connectionsTotal.load(ordering: .relaxed)))
         w.number("messages_received", Double(metrics.messagesReceived.load(ordering: .relaxed)))
         w.number("messages_relayed", Double(metrics.messagesRelayed.load(ordering: .relaxed)))
-        w.number("customer_sessions", Double(g.customerSessions))
+        w.number("customer_sessions", Double(summed?.0.sessions ?? g.customerSessions))
         w.number("conversations_open", Double(g.openConversations))
         w.key("agents")
         w.open()

@@ -740,3 +740,29 @@ def test_a_message_left_on_one_node_reaches_an_agent_on_another_with_where_to_an
     for srv in nodes.values():
         wait_for(lambda: pending(srv) == 0, 5, "handed over, on every node")
     minji.close()
+
+
+def test_every_node_reports_the_clusters_connections(cluster):
+    """One set of figures: `/v1/stats` on any node counts every node's connections and
+    customer sessions (summed through Redis once a second), and says this node's own
+    under `node`; a node that dies drops out of the sum."""
+    nodes = {name: cluster.start(name, extra=FAST, agents=[MINJI]) for name in ("east", "west")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    peers = [customer(nodes["east"], language="ko")[0] for _ in range(3)]
+    peers += [customer(nodes["west"], language="ko")[0] for _ in range(2)]
+    peers.append(agent(nodes["west"], MINJI))
+
+    def counts(srv):
+        stats = json.loads(get(srv, "/v1/stats")[1])
+        return stats["connections"], stats["customer_sessions"], stats.get("node")
+    for srv in nodes.values():
+        wait_for(lambda: (lambda c: c[:2] == ({"customer": 5, "agent": 1, "supervisor": 0}, 5))(counts(srv)), 10,
+                 "the cluster's counts on every node")
+    east = counts(nodes["east"])[2]
+    assert east["connections"] == {"customer": 3, "agent": 0, "supervisor": 0} and east["customer_sessions"] == 3
+    assert east["nodes_counted"] == 2
+    cluster.kill("west")
+    wait_for(lambda: counts(nodes["east"])[0] == {"customer": 3, "agent": 0, "supervisor": 0}, 3 * LEASE_SECONDS + 5,
+             "the dead node's counts left out")
+    for peer in peers[:3]:
+        peer.close()
