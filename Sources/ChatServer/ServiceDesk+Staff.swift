@@ -21,10 +21,9 @@ extension ServiceDesk {
             }
             agentConnections[agentID] = connection
             bindings[connection] = .agent(agentID)
-            let welcomed = { [self] (notices: [Notice]) in
-                // The agent as the centre has it now (after the reconnect, if there was one).
+            // What the agent holds as the centre has it now (after the reconnect, if there was one).
+            let handOver = { [self] (notices: [Notice]) in
                 guard let agent = center.agent(agentID) else { return }
-                send(welcome(role: .agent, session: nil, resumed: resumed, language: .ko, agent: profile(of: agent)), to: connection)
                 if resumed {
                     for conversation in agent.conversations { sendAssigned(conversation, to: connection) }
                     for offer in agent.offers.compactMap(center.offer) { send(.offer(wireOffer(offer)), to: connection) }
@@ -34,9 +33,15 @@ extension ServiceDesk {
             }
             if agent.droppedAt != nil || (agent.status != .offline && commands.agentIsElsewhere(agentID)) {
                 resumed = true
-                perform(.agentReconnected(agentID)) { welcomed($0.notices) }
+                // Welcomed at once: in a cluster the reconnect goes through the log, and the
+                // events of the agent's conversations reach this connection meanwhile; the
+                // `welcome` must come first. The `assigned` that follow the reconnect give
+                // each conversation's last seq, so nothing heard before them is missed.
+                send(welcome(role: .agent, session: nil, resumed: true, language: .ko, agent: profile(of: agent)), to: connection)
+                perform(.agentReconnected(agentID)) { handOver($0.notices) }
             } else {
-                welcomed([])
+                send(welcome(role: .agent, session: nil, resumed: resumed, language: .ko, agent: profile(of: agent)), to: connection)
+                handOver([])
             }
             return
         case .supervisor(let login, _)?:
