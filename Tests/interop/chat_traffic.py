@@ -601,6 +601,33 @@ class Traffic:
         }
 
 
+def command_log_check(redis, prefix: str = "switchboard") -> dict:
+    """What the command log in Redis says (protocol/cluster.md, "What Redis holds"):
+    how many entries it holds, the epochs they were written under, how often an entry
+    came under an older epoch than the one before it (0: fencing held, so no two lease
+    holders ever decided at once, which is what could assign a customer twice), and
+    gaps or repeats in the entry numbers (0)."""
+    entries, epochs, went_back, number_faults = 0, set(), 0, 0
+    last_epoch = last_number = None
+    start = "-"
+    while True:
+        page = redis.command("XRANGE", f"{prefix}:log", start, "+", "COUNT", "1000")
+        if not page:
+            break
+        for entry_id, fields in page:
+            values = dict(zip(fields[::2], fields[1::2]))
+            epoch, number = int(values["e"]), int(values["n"])
+            entries += 1
+            epochs.add(epoch)
+            if last_epoch is not None and epoch < last_epoch:
+                went_back += 1
+            if last_number is not None and number != last_number + 1:
+                number_faults += 1
+            last_epoch, last_number = epoch, number
+        start = "(" + page[-1][0]
+    return {"entries": entries, "epochs": len(epochs), "epoch_went_back": went_back, "number_gaps": number_faults}
+
+
 def http_json(srv, path: str, auth: str | None = None) -> dict:
     request = urllib.request.Request(srv.http_url(path), headers={"Authorization": auth} if auth else {})
     with urllib.request.urlopen(request, timeout=10) as r:

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from chat_traffic import Traffic
+from chat_traffic import Traffic, command_log_check
 from fault_proxy import FaultProxy
 from test_broker import FAST
 from test_cluster import LEASE_SECONDS, cluster, status, wait_for  # noqa: F401  (cluster: the fixture)
@@ -102,14 +102,18 @@ def test_fifty_conversations_through_a_fault_lose_and_double_nothing(cluster, fa
             return report, acked_by_then
 
         report, acked_by_then = asyncio.run(main())
+        log = command_log_check(cluster.redis)
     finally:
         proxy.close()
     print(report)
+    print(log)
     assert report["lost"] == 0, report
     assert report["duplicated"] == 0, report
     assert report["double_assignments"] == 0, report
     assert report["gaps"] == 0, report
     assert report["problems"] == [], report
+    # The command log: written under epochs that never went back, numbered without gaps.
+    assert log["entries"] > report["contacts"] and log["epoch_went_back"] == 0 and log["number_gaps"] == 0, log
     assert report["acked"] > acked_by_then > 0, "traffic went on after the fault"
     assert report["contacts"] > CONVERSATIONS, "conversations ended and new ones were routed"
     if fault in ("node_killed", "lease_holder_killed"):
@@ -117,4 +121,4 @@ def test_fifty_conversations_through_a_fault_lose_and_double_nothing(cluster, fa
     if fault in ("redis_killed", "partition"):
         assert report["refused_unavailable"] > 0, "messages met the outage and were refused, not lost"
     if fault == "lease_holder_killed":
-        assert report["lease_moves"] >= 1
+        assert report["lease_moves"] >= 1 and log["epochs"] >= 2
