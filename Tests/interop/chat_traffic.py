@@ -111,7 +111,7 @@ class Client:
         """Connects and says hello to a live node, trying them in a random order and then
         again with backoff (0.2 s doubling to 2 s), as the widget does behind a balancer."""
         delay = 0.2
-        while True:
+        while not self.closing:
             nodes = list(self.traffic.live_nodes().items())
             random.shuffle(nodes)
             for name, srv in nodes:
@@ -159,6 +159,7 @@ class Client:
                 for future in self.waiting.values():
                     if not future.done():
                         future.set_exception(Lost())
+                        future.exception()   # retrieved: its request may have given up on it already
                 self.waiting.clear()
                 if not self.closing:   # at once, as the widget and the console do, not at the next send
                     self.spawn(self.ensure_connected())
@@ -177,6 +178,8 @@ class Client:
         """Sends until answered: again on the next connection when this one is lost, and
         after `retry_after_ms` when refused with `unavailable`. The answer (ack or error)."""
         while True:
+            if self.closing:
+                raise Lost(f"{self.name} is closing")
             await self.ensure_connected()
             ws = self.ws
             if ws is None:
@@ -221,8 +224,10 @@ class Client:
 
     async def close(self) -> None:
         self.closing = True
-        for task in list(self.tasks):
+        tasks = list(self.tasks)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self.ws is not None:
             ws, self.ws = self.ws, None
             try:
@@ -231,6 +236,7 @@ class Client:
                 pass
         if self.reader is not None:
             self.reader.cancel()
+            await asyncio.gather(self.reader, return_exceptions=True)
 
 
 class Conversations:

@@ -62,7 +62,7 @@ class RedisServer:
     def ping(self) -> bool:
         try:
             return self.command("PING") == "PONG"
-        except OSError:
+        except (OSError, RedisError):   # e.g. LOADING: replaying its AOF after a restart
             return False
 
     def command(self, *args: str):
