@@ -44,6 +44,11 @@ package final class CommandLog {
     /// The number of the last record handed on (0: none yet); the next must be one more.
     private(set) var lastNumber: Int64
     private var reading = false
+    /// After a read Redis refused: when to read again (0: not waiting), and how many in a row.
+    private var retryReadAt: UInt64 = 0
+    private var readFailures = 0
+    static let readRetryDelay: UInt64 = 250_000_000
+    private let loop: EventLoop
     /// Entries were missing; nothing more is read until `resume`.
     private var gapFound = false
     private var stopped = true
@@ -62,6 +67,7 @@ package final class CommandLog {
         timeKey = keyPrefix + ":log-time"
         countKey = keyPrefix + ":log-count"
         self.writer = writer
+        self.loop = loop
         lastID = "0-0"
         lastNumber = 0
         reader = RedisConnection(loop: loop, address: address)
@@ -73,8 +79,13 @@ package final class CommandLog {
     func start() {
         stopped = false
         reader.stateChanged = { [unowned self] state in
-            if state == .up { reading = false; readMore() }
+            if state == .up { reading = false; retryReadAt = 0; readMore() }
         }
+        loop.addTicker(TickAction { [weak self] now in
+            guard let self, retryReadAt != 0, now >= retryReadAt else { return }
+            retryReadAt = 0
+            readMore()
+        })
         reader.start()
     }
 
@@ -140,9 +151,15 @@ package final class CommandLog {
                     missing?(lastNumber + 1, found)
                     return
                 }
+                readFailures = 0
                 readMore()
             case .failure(.replied(let text)):
-                Log.error("cluster: reading the command log failed: \(text)")
+                // E.g. LOADING: a restarted Redis still reading its AOF. Read again
+                // shortly; a reader that gave up here would leave this node deaf to the
+                // log while its link looks up (found by loadtest/chaos.py).
+                if readFailures == 0 { Log.warning("cluster: reading the command log failed: \(text); trying again") }
+                readFailures &+= 1
+                retryReadAt = loop.now &+ Self.readRetryDelay
             case .failure:
                 break  // the link is down; reading resumes when it is up again
             }

@@ -57,6 +57,24 @@ import Testing
 
     private let payloads: [[UInt8]] = [Array("first".utf8), [0, 13, 10, 36, 255], Array("안녕하세요".utf8)]
 
+    /// A read Redis refuses (after a restart: LOADING while it replays its AOF; here
+    /// WRONGTYPE) is tried again shortly: a reader that gave up would leave its node
+    /// deaf to the log while its link looks up, so that none of its requests would ever
+    /// be seen applied (found by loadtest/chaos.py).
+    @Test func aReadRedisRefusesIsTriedAgain() throws {
+        let server = try RedisServer()
+        let writer = try Node(port: server.port)
+        defer { writer.stop() }
+        #expect(writer.command(RedisCommand("SET", "switchboard:log", "not a stream")) == .simple("OK"))
+        let reader = try Node(port: server.port)  // its reads are refused for a while
+        defer { reader.stop() }
+        usleep(700_000)
+        #expect(writer.command(RedisCommand("DEL", "switchboard:log")) == .integer(1))
+        #expect(writer.command(RedisCommand("SET", "switchboard:lease", "east@i1 1")) == .simple("OK"))
+        _ = try writer.append([payloads[0]], epoch: 1).get()
+        #expect(reader.waitForRecords(1).map(\.number) == [1])
+    }
+
     /// Entries are numbered from 1; a reader that finds a number skipped (the log was
     /// trimmed past where it was) stops there and says so, and reads on from where it
     /// is told to resume (a snapshot's place).
