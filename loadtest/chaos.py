@@ -231,6 +231,7 @@ def table(report: dict, args) -> str:
     rows = [("messages sent", report["sent"]), ("acked", report["acked"]), ("delivered", report["delivered"]),
             ("lost (must be 0)", report["lost"]), ("duplicated (0)", report["duplicated"]),
             ("double assignments (0)", report["double_assignments"]),
+            ("assigned, the shopper never told (0)", report["never_joined"]),
             ("longest client outage", f"{report['longest_outage_s']} s"), ("lease moves", report["lease_moves"]),
             ("conversations", report["contacts"]), ("node kills", report["node_kills"]),
             ("Redis restarts", report["redis_restarts"]), ("link faults", report["link_faults"]),

@@ -130,6 +130,9 @@ final class ClusterCommandPath: CommandPath {
         submit(.instanceLost(instance)) { [weak self] _ in self?.lostAsked.remove(instance) }
     }
 
+    /// The number of the log entry being applied, while its outcome is told (nil between entries).
+    private(set) var applyingEntry: Int64?
+
     func customerIsElsewhere(_ contact: ContactID) -> Bool { parties.customer(contact, isElsewhereThan: lease.identity) }
 
     func agentIsElsewhere(_ agent: AgentID) -> Bool { parties.agent(agent, isElsewhereThan: lease.identity) }
@@ -322,8 +325,10 @@ final class ClusterCommandPath: CommandPath {
     // MARK: From the log
 
     private func apply(_ records: [CommandLog.Record]) {
+        defer { applyingEntry = nil }
         for record in records {
             appliedRecords &+= 1
+            applyingEntry = record.number
             let envelope: LogEnvelope
             do {
                 envelope = try LogEnvelope(decoding: record.payload)

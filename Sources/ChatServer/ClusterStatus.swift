@@ -36,6 +36,8 @@ public final class ClusterStatus: Sendable {
         /// snapshot it wrote or started from ends at (updated each second).
         var logEntry: Int64 = 0
         var snapshotEntry: Int64 = 0
+        /// Decision events this node found missing and wrote (ServiceDesk+DecisionEvents.swift).
+        var decisionEventsWritten: UInt64 = 0
         /// The cluster's connection counts summed over the nodes heard lately, and how
         /// many those were (ClusterCounts; nil until Redis answered once).
         var clusterCounts: NodeCounts?
@@ -100,6 +102,7 @@ public final class ClusterStatus: Sendable {
             w.open()
             w.number("applied_entry", Double(f.logEntry))
             w.number("snapshot_entry", Double(f.snapshotEntry))
+            w.number("decision_events_written", Double(f.decisionEventsWritten))
             w.close()
         }
         w.key("nodes")

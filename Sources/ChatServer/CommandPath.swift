@@ -20,6 +20,11 @@ protocol CommandPath: AnyObject {
     /// that process does not disconnect it (ConnectedParties). Never on one node.
     func customerIsElsewhere(_ contact: ContactID) -> Bool
     func agentIsElsewhere(_ agent: AgentID) -> Bool
+    /// In a cluster, the number of the log entry whose outcome is being told, the same
+    /// on every node: the events its decisions make are named after it, so that any
+    /// node can write one its asker did not (ServiceDesk+DecisionEvents.swift). Nil on
+    /// one node and between entries.
+    var applyingEntry: Int64? { get }
 }
 
 /// One node's path: the command runs on this process's engine, now. Domain thread only.
@@ -39,6 +44,8 @@ final class LocalCommandPath: CommandPath {
     func customerIsElsewhere(_ contact: ContactID) -> Bool { false }
 
     func agentIsElsewhere(_ agent: AgentID) -> Bool { false }
+
+    var applyingEntry: Int64? { nil }
 }
 
 /// The engine's own clock as the desk's: one node, one timeline. Domain thread only.

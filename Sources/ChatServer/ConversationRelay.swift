@@ -212,6 +212,50 @@ package final class ConversationRelay {
         pump(conversation)
     }
 
+    /// What `ensure` found.
+    package enum Ensured: Equatable {
+        /// The stream has the event (its seq), or nobody here follows the conversation (nil).
+        case present(seq: Int64?)
+        /// It was missing: this node wrote it.
+        case written(Event)
+    }
+
+    /// Makes sure the stream has the event named `clientID`, written by another node:
+    /// a decision's event, which the node that asked writes, unless it died or lost
+    /// Redis first. Only where the conversation is followed (a party of it is here):
+    /// what follows the last event handed on is read first — and handed on, should this
+    /// node have missed it (published before it subscribed) — and the event is appended
+    /// only if it is still not there (with the usual compare-and-set, so that a late
+    /// writer finds it and does not write it twice).
+    package func ensure(_ conversation: String, clientID: String, recipients: String, encode: @escaping (Int64) -> [UInt8],
+                        _ completion: @escaping (Result<Ensured, RedisFailure>) -> Void) {
+        guard let state = followed[conversation], state.loaded else { return completion(.success(.present(seq: nil))) }
+        if let seq = state.recentSet[clientID] { return completion(.success(.present(seq: seq))) }
+        read(conversation, after: state.delivered, limit: streamLength) { [unowned self] result in
+            switch result {
+            case .failure(let failure):
+                completion(.failure(failure))
+            case .success(let events):
+                guard var state = followed[conversation] else { return completion(.success(.present(seq: nil))) }
+                for event in events {
+                    if event.seq > state.delivered { state.early[event.seq] = event }
+                    state.learn(event)
+                }
+                followed[conversation] = state
+                drain(conversation)
+                if let seq = state.recentSet[clientID] { return completion(.success(.present(seq: seq))) }
+                append(to: conversation, clientID: clientID, recipients: recipients, encode: encode) { result in
+                    completion(result.map { appended in
+                        switch appended {
+                        case .stored(let event): .written(event)
+                        case .duplicate(let seq): .present(seq: seq)
+                        }
+                    })
+                }
+            }
+        }
+    }
+
     /// Events after `seq`, at most `limit`, oldest first (a client resuming).
     package func read(_ conversation: String, after seq: Int64, limit: Int, _ completion: @escaping (Result<[Event], RedisFailure>) -> Void) {
         link.send(RedisCommand("XRANGE", stream(conversation), "0-\(seq + 1)", "+", "COUNT", limit)) { result in
@@ -256,9 +300,17 @@ package final class ConversationRelay {
                     return
                 }
                 // Another node took this number: learn the top (and the ids before it) and go on.
-                refreshTop(conversation) { [unowned self] in
+                refreshTop(conversation) { [unowned self] events in
                     guard let state = followed[conversation] else { return }
                     if let id = pending.clientID, let seq = state.recentSet[id] {
+                        // Stored already — perhaps by this node's own earlier try, whose reply
+                        // was lost with the link before it could publish: published again, or
+                        // the other nodes would not hear of it until the conversation's next
+                        // event (found by test_cluster_faults.py's partition). Hearing it
+                        // twice is harmless: listeners hand on each seq once.
+                        if let stored = events.first(where: { $0.seq == seq }) {
+                            link.send(RedisCommand("PUBLISH", channel(conversation), Self.frame(stored))) { _ in }
+                        }
                         finish(conversation, with: .success(.duplicate(seq: seq)), learning: nil)
                     } else {
                         attempt(conversation, pending, seq: state.top + 1, conflicts: conflicts + 1)
@@ -283,7 +335,7 @@ package final class ConversationRelay {
     // MARK: Learning
 
     private func loadTop(_ conversation: String, after held: Int64?) {
-        refreshTop(conversation) { [unowned self] in
+        refreshTop(conversation) { [unowned self] _ in
             guard var state = followed[conversation] else { return }
             // What the stream held when this node began to follow is history, not news,
             // except what this node does not have yet: read back and handed on first.
@@ -298,15 +350,17 @@ package final class ConversationRelay {
         }
     }
 
-    /// Reads the stream's last entries (the top and recent client ids).
-    private func refreshTop(_ conversation: String, then: @escaping () -> Void) {
+    /// Reads the stream's last entries (the top and recent client ids); `then` gets them, newest first.
+    private func refreshTop(_ conversation: String, then: @escaping ([Event]) -> Void) {
         link.send(RedisCommand("XREVRANGE", stream(conversation), "+", "-", "COUNT", Self.recentIDs)) { [unowned self] result in
+            var read: [Event] = []
             if case .success(let reply) = result, let events = Self.events(in: reply) {
                 for event in events.reversed() { followed[conversation]?.learn(event) }
+                read = events
             } else if case .failure(let failure) = result {
                 Log.warning("cluster: reading conversation \(conversation)'s top failed: \(failure)")
             }
-            then()
+            then(read)
         }
     }
 

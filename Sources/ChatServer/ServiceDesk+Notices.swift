@@ -145,16 +145,16 @@ extension ServiceDesk {
             share(owner)
         }
         if let to = agentConnection(of: agent) { sendAssigned(conversation, to: to) }
-        guard writer else { return }
+        // Not the writer: `publish` only notes the events, to check for them later.
         let parties = Recipients(customer: contact.id, agents: [agent])
         if center.conversation(conversation)?.laterAgents.isEmpty ?? true, !contact.preChat.firstMessage.isEmpty {
             let text = contact.preChat.firstMessage
-            publish(conversation, at: contact.arrivedAt, to: parties) { wire, seq, ts in
+            publish(conversation, at: contact.arrivedAt, to: parties, writer: writer) { wire, seq, ts in
                 .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: text))
             }
         }
         let agentName = name(of: agent)
-        publish(conversation, to: parties) { wire, seq, ts in
+        publish(conversation, to: parties, writer: writer) { wire, seq, ts in
             .agentJoined(AgentJoined(conversation: wire, seq: seq, ts: ts, agentName: agentName))
         }
     }

@@ -66,11 +66,19 @@ extension ServiceDesk {
             done(.stored(event))
             return
         }
-        guard writer else { return }
-        let wireID = wire(conversation)
         let ts = self.ts(instant ?? now)
+        // A decision's event (a client's message has its own id): named after the log
+        // entry, and checked for a while later by every node that follows the conversation.
+        let decision = clientID == nil ? decisionEventID(in: conversation) : nil
+        let expected = decision.map { DecisionEvent(due: now.advanced(by: Self.decisionEventGrace), conversation: conversation,
+                                                    clientID: $0, recipients: recipients, ts: ts, make: make, done: done) }
+        guard writer else {
+            if let expected { decisionChecks.append(expected) }
+            return
+        }
+        let wireID = wire(conversation)
         var made: RecordedEvent?
-        relay.append(to: wireID, clientID: clientID, recipients: recipients.text, encode: { seq in
+        relay.append(to: wireID, clientID: clientID ?? decision, recipients: recipients.text, encode: { seq in
             let event = RecordedEvent(make(wireID, seq, ts))
             made = event
             return event.bytes
@@ -83,7 +91,12 @@ extension ServiceDesk {
                 done(.duplicate(conversation: wireID, seq: seq, ts: earlier?.ts ?? nowTS))
             case .failure(let failure):
                 Log.warning("cluster: an event of \(wireID) was not stored: \(failure)")
-                done(.failed)
+                if let expected {
+                    // Written later, here or by another node (checkDecisionEvents); `done` then.
+                    decisionChecks.append(expected)
+                } else {
+                    done(.failed)
+                }
             }
         }
     }

@@ -20,6 +20,7 @@ extension ServiceDesk {
         let now = self.now
         expireSessions(now: now)
         retryTakeOvers()
+        checkDecisionEvents()
         budgets.forgetRested(now: budgetClock)
         tickStatistics(now: now)
         if snapshotDirty, lastSnapshotPush.advanced(by: Self.snapshotInterval) <= now {

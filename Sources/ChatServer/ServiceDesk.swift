@@ -1,6 +1,7 @@
 import ChatCore
 import ChatProtocol
 import ChatStorage
+import DequeModule
 import EventLoop
 import Posix
 import Privacy
@@ -40,6 +41,13 @@ final class ServiceDesk {
     /// Agents' messages held while the conversation's first reply is on its way through
     /// the log (a cluster), so that they are written after it, in the order sent.
     var heldReplies: [ConversationID: [() -> Void]] = [:]
+    /// A cluster: the log entry whose decisions' events are being named, how many each
+    /// conversation got so far, and the events to check for (ServiceDesk+DecisionEvents.swift).
+    var decisionEntry: Int64 = 0
+    var decisionCounts: [ConversationID: Int] = [:]
+    var decisionChecks: Deque<DecisionEvent> = []
+    /// Decision events this node found missing and wrote (for /v1/cluster and the tests).
+    var decisionEventsWritten: UInt64 = 0
     /// A cluster's shared customer sessions (nil on one node), and the connections whose
     /// `hello` names a session being looked up there.
     var sharedSessions: SharedSessions?

@@ -68,6 +68,17 @@ import Testing
             }
         }
 
+        func ensure(_ conversation: String, _ clientID: String, text: String) -> Result<ConversationRelay.Ensured, RedisFailure>? {
+            let slot = Mutex<Result<ConversationRelay.Ensured, RedisFailure>?>(nil)
+            rig.perform { [self] _ in
+                relay.ensure(conversation, clientID: clientID, recipients: "", encode: { seq in Array("\(seq):\(text)".utf8) }) { result in
+                    slot.withLock { $0 = result }
+                }
+            }
+            _ = LinkRig.wait { slot.withLock { $0 != nil } }
+            return slot.withLock { $0 }
+        }
+
         func events(_ conversation: String, count: Int) -> [ConversationRelay.Event] {
             _ = LinkRig.wait { heard.withLock { $0[conversation, default: []].count >= count } }
             return heard.withLock { $0[conversation, default: []] }
@@ -147,6 +158,55 @@ import Testing
         west.rig.perform { _ in refused.withLock { $0 = west.relay.refusedAppends } }
         #expect(refused.withLock { $0 } == 1)
         #expect(west.read("c-1-11", after: 0).map(\.seq) == [1, 2])
+    }
+
+    /// An append whose reply was lost with the link (Redis stored it, the node never
+    /// published it) and that is sent again finds itself stored: it is published then,
+    /// so the other nodes hear it now rather than at the conversation's next event.
+    @Test func anEventStoredByATryWhoseReplyWasLostIsPublishedWhenSentAgain() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        let west = try Node(port: server.port)
+        defer { east.stop(); west.stop() }
+        east.follow("c-1-13")
+        west.follow("c-1-13")
+        usleep(100_000)
+        // east's first try: stored, but its reply (and so its PUBLISH) never came.
+        east.rig.send([RedisCommand("XADD", "switchboard:conv:c-1-13", "0-1", "e", "1:where is my order?", "k", "m1")])
+        _ = east.rig.waitForReplies(1)
+        east.send("c-1-13", ["where is my order?"], clientIDs: ["m1"])
+        #expect(LinkRig.wait { east.appended.withLock { $0.count == 1 } })
+        #expect(east.appended.withLock { $0 } == [.duplicate(seq: 1)])
+        #expect(west.events("c-1-13", count: 1).map(\.seq) == [1], "west hears it without waiting for a next event")
+        #expect(east.events("c-1-13", count: 1).map(\.seq) == [1])
+    }
+
+    /// A decision's event that its node did not write is written by the first node that
+    /// checks (`ensure`), once; one that is there — even unpublished — is found, and
+    /// handed on to a node that had not heard it.
+    @Test func ensureWritesAMissingEventOnceAndFindsOneThatIsThere() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        let west = try Node(port: server.port)
+        defer { east.stop(); west.stop() }
+        east.follow("c-1-14")
+        west.follow("c-1-14")
+        usleep(100_000)
+        guard case .success(.written(let event))? = east.ensure("c-1-14", "d:5:0", text: "agent_joined") else {
+            Issue.record("east did not write the missing event")
+            return
+        }
+        #expect(event.seq == 1)
+        #expect(west.events("c-1-14", count: 1).map(\.seq) == [1])
+        #expect(west.ensure("c-1-14", "d:5:0", text: "agent_joined") == .success(.present(seq: 1)))
+        // Written by its node but never published: found, and handed on here.
+        west.rig.send([RedisCommand("XADD", "switchboard:conv:c-1-14", "0-2", "e", "2:transferred", "k", "d:6:0")])
+        _ = west.rig.waitForReplies(1)
+        #expect(west.ensure("c-1-14", "d:6:0", text: "transferred") == .success(.present(seq: 2)))
+        #expect(west.events("c-1-14", count: 2).map(\.seq) == [1, 2])
+        #expect(west.read("c-1-14", after: 0).map(\.clientID) == ["d:5:0", "d:6:0"], "nothing written twice")
+        // Not followed here: nothing to check.
+        #expect(east.ensure("c-1-15", "d:7:0", text: "x") == .success(.present(seq: nil)))
     }
 
     @Test func eventsMissedByPubSubAreReadFromTheStreamInOrder() throws {

@@ -45,6 +45,7 @@ class Ledger:
     acked: dict[tuple[str, str], tuple[int, str, str]] = field(default_factory=dict)  # -> (seq, text, sender role)
     handed: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # (conversation, receiving role) -> seq -> text
     holder: dict[str, str] = field(default_factory=dict)                       # conversation -> agent handle
+    joined: set[str] = field(default_factory=set)   # conversations whose shopper was told an agent joined
     problems: list[str] = field(default_factory=list)
     double_assignments: list[str] = field(default_factory=list)
     refused: int = 0          # `unavailable` answers (sent again later)
@@ -307,6 +308,7 @@ class Shopper(Client):
         self.ended = asyncio.Event()
         self.book = Conversations(self, "customer")
         self.histories: dict[str, dict] = {}
+        self.past: set[str] = set()   # conversations of earlier contacts
 
     def hello(self) -> dict:
         if self.token is None:
@@ -323,12 +325,15 @@ class Shopper(Client):
 
     def event(self, event: dict) -> None:
         conversation, seq, kind = event["conversation"], event["seq"], event["type"]
+        if conversation in self.past:
+            return   # an earlier contact's, e.g. in the history a resume sends before the new one is joined
         if kind == "agent_joined" and conversation != self.conversation:
             if self.joined.is_set():
                 self.traffic.ledger.double_assignments.append(
                     f"{self.name}: joined in {conversation} while in {self.conversation}")
             self.conversation = conversation
             self.joined.set()
+            self.traffic.ledger.joined.add(conversation)
         if conversation != self.conversation:
             return   # an earlier contact's event, e.g. in a late history page
         self.book.hold(conversation, seq)
@@ -387,6 +392,7 @@ class Shopper(Client):
                 await self.wait(self.ended, 0.5)
             if self.ended.is_set() and self.book.last(conversation) > self.book.contiguous(conversation):
                 await self.book.fetch(conversation, self.book.contiguous(conversation))
+            self.past.add(conversation)
 
     @staticmethod
     async def wait(event: asyncio.Event, seconds: float) -> None:
@@ -586,6 +592,9 @@ class Traffic:
 
         await asyncio.gather(*(check(c, a) for c, a in by_conversation.items()))
         undelivered = self.undelivered()
+        # Assigned to an agent, but its shopper never heard `agent_joined`: the event a
+        # decision makes was never written (protocol/cluster.md, "Failures", the gap left).
+        never_joined = sorted(set(ledger.holder) - ledger.joined)
         return {
             "conversations": len({c for c, _ in ledger.acked}),
             "contacts": ledger.contacts,
@@ -596,6 +605,7 @@ class Traffic:
             "duplicated": len(duplicated),
             "double_assignments": len(ledger.double_assignments),
             "gaps": len(gaps),
+            "never_joined": len(never_joined),
             "refused_unavailable": ledger.refused,
             "reconnects": ledger.reconnects,
             "longest_outage_s": round(ledger.longest_outage, 2),
@@ -603,7 +613,8 @@ class Traffic:
             "gap_fetches": ledger.gap_fetches,
             "problems": ledger.problems[:20] + [f"lost: {x}" for x in lost[:10]]
                         + [f"undelivered: {c}/{i}" for c, i in undelivered[:10]] + duplicated[:10]
-                        + ledger.double_assignments[:10] + [f"gap in {c}" for c in gaps[:10]],
+                        + ledger.double_assignments[:10] + [f"gap in {c}" for c in gaps[:10]]
+                        + [f"assigned, never joined: {c}" for c in never_joined[:10]],
         }
 
 

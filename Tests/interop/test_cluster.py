@@ -29,10 +29,10 @@ from test_broker import FAST, JOON, LEAD, MINJI, Peer, agent, customer, start_br
 LEASE_SECONDS = 2
 
 
-def cluster_config(name: str, redis, extra: str = "", agents=(), supervisors=()) -> str:
+def cluster_config(name: str, redis, extra: str = "", agents=(), supervisors=(), lease_seconds: int = LEASE_SECONDS) -> str:
     """`redis`: anything with a `url` (the server, or a FaultProxy in front of it)."""
     return broker_config(agents=agents, supervisors=supervisors, extra=f'[cluster]\nredis = "{redis.url}"\nnode_name = "{name}"\n'
-                                              f"lease_timeout_seconds = {LEASE_SECONDS}\n{extra}")
+                                              f"lease_timeout_seconds = {lease_seconds}\n{extra}")
 
 
 def get(srv: BrokerServer, path: str) -> tuple[int, str]:
@@ -93,12 +93,13 @@ class Cluster:
         self.nodes: dict[str, BrokerServer] = {}
         self.killed: set[str] = set()
 
-    def start(self, name: str, extra: str = "", agents=(), supervisors=(), via=None) -> BrokerServer:
+    def start(self, name: str, extra: str = "", agents=(), supervisors=(), via=None,
+              lease_seconds: int = LEASE_SECONDS) -> BrokerServer:
         """`via`: a FaultProxy this node reaches Redis through (the others go direct)."""
         directory = self.tmp_path / name
         directory.mkdir(exist_ok=True)
         path = directory / "switchboard.toml"
-        path.write_text(cluster_config(name, via or self.redis, extra, agents, supervisors), encoding="utf-8")
+        path.write_text(cluster_config(name, via or self.redis, extra, agents, supervisors, lease_seconds), encoding="utf-8")
         srv = BrokerServer(path, (), log_path=directory / "broker.log")
         srv.start()
         self.nodes[name] = srv

@@ -226,3 +226,51 @@ def until_either(peer, first: str, second: str, **fields) -> dict:
         message = peer.recv(timeout=15)
         if message["type"] in (first, second) and all(message.get(k) == v for k, v in fields.items()):
             return message
+
+
+def test_a_decision_whose_node_is_too_slow_to_write_its_events_gets_them_written_by_another(cluster, proxy):
+    """A decision's events (here `agent_joined`) are written by the node whose command made
+    the decision. When that node cannot write them — dead, cut off, or here just slow:
+    2 s added each way on its link — the node of the conversation's other party finds
+    them missing a while after the log entry and writes them itself, once: the shopper
+    is told her agent joined, the late first writer finds the event there and does not
+    write it again, and the conversation goes on. (Lease timeout 10 s, so that the slow
+    node is not taken for lost meanwhile.)"""
+    staff = [dict(MINJI, chat_capacity=3)]
+    holder = cluster.start("north", extra=FAST, agents=staff, lease_seconds=10)
+    wait_for(lambda: status(holder)["lease"]["held_here"], 10, "north to hold the lease")
+    shop = cluster.start("east", extra=FAST, agents=staff, lease_seconds=10)
+    desk = cluster.start("west", extra=FAST, agents=staff, via=proxy, lease_seconds=10)
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    # Signed in on the slow node and away: on duty (so the shopper waits in line), taking nothing.
+    minji = agent(desk, MINJI, available=False)
+    minji.send(type="set_status", id="away", status="away")
+    until(minji, "ack", id="away")
+    shopper, _ = customer(shop, language="ko")
+    shopper.send(type="start_chat", id="s1", queue="orders", name="김고객")
+    shopper.next("ack", id="s1", timeout=10)
+    until(shopper, "queued")
+    proxy.delay(2.0)
+    # The assignment is west's decision (its agent's status change): west writes agent_joined, late.
+    minji.send(type="set_status", id="av", status="available")
+    joined = until(shopper, "agent_joined")
+    assert joined["seq"] == 1 and joined["agent_name"] == MINJI["name"]
+    conversation = joined["conversation"]
+    wait_for(lambda: status(shop)["log"]["decision_events_written"] >= 1, 10, "east to say it wrote a missing event")
+    assert until(minji, "assigned")["conversation"] == conversation
+    proxy.heal()
+    shopper.send(type="send", id="c1", text="배송 문의드려요")
+    assert until(shopper, "ack", id="c1")["seq"] == 2, "agent_joined is seq 1, once"
+    assert until(minji, "message", seq=2)["text"] == "배송 문의드려요"
+    events = wait_for(lambda: (lambda e: e if len(e) >= 2 else None)(transcript_events(shop, conversation)), 10,
+                      "east's transcript")
+    assert [e["type"] for e in events] == ["agent_joined", "message"], events
+    for peer in (shopper, minji):
+        peer.close()
+
+
+def transcript_events(srv, conversation: str) -> list[dict]:
+    auth = "Basic " + base64.b64encode(f"{MINJI['handle']}:{MINJI['secret']}".encode()).decode()
+    request = urllib.request.Request(srv.http_url(f"/v1/conversations/{conversation}/transcript"), headers={"Authorization": auth})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return json.loads(r.read())["events"]
