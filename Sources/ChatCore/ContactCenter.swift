@@ -81,6 +81,10 @@ public final class ContactCenter<C: Clock> {
     /// A contact that is active or among the last `endedContactsKept` ended ones.
     public func contact(_ id: ContactID) -> Contact? { state.contacts[id] }
 
+    /// Whether `id` named a contact that has finished and been forgotten (not one this
+    /// engine has not made yet: a replica behind the log).
+    public func hasForgotten(_ id: ContactID) -> Bool { state.contacts.wasRemoved(id) }
+
     /// A conversation whose contact is active or among the last `endedContactsKept` ended.
     public func conversation(_ id: ConversationID) -> Conversation? { state.conversations[id] }
 

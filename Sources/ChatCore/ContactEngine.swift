@@ -27,6 +27,8 @@ public protocol ContactEngine: AnyObject {
     func agent(_ id: AgentID) -> Agent?
     func agentID(forHandle handle: String) -> AgentID?
     func contact(_ id: ContactID) -> Contact?
+    /// Whether `id` named a contact that has finished and been forgotten.
+    func hasForgotten(_ id: ContactID) -> Bool
     func conversation(_ id: ConversationID) -> Conversation?
     func offer(_ id: OfferID) -> Offer?
     func placeInLine(of id: ContactID) -> Int?

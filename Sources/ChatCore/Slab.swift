@@ -90,6 +90,19 @@ package struct Slab<ID: SlabID, Element> {
         return out
     }
 
+    /// Whether `id` was handed out and its record has since been removed (rather than
+    /// being live, or not handed out yet): generations only grow, and a retired slot
+    /// is left out of the free list.
+    package func wasRemoved(_ id: ID) -> Bool {
+        let slot = Self.slot(id)
+        guard slot < elements.count else { return false }
+        let generation = UInt32(truncatingIfNeeded: id.rawValue >> 32)
+        if generations[slot] != generation { return generations[slot] > generation }
+        // Free at this generation: retired (its ids spent, so this one was issued), or
+        // waiting in the free list to hand this id out next. Linear, but rare.
+        return !occupied[slot] && !freeSlots.contains(slot)
+    }
+
     private func slot(of id: ID) -> Int? {
         let slot = Self.slot(id)
         guard slot < elements.count, occupied[slot],

@@ -158,16 +158,25 @@ extension ServiceDesk {
     /// A cluster: this node takes over a session another node wrote (SharedSessions),
     /// while its contact is still one the centre knows.
     func takeOver(_ token: String, _ record: SharedSessions.Record) -> CustomerSession? {
-        if let contact = record.contact, center.contact(contact) == nil { return nil }
+        var contact = record.contact
+        if let id = contact, center.contact(id) == nil {
+            // Finished and forgotten: the session lives on (to rate, to start again) with
+            // no contact. Otherwise this replica has not read that far in the log yet.
+            guard center.hasForgotten(id) else { return nil }
+            contact = nil
+        }
         let session = sessions[token] ?? CustomerSession(token: token, language: record.language)
         session.disconnectedAt = nil
-        session.contact = record.contact
+        session.contact = contact
         session.conversations = record.conversations
+        // A finished contact's last conversation stays the session's, as on one node: a
+        // resume gets its history (its end included).
+        let finished = contact == nil && record.contact != nil
         session.conversation = record.conversations.last.flatMap { last in
-            center.conversation(last)?.contact == record.contact ? last : nil
+            finished || center.conversation(last)?.contact == record.contact ? last : nil
         }
         sessions[token] = session
-        if let contact = record.contact { contactOwners[contact] = session }
+        if let contact { contactOwners[contact] = session }
         return session
     }
 

@@ -11,10 +11,18 @@ extension ServiceDesk {
     /// is connected here: it reads what it lacks from Redis first (and, for a customer,
     /// the session another node wrote), then answers from its own store.
     func transcript(_ query: TranscriptQuery, _ answer: @escaping (HTTPResponse) -> Void) {
-        guard let relay, case .read = query.action, let key = WireID.conversation(query.conversation), let id = live(key),
-              center.conversation(id) != nil else {
+        guard let relay, case .read = query.action, let key = WireID.conversation(query.conversation) else {
             answer(transcript(query))
             return
+        }
+        guard let id = live(key), center.conversation(id) != nil else {
+            // Ended (the centre forgot it), or of an earlier generation: this node's copy
+            // stops where it stopped hearing the conversation (it was down, or nobody of
+            // it was connected here); the stream in Redis, kept a day after the end, may
+            // hold the rest. Read after the reader was let in.
+            let first = transcript(query)
+            guard first.status == .ok || first.status == .notFound else { return answer(first) }  // not let in
+            return catchUp(key, wireID: query.conversation, relay: relay) { [self] in answer(transcript(query)) }
         }
         let read = { [self] in relay.follow(wire(id)) { [self] in answer(transcript(query)) } }
         guard case .customer(let token) = query.reader, sessions[token] == nil, let sharedSessions else { return read() }
@@ -29,6 +37,20 @@ extension ServiceDesk {
                 expiring.append((token, now.advanced(by: center.configuration.customerGracePeriod)))
             }
             read()
+        }
+    }
+
+    /// Appends to this node's transcript of `key` what the conversation's stream in
+    /// Redis holds after it (nothing if Redis is away or forgot it), then `then`.
+    func catchUp(_ key: TranscriptKey, wireID: String, relay: ConversationRelay, then: @escaping () -> Void) {
+        relay.read(wireID, after: transcripts.lastSeq(of: key), limit: limits.maxEventsPerConversation + 1) { [self] result in
+            if case .success(let events) = result {
+                for event in events where event.seq == transcripts.lastSeq(of: key) + 1 {
+                    guard case .event(let decoded)? = try? ServerMessage.decode(event.bytes) else { break }
+                    transcripts.append(RecordedEvent(decoded, bytes: event.bytes), to: key)
+                }
+            }
+            then()
         }
     }
 

@@ -24,6 +24,23 @@ struct SlabTests {
         #expect(slab[b] == "b")
     }
 
+    /// A removed record's id is told apart from one not issued yet (a cluster node whose
+    /// replica is behind the log must wait for the second, not for the first).
+    @Test func aRemovedIdIsToldApartFromOneNotIssuedYet() {
+        var slab = Slab<ContactID, String>(generationLimit: 2)
+        let a = slab.insert { _ in "a" }
+        #expect(!slab.wasRemoved(a))
+        slab.remove(a)
+        #expect(slab.wasRemoved(a))
+        let next = ContactID(UInt64(2) << 32 | (a.rawValue & 0xFFFF_FFFF))   // the id the slot hands out next
+        #expect(!slab.wasRemoved(next))
+        let b = slab.insert { _ in "b" }
+        #expect(b == next && !slab.wasRemoved(b))
+        slab.remove(b)   // generation 2 is the limit: the slot is retired, not freed
+        #expect(slab.wasRemoved(b) && slab.wasRemoved(a))
+        #expect(!slab.wasRemoved(ContactID(UInt64(1) << 32 | 7)), "a slot never used")
+    }
+
     @Test func idsThatWereNeverIssuedFindNothing() {
         var slab = Slab<ContactID, Int>()
         let a = slab.insert { _ in 1 }

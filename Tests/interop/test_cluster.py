@@ -429,6 +429,54 @@ def test_a_conversation_between_nodes_relays_every_message_once_and_in_order(clu
     shopper.close()
 
 
+def test_after_its_conversation_ended_a_shopper_resumes_anywhere_and_any_node_reads_it_whole(cluster):
+    """A contact that finished is forgotten by the centre, but its session lives on (to
+    rate, to start again), on any node: a shopper whose node dies after her conversation
+    ended resumes on another node — welcomed as resumed, not as an unknown session —
+    gets the end she missed, and starts a new chat. The ended conversation reads back
+    whole from a node that never followed it (from the stream Redis keeps a day). Both
+    were found by loadtest/chaos.py."""
+    forgetful = FAST + "ended_contacts_kept = 0\n"   # a finished contact is forgotten at once
+    nodes = {name: cluster.start(name, extra=forgetful, agents=[MINJI]) for name in ("north", "east", "west")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(nodes["north"], MINJI)
+    shopper, welcome = customer(nodes["east"], language="ko")
+    token = welcome["session"]
+    shopper.send(type="start_chat", id="s1", queue="orders", name="김고객")
+    shopper.next("ack", id="s1", timeout=10)
+    conversation = until(minji, "assigned")["conversation"]
+    until(shopper, "agent_joined")
+    shopper.send(type="send", id="c1", text="환불 문의합니다")
+    assert until(shopper, "ack", id="c1")["seq"] == 2
+    until(minji, "message", seq=2)
+    shopper.close()
+    minji.send(type="send", id="a1", conversation=conversation, text="처리되었습니다")
+    assert until(minji, "ack", id="a1")["seq"] == 3
+    minji.send(type="end", id="e1", conversation=conversation)
+    until(minji, "ack", id="e1")
+    time.sleep(0.5)
+    auth = "Basic " + base64.b64encode(f"{MINJI['handle']}:{MINJI['secret']}".encode()).decode()
+    request = urllib.request.Request(nodes["west"].http_url(f"/v1/conversations/{conversation}/transcript"),
+                                     headers={"Authorization": auth})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        events = json.loads(r.read())["events"]
+    assert [(e["seq"], e["type"]) for e in events] == [(1, "agent_joined"), (2, "message"), (3, "message"),
+                                                       (4, "conversation_ended")]
+    cluster.kill("east")
+
+    back, resumed = resume(nodes["west"], token, last_seq=2)
+    assert resumed["resumed"] is True
+    history = until(back, "history")
+    assert [e["type"] for e in history["events"]] == ["message", "conversation_ended"]
+    back.send(type="start_chat", id="s2", queue="orders", name="김고객")
+    assert until(back, "ack", id="s2")
+    second = until(minji, "assigned")["conversation"]
+    assert second != conversation
+    assert until(back, "agent_joined")["conversation"] == second
+    back.close()
+    minji.close()
+
+
 def test_a_customer_dropped_on_one_node_resumes_on_another_with_nothing_lost_or_doubled(cluster):
     """Sessions on any node: the widget's token is valid on every node. A customer on
     west drops; the agent on east writes meanwhile; the customer comes back on north
