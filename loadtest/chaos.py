@@ -18,7 +18,8 @@ every shopper holds one conversation after another). Meanwhile, from a seeded pl
 At the end the traffic stops and settles, every acked message is checked against the
 transcripts, and a table is printed: messages sent, acked, delivered, lost (must be 0),
 duplicated (0), double assignments (0), the longest client outage and the lease moves.
-The exit status is 1 when anything was lost, doubled or assigned twice. Loopback only;
+The exit status is 1 when anything was lost, doubled or assigned twice, or a shopper
+was assigned but never told. Loopback only;
 bounded; stops by itself; stops only the processes it started, by PID. Run it with the
 test venv's Python (bash scripts/setup.sh makes it):
 
@@ -278,7 +279,7 @@ def main() -> int:
         subprocess.run(["rm", "-rf", str(workdir)])
     log = report["command_log"]
     bad = (report["lost"] or report["duplicated"] or report["double_assignments"] or report["gaps"]
-           or log["epoch_went_back"] or log["number_gaps"])
+           or report["never_joined"] or log["epoch_went_back"] or log["number_gaps"])
     return 1 if bad else 0
 
 

@@ -93,6 +93,7 @@ class Client:
         self.requests = 0
         self.tasks: set[asyncio.Task] = set()
         self.closing = False
+        self.histories: dict[str, dict] = {}   # the last `history` of each conversation
 
     def hello(self) -> dict:
         raise NotImplementedError
@@ -100,8 +101,29 @@ class Client:
     def welcomed(self, welcome: dict) -> None:
         pass
 
-    def dispatch(self, message: dict) -> None:
+    def event(self, event: dict) -> None:
         raise NotImplementedError
+
+    def other(self, message: dict) -> None:
+        """A message that is not an event, a history or an answer (e.g. `assigned`)."""
+
+    def acknowledged(self, ack: dict) -> None:
+        """An ack, before its request's waiter hears of it."""
+
+    def dispatch(self, message: dict) -> None:
+        kind = message["type"]
+        if kind in ("agent_joined", "message", "conversation_ended", "transferred"):
+            self.event(message)
+        elif kind == "history":
+            for event in message["events"]:
+                self.event(event)
+            self.histories[message["conversation"]] = message
+        elif kind in ("ack", "error"):
+            if kind == "ack":
+                self.acknowledged(message)
+            self.answered(message)
+        else:
+            self.other(message)
 
     def spawn(self, coroutine) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -307,7 +329,6 @@ class Shopper(Client):
         self.joined = asyncio.Event()
         self.ended = asyncio.Event()
         self.book = Conversations(self, "customer")
-        self.histories: dict[str, dict] = {}
         self.past: set[str] = set()   # conversations of earlier contacts
 
     def hello(self) -> dict:
@@ -342,17 +363,6 @@ class Shopper(Client):
         elif kind == "conversation_ended":
             self.ended.set()
         self.book.check_gap(conversation)
-
-    def dispatch(self, message: dict) -> None:
-        kind = message["type"]
-        if kind in ("agent_joined", "message", "conversation_ended", "transferred"):
-            self.event(message)
-        elif kind == "history":
-            for event in message["events"]:
-                self.event(event)
-            self.histories[message["conversation"]] = message
-        elif kind in ("ack", "error"):
-            self.answered(message)
 
     async def live(self) -> None:
         traffic = self.traffic
@@ -417,7 +427,6 @@ class Agent(Client):
         self.ending: set[str] = set()
         self.ends: dict[str, str] = {}   # request id -> conversation being ended
         self.book = Conversations(self, "agent")
-        self.histories: dict[str, dict] = {}
 
     def hello(self) -> dict:
         return {"type": "hello", "login": self.account["handle"], "secret": self.account["secret"]}
@@ -439,9 +448,8 @@ class Agent(Client):
             self.open.discard(conversation)
         self.book.check_gap(conversation)
 
-    def dispatch(self, message: dict) -> None:
-        kind = message["type"]
-        if kind == "assigned":
+    def other(self, message: dict) -> None:
+        if message["type"] == "assigned":
             conversation = message["conversation"]
             self.traffic.ledger.note(f"{self.name} assigned {conversation} on {self.node}")
             earlier = self.traffic.ledger.holder.setdefault(conversation, self.name)
@@ -452,17 +460,11 @@ class Agent(Client):
                 self.traffic.ledger.problem(f"{self.name}: holds {len(self.open)} chats, capacity "
                                             f"{self.account.get('chat_capacity', 3)}")
             self.spawn(self.book.fetch(conversation, self.book.last(conversation)))
-        elif kind in ("message", "agent_joined", "conversation_ended", "transferred"):
-            self.event(message)
-        elif kind == "history":
-            for event in message["events"]:
-                self.event(event)
-            self.histories[message["conversation"]] = message
-        elif kind in ("ack", "error"):
-            if kind == "ack" and message.get("id") in self.ends:
-                # Here, not where the request is awaited: the next `assigned` may be read first.
-                self.open.discard(self.ends.pop(message["id"]))
-            self.answered(message)
+
+    def acknowledged(self, ack: dict) -> None:
+        if ack.get("id") in self.ends:
+            # Here, not where the request is awaited: the next `assigned` may be read first.
+            self.open.discard(self.ends.pop(ack["id"]))
 
     async def reply(self, conversation: str, seq: int, text: str) -> None:
         traffic = self.traffic

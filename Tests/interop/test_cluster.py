@@ -429,6 +429,40 @@ def test_a_conversation_between_nodes_relays_every_message_once_and_in_order(clu
     shopper.close()
 
 
+def test_a_shopper_assigned_while_between_nodes_resumes_into_her_conversation(cluster):
+    """A shopper waiting in line loses her node; before the centre takes it for lost an
+    agent takes her, and no node has her connected to write the new conversation into
+    her shared session. She comes back on another node: the centre says where her contact is, so she is resumed into
+    the conversation — she gets `agent_joined` in the history and her messages go
+    through (found by loadtest/chaos.py: such a shopper was told an agent joined, then
+    refused every message as "no agent has joined yet")."""
+    nodes = {name: cluster.start(name, extra=FAST, agents=[MINJI]) for name in ("north", "east", "west")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(nodes["north"], MINJI, available=False)
+    minji.send(type="set_status", id="away", status="away")
+    until(minji, "ack", id="away")
+    shopper, welcome = customer(nodes["east"], language="ko")
+    token = welcome["session"]
+    shopper.send(type="start_chat", id="s1", queue="orders", name="김고객")
+    shopper.next("ack", id="s1", timeout=10)
+    until(shopper, "queued")
+    # Her node dies: until it is taken for lost the centre has her as connected there.
+    cluster.kill("east")
+    minji.send(type="set_status", id="av", status="available")
+    conversation = until(minji, "assigned")["conversation"]
+
+    back, resumed = resume(nodes["west"], token)
+    assert resumed["resumed"] is True
+    history = until(back, "history")
+    assert history["conversation"] == conversation
+    assert [e["type"] for e in history["events"]] == ["agent_joined"]
+    back.send(type="send", id="c1", text="배송이 늦어요")
+    assert until(back, "ack", id="c1")["seq"] == 2
+    assert until(minji, "message", seq=2)["text"] == "배송이 늦어요"
+    back.close()
+    minji.close()
+
+
 def test_after_its_conversation_ended_a_shopper_resumes_anywhere_and_any_node_reads_it_whole(cluster):
     """A contact that finished is forgotten by the centre, but its session lives on (to
     rate, to start again), on any node: a shopper whose node dies after her conversation
