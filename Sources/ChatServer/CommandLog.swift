@@ -48,7 +48,8 @@ package final class CommandLog {
     private var retryReadAt: UInt64 = 0
     private var readFailures = 0
     static let readRetryDelay: UInt64 = 250_000_000
-    private let loop: EventLoop
+    /// Weak: the loop outlives this log, and holds its ticker.
+    private weak var loop: EventLoop?
     /// Entries were missing; nothing more is read until `resume`.
     private var gapFound = false
     private var stopped = true
@@ -81,7 +82,7 @@ package final class CommandLog {
         reader.stateChanged = { [unowned self] state in
             if state == .up { reading = false; retryReadAt = 0; readMore() }
         }
-        loop.addTicker(TickAction { [weak self] now in
+        loop?.addTicker(TickAction { [weak self] now in
             guard let self, retryReadAt != 0, now >= retryReadAt else { return }
             retryReadAt = 0
             readMore()
@@ -159,7 +160,7 @@ package final class CommandLog {
                 // log while its link looks up (found by loadtest/chaos.py).
                 if readFailures == 0 { Log.warning("cluster: reading the command log failed: \(text); trying again") }
                 readFailures &+= 1
-                retryReadAt = loop.now &+ Self.readRetryDelay
+                retryReadAt = (loop?.now ?? 0) &+ Self.readRetryDelay
             case .failure:
                 break  // the link is down; reading resumes when it is up again
             }

@@ -123,6 +123,7 @@ extension ServiceDesk {
     func letGoOfCluster() {
         heldReplies.removeAll()
         awaitingContacts.removeAll()
+        decisionChecks.removeAll()
         relay = nil
         sharedSessions = nil
     }
