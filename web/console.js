@@ -71,6 +71,8 @@
   var conn = null, me = null, queues = [], skew = 0, audio = null;
   var offers = {}, convs = {}, order = [], left = [], agents = {}, selected = null, counter = 0, prefix = Math.random().toString(36).slice(2, 6);
   var connState = "connecting";
+  // A reply was refused `unavailable` (this node lost Redis): "reconnecting" until one is acked.
+  var storeAway = false;
 
   function queueName(key) { for (var i = 0; i < queues.length; i++) if (queues[i].key === key) return queues[i].name; return key; }
   function now() { return Date.now() + skew; }
@@ -188,12 +190,21 @@
           own.conv.pending.splice(own.conv.pending.indexOf(own.item), 1);
           addEvent(own.conv, { type: "message", conversation: own.conv.id, seq: msg.seq, ts: msg.ts, from: "agent", agent_name: me.name, text: own.item.text, client_id: own.item.id }, false);
           afterEvents(own.conv);
+          if (storeAway) { storeAway = false; renderConnection(); }
         }
         break;
       }
       case "error": {
         var bad = msg.id ? findPending(msg.id) : null;
-        if (bad) { bad.item.failed = true; renderMessages(); }
+        if (bad && msg.code === "unavailable" && msg.retry_after_ms) {
+          // The node cannot reach Redis: "reconnecting", and the message is sent again by
+          // itself (same id) after retry_after_ms until it is acked.
+          storeAway = true; renderConnection();
+          setTimeout(function () {
+            var still = findPending(msg.id);
+            if (still && conn) conn.send({ type: "send", id: msg.id, conversation: still.conv.id, text: still.item.text });
+          }, msg.retry_after_ms);
+        } else if (bad) { bad.item.failed = true; renderMessages(); }
         break;
       }
       default: break;
@@ -317,11 +328,12 @@
   function renderAll() { renderTop(); renderLists(); renderConversation(); }
   function renderConnection() {
     var node = document.querySelector(".connection");
+    var away = connState !== "open" || storeAway;
     if (node) {
-      node.textContent = connState === "open" ? "" : connState === "replaced" ? T.replaced : T.reconnecting;
-      node.hidden = connState === "open";
+      node.textContent = !away ? "" : connState === "replaced" ? T.replaced : T.reconnecting;
+      node.hidden = !away;
     }
-    document.body.classList.toggle("is-reconnecting", connState === "reconnecting");
+    document.body.classList.toggle("is-reconnecting", connState === "reconnecting" || storeAway);
     if (connState === "replaced" && !document.querySelector(".console")) showSignIn();
   }
   function activeCount() { return order.filter(function (id) { return !convs[id].ended && !convs[id].away; }).length; }
@@ -338,7 +350,8 @@
     top.appendChild(el("div", { class: "brand" }, [el("span", { class: "brand-mark", "aria-hidden": "true" }), T.signInTitle]));
     top.appendChild(seg);
     top.appendChild(el("span", { class: "slots", "data-free": String(Math.max(0, cap - held)), text: T.slots(Math.max(0, cap - held), cap) }));
-    top.appendChild(el("span", { class: "connection", role: "status", hidden: connState === "open", text: connState === "open" ? "" : T.reconnecting }));
+    top.appendChild(el("span", { class: "connection", role: "status", hidden: connState === "open" && !storeAway,
+      text: connState === "open" && !storeAway ? "" : T.reconnecting }));
     top.appendChild(el("div", { class: "me" }, [el("span", { class: "avatar", "aria-hidden": "true", text: me.name.slice(0, 1) }),
       el("span", { text: me.name }), el("button", { type: "button", class: "button ghost", text: T.signOut, onclick: function () { conn.close(); location.reload(); } })]));
   }

@@ -267,6 +267,8 @@
   }
 
   var bannerTimer = null;
+  // A message was refused `unavailable` (a cluster node lost Redis): "reconnecting" until one is acked.
+  var storeAway = false;
   function setBanner(text, kind) {
     clearTimeout(bannerTimer);
     banner.hidden = !text;
@@ -305,6 +307,12 @@
         var own = findOutbox(msg.id);
         if (own) acknowledge(own, msg);
         else if (p && p.ack) p.ack(msg);
+        if (own && storeAway) {
+          // The store (a cluster's Redis) is back: the message that waited went through.
+          storeAway = false;
+          setBanner(T.reconnected, "ok");
+          bannerTimer = setTimeout(function () { setBanner(""); }, 2500);
+        }
         break;
       }
       case "error": {
@@ -323,8 +331,13 @@
         var q = msg.id ? pending[msg.id] : null; if (msg.id) delete pending[msg.id];
         var mine = msg.id ? findOutbox(msg.id) : null;
         if (mine) {
-          mine.failed = true;
-          if (msg.code === "rate_limited" && msg.retry_after_ms) setTimeout(function () { if (!mine.acked) { mine.failed = false; sendChat(mine); } }, msg.retry_after_ms);
+          // Refused for now — the store is behind (rate_limited) or a cluster node cannot
+          // reach Redis (unavailable): sent again by itself after retry_after_ms, with the
+          // same id, and shown as still sending; any other refusal waits for the person.
+          var again = (msg.code === "rate_limited" || msg.code === "unavailable") && msg.retry_after_ms;
+          mine.failed = !again;
+          if (again) setTimeout(function () { if (!mine.acked) { mine.failed = false; sendChat(mine); } }, msg.retry_after_ms);
+          if (msg.code === "unavailable") { storeAway = true; setBanner(T.reconnecting, "warn"); }
           persist(); renderMessages();
         } else if (q && q.error) q.error(msg);
         else if (msg.fatal) setBanner(errorText(msg.code), "error");

@@ -6,12 +6,14 @@ A shopper's widget, loaded through nginx, and an agent's console on another node
 conversation in Korean. Then the shopper's node is killed (SIGKILL): the widget says it
 is reconnecting, comes back through nginx on another node with its session, and
 nothing is lost or doubled on either side — also what the agent wrote meanwhile and
-what the shopper wrote offline.
+what the shopper wrote offline. And while Redis is away, the widget and the console say
+they are reconnecting and send what was refused again by themselves.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -92,3 +94,46 @@ def test_a_shopper_whose_node_dies_resumes_through_nginx_on_another(cluster, bro
         assert agent_seqs == sorted(set(agent_seqs)), agent_seqs
     finally:
         nginx.stop()
+
+
+def test_while_redis_is_away_the_widget_and_console_say_reconnecting_and_send_when_it_is_back(cluster, browsers):
+    """Redis outage, in the browser: a message that cannot be stored is refused with
+    `unavailable` and `retry_after_ms`; the widget and the console then say they are
+    reconnecting, keep the message as still sending, and send it again by themselves
+    (same id) until Redis is back — then each message arrives once and the notice goes."""
+    nodes = {name: cluster.start(name, extra=FAST, agents=[MINJI]) for name in ("east", "west")}
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    agent = agent_console(browsers, nodes["east"])
+    set_status(agent, "available")
+    shopper = browsers("shopper", 1280, 860)
+    shopper.get(nodes["west"].http_url("/"))
+    visible(shopper, ".sbw-launcher").click()
+    wait(shopper, lambda d: css(d, ".sbw-prechat button[type=submit]").is_enabled(), what="the widget never said hello")
+    fill_prechat(shopper, "환불은 언제 되나요?")
+    css(shopper, ".sbw-prechat button[type=submit]").click()
+    visible(shopper, ".sbw-composer-input")
+    visible(agent, ".composer-input")
+    wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "환불은 언제") == 1, what="the pre-chat question never arrived")
+
+    cluster.redis.kill()
+    widget_send(shopper, "지금 보내도 되나요?")
+    banner = visible(shopper, ".sbw-banner", timeout=15)
+    assert "다시 연결하는 중" in banner.text
+    assert all_css(shopper, ".sbw-msg-pending"), "the message is kept as still sending"
+    console_send(agent, "확인 중입니다.")
+    wait(agent, lambda d: css(d, ".connection").is_displayed() and "다시 연결하는 중" in css(d, ".connection").text,
+         timeout=15, what="the console never said it was reconnecting")
+    time.sleep(2)
+    cluster.redis.start()
+
+    wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "지금 보내도 되나요?") == 1, timeout=30,
+         what="the shopper's message never went through after Redis came back")
+    wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "확인 중입니다.") == 1, timeout=30,
+         what="the agent's reply never went through after Redis came back")
+    wait(shopper, lambda d: not all_css(d, ".sbw-msg-pending"), timeout=15, what="a message stayed pending")
+    wait(agent, lambda d: not css(d, ".connection").is_displayed(), timeout=15, what="the console still says reconnecting")
+    wait(shopper, lambda d: "다시 연결하는 중" not in (css(d, ".sbw-banner").text if all_css(d, ".sbw-banner") else ""),
+         timeout=15, what="the widget still says reconnecting")
+    # Once each, on both screens.
+    assert count_text(agent, ".msg-customer .bubble", "지금 보내도 되나요?") == 1
+    assert count_text(shopper, ".sbw-msg-own .sbw-bubble", "지금 보내도 되나요?") == 1
