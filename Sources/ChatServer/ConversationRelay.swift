@@ -231,27 +231,17 @@ package final class ConversationRelay {
                         _ completion: @escaping (Result<Ensured, RedisFailure>) -> Void) {
         guard let state = followed[conversation], state.loaded else { return completion(.success(.present(seq: nil))) }
         if let seq = state.recentSet[clientID] { return completion(.success(.present(seq: seq))) }
-        read(conversation, after: state.delivered, limit: streamLength) { [unowned self] result in
-            switch result {
-            case .failure(let failure):
-                completion(.failure(failure))
-            case .success(let events):
-                guard var state = followed[conversation] else { return completion(.success(.present(seq: nil))) }
-                for event in events {
-                    if event.seq > state.delivered { state.early[event.seq] = event }
-                    state.learn(event)
-                }
-                followed[conversation] = state
-                drain(conversation)
-                if let seq = state.recentSet[clientID] { return completion(.success(.present(seq: seq))) }
-                append(to: conversation, clientID: clientID, recipients: recipients, encode: encode) { result in
-                    completion(result.map { appended in
-                        switch appended {
-                        case .stored(let event): .written(event)
-                        case .duplicate(let seq): .present(seq: seq)
-                        }
-                    })
-                }
+        readBack(conversation, limit: streamLength) { [unowned self] result in
+            if case .failure(let failure) = result { return completion(.failure(failure)) }
+            guard let state = followed[conversation] else { return completion(.success(.present(seq: nil))) }
+            if let seq = state.recentSet[clientID] { return completion(.success(.present(seq: seq))) }
+            append(to: conversation, clientID: clientID, recipients: recipients, encode: encode) { result in
+                completion(result.map { appended in
+                    switch appended {
+                    case .stored(let event): .written(event)
+                    case .duplicate(let seq): .present(seq: seq)
+                    }
+                })
             }
         }
     }
@@ -425,13 +415,18 @@ package final class ConversationRelay {
     }
 
     /// Reads what follows the last event handed on, then hands it on.
-    private func readBack(_ conversation: String, limit: Int) {
-        guard let after = followed[conversation]?.delivered else { return }
+    /// `then`: after what was read was handed on (or the read failed).
+    private func readBack(_ conversation: String, limit: Int,
+                          then: @escaping (Result<Void, RedisFailure>) -> Void = { _ in }) {
+        guard let after = followed[conversation]?.delivered else { return then(.success(())) }
         read(conversation, after: after, limit: limit) { [unowned self] result in
-            guard case .success(let events) = result, var state = followed[conversation] else { return }
-            for event in events where event.seq > state.delivered { state.early[event.seq] = event; state.learn(event) }
-            followed[conversation] = state
-            drain(conversation)
+            guard case .success(let events) = result else { return then(result.map { _ in }) }
+            if var state = followed[conversation] {
+                for event in events where event.seq > state.delivered { state.early[event.seq] = event; state.learn(event) }
+                followed[conversation] = state
+                drain(conversation)
+            }
+            then(.success(()))
         }
     }
 

@@ -31,6 +31,21 @@ def customers_on(srv) -> int:
     return stats.get("node", stats)["connections"]["customer"]
 
 
+def start_chat(browsers, page_url: str, agent, question: str, excerpt: str):
+    """A shopper's browser on `page_url` whose widget starts a chat with `question`,
+    once `agent`'s console shows it (found by `excerpt`)."""
+    shopper = browsers("shopper", 1280, 860)
+    shopper.get(page_url)
+    visible(shopper, ".sbw-launcher").click()
+    wait(shopper, lambda d: css(d, ".sbw-prechat button[type=submit]").is_enabled(), what="the widget never said hello")
+    fill_prechat(shopper, question)
+    css(shopper, ".sbw-prechat button[type=submit]").click()
+    visible(shopper, ".sbw-composer-input")
+    visible(agent, ".composer-input")
+    wait(agent, lambda d: count_text(d, ".msg-customer .bubble", excerpt) == 1, what="the pre-chat question never reached the agent")
+    return shopper
+
+
 def test_a_shopper_whose_node_dies_resumes_through_nginx_on_another(cluster, browsers, tmp_path):
     try:
         nginx_bin()
@@ -43,15 +58,7 @@ def test_a_shopper_whose_node_dies_resumes_through_nginx_on_another(cluster, bro
     try:
         agent = agent_console(browsers, nodes["east"])
         set_status(agent, "available")
-        shopper = browsers("shopper", 1280, 860)
-        shopper.get(nginx.url("/"))
-        visible(shopper, ".sbw-launcher").click()
-        wait(shopper, lambda d: css(d, ".sbw-prechat button[type=submit]").is_enabled(), what="the widget never said hello")
-        fill_prechat(shopper, "주문한 이어폰이 아직 안 왔어요.")
-        css(shopper, ".sbw-prechat button[type=submit]").click()
-        visible(shopper, ".sbw-composer-input")
-        visible(agent, ".composer-input")
-        wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "아직 안 왔어요") == 1, what="the pre-chat question never reached the agent")
+        shopper = start_chat(browsers, nginx.url("/"), agent, "주문한 이어폰이 아직 안 왔어요.", "아직 안 왔어요")
         console_send(agent, "안녕하세요, 박민지입니다. 주문 확인해 드릴게요.")
         wait(shopper, lambda d: count_text(d, ".sbw-msg-agent .sbw-bubble", "주문 확인해 드릴게요") == 1)
         widget_send(shopper, "주문번호는 2026050412345예요.")
@@ -105,15 +112,7 @@ def test_while_redis_is_away_the_widget_and_console_say_reconnecting_and_send_wh
     wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
     agent = agent_console(browsers, nodes["east"])
     set_status(agent, "available")
-    shopper = browsers("shopper", 1280, 860)
-    shopper.get(nodes["west"].http_url("/"))
-    visible(shopper, ".sbw-launcher").click()
-    wait(shopper, lambda d: css(d, ".sbw-prechat button[type=submit]").is_enabled(), what="the widget never said hello")
-    fill_prechat(shopper, "환불은 언제 되나요?")
-    css(shopper, ".sbw-prechat button[type=submit]").click()
-    visible(shopper, ".sbw-composer-input")
-    visible(agent, ".composer-input")
-    wait(agent, lambda d: count_text(d, ".msg-customer .bubble", "환불은 언제") == 1, what="the pre-chat question never arrived")
+    shopper = start_chat(browsers, nodes["west"].http_url("/"), agent, "환불은 언제 되나요?", "환불은 언제")
 
     cluster.redis.kill()
     widget_send(shopper, "지금 보내도 되나요?")
