@@ -118,7 +118,12 @@ def test_fifty_conversations_through_a_fault_lose_and_double_nothing(cluster, fa
     assert report["contacts"] > CONVERSATIONS, "conversations ended and new ones were routed"
     if fault in ("node_killed", "lease_holder_killed"):
         assert report["reconnects"] > 0, "the killed node's clients came back elsewhere"
-    if fault in ("redis_killed", "partition"):
+    if fault == "redis_killed":
         assert report["refused_unavailable"] > 0, "messages met the outage and were refused, not lost"
+    if fault == "partition":
+        # The cut-off node's sends may be refused `unavailable` or just wait out the cut on
+        # its link (acked after the heal), depending on when its link is found stale: both
+        # are right, so the fault's mark here is the lease moving off it.
+        assert report["lease_moves"] >= 1 and log["epochs"] >= 2, "the lease moved off the cut-off holder"
     if fault == "lease_holder_killed":
         assert report["lease_moves"] >= 1 and log["epochs"] >= 2
