@@ -104,7 +104,11 @@ final class ClusterNode {
                 desk.sharedSessions?.retry()
                 let (entry, snapshot) = (log.lastNumber, path.snapshotNumber)
                 let repaired = desk.decisionEventsWritten
-                status.figures.withLock { $0.logEntry = entry; $0.snapshotEntry = snapshot; $0.decisionEventsWritten = repaired }
+                let (batches, entries) = (relay.batchesPublished, relay.entriesPublished)
+                status.figures.withLock {
+                    $0.logEntry = entry; $0.snapshotEntry = snapshot; $0.decisionEventsWritten = repaired
+                    $0.relayBatches = batches; $0.relayEntries = entries
+                }
                 let mine = NodeCounts(customers: desk.metrics.open(.customer), agents: desk.metrics.open(.agent),
                                       supervisors: desk.metrics.open(.supervisor), sessions: desk.sessions.count)
                 counts.exchange(mine) { [status] total, nodes in

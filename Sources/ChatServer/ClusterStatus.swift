@@ -38,6 +38,9 @@ public final class ClusterStatus: Sendable {
         var snapshotEntry: Int64 = 0
         /// Decision events this node found missing and wrote (ServiceDesk+DecisionEvents.swift).
         var decisionEventsWritten: UInt64 = 0
+        /// The relay's `PUBLISH`es and the events and notes they carried (`RelayBatch`).
+        var relayBatches: UInt64 = 0
+        var relayEntries: UInt64 = 0
         /// The cluster's connection counts summed over the nodes heard lately, and how
         /// many those were (ClusterCounts; nil until Redis answered once).
         var clusterCounts: NodeCounts?
@@ -103,6 +106,11 @@ public final class ClusterStatus: Sendable {
             w.number("applied_entry", Double(f.logEntry))
             w.number("snapshot_entry", Double(f.snapshotEntry))
             w.number("decision_events_written", Double(f.decisionEventsWritten))
+            w.close()
+            w.key("relay")
+            w.open()
+            w.number("batches_published", Double(f.relayBatches))
+            w.number("entries_published", Double(f.relayEntries))
             w.close()
         }
         w.key("nodes")

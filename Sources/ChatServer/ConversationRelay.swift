@@ -12,9 +12,11 @@ import RedisClient
 /// protocol's per-conversation sequence numbers (1, 2, 3, … without gaps) are the stream
 /// ids themselves. A node appends the next event with `XADD … 0-(last + 1)`, which Redis
 /// refuses if any node got that number first: a compare-and-set without a script.
-/// Then it publishes the entry on the conversation's channel, where every node with a
-/// party of the conversation listens. Two commands per event, pipelined across events;
-/// on the rare refusal the node reads the stream's top and tries the next number.
+/// Then it publishes the entry on the relay's channel, where every node listens and
+/// keeps what concerns the conversations it follows: the entries a node stores during
+/// one loop iteration go out in one `PUBLISH` at its end (`RelayBatch`), so an event
+/// costs one `XADD` and a share of a `PUBLISH`, pipelined; on the rare refusal the node
+/// reads the stream's top and tries the next number.
 ///
 /// A node has at most one append in flight per conversation: were two in flight and the
 /// first refused, the second could take a number past a gap. What a node knows of the
@@ -30,7 +32,7 @@ import RedisClient
 /// followed it. An event that arrives past a gap (a message lost while the subscriber
 /// link was down, say) waits while the missing ones are read from the stream, and when
 /// the subscriber link comes back every followed conversation is read from where it was.
-package final class ConversationRelay {
+package final class ConversationRelay: Flushable {
     /// One event of a conversation as stored and published.
     package struct Event: Equatable {
         package var seq: Int64
@@ -106,6 +108,12 @@ package final class ConversationRelay {
     private let link: RedisConnection
     private let subscription: RedisSubscription
     private var followed: [String: Followed] = [:]
+    /// What this node publishes at the end of the loop iteration.
+    private var outgoing = RelayBatch()
+    private var flushScheduled = false
+    /// `PUBLISH`es sent, and the entries they carried (for /v1/cluster).
+    package private(set) var batchesPublished: UInt64 = 0
+    package private(set) var entriesPublished: UInt64 = 0
     /// Appends Redis refused because another node had taken the number (for /metrics).
     package private(set) var refusedAppends: UInt64 = 0
     /// Every event published on a followed conversation, in the order Redis published them.
@@ -116,7 +124,9 @@ package final class ConversationRelay {
         self.subscription = subscription
         self.keyPrefix = keyPrefix
         streamLength = max(Self.minimumStreamLength, longestConversation + 64)
+        eventsChannel = "\(keyPrefix):conv-events"
         subscription.messageReceived = { [unowned self] channel, payload in published(channel: channel, payload: payload) }
+        subscription.subscribe(eventsChannel)
         subscription.availabilityChanged = { [unowned self] up in
             if up { catchUp() }
             availabilityChanged?(up)
@@ -131,7 +141,8 @@ package final class ConversationRelay {
     package private(set) var unfillableEvents: UInt64 = 0
 
     package func stream(_ conversation: String) -> String { "\(keyPrefix):conv:\(conversation)" }
-    package func channel(_ conversation: String) -> String { "\(keyPrefix):conv-events:\(conversation)" }
+    /// The relay's one channel: every node's batches, heard by every node.
+    package let eventsChannel: String
 
     /// What a node already has of a conversation (the last seq in its own transcript):
     /// following starts after it, so what came before is read from the stream and handed
@@ -145,7 +156,6 @@ package final class ConversationRelay {
     package func follow(_ conversation: String) {
         guard followed[conversation] == nil else { return }
         followed[conversation] = Followed()
-        subscription.subscribe(channel(conversation))
         loadTop(conversation, after: heldThrough?(conversation))
     }
 
@@ -153,6 +163,7 @@ package final class ConversationRelay {
     /// (their closures hold the desk, which holds this relay).
     package func stop() {
         followed.removeAll()
+        outgoing = RelayBatch()
         eventReceived = nil
         noteReceived = nil
         heldThrough = nil
@@ -194,12 +205,11 @@ package final class ConversationRelay {
 
     /// Sends a note to the nodes following the conversation (at most once, not kept).
     package func notify(_ conversation: String, recipients: String, _ bytes: [UInt8]) {
-        link.send(RedisCommand("PUBLISH", channel(conversation), Self.frame(Event(seq: 0, clientID: nil, bytes: bytes, recipients: recipients)))) { _ in }
+        publish(conversation, Event(seq: 0, clientID: nil, bytes: bytes, recipients: recipients))
     }
 
     package func unfollow(_ conversation: String) {
         guard let state = followed.removeValue(forKey: conversation) else { return }
-        subscription.unsubscribe(channel(conversation))
         for pending in state.queue { pending.completion(.failure(.unavailable("the conversation is no longer followed here"))) }
     }
 
@@ -281,7 +291,7 @@ package final class ConversationRelay {
             switch result {
             case .success:
                 let event = Event(seq: seq, clientID: pending.clientID, bytes: bytes, recipients: pending.recipients)
-                link.send(RedisCommand("PUBLISH", channel(conversation), Self.frame(event))) { _ in }
+                publish(conversation, event)
                 finish(conversation, with: .success(.stored(event)), learning: event)
             case .failure(.replied(let text)) where text.contains("equal or smaller"):
                 refusedAppends &+= 1
@@ -299,7 +309,7 @@ package final class ConversationRelay {
                         // event (found by test_cluster_faults.py's partition). Hearing it
                         // twice is harmless: listeners hand on each seq once.
                         if let stored = events.first(where: { $0.seq == seq }) {
-                            link.send(RedisCommand("PUBLISH", channel(conversation), Self.frame(stored))) { _ in }
+                            publish(conversation, stored)
                         }
                         finish(conversation, with: .success(.duplicate(seq: seq)), learning: nil)
                     } else {
@@ -354,10 +364,41 @@ package final class ConversationRelay {
         }
     }
 
+    // MARK: The channel
+
+    /// Adds an event (or a note, seq 0) to what this node publishes at the end of the
+    /// loop iteration.
+    private func publish(_ conversation: String, _ event: Event) {
+        outgoing.add(conversation, Self.frame(event))
+        if outgoing.bytes.count >= RelayBatch.flushSize {
+            flush()
+        } else if !flushScheduled {
+            flushScheduled = true
+            link.loop.scheduleFlush(self)
+        }
+    }
+
+    /// End of the loop iteration: one `PUBLISH` for every entry written in it. Lost if the
+    /// link is down: the streams have the events, and listeners read gaps from there.
+    package func flush() {
+        flushScheduled = false
+        guard !outgoing.isEmpty else { return }
+        entriesPublished &+= UInt64(outgoing.count)
+        batchesPublished &+= 1
+        link.send(RedisCommand("PUBLISH", eventsChannel, outgoing.take())) { _ in }
+    }
+
     private func published(channel: String, payload: [UInt8]) {
-        let prefix = "\(keyPrefix):conv-events:"
-        guard channel.hasPrefix(prefix), let event = Self.unframe(payload) else { return }
-        let conversation = String(channel.dropFirst(prefix.count))
+        guard channel == eventsChannel else { return }
+        guard let entries = RelayBatch.entries(of: payload) else {
+            Log.warning("cluster: a relay batch of \(payload.count) bytes does not decode; its events are read from the streams later")
+            return
+        }
+        for (conversation, event) in entries { heard(conversation, event) }
+    }
+
+    /// One event (or note) published by some node: kept if this node follows its conversation.
+    private func heard(_ conversation: String, _ event: Event) {
         guard var state = followed[conversation] else { return }
         guard event.seq > 0 else {
             noteReceived?(conversation, event.recipients, event.bytes)

@@ -3,7 +3,7 @@ import Redis
 
 /// libFuzzer entry point for what a cluster node reads from Redis: the first byte picks
 /// the reader; the rest is a RESP reply (for the heartbeat, the command log's XREAD and
-/// a conversation's XRANGE), a conversation event as published, a command log entry's
+/// a conversation's XRANGE), a relay batch or one event of it as published, a command log entry's
 /// payload (`LogEnvelope`), or a snapshot's body (JSON, `ClusterSnapshots.decode`). Any refusal is fine; a crash, a hang or unbounded
 /// memory is not. What reads must write back to bytes that read the same.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -34,6 +34,13 @@ public func fuzzCluster(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let payload = Array(rest)
         if let event = ConversationRelay.unframe(payload) {
             precondition(ConversationRelay.unframe(ConversationRelay.frame(event)) == event, "frame round trip")
+        }
+        if let entries = RelayBatch.entries(of: payload) {
+            var batch = RelayBatch()
+            for (conversation, event) in entries { batch.add(conversation, ConversationRelay.frame(event)) }
+            let again = RelayBatch.entries(of: batch.take())
+            precondition(again?.map(\.event) == entries.map(\.event) && again?.map(\.conversation) == entries.map(\.conversation),
+                         "batch round trip")
         }
         return 0
     }

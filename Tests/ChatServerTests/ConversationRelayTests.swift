@@ -124,6 +124,51 @@ import Testing
         #expect(east.appended.withLock { $0.count } == 200 && west.appended.withLock { $0.count } == 200)
     }
 
+    /// The events a node stores in one loop iteration, for many conversations, go out in
+    /// one `PUBLISH` (or a few, as the replies come back), and every listener hears each.
+    @Test func eventsOfManyConversationsStoredTogetherArePublishedTogether() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        let west = try Node(port: server.port)
+        defer { east.stop(); west.stop() }
+        let conversations = (1...50).map { "c-1-\(100 + $0)" }
+        for conversation in conversations { west.follow(conversation) }
+        usleep(200_000)
+        east.rig.perform { _ in
+            for conversation in conversations {
+                east.relay.append(to: conversation, clientID: "m1", encode: { seq in Array("\(seq):hello".utf8) }) { _ in }
+            }
+        }
+        for conversation in conversations {
+            #expect(west.events(conversation, count: 1).map(\.seq) == [1], "\(conversation) heard once")
+        }
+        let published = Mutex((batches: UInt64(0), entries: UInt64(0)))
+        east.rig.perform { _ in published.withLock { $0 = (east.relay.batchesPublished, east.relay.entriesPublished) } }
+        let (batches, entries) = published.withLock { $0 }
+        #expect(entries == 50)
+        #expect(batches >= 1 && batches <= 25, "\(batches) PUBLISHes for 50 events stored together")
+    }
+
+    @Test func aBatchCarriesEachConversationsEventsInOrderAndRefusesAPartOne() {
+        var batch = RelayBatch()
+        let first = ConversationRelay.Event(seq: 7, clientID: "m-안녕", bytes: Array("{\"type\":\"message\"}".utf8), recipients: "c1 a2")
+        let note = ConversationRelay.Event(seq: 0, clientID: nil, bytes: Array("typing".utf8), recipients: "a2")
+        batch.add("c-1-7", ConversationRelay.frame(first))
+        batch.add("c-1-8", ConversationRelay.frame(note))
+        batch.add("c-1-7", ConversationRelay.frame(ConversationRelay.Event(seq: 8, clientID: nil, bytes: [])))
+        #expect(batch.count == 3)
+        let payload = batch.take()
+        #expect(batch.isEmpty && batch.bytes.isEmpty)
+        let entries = RelayBatch.entries(of: payload)
+        #expect(entries?.map(\.conversation) == ["c-1-7", "c-1-8", "c-1-7"])
+        #expect(entries?.map(\.event) == [first, note, ConversationRelay.Event(seq: 8, clientID: nil, bytes: [])])
+        #expect(RelayBatch.entries(of: [])?.isEmpty == true)
+        for cut in [1, 3, 9, payload.count - 1] {
+            #expect(RelayBatch.entries(of: Array(payload.prefix(cut))) == nil, "cut at \(cut)")
+        }
+        #expect(RelayBatch.entries(of: [0, 1, 65, 0, 0, 0, 3, 0, 0, 0]) == nil, "a frame too short to be one")
+    }
+
     @Test func aResentMessageIsADuplicateOnAnyNode() throws {
         let server = try RedisServer()
         let east = try Node(port: server.port)
@@ -218,7 +263,11 @@ import Testing
         func write(_ seq: Int, publish: Bool) {
             let event = ConversationRelay.Event(seq: Int64(seq), clientID: "m\(seq)", bytes: Array("\(seq)".utf8))
             var commands = [RedisCommand("XADD", "switchboard:conv:c-1-12", "0-\(seq)", "e", event.bytes, "k", "m\(seq)")]
-            if publish { commands.append(RedisCommand("PUBLISH", "switchboard:conv-events:c-1-12", ConversationRelay.frame(event))) }
+            if publish {
+                var batch = RelayBatch()
+                batch.add("c-1-12", ConversationRelay.frame(event))
+                commands.append(RedisCommand("PUBLISH", "switchboard:conv-events", batch.take()))
+            }
             west.rig.send(commands)
             _ = west.rig.waitForReplies(commands.count)
         }

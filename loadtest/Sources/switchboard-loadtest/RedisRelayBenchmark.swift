@@ -13,7 +13,8 @@ import ChatServer
 /// `switchboard-loadtest redis-relay`: one node's chat messages reaching another node
 /// through Redis with the cluster's own `ConversationRelay` — per message an `XADD` of
 /// the next seq to the conversation's stream (durability, order, resume; its reply is
-/// the ack), then a `PUBLISH` on the conversation's channel — received by a second
+/// the ack), then a share of the `PUBLISH` that carries a loop iteration's events on the
+/// relay's channel (`RelayBatch`) — received by a second
 /// relay, on another event loop, that follows every conversation. Prints the delivery
 /// and ack latencies, Redis commands per message (`INFO commandstats`) and CPU per
 /// message for Redis and for this process (both "nodes").
@@ -89,17 +90,15 @@ struct RedisRelayBenchmark: ParsableCommand {
             throw ValidationError("cannot reach Redis at \(address)")
         }
         print("redis-relay: \(conversations) conversations subscribed on the receiving node; waiting for the subscriptions")
-        // Both nodes follow every conversation (the sending node has the other party), so
-        // a probe reaches two subscribers once all the subscriptions have taken effect.
-        for index in [0, conversations - 1] {
-            guard NodeLoop.wait(seconds: 30, until: { sender.command(state, RedisCommand("PUBLISH", state.receiver.channel(state.conversation(index)), "probe"))?.integer == 2 }) else {
-                throw ValidationError("the subscriptions did not take effect")
-            }
+        // Both nodes listen on the relay's channel; an empty batch (no entries) reaches
+        // two subscribers once both subscriptions have taken effect.
+        guard NodeLoop.wait(seconds: 30, until: { sender.command(state, RedisCommand("PUBLISH", state.receiver.eventsChannel, ""))?.integer == 2 }) else {
+            throw ValidationError("the subscriptions did not take effect")
         }
         state.probesDone()
         let before = RedisFigures(info: sender.command(state, RedisCommand("INFO", "all"))?.text ?? "")
         let cpuBefore = ProcessStats.cpuSeconds(pid: 0) ?? 0
-        print("redis-relay: offering \(rate) messages/s for \(seconds) s (XADD of the next seq, then PUBLISH; pipelined across conversations)")
+        print("redis-relay: offering \(rate) messages/s for \(seconds) s (XADD of the next seq, then one PUBLISH per loop iteration; pipelined across conversations)")
 
         // Pace from this thread: every millisecond, hand the sender loop what is due.
         let start = monotonicNanoseconds()
