@@ -324,10 +324,22 @@ package final class ConversationRelay: Flushable {
 
     private func finish(_ conversation: String, with result: Result<Appended, RedisFailure>, learning event: Event?) {
         guard var state = followed[conversation] else { return }
-        if let event { state.learn(event) }
+        var handOn = false
+        if let event {
+            state.learn(event)
+            // Next in seq order here: handed on now, not after a round trip through the
+            // channel (whose copy then finds it delivered). Past a gap it waits for the
+            // channel as any other event does, so the gap is not read from the stream early.
+            if state.loaded, event.seq == state.delivered + 1 {
+                state.early[event.seq] = event
+                handOn = true
+            }
+        }
         let done = state.queue.removeFirst()
         state.appending = false
         followed[conversation] = state
+        // Stored and delivered here before the writer hears it was stored (its ack), as on one node.
+        if handOn { drain(conversation) }
         done.completion(result)
         pump(conversation)
     }

@@ -91,6 +91,11 @@ import Testing
             return slot.withLock { $0 ?? [] }
         }
 
+        func closeSubscription() {
+            rig.perform { [self] _ in subscription.close() }
+            _ = LinkRig.wait { !self.subscribed() }
+        }
+
         func stop() {
             rig.perform { [self] _ in subscription.close() }
             rig.stop()
@@ -147,6 +152,20 @@ import Testing
         let (batches, entries) = published.withLock { $0 }
         #expect(entries == 50)
         #expect(batches >= 1 && batches <= 25, "\(batches) PUBLISHes for 50 events stored together")
+    }
+
+    /// The writer hands its own event on as soon as Redis has stored it, without waiting
+    /// for the channel: here its subscriber link is closed and it still hears it, once.
+    @Test func theWriterHandsItsOwnEventOnWithoutTheChannel() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        defer { east.stop() }
+        east.follow("c-1-20")
+        usleep(100_000)
+        east.closeSubscription()
+        east.send("c-1-20", ["hello", "anyone there?"], clientIDs: ["m1", "m2"])
+        #expect(east.events("c-1-20", count: 2).map(\.seq) == [1, 2])
+        #expect(east.appended.withLock { $0.count } == 2)
     }
 
     @Test func aBatchCarriesEachConversationsEventsInOrderAndRefusesAPartOne() {
