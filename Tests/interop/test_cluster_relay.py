@@ -240,6 +240,14 @@ def test_thirty_conversations_across_nodes_with_resumes_lose_and_double_nothing(
             return (orders["waiting_chats"], orders["agents_on_duty"], orders["wait"]["chat"]["run"]["wait"]["count"])
         for srv in nodes.values():
             wait_for(lambda: figures(srv) == (0, 3, CONVERSATIONS), 10, f"{CONVERSATIONS} waits ended, none waiting, 3 on duty")
+        # The relay's batches: every event and note went out in some node's PUBLISH, each
+        # carrying one or more (/v1/cluster `relay`, updated each second).
+        def published():
+            relay = [json.loads(get(srv, "/v1/cluster")[1])["relay"] for srv in nodes.values()]
+            return sum(r["batches_published"] for r in relay), sum(r["entries_published"] for r in relay)
+        wait_for(lambda: published()[1] >= CONVERSATIONS * 2 * MESSAGES, 5, "every message published")
+        batches, entries = published()
+        assert 0 < batches <= entries, (batches, entries)
         for side in [r[0] for r in results.values()] + agents:
             await side.close()
         return results
