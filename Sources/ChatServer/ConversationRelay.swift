@@ -67,8 +67,10 @@ package final class ConversationRelay: Flushable {
         var completion: (Result<Appended, RedisFailure>) -> Void
     }
 
-    /// What this node knows of one conversation it follows.
-    private struct Followed {
+    /// What this node knows of one conversation it follows. A class: changed in place
+    /// where it is kept (a struct taken out of `followed` and changed copied its recent
+    /// ids and early events on every event, hundreds of entries in a long conversation).
+    private final class Followed {
         var top: Int64 = 0
         /// Recent client ids and their seqs, oldest first, at most `recentIDs`.
         var recent: Deque<(String, Int64)> = []
@@ -85,7 +87,7 @@ package final class ConversationRelay: Flushable {
         var waiters: [() -> Void] = []
         var caughtUpAt: Int64 = 0
 
-        mutating func learn(_ event: Event) {
+        func learn(_ event: Event) {
             top = max(top, event.seq)
             guard let id = event.clientID, recentSet[id] == nil else { return }
             recent.append((id, event.seq))
@@ -180,10 +182,9 @@ package final class ConversationRelay: Flushable {
     }
 
     private func releaseWaiters(_ conversation: String) {
-        guard var state = followed[conversation], state.loaded, !state.waiters.isEmpty, state.delivered >= state.caughtUpAt else { return }
+        guard let state = followed[conversation], state.loaded, !state.waiters.isEmpty, state.delivered >= state.caughtUpAt else { return }
         let waiters = state.waiters
         state.waiters = []
-        followed[conversation] = state
         for waiter in waiters { waiter() }
     }
 
@@ -269,16 +270,14 @@ package final class ConversationRelay: Flushable {
     // MARK: Appending
 
     private func pump(_ conversation: String) {
-        guard var state = followed[conversation], state.loaded, !state.appending, let next = state.queue.first else { return }
+        guard let state = followed[conversation], state.loaded, !state.appending, let next = state.queue.first else { return }
         if let id = next.clientID, let seq = state.recentSet[id] {
             state.queue.removeFirst()
-            followed[conversation] = state
             next.completion(.success(.duplicate(seq: seq)))
             pump(conversation)
             return
         }
         state.appending = true
-        followed[conversation] = state
         attempt(conversation, next, seq: state.top + 1, conflicts: 0)
     }
 
@@ -323,7 +322,7 @@ package final class ConversationRelay: Flushable {
     }
 
     private func finish(_ conversation: String, with result: Result<Appended, RedisFailure>, learning event: Event?) {
-        guard var state = followed[conversation] else { return }
+        guard let state = followed[conversation] else { return }
         var handOn = false
         if let event {
             state.learn(event)
@@ -337,7 +336,6 @@ package final class ConversationRelay: Flushable {
         }
         let done = state.queue.removeFirst()
         state.appending = false
-        followed[conversation] = state
         // Stored and delivered here before the writer hears it was stored (its ack), as on one node.
         if handOn { drain(conversation) }
         done.completion(result)
@@ -348,14 +346,13 @@ package final class ConversationRelay: Flushable {
 
     private func loadTop(_ conversation: String, after held: Int64?) {
         refreshTop(conversation) { [unowned self] _ in
-            guard var state = followed[conversation] else { return }
+            guard let state = followed[conversation] else { return }
             // What the stream held when this node began to follow is history, not news,
             // except what this node does not have yet: read back and handed on first.
             state.loaded = true
             state.delivered = min(state.top, max(0, held ?? state.top))
             state.caughtUpAt = state.top
             let missing = state.top - state.delivered
-            followed[conversation] = state
             if missing > 0 { readBack(conversation, limit: Int(missing)) }
             drain(conversation)
             pump(conversation)
@@ -411,34 +408,31 @@ package final class ConversationRelay: Flushable {
 
     /// One event (or note) published by some node: kept if this node follows its conversation.
     private func heard(_ conversation: String, _ event: Event) {
-        guard var state = followed[conversation] else { return }
+        guard let state = followed[conversation] else { return }
         guard event.seq > 0 else {
             noteReceived?(conversation, event.recipients, event.bytes)
             return
         }
         state.learn(event)
         if event.seq > state.delivered { state.early[event.seq] = event }
-        followed[conversation] = state
         drain(conversation)
     }
 
     /// Hands on the events that are next in seq order; reads a gap from the stream.
     private func drain(_ conversation: String) {
         defer { releaseWaiters(conversation) }
-        while var state = followed[conversation], state.loaded, !state.filling {
+        while let state = followed[conversation], state.loaded, !state.filling {
             if let next = state.early.removeValue(forKey: state.delivered + 1) {
                 state.delivered = next.seq
-                followed[conversation] = state
                 eventReceived?(conversation, next)
                 continue
             }
             guard let first = state.early.keys.min() else { return }
             // A gap before `first`: read it from the stream, then go on.
             state.filling = true
-            followed[conversation] = state
             let after = state.delivered
             read(conversation, after: after, limit: Int(first - after - 1)) { [unowned self] result in
-                guard var state = followed[conversation] else { return }
+                guard let state = followed[conversation] else { return }
                 state.filling = false
                 switch result {
                 case .success(let events):
@@ -449,11 +443,9 @@ package final class ConversationRelay: Flushable {
                         Log.warning("cluster: conversation \(conversation) events \(state.delivered + 1)…\(first - 1) are gone from Redis")
                         state.delivered = first - 1
                     }
-                    followed[conversation] = state
                     drain(conversation)
                 case .failure(let failure):
                     // Tried again with the next event heard, or when the link comes back.
-                    followed[conversation] = state
                     Log.warning("cluster: reading conversation \(conversation)'s missing events failed: \(failure)")
                 }
             }
@@ -474,9 +466,8 @@ package final class ConversationRelay: Flushable {
         guard let after = followed[conversation]?.delivered else { return then(.success(())) }
         read(conversation, after: after, limit: limit) { [unowned self] result in
             guard case .success(let events) = result else { return then(result.map { _ in }) }
-            if var state = followed[conversation] {
+            if let state = followed[conversation] {
                 for event in events where event.seq > state.delivered { state.early[event.seq] = event; state.learn(event) }
-                followed[conversation] = state
                 drain(conversation)
             }
             then(.success(()))
