@@ -108,7 +108,6 @@ package final class ConversationRelay: Flushable {
 
     let keyPrefix: String
     private let link: RedisConnection
-    private let subscription: RedisSubscription
     private var followed: [String: Followed] = [:]
     /// What this node publishes at the end of the loop iteration.
     private var outgoing = RelayBatch()
@@ -123,7 +122,6 @@ package final class ConversationRelay: Flushable {
 
     package init(link: RedisConnection, subscription: RedisSubscription, keyPrefix: String, longestConversation: Int = 0) {
         self.link = link
-        self.subscription = subscription
         self.keyPrefix = keyPrefix
         streamLength = max(Self.minimumStreamLength, longestConversation + 64)
         eventsChannel = "\(keyPrefix):conv-events"
@@ -378,7 +376,7 @@ package final class ConversationRelay: Flushable {
     /// Adds an event (or a note, seq 0) to what this node publishes at the end of the
     /// loop iteration.
     private func publish(_ conversation: String, _ event: Event) {
-        outgoing.add(conversation, Self.frame(event))
+        outgoing.add(conversation, event)
         if outgoing.bytes.count >= RelayBatch.flushSize {
             flush()
         } else if !flushScheduled {
@@ -399,16 +397,23 @@ package final class ConversationRelay: Flushable {
 
     private func published(channel: String, payload: [UInt8]) {
         guard channel == eventsChannel else { return }
-        guard let entries = RelayBatch.entries(of: payload) else {
+        guard let frames = RelayBatch.frames(of: payload) else {
             Log.warning("cluster: a relay batch of \(payload.count) bytes does not decode; its events are read from the streams later")
             return
         }
-        for (conversation, event) in entries { heard(conversation, event) }
+        for (conversation, frame) in frames {
+            // Only the conversations followed here are decoded: every node hears every batch.
+            guard let state = followed[conversation] else { continue }
+            guard let event = Self.unframe(frame) else {
+                Log.warning("cluster: an event of \(conversation) in a relay batch does not decode; it is read from the stream later")
+                continue
+            }
+            heard(event, of: conversation, state)
+        }
     }
 
-    /// One event (or note) published by some node: kept if this node follows its conversation.
-    private func heard(_ conversation: String, _ event: Event) {
-        guard let state = followed[conversation] else { return }
+    /// One event (or note) published by some node, of a conversation followed here.
+    private func heard(_ event: Event, of conversation: String, _ state: Followed) {
         guard event.seq > 0 else {
             noteReceived?(conversation, event.recipients, event.bytes)
             return
@@ -481,32 +486,41 @@ package final class ConversationRelay: Flushable {
     /// then the event's bytes.
     package static func frame(_ event: Event) -> [UInt8] {
         var out: [UInt8] = []
-        let id = Array((event.clientID ?? "").utf8).prefix(Int(UInt16.max))
-        let recipients = Array(event.recipients.utf8).prefix(Int(UInt16.max))
-        out.reserveCapacity(12 + id.count + recipients.count + event.bytes.count)
-        withUnsafeBytes(of: UInt64(bitPattern: event.seq).bigEndian) { out += $0 }
-        for part in [id, recipients] {
-            withUnsafeBytes(of: UInt16(part.count).bigEndian) { out += $0 }
-            out += part
-        }
-        out += event.bytes
+        frame(event, into: &out)
         return out
     }
 
-    package static func unframe(_ payload: [UInt8]) -> Event? {
-        guard payload.count >= 12 else { return nil }
-        let seq = payload[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        guard seq <= UInt64(Int64.max) else { return nil }
-        var at = 8
-        var parts: [String] = []
-        for _ in 0..<2 {
-            guard payload.count >= at + 2 else { return nil }
-            let length = Int(payload[at]) << 8 | Int(payload[at + 1])
-            guard payload.count >= at + 2 + length else { return nil }
-            parts.append(String(decoding: payload[(at + 2)..<(at + 2 + length)], as: UTF8.self))
-            at += 2 + length
+    /// Appends the event's frame to `out` (a batch being built), copying nothing twice.
+    package static func frame(_ event: Event, into out: inout [UInt8]) {
+        func part(_ text: String) {
+            let utf8 = text.utf8.prefix(Int(UInt16.max))
+            withUnsafeBytes(of: UInt16(utf8.count).bigEndian) { out += $0 }
+            out += utf8
         }
-        return Event(seq: Int64(seq), clientID: parts[0].isEmpty ? nil : parts[0], bytes: Array(payload[at...]), recipients: parts[1])
+        withUnsafeBytes(of: UInt64(bitPattern: event.seq).bigEndian) { out += $0 }
+        part(event.clientID ?? "")
+        part(event.recipients)
+        out += event.bytes
+    }
+
+    package static func unframe(_ payload: [UInt8]) -> Event? { unframe(payload[...]) }
+
+    /// A frame read in place (a slice of the batch that carried it).
+    package static func unframe(_ payload: ArraySlice<UInt8>) -> Event? {
+        guard payload.count >= 12 else { return nil }
+        let start = payload.startIndex
+        let seq = payload[start..<(start + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard seq <= UInt64(Int64.max) else { return nil }
+        var at = start + 8
+        func part() -> String? {
+            guard payload.endIndex - at >= 2 else { return nil }
+            let length = Int(payload[at]) << 8 | Int(payload[at + 1])
+            guard payload.endIndex - at - 2 >= length else { return nil }
+            defer { at += 2 + length }
+            return String(decoding: payload[(at + 2)..<(at + 2 + length)], as: UTF8.self)
+        }
+        guard let id = part(), let recipients = part() else { return nil }
+        return Event(seq: Int64(seq), clientID: id.isEmpty ? nil : id, bytes: Array(payload[at...]), recipients: recipients)
     }
 
     /// The entries of an XRANGE/XREVRANGE reply, in reply order.

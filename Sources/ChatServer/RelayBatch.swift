@@ -18,12 +18,16 @@ package struct RelayBatch {
 
     package var isEmpty: Bool { count == 0 }
 
-    package mutating func add(_ conversation: String, _ frame: [UInt8]) {
-        let id = Array(conversation.utf8).prefix(Int(UInt16.max))
+    package mutating func add(_ conversation: String, _ event: ConversationRelay.Event) {
+        let id = conversation.utf8.prefix(Int(UInt16.max))
         withUnsafeBytes(of: UInt16(id.count).bigEndian) { bytes += $0 }
         bytes += id
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: frame.count).bigEndian) { bytes += $0 }
-        bytes += frame
+        // The frame is written in place; its length goes before it once known.
+        let lengthAt = bytes.count
+        bytes += repeatElement(0, count: 4)
+        ConversationRelay.frame(event, into: &bytes)
+        let length = UInt32(truncatingIfNeeded: bytes.count - lengthAt - 4)
+        for index in 0..<4 { bytes[lengthAt + index] = UInt8(truncatingIfNeeded: length >> (24 - 8 * index)) }
         count += 1
     }
 
@@ -34,10 +38,11 @@ package struct RelayBatch {
     }
 
     /// The entries of a published batch, in order: each conversation's wire id and its
-    /// event. Nil if any entry is cut short or its frame does not decode (nothing is
-    /// handed on from a batch that is not whole: the gap is read from the streams later).
-    package static func entries(of payload: [UInt8]) -> [(conversation: String, event: ConversationRelay.Event)]? {
-        var entries: [(conversation: String, event: ConversationRelay.Event)] = []
+    /// frame, in place (a listener decodes only the frames of conversations it follows).
+    /// Nil if any entry is cut short: nothing is handed on from a batch that is not whole
+    /// (the gap is read from the streams later).
+    package static func frames(of payload: [UInt8]) -> [(conversation: String, frame: ArraySlice<UInt8>)]? {
+        var frames: [(conversation: String, frame: ArraySlice<UInt8>)] = []
         var at = 0
         while at < payload.count {
             guard payload.count - at >= 2 else { return nil }
@@ -48,9 +53,20 @@ package struct RelayBatch {
             at += idLength
             let frameLength = payload[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) }
             at += 4
-            guard payload.count - at >= frameLength,
-                  let event = ConversationRelay.unframe(Array(payload[at..<(at + frameLength)])) else { return nil }
+            guard payload.count - at >= frameLength else { return nil }
+            frames.append((conversation, payload[at..<(at + frameLength)]))
             at += frameLength
+        }
+        return frames
+    }
+
+    /// Every entry decoded (tests, the fuzz target): nil if any entry is cut short or
+    /// any frame does not decode.
+    package static func entries(of payload: [UInt8]) -> [(conversation: String, event: ConversationRelay.Event)]? {
+        guard let frames = frames(of: payload) else { return nil }
+        var entries: [(conversation: String, event: ConversationRelay.Event)] = []
+        for (conversation, frame) in frames {
+            guard let event = ConversationRelay.unframe(frame) else { return nil }
             entries.append((conversation, event))
         }
         return entries

@@ -37,7 +37,7 @@ public func fuzzCluster(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         }
         if let entries = RelayBatch.entries(of: payload) {
             var batch = RelayBatch()
-            for (conversation, event) in entries { batch.add(conversation, ConversationRelay.frame(event)) }
+            for (conversation, event) in entries { batch.add(conversation, event) }
             let again = RelayBatch.entries(of: batch.take())
             precondition(again?.map(\.event) == entries.map(\.event) && again?.map(\.conversation) == entries.map(\.conversation),
                          "batch round trip")

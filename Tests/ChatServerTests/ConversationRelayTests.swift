@@ -172,9 +172,9 @@ import Testing
         var batch = RelayBatch()
         let first = ConversationRelay.Event(seq: 7, clientID: "m-안녕", bytes: Array("{\"type\":\"message\"}".utf8), recipients: "c1 a2")
         let note = ConversationRelay.Event(seq: 0, clientID: nil, bytes: Array("typing".utf8), recipients: "a2")
-        batch.add("c-1-7", ConversationRelay.frame(first))
-        batch.add("c-1-8", ConversationRelay.frame(note))
-        batch.add("c-1-7", ConversationRelay.frame(ConversationRelay.Event(seq: 8, clientID: nil, bytes: [])))
+        batch.add("c-1-7", first)
+        batch.add("c-1-8", note)
+        batch.add("c-1-7", ConversationRelay.Event(seq: 8, clientID: nil, bytes: []))
         #expect(batch.count == 3)
         let payload = batch.take()
         #expect(batch.isEmpty && batch.bytes.isEmpty)
@@ -284,7 +284,7 @@ import Testing
             var commands = [RedisCommand("XADD", "switchboard:conv:c-1-12", "0-\(seq)", "e", event.bytes, "k", "m\(seq)")]
             if publish {
                 var batch = RelayBatch()
-                batch.add("c-1-12", ConversationRelay.frame(event))
+                batch.add("c-1-12", event)
                 commands.append(RedisCommand("PUBLISH", "switchboard:conv-events", batch.take()))
             }
             west.rig.send(commands)

@@ -34,7 +34,7 @@ struct RedisRelayBenchmark: ParsableCommand {
     @Option(help: "Messages per second offered.")
     var rate = 10_000
 
-    @Option(help: "Conversations (one stream and one recipient channel each) the messages are spread over.")
+    @Option(help: "Conversations (one stream each) the messages are spread over.")
     var conversations = 10_000
 
     @Option(help: "Seconds of load.")
