@@ -41,6 +41,8 @@ if [[ $APT_ONLY -eq 0 ]]; then
   APT_PACKAGES+=(redis-server)
   # nginx in front of three nodes (docs/nginx-cluster.conf, Tests/interop/test_nginx.py).
   APT_PACKAGES+=(nginx)
+  # A C compiler for loadtest/bench_floor.py's relay_floor.c (Tests/interop/test_bench_floor.py).
+  APT_PACKAGES+=(gcc libc6-dev)
 fi
 
 missing=()

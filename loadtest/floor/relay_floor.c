@@ -1,0 +1,889 @@
+/*
+ * relay_floor: the kernel's floor under Switchboard's relay.
+ *
+ * Why: `switchboard serve` spends ~42 µs of CPU per relayed message at 20,000 msg/s
+ * with 10,000 conversations (README, "Cost per relayed message, and saturation"), and
+ * an issue asks for ≤ 15 µs and ≥ 100,000 msg/s on one core. This program makes the
+ * broker's syscalls and nothing else (no WebSocket, no JSON, no desk, no transcripts),
+ * so the CPU its broker spends per relayed message is what epoll and loopback TCP alone
+ * cost on this machine: the floor that no work on the Swift side can go below.
+ *
+ *   relay_floor broker --port P [--stats FILE] [--max-seconds S]
+ *   relay_floor load --port P --conversations N --agents A --rate R --seconds S
+ *                    --warmup W --reply-every K [--server-pid PID] [--server-stats FILE]
+ *                    [--json] [--quiet]
+ *
+ * The broker copies the real one's loop (Sources/EventLoop/EventLoop.swift,
+ * Sources/Posix/Epoll.swift): one thread, one level-triggered epoll with room for 1024
+ * events, one recv per readable socket per wake-up into a buffer shared by every
+ * connection, and output queued per connection and written with one send per
+ * connection at the end of the iteration (so an agent given several events in one
+ * iteration gets one send). Per customer message it queues an ack (60 bytes) to the
+ * customer and an event (250 bytes) to the customer's agent; per agent reply, an ack to
+ * the agent and an event to the customer: the real relay's two sends per message. (The
+ * real broker sends a connection's own replies right after reading it and the others'
+ * at the end of the iteration; since each socket is read once per iteration, the
+ * syscalls are the same.)
+ *
+ * The load generator (single-threaded, like switchboard-loadtest relay) opens the
+ * agents and the customers (customer i is served by agent i % A), sends customer
+ * messages (120 bytes) at --rate in total, round-robin over the conversations and paced
+ * in 1 ms ticks, lets every agent answer every K-th event it gets, reads everything,
+ * checks that each ack and event arrives once and in order, and reports the relayed
+ * messages (events received by either side) in the measured window, with the CPU of
+ * both processes sampled at the window's edges the way the Swift load tester samples
+ * them (utime + stime from /proc/PID/stat; getrusage for itself). Its own work is a few
+ * percent of its CPU; the rest is the kernel's, mostly its sends, which on loopback also
+ * run the broker's side of TCP input. So it costs about as much per message as the
+ * broker. Reading the customers' acks lazily (every 4th message) saved nothing
+ * measurable and, if anything, made the broker's messages dearer, so it reads
+ * everything as it comes, like a real client.
+ *
+ * Wire format, both ways: a 4-byte length of what follows (native order: little-endian
+ * on x86), a 1-byte kind, the payload. No parsing beyond that: the payload is copied, not read.
+ *
+ * Loopback only. Both modes stop by themselves: the load after its run (at most 10 s
+ * of draining), the broker on SIGTERM/SIGINT, when its parent dies, or after
+ * --max-seconds.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- Wire format ---------------------------------------------------------------- */
+
+enum kind {
+    HELLO_CUSTOMER = 1,  /* u32 customer, u32 agent */
+    HELLO_AGENT = 2,     /* u32 agent */
+    READY = 3,           /* broker → client: the hello is registered */
+    MESSAGE = 4,         /* customer → broker: u32 seq, u64 sent_ns, text */
+    REPLY = 5,           /* agent → broker: u32 customer, u32 seq, u64 sent_ns, text */
+    ACK = 6,             /* broker → sender: u32 seq */
+    EVENT = 7,           /* broker → recipient: u32 customer, u32 seq, u64 sent_ns, u64 broker_ns, text */
+};
+
+#define HEADER 5          /* length + kind */
+#define MESSAGE_SIZE 120  /* whole frames, header included */
+#define ACK_SIZE 60
+#define EVENT_SIZE 250
+#define MAX_FRAME 4096    /* anything longer is a broken peer */
+#define READ_BUFFER (64 * 1024)
+#define MAX_EVENTS 1024   /* the real loop's epoll_wait size */
+#define TEXT_OFFSET 17    /* where MESSAGE's and REPLY's text starts (REPLY: +4) */
+
+/* What a chat message's text would be; events carry it on, padded. */
+static const char filler[256] =
+    "안녕하세요, 주문한 상품이 아직 도착하지 않았어요. 배송 조회를 부탁드립니다. "
+    "order 2026-12-06 #48213, thank you! "
+    "...............................................................................................................";
+
+static inline uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("relay_floor: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+/* ---- Connections, shared by both modes ------------------------------------------ */
+
+enum role { UNKNOWN = 0, CUSTOMER, AGENT };
+
+/* One socket. Indexed by fd: fds are small integers, as in the real loop. */
+struct conn {
+    bool open, dirty, want_write;
+    uint8_t role;
+    uint32_t id;       /* customer or agent number */
+    uint32_t agent;    /* a customer's agent */
+    uint8_t *out;      /* queued output, sent at the end of the iteration */
+    uint32_t out_len, out_cap;
+    uint8_t *partial;  /* the start of a frame that one recv cut (kept between reads) */
+    uint32_t partial_len;
+    /* load side only */
+    uint32_t next_seq;      /* customer: its next message; agent: unused */
+    uint32_t acked;         /* acks received, in order */
+    uint32_t since_reply;   /* agent: events since its last reply */
+};
+
+static struct conn *conns;
+static int max_fds;
+static int epfd;
+static int *dirty_list;
+static int dirty_count;
+static uint8_t read_buffer[READ_BUFFER];
+
+static void setup_tables(void) {
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    max_fds = (int)rl.rlim_cur;
+    conns = calloc((size_t)max_fds, sizeof *conns);
+    dirty_list = calloc((size_t)max_fds, sizeof *dirty_list);
+    if (!conns || !dirty_list) die("out of memory");
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) die("epoll_create1: %s", strerror(errno));
+}
+
+static void set_nodelay(int fd) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+static struct conn *add_conn(int fd) {
+    if (fd >= max_fds) die("fd %d over the table (RLIMIT_NOFILE %d)", fd, max_fds);
+    struct conn *c = &conns[fd];
+    uint8_t *out = c->out, *partial = c->partial;
+    uint32_t cap = c->out_cap;
+    memset(c, 0, sizeof *c);
+    c->out = out, c->out_cap = cap, c->partial = partial;  /* reuse a closed fd's buffers */
+    c->open = true;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl: %s", strerror(errno));
+    return c;
+}
+
+/* Space for `size` more bytes at the end of the connection's output queue; the caller
+ * fills it. Marks the connection for the end-of-iteration send. */
+static uint8_t *reserve(int fd, uint32_t size) {
+    struct conn *c = &conns[fd];
+    if (c->out_len + size > c->out_cap) {
+        uint32_t cap = c->out_cap ? c->out_cap : 1024;
+        while (cap < c->out_len + size) cap *= 2;
+        if (cap > (256u << 20)) die("fd %d: over 256 MiB unsent; the peer is not reading", fd);
+        c->out = realloc(c->out, cap);
+        if (!c->out) die("out of memory");
+        c->out_cap = cap;
+    }
+    uint8_t *at = c->out + c->out_len;
+    c->out_len += size;
+    if (!c->dirty) {
+        c->dirty = true;
+        dirty_list[dirty_count++] = fd;
+    }
+    return at;
+}
+
+static uint8_t *frame(int fd, uint8_t kind, uint32_t size) {
+    uint8_t *p = reserve(fd, size);
+    put32(p, size - 4);
+    p[4] = kind;
+    return p;
+}
+
+/* Counters a broker keeps, in a file the load generator maps to read them at the
+ * measured window's edges (no signals, no syscalls on the broker's side). */
+struct broker_stats {
+    uint64_t iterations, events, recvs, recv_bytes, sends, send_bytes, short_sends, epoll_ctls;
+    uint64_t messages, replies, acks, events_out, undeliverable, accepted, closed;
+};
+static struct broker_stats local_stats, *stats = &local_stats;
+
+static void close_conn(int fd) {
+    struct conn *c = &conns[fd];
+    if (!c->open) return;
+    c->open = false;
+    c->out_len = 0;
+    c->partial_len = 0;
+    close(fd);  /* leaves the epoll set too */
+    stats->closed++;
+}
+
+/* Sends every connection's queued output: one send each. What the kernel does not take
+ * stays queued, and EPOLLOUT is asked for until it goes. */
+static void flush_all(void) {
+    for (int i = 0; i < dirty_count; i++) {
+        int fd = dirty_list[i];
+        struct conn *c = &conns[fd];
+        c->dirty = false;
+        if (!c->open || c->out_len == 0) continue;
+        ssize_t n = send(fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        stats->sends++;
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                close_conn(fd);
+                continue;
+            }
+            n = 0;
+        }
+        stats->send_bytes += (uint64_t)n;
+        if ((uint32_t)n < c->out_len) {
+            stats->short_sends++;
+            memmove(c->out, c->out + n, c->out_len - (uint32_t)n);
+        }
+        c->out_len -= (uint32_t)n;
+        bool want = c->out_len > 0;
+        if (want != c->want_write) {
+            c->want_write = want;
+            struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0), .data.fd = fd};
+            epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+            stats->epoll_ctls++;
+        }
+    }
+    dirty_count = 0;
+}
+
+typedef void (*frame_handler)(int fd, uint8_t kind, const uint8_t *payload, uint32_t length);
+
+/* One recv from a readable socket, and every complete frame in it handed to `handle`;
+ * a frame cut at the end waits in the connection for the next read. Returns false when
+ * the connection closed. */
+static bool read_once(int fd, frame_handler handle) {
+    struct conn *c = &conns[fd];
+    uint32_t kept = c->partial_len;
+    if (kept) memcpy(read_buffer, c->partial, kept);
+    ssize_t n = recv(fd, read_buffer + kept, READ_BUFFER - kept, 0);
+    stats->recvs++;
+    if (n <= 0) {
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+        close_conn(fd);
+        return false;
+    }
+    stats->recv_bytes += (uint64_t)n;
+    uint32_t end = kept + (uint32_t)n, at = 0;
+    while (end - at >= 4) {
+        uint32_t length = get32(read_buffer + at);
+        if (length < 1 || length > MAX_FRAME) {
+            fprintf(stderr, "relay_floor: fd %d sent a frame of %u bytes; closing it\n", fd, length);
+            close_conn(fd);
+            return false;
+        }
+        if (end - at < 4 + length) break;
+        handle(fd, read_buffer[at + 4], read_buffer + at + HEADER, length - 1);
+        if (!c->open) return false;
+        at += 4 + length;
+    }
+    c->partial_len = end - at;
+    if (c->partial_len) {
+        if (!c->partial && !(c->partial = malloc(MAX_FRAME + 4))) die("out of memory");
+        memcpy(c->partial, read_buffer + at, c->partial_len);
+    }
+    return true;
+}
+
+static char *option(int argc, char **argv, const char *name, const char *fallback) {
+    for (int i = 2; i < argc - 1; i++)
+        if (strcmp(argv[i], name) == 0) return argv[i + 1];
+    return (char *)fallback;
+}
+
+static bool flag(int argc, char **argv, const char *name) {
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], name) == 0) return true;
+    return false;
+}
+
+/* ---- Broker ---------------------------------------------------------------------- */
+
+static int *customer_fd, *agent_fd;  /* by number; 0: not connected */
+static uint64_t loop_now;  /* read once per iteration, as the real loop does */
+static uint32_t customer_slots, agent_slots;
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+static void remember(int **table, uint32_t *slots, uint32_t id, int fd) {
+    if (id >= *slots) {
+        uint32_t grown = *slots ? *slots : 1024;
+        while (grown <= id) grown *= 2;
+        *table = realloc(*table, grown * sizeof **table);
+        if (!*table) die("out of memory");
+        memset(*table + *slots, 0, (grown - *slots) * sizeof **table);
+        *slots = grown;
+    }
+    (*table)[id] = fd;
+}
+
+/* The peer's fd if it is still connected. */
+static int lookup(int *table, uint32_t slots, uint32_t id) {
+    if (id >= slots) return -1;
+    int fd = table[id];
+    return fd > 0 && conns[fd].open ? fd : -1;
+}
+
+static void ack(int fd, uint32_t seq) {
+    uint8_t *p = frame(fd, ACK, ACK_SIZE);
+    put32(p + HEADER, seq);
+    memcpy(p + HEADER + 4, filler, ACK_SIZE - HEADER - 4);
+    stats->acks++;
+}
+
+/* The event a recipient gets: who, which, when sent, when the broker read it (so the
+ * load generator can tell a broker that is behind from its own reading that is), and
+ * the text carried on. */
+static void event(int fd, uint32_t customer, uint32_t seq, uint64_t sent, const uint8_t *text, uint32_t text_len) {
+    uint8_t *p = frame(fd, EVENT, EVENT_SIZE);
+    put32(p + HEADER, customer);
+    put32(p + HEADER + 4, seq);
+    put64(p + HEADER + 8, sent);
+    put64(p + HEADER + 16, loop_now);
+    uint32_t room = EVENT_SIZE - HEADER - 24;
+    if (text_len > room) text_len = room;
+    memcpy(p + HEADER + 24, text, text_len);
+    memcpy(p + HEADER + 24 + text_len, filler, room - text_len);
+    stats->events_out++;
+}
+
+static void broker_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t length) {
+    struct conn *c = &conns[fd];
+    switch (kind) {
+    case HELLO_CUSTOMER:
+        if (length < 8) break;
+        c->role = CUSTOMER, c->id = get32(payload), c->agent = get32(payload + 4);
+        remember(&customer_fd, &customer_slots, c->id, fd);
+        frame(fd, READY, HEADER);
+        return;
+    case HELLO_AGENT:
+        if (length < 4) break;
+        c->role = AGENT, c->id = get32(payload);
+        remember(&agent_fd, &agent_slots, c->id, fd);
+        frame(fd, READY, HEADER);
+        return;
+    case MESSAGE: {
+        if (c->role != CUSTOMER || length < 12) break;
+        stats->messages++;
+        uint32_t seq = get32(payload);
+        ack(fd, seq);
+        int agent = lookup(agent_fd, agent_slots, c->agent);
+        if (agent < 0) { stats->undeliverable++; return; }
+        event(agent, c->id, seq, get64(payload + 4), payload + 12, length - 12);
+        return;
+    }
+    case REPLY: {
+        if (c->role != AGENT || length < 16) break;
+        stats->replies++;
+        uint32_t customer = get32(payload), seq = get32(payload + 4);
+        ack(fd, seq);
+        int to = lookup(customer_fd, customer_slots, customer);
+        if (to < 0) { stats->undeliverable++; return; }
+        event(to, customer, seq, get64(payload + 8), payload + 16, length - 16);
+        return;
+    }
+    }
+    fprintf(stderr, "relay_floor: fd %d sent kind %u (%u bytes) as %s; closing it\n", fd, kind, length,
+            c->role == CUSTOMER ? "customer" : c->role == AGENT ? "agent" : "nobody yet");
+    close_conn(fd);
+}
+
+static int listen_loopback(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind 127.0.0.1:%d: %s", port, strerror(errno));
+    if (listen(fd, 4096) < 0) die("listen: %s", strerror(errno));  /* the real broker's backlog */
+    return fd;
+}
+
+static void accept_all(int listener) {
+    for (int i = 0; i < 256; i++) {  /* level-triggered: the rest comes next iteration */
+        int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return;
+        set_nodelay(fd);
+        add_conn(fd);
+        stats->accepted++;
+    }
+}
+
+static int broker(int argc, char **argv) {
+    int port = atoi(option(argc, argv, "--port", "0"));
+    const char *stats_path = option(argc, argv, "--stats", NULL);
+    double max_seconds = atof(option(argc, argv, "--max-seconds", "900"));
+    if (stats_path) {
+        int fd = open(stats_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || ftruncate(fd, sizeof *stats) < 0) die("%s: %s", stats_path, strerror(errno));
+        stats = mmap(NULL, sizeof *stats, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (stats == MAP_FAILED) die("mmap %s: %s", stats_path, strerror(errno));
+        close(fd);
+    }
+    setup_tables();
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  /* a driver that dies takes its broker along */
+    int listener = listen_loopback(port);
+    struct epoll_event lev = {.events = EPOLLIN, .data.fd = listener};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, listener, &lev);
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    getsockname(listener, (struct sockaddr *)&addr, &len);
+    printf("relay_floor broker listening on 127.0.0.1:%d\n", ntohs(addr.sin_port));
+    fflush(stdout);
+
+    uint64_t deadline = now_ns() + (uint64_t)(max_seconds * 1e9);
+    static struct epoll_event events[MAX_EVENTS];
+    while (!stopping) {
+        int n = epoll_wait(epfd, events, MAX_EVENTS, 250);  /* the real loop's tick */
+        loop_now = now_ns();
+        stats->iterations++;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            die("epoll_wait: %s", strerror(errno));
+        }
+        stats->events += (uint64_t)n;
+        for (int i = 0; i < n; i++) {
+            int fd = events[i].data.fd;
+            uint32_t flags = events[i].events;
+            if (fd == listener) { accept_all(listener); continue; }
+            struct conn *c = &conns[fd];
+            if (!c->open) continue;
+            if ((flags & EPOLLOUT) && !c->dirty) {  /* room again: send at the end */
+                c->dirty = true;
+                dirty_list[dirty_count++] = fd;
+            }
+            if (flags & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) read_once(fd, broker_frame);
+        }
+        flush_all();
+        if (loop_now > deadline) {
+            fprintf(stderr, "relay_floor broker: --max-seconds %.0f passed; stopping\n", max_seconds);
+            break;
+        }
+    }
+    fprintf(stderr, "relay_floor broker: %llu messages, %llu replies relayed; %llu iterations, %llu recvs, %llu sends "
+            "(%llu short), %llu undeliverable\n", (unsigned long long)stats->messages, (unsigned long long)stats->replies,
+            (unsigned long long)stats->iterations, (unsigned long long)stats->recvs, (unsigned long long)stats->sends,
+            (unsigned long long)stats->short_sends, (unsigned long long)stats->undeliverable);
+    return 0;
+}
+
+/* ---- Load generator -------------------------------------------------------------- */
+
+/* Latencies in µs, log-linear buckets (32 per power of two above 64 µs: ±3%). */
+#define BUCKETS (64 + 40 * 32)
+struct histogram { uint64_t count[BUCKETS], total; };
+
+static int bucket_of(uint64_t us) {
+    if (us < 64) return (int)us;
+    int msb = 63 - __builtin_clzll(us);
+    int index = 64 + (msb - 6) * 32 + (int)((us >> (msb - 5)) & 31);
+    return index < BUCKETS ? index : BUCKETS - 1;
+}
+
+static uint64_t bucket_floor(int index) {
+    if (index < 64) return (uint64_t)index;
+    int msb = (index - 64) / 32 + 6, sub = (index - 64) % 32;
+    return ((uint64_t)(32 + sub)) << (msb - 5);
+}
+
+static void record(struct histogram *h, uint64_t ns) {
+    h->count[bucket_of(ns / 1000)]++;
+    h->total++;
+}
+
+static double percentile_ms(const struct histogram *h, double p) {
+    if (h->total == 0) return 0;
+    uint64_t rank = (uint64_t)(p / 100 * (double)h->total + 0.5), seen = 0;
+    if (rank < 1) rank = 1;
+    for (int i = 0; i < BUCKETS; i++) {
+        seen += h->count[i];
+        if (seen >= rank) return (double)bucket_floor(i) / 1000;
+    }
+    return 0;
+}
+
+static struct {
+    uint32_t conversations, agents, reply_every;
+    uint32_t *c2a_next;    /* per customer: the seq its agent should see next */
+    uint32_t *reply_next;  /* per customer: the seq of its agent's next reply */
+    uint32_t *a2c_next;    /* per customer: the reply seq it should see next */
+    int *customer_fd;
+    uint64_t sent, acks_c, c2a, replies, acks_a, a2c, ready;
+    uint64_t out_of_order, unexpected;
+    bool measuring;
+    uint64_t now;
+    uint64_t measured_c2a, measured_a2c, measured_sent, measured_replies;
+    struct histogram c2a_latency, a2c_latency;
+    /* c2a split at the broker's read: waiting for the broker, then for the agent's read */
+    struct histogram c2a_before_broker, c2a_after_broker;
+} load;
+
+static void load_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t length) {
+    struct conn *c = &conns[fd];
+    switch (kind) {
+    case READY:
+        load.ready++;
+        return;
+    case ACK:
+        if (length < 4) break;
+        if (c->role == CUSTOMER) {
+            if (get32(payload) != c->acked) load.out_of_order++;
+            c->acked = get32(payload) + 1;
+            load.acks_c++;
+        } else {
+            load.acks_a++;
+        }
+        return;
+    case EVENT: {
+        if (length < 24) break;
+        uint32_t customer = get32(payload), seq = get32(payload + 4);
+        uint64_t sent = get64(payload + 8);
+        if (customer >= load.conversations) break;
+        if (c->role == AGENT) {
+            if (customer % load.agents != c->id || seq != load.c2a_next[customer]) load.out_of_order++;
+            load.c2a_next[customer] = seq + 1;
+            load.c2a++;
+            if (load.measuring) {
+                uint64_t read_by_broker = get64(payload + 16);
+                load.measured_c2a++;
+                record(&load.c2a_latency, load.now - sent);
+                record(&load.c2a_before_broker, read_by_broker > sent ? read_by_broker - sent : 0);
+                record(&load.c2a_after_broker, load.now > read_by_broker ? load.now - read_by_broker : 0);
+            }
+            if (load.reply_every && ++c->since_reply >= load.reply_every) {
+                c->since_reply = 0;
+                uint8_t *p = frame(fd, REPLY, MESSAGE_SIZE);
+                put32(p + HEADER, customer);
+                put32(p + HEADER + 4, load.reply_next[customer]++);
+                put64(p + HEADER + 8, now_ns());
+                memcpy(p + HEADER + 16, filler, MESSAGE_SIZE - HEADER - 16);
+                load.replies++;
+                if (load.measuring) load.measured_replies++;
+            }
+        } else {
+            if (customer != c->id || seq != load.a2c_next[customer]) load.out_of_order++;
+            load.a2c_next[customer] = seq + 1;
+            load.a2c++;
+            if (load.measuring) {
+                load.measured_a2c++;
+                record(&load.a2c_latency, load.now - sent);
+            }
+        }
+        return;
+    }
+    }
+    load.unexpected++;
+}
+
+static int connect_loopback(int port) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (int attempt = 0; attempt < 50; attempt++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) die("socket: %s (raise the file-descriptor limit)", strerror(errno));
+        if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+            set_nodelay(fd);
+            return fd;
+        }
+        int error = errno;
+        close(fd);
+        if (error != EAGAIN && error != ECONNREFUSED && error != EINTR) die("connect 127.0.0.1:%d: %s", port, strerror(error));
+        usleep(20000);
+    }
+    die("connect 127.0.0.1:%d: gave up after 50 attempts", port);
+    return -1;
+}
+
+static struct epoll_event load_events[MAX_EVENTS];
+
+/* One iteration of the load's loop: wait (at most `timeout_ms`), read what came. */
+static void pump(int timeout_ms) {
+    int n = epoll_wait(epfd, load_events, MAX_EVENTS, timeout_ms);
+    if (n < 0 && errno != EINTR) die("epoll_wait: %s", strerror(errno));
+    load.now = now_ns();
+    for (int i = 0; i < n; i++) {
+        int fd = load_events[i].data.fd;
+        struct conn *c = &conns[fd];
+        if (!c->open) continue;
+        if ((load_events[i].events & EPOLLOUT) && !c->dirty) {
+            c->dirty = true;
+            dirty_list[dirty_count++] = fd;
+        }
+        if (load_events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            if (!read_once(fd, load_frame)) die("the broker closed a %s connection", c->role == AGENT ? "agent" : "customer");
+        }
+    }
+}
+
+/* Connects everyone in batches, each batch registered (READY) before the next, so the
+ * listen backlog never overflows into SYN retries. */
+static void open_connections(int port) {
+    uint32_t total = load.agents + load.conversations, batch = 500;
+    for (uint32_t first = 0; first < total; first += batch) {
+        uint32_t last = first + batch < total ? first + batch : total;
+        for (uint32_t i = first; i < last; i++) {
+            int fd = connect_loopback(port);
+            struct conn *c = add_conn(fd);
+            if (i < load.agents) {
+                c->role = AGENT, c->id = i;
+                put32(frame(fd, HELLO_AGENT, HEADER + 4) + HEADER, i);
+            } else {
+                uint32_t customer = i - load.agents;
+                c->role = CUSTOMER, c->id = customer, c->agent = customer % load.agents;
+                uint8_t *p = frame(fd, HELLO_CUSTOMER, HEADER + 8);
+                put32(p + HEADER, customer);
+                put32(p + HEADER + 4, c->agent);
+                load.customer_fd[customer] = fd;
+            }
+        }
+        flush_all();
+        uint64_t deadline = now_ns() + 10000000000ull;
+        while (load.ready < last) {
+            pump(10);
+            flush_all();
+            if (now_ns() > deadline) die("the broker registered %llu of %u connections in 10 s", (unsigned long long)load.ready, last);
+        }
+    }
+}
+
+/* utime + stime of `pid` in seconds, from /proc (what switchboard-loadtest reads). */
+static double proc_cpu_seconds(int pid) {
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    text[n] = 0;
+    char *p = strrchr(text, ')');
+    if (!p) return -1;
+    unsigned long long utime = 0, stime = 0;
+    /* after ") ": state(3) ... utime(14) stime(15) */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return -1;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Busy and total ticks of one core from /proc/stat (softirq time included). */
+static void core_ticks(int core, unsigned long long *busy, unsigned long long *total) {
+    *busy = *total = 0;
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f) return;
+    char line[512], name[16];
+    snprintf(name, sizeof name, "cpu%d ", core);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, name, strlen(name)) != 0) continue;
+        unsigned long long v[8] = {0};
+        sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+        for (int i = 0; i < 8; i++) *total += v[i];
+        *busy = *total - v[3] - v[4];  /* less idle and iowait */
+        break;
+    }
+    fclose(f);
+}
+
+struct sample {
+    uint64_t at;
+    double mine, server;
+    unsigned long long busy[2], total[2];
+    struct broker_stats broker;
+};
+
+static void take_sample(struct sample *s, int server_pid, const struct broker_stats *broker) {
+    s->at = now_ns();
+    s->mine = self_cpu_seconds();
+    s->server = server_pid > 0 ? proc_cpu_seconds(server_pid) : -1;
+    for (int core = 0; core < 2; core++) core_ticks(core, &s->busy[core], &s->total[core]);
+    if (broker) s->broker = *broker;
+}
+
+static int run_load(int argc, char **argv) {
+    int port = atoi(option(argc, argv, "--port", "0"));
+    load.conversations = (uint32_t)atol(option(argc, argv, "--conversations", "10000"));
+    load.agents = (uint32_t)atol(option(argc, argv, "--agents", "100"));
+    double rate = atof(option(argc, argv, "--rate", "20000"));
+    double seconds = atof(option(argc, argv, "--seconds", "5"));
+    double warmup = atof(option(argc, argv, "--warmup", "2"));
+    load.reply_every = (uint32_t)atol(option(argc, argv, "--reply-every", "10"));
+    int server_pid = atoi(option(argc, argv, "--server-pid", "0"));
+    const char *server_stats = option(argc, argv, "--server-stats", NULL);
+    bool json = flag(argc, argv, "--json"), quiet = flag(argc, argv, "--quiet");
+    if (port <= 0 || load.conversations == 0 || load.agents == 0 || rate <= 0 || seconds <= 0 || warmup < 0)
+        die("load needs --port, and positive --conversations, --agents, --rate, --seconds");
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+    const struct broker_stats *broker = NULL;
+    if (server_stats) {
+        int fd = open(server_stats, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) die("%s: %s", server_stats, strerror(errno));
+        broker = mmap(NULL, sizeof *broker, PROT_READ, MAP_SHARED, fd, 0);
+        if (broker == MAP_FAILED) die("mmap %s: %s", server_stats, strerror(errno));
+        close(fd);
+    }
+    setup_tables();
+    load.c2a_next = calloc(load.conversations, sizeof(uint32_t));
+    load.reply_next = calloc(load.conversations, sizeof(uint32_t));
+    load.a2c_next = calloc(load.conversations, sizeof(uint32_t));
+    load.customer_fd = calloc(load.conversations, sizeof(int));
+    if (!load.c2a_next || !load.reply_next || !load.a2c_next || !load.customer_fd) die("out of memory");
+
+    uint64_t setup_start = now_ns();
+    open_connections(port);
+    double setup_seconds = (double)(now_ns() - setup_start) / 1e9;
+    if (!quiet) fprintf(stderr, "relay_floor load: %u agents and %u customers connected in %.1f s\n", load.agents, load.conversations, setup_seconds);
+
+    /* Sending: every 1 ms tick (or sooner, when reads wake the loop) sends the messages
+     * due by then, one per customer in turn; the schedule is cumulative, so a late tick
+     * sends more, not fewer. */
+    uint64_t start = now_ns(), window_start = start + (uint64_t)(warmup * 1e9),
+             window_end = window_start + (uint64_t)(seconds * 1e9);
+    double per_ns = rate / 1e9;
+    uint32_t next_customer = 0;
+    uint64_t max_lag_ns = 0;
+    struct sample first = {0}, last = {0};
+    bool started = false;
+    load.now = start;
+    while (load.now < window_end) {
+        uint64_t due = (uint64_t)((double)(load.now - start) * per_ns);
+        if (due > load.sent) {
+            uint64_t late = load.now - start - (uint64_t)((double)load.sent / per_ns);
+            if (started && late > max_lag_ns) max_lag_ns = late;
+        }
+        while (load.sent < due) {
+            uint32_t customer = next_customer;
+            next_customer = next_customer + 1 == load.conversations ? 0 : next_customer + 1;
+            int fd = load.customer_fd[customer];
+            struct conn *c = &conns[fd];
+            uint8_t *p = frame(fd, MESSAGE, MESSAGE_SIZE);
+            put32(p + HEADER, c->next_seq++);
+            put64(p + HEADER + 4, load.now);
+            memcpy(p + TEXT_OFFSET, filler, MESSAGE_SIZE - TEXT_OFFSET);
+            load.sent++;
+            if (load.measuring) load.measured_sent++;
+        }
+        flush_all();
+        if (!started && load.now >= window_start) {
+            started = true;
+            load.measuring = true;
+            take_sample(&first, server_pid, broker);
+        }
+        uint64_t next_tick = load.now + 1000000 - (load.now - start) % 1000000;
+        pump(next_tick > now_ns() ? 1 : 0);
+    }
+    load.measuring = false;
+    take_sample(&last, server_pid, broker);
+    flush_all();
+
+    /* Draining: every message and reply acknowledged and delivered, or 10 s. */
+    uint64_t drain_deadline = now_ns() + 10000000000ull;
+    for (;;) {
+        bool settled = load.acks_c == load.sent && load.c2a == load.sent && load.acks_a == load.replies && load.a2c == load.replies;
+        if (settled || now_ns() > drain_deadline) break;
+        pump(5);
+        flush_all();
+    }
+    double drain_seconds = (double)(now_ns() - window_end) / 1e9;
+
+    double window = (double)(last.at - first.at) / 1e9;
+    double relayed = (double)(load.measured_c2a + load.measured_a2c) / window;
+    double my_cpu = (last.mine - first.mine) / window * 100;
+    double server_cpu = server_pid > 0 && first.server >= 0 && last.server >= 0 ? (last.server - first.server) / window * 100 : -1;
+    double core_busy[2];
+    for (int core = 0; core < 2; core++) {
+        unsigned long long total = last.total[core] - first.total[core];
+        core_busy[core] = total ? (double)(last.busy[core] - first.busy[core]) / (double)total * 100 : -1;
+    }
+    uint64_t missing_acks = load.sent - load.acks_c + load.replies - load.acks_a;
+    uint64_t missing_events = load.sent - load.c2a + load.replies - load.a2c;
+    uint64_t errors = missing_acks + missing_events + load.out_of_order + load.unexpected;
+
+    printf("relay_floor load: %u conversations, %u agents (answer every %uth), target %.0f customer msg/s, %.1f s measured\n",
+           load.conversations, load.agents, load.reply_every, rate, window);
+    printf("  relayed %.0f msg/s (customer→agent %.0f, agent→customer %.0f); customers sent %.0f msg/s\n", relayed,
+           load.measured_c2a / window, load.measured_a2c / window, load.measured_sent / window);
+    printf("  customer→agent latency p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms; pacing lag max %.2f ms\n",
+           percentile_ms(&load.c2a_latency, 50), percentile_ms(&load.c2a_latency, 99), percentile_ms(&load.c2a_latency, 99.9),
+           max_lag_ns / 1e6);
+    printf("  of which: before the broker's read p50 %.2f ms p99 %.2f ms, after it p50 %.2f ms p99 %.2f ms\n",
+           percentile_ms(&load.c2a_before_broker, 50), percentile_ms(&load.c2a_before_broker, 99),
+           percentile_ms(&load.c2a_after_broker, 50), percentile_ms(&load.c2a_after_broker, 99));
+    printf("  cpu: load %.0f%% of a core", my_cpu);
+    if (server_cpu >= 0) printf(", broker %.0f%%", server_cpu);
+    printf("; core 0 busy %.0f%%, core 1 %.0f%%\n", core_busy[0], core_busy[1]);
+    printf("  total: sent %llu, acked %llu, events at agents %llu; replies %llu, acked %llu, events at customers %llu\n",
+           (unsigned long long)load.sent, (unsigned long long)load.acks_c, (unsigned long long)load.c2a,
+           (unsigned long long)load.replies, (unsigned long long)load.acks_a, (unsigned long long)load.a2c);
+    if (errors)
+        printf("  MISMATCH: %llu acks and %llu events missing after %.1f s of draining, %llu out of order, %llu unexpected frames\n",
+               (unsigned long long)missing_acks, (unsigned long long)missing_events, drain_seconds,
+               (unsigned long long)load.out_of_order, (unsigned long long)load.unexpected);
+    printf("  errors: %llu\n", (unsigned long long)errors);
+
+    if (json) {
+        char server_cpu_text[32] = "null";
+        if (server_cpu >= 0) snprintf(server_cpu_text, sizeof server_cpu_text, "%.1f", server_cpu);
+        printf("{\"conversations\":%u,\"agents\":%u,\"reply_every\":%u,\"rate\":%.0f,\"seconds\":%.3f,\"setup_seconds\":%.2f,"
+               "\"relayed_per_sec\":%.1f,\"c2a_per_sec\":%.1f,\"a2c_per_sec\":%.1f,\"customer_sent_per_sec\":%.1f,"
+               "\"c2a_p50_ms\":%.3f,\"c2a_p99_ms\":%.3f,\"c2a_p999_ms\":%.3f,\"a2c_p99_ms\":%.3f,\"pacing_lag_max_ms\":%.2f,"
+               "\"c2a_before_broker_p50_ms\":%.3f,\"c2a_before_broker_p99_ms\":%.3f,"
+               "\"c2a_after_broker_p50_ms\":%.3f,\"c2a_after_broker_p99_ms\":%.3f,"
+               "\"client_cpu_pct\":%.1f,\"server_cpu_pct\":%s,\"core0_busy_pct\":%.1f,\"core1_busy_pct\":%.1f,"
+               "\"sent\":%llu,\"acked\":%llu,\"events_at_agents\":%llu,\"replies\":%llu,\"replies_acked\":%llu,"
+               "\"events_at_customers\":%llu,\"out_of_order\":%llu,\"unexpected\":%llu,\"errors\":%llu,\"drain_seconds\":%.2f",
+               load.conversations, load.agents, load.reply_every, rate, window, setup_seconds, relayed, load.measured_c2a / window,
+               load.measured_a2c / window, load.measured_sent / window, percentile_ms(&load.c2a_latency, 50),
+               percentile_ms(&load.c2a_latency, 99), percentile_ms(&load.c2a_latency, 99.9), percentile_ms(&load.a2c_latency, 99),
+               max_lag_ns / 1e6, percentile_ms(&load.c2a_before_broker, 50), percentile_ms(&load.c2a_before_broker, 99),
+               percentile_ms(&load.c2a_after_broker, 50), percentile_ms(&load.c2a_after_broker, 99), my_cpu, server_cpu_text, core_busy[0], core_busy[1],
+               (unsigned long long)load.sent, (unsigned long long)load.acks_c, (unsigned long long)load.c2a,
+               (unsigned long long)load.replies, (unsigned long long)load.acks_a, (unsigned long long)load.a2c,
+               (unsigned long long)load.out_of_order, (unsigned long long)load.unexpected, (unsigned long long)errors, drain_seconds);
+        if (broker) {
+            /* The broker's own counts over the window: syscalls and wake-ups per message. */
+            const struct broker_stats *a = &first.broker, *b = &last.broker;
+#define D(field) (unsigned long long)(b->field - a->field)
+            printf(",\"broker\":{\"iterations\":%llu,\"events\":%llu,\"recvs\":%llu,\"recv_bytes\":%llu,\"sends\":%llu,"
+                   "\"send_bytes\":%llu,\"short_sends\":%llu,\"epoll_ctls\":%llu,\"messages\":%llu,\"replies\":%llu,"
+                   "\"events_out\":%llu,\"undeliverable\":%llu}",
+                   D(iterations), D(events), D(recvs), D(recv_bytes), D(sends), D(send_bytes), D(short_sends), D(epoll_ctls),
+                   D(messages), D(replies), D(events_out), D(undeliverable));
+#undef D
+        }
+        printf("}\n");
+    }
+    fflush(stdout);
+
+    /* Abortive close: RST instead of FIN, so 10,000 client ports do not sit in TIME_WAIT
+     * before the next run. */
+    struct linger hard = {.l_onoff = 1, .l_linger = 0};
+    for (int fd = 0; fd < max_fds; fd++)
+        if (conns[fd].open) setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    return errors ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "broker") == 0) return broker(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "load") == 0) return run_load(argc, argv);
+    fprintf(stderr,
+            "usage: relay_floor broker --port P [--stats FILE] [--max-seconds S]\n"
+            "       relay_floor load --port P --conversations N --agents A --rate R --seconds S --warmup W\n"
+            "                        --reply-every K [--server-pid PID] [--server-stats FILE] [--json] [--quiet]\n"
+            "The floor of Switchboard's relay: the broker's epoll/recv/send pattern over loopback TCP, nothing else.\n"
+            "Driven by loadtest/bench_floor.py.\n");
+    return 2;
+}
