@@ -44,12 +44,16 @@ package final class ConversationRelay: Flushable {
         /// Whom the event is for, as the writer saw it (opaque here: the desk's
         /// `Recipients` text), so that every node hands it to the same people.
         package var recipients: String
+        /// The event's `ts` as the writer stamped it (0: not told; entries of earlier
+        /// versions), so that a listener can store the event without decoding it.
+        package var ts: Int64
 
-        package init(seq: Int64, clientID: String?, bytes: [UInt8], recipients: String = "") {
+        package init(seq: Int64, clientID: String?, bytes: [UInt8], recipients: String = "", ts: Int64 = 0) {
             self.seq = seq
             self.clientID = clientID
             self.bytes = bytes
             self.recipients = recipients
+            self.ts = ts
         }
     }
 
@@ -63,6 +67,7 @@ package final class ConversationRelay: Flushable {
     private struct Pending {
         var clientID: String?
         var recipients: String
+        var ts: Int64
         var encode: (Int64) -> [UInt8]
         var completion: (Result<Appended, RedisFailure>) -> Void
     }
@@ -214,10 +219,11 @@ package final class ConversationRelay: Flushable {
 
     /// Appends the next event; `encode` makes its bytes for the seq it gets (it may be
     /// called more than once, after refusals). The completion runs on the loop.
-    package func append(to conversation: String, clientID: String?, recipients: String = "", encode: @escaping (Int64) -> [UInt8],
-                _ completion: @escaping (Result<Appended, RedisFailure>) -> Void) {
+    package func append(to conversation: String, clientID: String?, recipients: String = "", ts: Int64 = 0,
+                        encode: @escaping (Int64) -> [UInt8], _ completion: @escaping (Result<Appended, RedisFailure>) -> Void) {
         follow(conversation)
-        followed[conversation]!.queue.append(Pending(clientID: clientID, recipients: recipients, encode: encode, completion: completion))
+        followed[conversation]!.queue.append(Pending(clientID: clientID, recipients: recipients, ts: ts, encode: encode,
+                                                     completion: completion))
         pump(conversation)
     }
 
@@ -236,15 +242,15 @@ package final class ConversationRelay: Flushable {
     /// node have missed it (published before it subscribed) — and the event is appended
     /// only if it is still not there (with the usual compare-and-set, so that a late
     /// writer finds it and does not write it twice).
-    package func ensure(_ conversation: String, clientID: String, recipients: String, encode: @escaping (Int64) -> [UInt8],
-                        _ completion: @escaping (Result<Ensured, RedisFailure>) -> Void) {
+    package func ensure(_ conversation: String, clientID: String, recipients: String, ts: Int64 = 0,
+                        encode: @escaping (Int64) -> [UInt8], _ completion: @escaping (Result<Ensured, RedisFailure>) -> Void) {
         guard let state = followed[conversation], state.loaded else { return completion(.success(.present(seq: nil))) }
         if let seq = state.recentSet[clientID] { return completion(.success(.present(seq: seq))) }
         readBack(conversation, limit: streamLength) { [unowned self] result in
             if case .failure(let failure) = result { return completion(.failure(failure)) }
             guard let state = followed[conversation] else { return completion(.success(.present(seq: nil))) }
             if let seq = state.recentSet[clientID] { return completion(.success(.present(seq: seq))) }
-            append(to: conversation, clientID: clientID, recipients: recipients, encode: encode) { result in
+            append(to: conversation, clientID: clientID, recipients: recipients, ts: ts, encode: encode) { result in
                 completion(result.map { appended in
                     switch appended {
                     case .stored(let event): .written(event)
@@ -284,10 +290,11 @@ package final class ConversationRelay: Flushable {
         var fields: [any RedisArgument] = [stream(conversation), "MAXLEN", "~", streamLength, "0-\(seq)", "e", bytes]
         if let id = pending.clientID { fields += ["k", id] }
         if !pending.recipients.isEmpty { fields += ["r", pending.recipients] }
+        if pending.ts != 0 { fields += ["t", pending.ts] }
         link.send(RedisCommand("XADD", fields)) { [unowned self] result in
             switch result {
             case .success:
-                let event = Event(seq: seq, clientID: pending.clientID, bytes: bytes, recipients: pending.recipients)
+                let event = Event(seq: seq, clientID: pending.clientID, bytes: bytes, recipients: pending.recipients, ts: pending.ts)
                 publish(conversation, event)
                 finish(conversation, with: .success(.stored(event)), learning: event)
             case .failure(.replied(let text)) where text.contains("equal or smaller"):
@@ -482,8 +489,8 @@ package final class ConversationRelay: Flushable {
     // MARK: Encoding
 
     /// An event on the channel: seq (8 bytes, big-endian; 0 for a note, which is not
-    /// kept), the client id and the recipients (each a 2-byte length and its bytes),
-    /// then the event's bytes.
+    /// kept), ts (8 bytes, big-endian; 0: not told), the client id and the recipients
+    /// (each a 2-byte length and its bytes), then the event's bytes.
     package static func frame(_ event: Event) -> [UInt8] {
         var out: [UInt8] = []
         frame(event, into: &out)
@@ -498,6 +505,7 @@ package final class ConversationRelay: Flushable {
             out += utf8
         }
         withUnsafeBytes(of: UInt64(bitPattern: event.seq).bigEndian) { out += $0 }
+        withUnsafeBytes(of: UInt64(bitPattern: event.ts).bigEndian) { out += $0 }
         part(event.clientID ?? "")
         part(event.recipients)
         out += event.bytes
@@ -507,11 +515,12 @@ package final class ConversationRelay: Flushable {
 
     /// A frame read in place (a slice of the batch that carried it).
     package static func unframe(_ payload: ArraySlice<UInt8>) -> Event? {
-        guard payload.count >= 12 else { return nil }
+        guard payload.count >= 20 else { return nil }
         let start = payload.startIndex
         let seq = payload[start..<(start + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        guard seq <= UInt64(Int64.max) else { return nil }
-        var at = start + 8
+        let ts = payload[(start + 8)..<(start + 16)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard seq <= UInt64(Int64.max), ts <= UInt64(Int64.max) else { return nil }
+        var at = start + 16
         func part() -> String? {
             guard payload.endIndex - at >= 2 else { return nil }
             let length = Int(payload[at]) << 8 | Int(payload[at + 1])
@@ -520,7 +529,8 @@ package final class ConversationRelay: Flushable {
             return String(decoding: payload[(at + 2)..<(at + 2 + length)], as: UTF8.self)
         }
         guard let id = part(), let recipients = part() else { return nil }
-        return Event(seq: Int64(seq), clientID: id.isEmpty ? nil : id, bytes: Array(payload[at...]), recipients: recipients)
+        return Event(seq: Int64(seq), clientID: id.isEmpty ? nil : id, bytes: Array(payload[at...]), recipients: recipients,
+                     ts: Int64(ts))
     }
 
     /// The entries of an XRANGE/XREVRANGE reply, in reply order.
@@ -533,16 +543,18 @@ package final class ConversationRelay: Flushable {
             var bytes: [UInt8]?
             var clientID: String?
             var recipients = ""
+            var ts: Int64 = 0
             for index in stride(from: 0, to: fields.count, by: 2) {
                 switch fields[index].text {
                 case "e": if case .bulk(let value?) = fields[index + 1] { bytes = value }
                 case "k": clientID = fields[index + 1].text
                 case "r": recipients = fields[index + 1].text ?? ""
+                case "t": ts = fields[index + 1].text.flatMap { Int64($0) }.map { max(0, $0) } ?? 0
                 default: break
                 }
             }
             guard let bytes else { return nil }
-            events.append(Event(seq: seq, clientID: clientID, bytes: bytes, recipients: recipients))
+            events.append(Event(seq: seq, clientID: clientID, bytes: bytes, recipients: recipients, ts: ts))
         }
         return events
     }

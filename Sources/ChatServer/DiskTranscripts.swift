@@ -157,6 +157,15 @@ final class DiskTranscripts: TranscriptStore, Flushable {
         appended()
     }
 
+    func append(relayed bytes: [UInt8], seq: Int64, ts: Int64, client: RelayClientID?, to conversation: ConversationID) {
+        // A client's message (it has a client id) is acknowledged as stored.
+        let start = log.appended
+        log.append(key(conversation), seq: seq, ts: ts, payload: bytes, promised: client != nil)
+        lastAppend = (start, log.appended)
+        if let client { clientIDs[conversation, default: [:]][ClientKey(author: client.author, id: client.id)] = seq }
+        appended()
+    }
+
     func append(_ recorded: RecordedEvent, to key: TranscriptKey) {
         let start = log.appended
         log.append(key, seq: recorded.seq, ts: recorded.ts, payload: recorded.bytes, promised: true)

@@ -340,7 +340,7 @@ extension ServiceDesk {
         if relay != nil {
             // A cluster: stored once Redis has it; the agent's node hears it from there.
             let recipients = Recipients(agents: [center.conversation(conversation)?.agent])
-            publish(conversation, clientID: "c:" + r.id, to: recipients, { wire, seq, ts in
+            publish(conversation, clientID: RelayClientID(author: .customer, id: r.id).relayed, to: recipients, { wire, seq, ts in
                 .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .customer, text: r.text, clientID: r.id))
             }, done: { [self] publication in
                 acknowledge(publication, id: r.id, on: connection, text: masked ? r.text : nil)

@@ -54,7 +54,7 @@ extension ServiceDesk {
             var check = decisionChecks.removeFirst()
             let wireID = wire(check.conversation)
             var made: RecordedEvent?
-            relay.ensure(wireID, clientID: check.clientID, recipients: check.recipients.text, encode: { seq in
+            relay.ensure(wireID, clientID: check.clientID, recipients: check.recipients.text, ts: check.ts, encode: { seq in
                 let event = RecordedEvent(check.make(wireID, seq, check.ts))
                 made = event
                 return event.bytes

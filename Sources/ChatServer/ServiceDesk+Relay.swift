@@ -78,7 +78,7 @@ extension ServiceDesk {
         }
         let wireID = wire(conversation)
         var made: RecordedEvent?
-        relay.append(to: wireID, clientID: clientID ?? decision, recipients: recipients.text, encode: { seq in
+        relay.append(to: wireID, clientID: clientID ?? decision, recipients: recipients.text, ts: ts, encode: { seq in
             let event = RecordedEvent(make(wireID, seq, ts))
             made = event
             return event.bytes
@@ -148,6 +148,14 @@ extension ServiceDesk {
         guard let conversation = WireID.conversation(wireID).flatMap(live) else { return }
         let last = transcripts.lastSeq(of: conversation)
         guard event.seq > last else { return }  // stored here already (before a restart)
+        if event.seq == last + 1, event.ts > 0 {
+            // Written by a node (maybe this one) that encoded these very bytes; the
+            // frame says all the store needs, so they are not decoded back here.
+            transcripts.append(relayed: event.bytes, seq: event.seq, ts: event.ts, client: RelayClientID(event.clientID),
+                               to: conversation)
+            send(event.bytes, to: Recipients(text: event.recipients))
+            return
+        }
         guard case .event(let decoded)? = try? ServerMessage.decode(event.bytes) else {
             Log.error("cluster: event \(event.seq) of \(wireID) from Redis does not decode; skipped")
             return

@@ -188,7 +188,7 @@ extension ServiceDesk {
         let write = { [self] in
             let name = center.agent(me)?.displayName ?? ""
             let customer = center.conversation(conversation)?.contact
-            publish(conversation, clientID: "a:" + r.id, to: Recipients(customer: customer), { wire, seq, ts in
+            publish(conversation, clientID: RelayClientID(author: .agent, id: r.id).relayed, to: Recipients(customer: customer), { wire, seq, ts in
                 .message(ChatMessage(conversation: wire, seq: seq, ts: ts, from: .agent, agentName: name, text: r.text, clientID: r.id))
             }, done: { [self] publication in acknowledge(publication, id: r.id, on: connection) })
         }

@@ -1,6 +1,7 @@
 import ChatCore
 import ChatProtocol
 import ChatStorage
+import Posix
 
 /// Where conversations' events are kept, numbered by `seq` from 1 with no gaps
 /// (protocol/README.md, "Conversations, sequence numbers and delivery"), and how a
@@ -34,6 +35,11 @@ protocol TranscriptStore: AnyObject {
     /// Records `event`, whose seq is `lastSeq(of:) + 1`; a store that keeps bytes keeps
     /// `event.bytes`, the very bytes its recipients get.
     func append(_ event: RecordedEvent, to conversation: ConversationID)
+    /// Records an event a cluster node wrote to Redis and this node heard (the relay),
+    /// given as the bytes its recipients get with what its relay frame says of it:
+    /// `seq` (`lastSeq(of:) + 1`), `ts`, and a client message's author and id. A store
+    /// that keeps bytes keeps them without decoding them.
+    func append(relayed bytes: [UInt8], seq: Int64, ts: Int64, client: RelayClientID?, to conversation: ConversationID)
     /// Events after `seq`, oldest first, at most `limit`; `more` when others follow.
     func events(of conversation: ConversationID, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool)
     /// The `message` an author recorded earlier with this client message id.
@@ -64,6 +70,33 @@ protocol TranscriptStore: AnyObject {
     /// Hands what was recorded since the last call towards the disk. Returns the log
     /// position that messages sent since then must wait for (nil: nothing to wait for).
     func commit() -> UInt64?
+}
+
+/// A client message's id as the cluster's relay carries it: `c:` or `a:` (its author),
+/// then the client's own id. A decision's event carries a decision id instead: no
+/// client's message.
+struct RelayClientID: Equatable {
+    let author: Author
+    let id: String
+
+    init(author: Author, id: String) {
+        self.author = author
+        self.id = id
+    }
+
+    init?(_ relayed: String?) {
+        guard let relayed else { return nil }
+        if relayed.hasPrefix("c:") {
+            self.init(author: .customer, id: String(relayed.dropFirst(2)))
+        } else if relayed.hasPrefix("a:") {
+            self.init(author: .agent, id: String(relayed.dropFirst(2)))
+        } else {
+            return nil
+        }
+    }
+
+    /// How the relay carries it.
+    var relayed: String { (author == .agent ? "a:" : "c:") + id }
 }
 
 extension TranscriptStore {
@@ -158,6 +191,15 @@ final class MemoryTranscripts: TranscriptStore {
 
     func lastSeq(of conversation: ConversationID) -> Int64 {
         Int64(transcripts[conversation]?.events.count ?? 0)
+    }
+
+    /// In memory the events are kept decoded: decoded here.
+    func append(relayed bytes: [UInt8], seq: Int64, ts: Int64, client: RelayClientID?, to conversation: ConversationID) {
+        guard case .event(let event)? = try? ServerMessage.decode(bytes), event.seq == seq else {
+            Log.error("transcripts: a relayed event \(seq) of \(key(conversation)) does not decode; not stored")
+            return
+        }
+        append(RecordedEvent(event, bytes: bytes), to: conversation)
     }
 
     func append(_ recorded: RecordedEvent, to conversation: ConversationID) {

@@ -57,10 +57,11 @@ import Testing
             rig.perform { [self] _ in relay.notify(conversation, recipients: recipients, Array(text.utf8)) }
         }
 
-        func send(_ conversation: String, _ texts: [String], clientIDs: [String?]? = nil) {
+        func send(_ conversation: String, _ texts: [String], clientIDs: [String?]? = nil, ts: Int64 = 0) {
             rig.perform { [self] _ in
                 for (index, text) in texts.enumerated() {
-                    relay.append(to: conversation, clientID: clientIDs?[index] ?? text, encode: { seq in Array("\(seq):\(text)".utf8) }) {
+                    relay.append(to: conversation, clientID: clientIDs?[index] ?? text, ts: ts,
+                                 encode: { seq in Array("\(seq):\(text)".utf8) }) {
                         [unowned self] result in
                         if case .success(let appended) = result { self.appended.withLock { $0.append(appended) } }
                     }
@@ -127,6 +128,25 @@ import Testing
         }
         #expect(east.read("c-1-7", after: 390).map(\.seq) == Array(391...400))
         #expect(east.appended.withLock { $0.count } == 200 && west.appended.withLock { $0.count } == 200)
+    }
+
+    /// A listener stores a heard event without decoding it: the writer's `ts` comes with
+    /// it on the channel, in the stream (read back for a gap or a resume), and to the writer itself.
+    @Test func anEventCarriesItsWritersTimestampEverywhere() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        let west = try Node(port: server.port)
+        defer { east.stop(); west.stop() }
+        east.follow("c-1-9")
+        west.follow("c-1-9")
+        usleep(100_000)
+        east.send("c-1-9", ["안녕하세요"], clientIDs: ["c:m1"], ts: 1_733_000_000_123)
+        for node in [east, west] {
+            #expect(node.events("c-1-9", count: 1).map(\.ts) == [1_733_000_000_123])
+        }
+        #expect(west.read("c-1-9", after: 0).map(\.ts) == [1_733_000_000_123])
+        east.send("c-1-9", ["untimed"], clientIDs: ["c:m2"])
+        #expect(west.events("c-1-9", count: 2).map(\.ts) == [1_733_000_000_123, 0], "0: not told (the listener decodes it)")
     }
 
     /// The events a node stores in one loop iteration, for many conversations, go out in
@@ -354,13 +374,16 @@ import Testing
         #expect(Recipients(text: "") == Recipients())
     }
 
-    @Test func aFrameCarriesSeqClientIDAndBytes() {
+    @Test func aFrameCarriesSeqTimestampClientIDAndBytes() {
         let event = ConversationRelay.Event(seq: 300, clientID: "m-안녕", bytes: Array("{\"type\":\"message\"}".utf8))
         #expect(ConversationRelay.unframe(ConversationRelay.frame(event)) == event)
         let bare = ConversationRelay.Event(seq: 1, clientID: nil, bytes: [])
         #expect(ConversationRelay.unframe(ConversationRelay.frame(bare)) == bare)
         #expect(ConversationRelay.unframe([0, 0, 0]) == nil)
-        #expect(ConversationRelay.unframe([0, 0, 0, 0, 0, 0, 0, 1, 0, 9, 1, 0]) == nil, "an id longer than the frame")
+        #expect(ConversationRelay.unframe([0, 0, 0, 0, 0, 0, 0, 1] + [0, 0, 0, 0, 0, 0, 0, 0] + [0, 9, 1, 0]) == nil,
+                "an id longer than the frame")
+        let stamped = ConversationRelay.Event(seq: 4, clientID: "a:x", bytes: Array("{}".utf8), recipients: "c1", ts: 1_733_000_000_123)
+        #expect(ConversationRelay.unframe(ConversationRelay.frame(stamped)) == stamped)
         let routed = ConversationRelay.Event(seq: 3, clientID: "c:m1", bytes: Array("{}".utf8), recipients: "c1 a2")
         #expect(ConversationRelay.unframe(ConversationRelay.frame(routed)) == routed)
         let note = ConversationRelay.Event(seq: 0, clientID: nil, bytes: Array("typing".utf8), recipients: "a2")

@@ -20,6 +20,9 @@ final class BackedUpTranscripts: TranscriptStore {
         try memory.scrub(key, through: through)
     }
     func append(_ event: RecordedEvent, to conversation: ConversationID) { memory.append(event, to: conversation) }
+    func append(relayed bytes: [UInt8], seq: Int64, ts: Int64, client: RelayClientID?, to conversation: ConversationID) {
+        memory.append(relayed: bytes, seq: seq, ts: ts, client: client, to: conversation)
+    }
     func events(of conversation: ConversationID, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool) {
         memory.events(of: conversation, after: seq, limit: limit)
     }
