@@ -168,8 +168,10 @@ final class SpillWriter: @unchecked Sendable {
     /// Writes `chunks` on the calling thread if the disk is healthy, their segment is
     /// the open one and nothing queued must go first; nil otherwise (the caller queues
     /// them). A write that fails hands the rest to the writer's thread, which retries.
+    /// Never waits for the writer's thread: while it holds `disk` (rotating a segment,
+    /// with its `fdatasync`, say) the chunks are queued behind its work instead.
     private func writeHere(_ chunks: [Chunk]) -> SpillProgress? {
-        disk.withLock { () -> SpillProgress? in
+        disk.withLockIfFree { () -> SpillProgress? in
             guard retry.isEmpty, progress.failure == nil, let open = active?.number,
                   chunks.allSatisfy({ $0.segment == open }),
                   wake.withLock({ queue.isEmpty && !stopping }) else { return nil }
@@ -183,7 +185,7 @@ final class SpillWriter: @unchecked Sendable {
             }
             syncIfDue(force: false)
             return merged()
-        }
+        } ?? nil
     }
 
     /// Writes and syncs what is queued, then ends the thread (domain thread, at
