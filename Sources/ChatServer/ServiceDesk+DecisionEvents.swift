@@ -30,7 +30,8 @@ struct DecisionEvent {
 extension ServiceDesk {
     /// How long the asking node has to write a decision's events before others check.
     static let decisionEventGrace: Duration = .seconds(2)
-    /// Checks of one event before giving up (Redis away that long: about a minute).
+    /// Checks of one event before giving up (Redis away, or no party of the conversation
+    /// here, that long: about a minute).
     static let decisionEventAttempts = 30
 
     /// "d:ENTRY:N" while a log entry's outcome is told; nil otherwise (one node).
@@ -65,6 +66,14 @@ extension ServiceDesk {
                     Log.warning("cluster: event \(event.seq) of \(wireID) (\(check.clientID)) was not written by the node that "
                                 + "decided it: written here")
                     if let made { check.done(.stored(made)) }
+                case .success(.present(seq: nil)):
+                    // No party of the conversation is here yet. Both may have been on the
+                    // node that died with the decision, and come here after the first
+                    // check: until one does (or about a minute has passed), asked again.
+                    check.attempts += 1
+                    guard check.attempts < Self.decisionEventAttempts else { return }
+                    check.due = self.now.advanced(by: Self.decisionEventGrace)
+                    decisionChecks.append(check)
                 case .success(.present):
                     break
                 case .failure(let failure):

@@ -269,6 +269,42 @@ def test_a_decision_whose_node_cannot_write_its_events_gets_them_written_by_anot
         peer.close()
 
 
+def test_a_decision_event_is_written_once_a_party_comes_back_on_another_node(cluster):
+    """Both parties on the node that cannot write the decision's events (as when a node
+    dies with its shoppers and agents, which the chaos soak once caught): at the first
+    checks, 2 s after the entry, no other node follows the conversation, so none writes
+    `agent_joined`. The shopper comes back on another node later; that node's next check
+    finds the event missing and writes it, and she is told her agent joined."""
+    staff = [dict(MINJI, chat_capacity=3)]
+    holder = cluster.start("north", extra=FAST, agents=staff)
+    wait_for(lambda: status(holder)["lease"]["held_here"], 10, "north to hold the lease")
+    shop = cluster.start("east", extra=FAST, agents=staff)
+    cluster.redis.command("ACL", "SETUSER", "no-events", "on", ">its-secret", "~*", "&*", "+@all", "-xadd")
+    refused = types.SimpleNamespace(url=f"redis://no-events:its-secret@{HOST}:{cluster.redis.port}")
+    desk = cluster.start("west", extra=FAST, agents=staff, via=refused)
+    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    minji = agent(desk, MINJI, available=False)
+    minji.send(type="set_status", id="away", status="away")
+    until(minji, "ack", id="away")
+    shopper, welcome = customer(desk, language="ko")   # west too: no party of hers anywhere else
+    shopper.send(type="start_chat", id="s1", queue="orders", name="김고객")
+    shopper.next("ack", id="s1", timeout=10)
+    until(shopper, "queued")
+    minji.send(type="set_status", id="av", status="available")
+    conversation = until(minji, "assigned")["conversation"]
+    time.sleep(3)   # past the first checks: west's fail (no XADD), east and north follow nothing
+    shopper.close()
+    back, resumed = customer(shop, session=welcome["session"], language="ko")
+    assert resumed["resumed"]
+    joined = until(back, "agent_joined")
+    assert joined["seq"] == 1 and joined["conversation"] == conversation
+    wait_for(lambda: status(shop)["log"]["decision_events_written"] == 1, 5, "east to count the event it wrote")
+    back.send(type="send", id="c1", text="배송 문의드려요")
+    assert until(back, "ack", id="c1")["seq"] == 2, "agent_joined is seq 1, once"
+    for peer in (back, minji):
+        peer.close()
+
+
 def transcript_events(srv, conversation: str) -> list[dict]:
     auth = "Basic " + base64.b64encode(f"{MINJI['handle']}:{MINJI['secret']}".encode()).decode()
     request = urllib.request.Request(srv.http_url(f"/v1/conversations/{conversation}/transcript"), headers={"Authorization": auth})
