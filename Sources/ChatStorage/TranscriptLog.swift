@@ -36,8 +36,7 @@ public final class TranscriptLog {
     public private(set) var failure: String?
     private let writer: SpillWriter
     private var pending: [Chunk] = []
-    /// The segment the next record goes into.
-    private(set) var segment: UInt64
+    private var segment: UInt64
     private var segmentSize: Int64 = 0
     /// Conversations under legal hold (`LegalHolds`), re-read about once a second.
     public private(set) var holds: Set<TranscriptKey> = []
@@ -137,14 +136,11 @@ public final class TranscriptLog {
     }
 
     /// Hands everything appended since the last call to the writer (one group commit
-    /// candidate). Call once per domain-loop iteration. Under an interval or `never`
-    /// the records are usually written on this thread and `progress` moves before
-    /// this returns (`SpillWriter`).
+    /// candidate). Call once per domain-loop iteration.
     public func flush() {
         guard !pending.isEmpty else { return }
-        let written = writer.submit(pending)
+        writer.submit(pending)
         pending.removeAll(keepingCapacity: true)
-        if let written { progressed(written) }
     }
 
     /// Takes in the writer's report (domain thread).
