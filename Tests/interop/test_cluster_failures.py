@@ -229,13 +229,9 @@ def until_either(peer, first: str, second: str, **fields) -> dict:
             return message
 
 
-def test_a_decision_whose_node_cannot_write_its_events_gets_them_written_by_another(cluster):
-    """A decision's events (here `agent_joined`) are written by the node whose command made
-    the decision. When that node cannot write them — it died, or lost Redis, first; here
-    Redis refuses it `XADD` (an ACL user without it, so the failure is certain rather
-    than a race) — the node of the conversation's other party finds the event missing
-    2 s after the log entry and writes it itself, once: the shopper is told her agent
-    joined, and the conversation goes on."""
+def nodes_where_west_cannot_append(cluster):
+    """North holds the lease; east is a plain node; Redis refuses west `XADD` (an ACL user
+    without it, so a decision's events written there fail for certain). Returns (east, west)."""
     staff = [dict(MINJI, chat_capacity=3)]
     holder = cluster.start("north", extra=FAST, agents=staff)
     wait_for(lambda: status(holder)["lease"]["held_here"], 10, "north to hold the lease")
@@ -244,6 +240,17 @@ def test_a_decision_whose_node_cannot_write_its_events_gets_them_written_by_anot
     refused = types.SimpleNamespace(url=f"redis://no-events:its-secret@{HOST}:{cluster.redis.port}")
     desk = cluster.start("west", extra=FAST, agents=staff, via=refused)
     wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    return shop, desk
+
+
+def test_a_decision_whose_node_cannot_write_its_events_gets_them_written_by_another(cluster):
+    """A decision's events (here `agent_joined`) are written by the node whose command made
+    the decision. When that node cannot write them — it died, or lost Redis, first; here
+    Redis refuses it `XADD` (an ACL user without it, so the failure is certain rather
+    than a race) — the node of the conversation's other party finds the event missing
+    2 s after the log entry and writes it itself, once: the shopper is told her agent
+    joined, and the conversation goes on."""
+    shop, desk = nodes_where_west_cannot_append(cluster)
     # Signed in on west and away: on duty (so the shopper waits in line), taking nothing.
     minji = agent(desk, MINJI, available=False)
     minji.send(type="set_status", id="away", status="away")
@@ -275,14 +282,7 @@ def test_a_decision_event_is_written_once_a_party_comes_back_on_another_node(clu
     checks, 2 s after the entry, no other node follows the conversation, so none writes
     `agent_joined`. The shopper comes back on another node later; that node's next check
     finds the event missing and writes it, and she is told her agent joined."""
-    staff = [dict(MINJI, chat_capacity=3)]
-    holder = cluster.start("north", extra=FAST, agents=staff)
-    wait_for(lambda: status(holder)["lease"]["held_here"], 10, "north to hold the lease")
-    shop = cluster.start("east", extra=FAST, agents=staff)
-    cluster.redis.command("ACL", "SETUSER", "no-events", "on", ">its-secret", "~*", "&*", "+@all", "-xadd")
-    refused = types.SimpleNamespace(url=f"redis://no-events:its-secret@{HOST}:{cluster.redis.port}")
-    desk = cluster.start("west", extra=FAST, agents=staff, via=refused)
-    wait_for(cluster.agreed_holder, 10, "one agreed lease holder")
+    shop, desk = nodes_where_west_cannot_append(cluster)
     minji = agent(desk, MINJI, available=False)
     minji.send(type="set_status", id="away", status="away")
     until(minji, "ack", id="away")
