@@ -160,6 +160,8 @@ def main():
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--appendfsync", default="always", choices=("always", "everysec", "no"))
+    parser.add_argument("--fsync", choices=("always", "interval", "never"), default=None,
+                        help="the nodes' [transcripts] fsync (default: the broker's, interval)")
     parser.add_argument("--scratch-path", default=".build-relay")
     parser.add_argument("--snapshot-every", type=int, default=None,
                         help="[cluster] snapshot_every for the nodes (default: the broker's, 10,000 log entries)")
@@ -194,7 +196,7 @@ def main():
                 with open(base) as f, open(config, "w") as out:
                     out.write(f.read() + f'\n[cluster]\nredis = "redis://127.0.0.1:{redis_port}"\nnode_name = "{name}"\n'
                               + (f"snapshot_every = {args.snapshot_every}\n" if args.snapshot_every else ""))
-                nodes.append(start_broker(switchboard, config, workdir, f"{name}-{run}", launcher=()))
+                nodes.append(start_broker(switchboard, config, workdir, f"{name}-{run}", fsync=args.fsync, launcher=()))
             time.sleep(3)  # a lease holder, and every node reading the log
             urls = [f"ws://127.0.0.1:{port}" for _, port, _ in nodes]
             r = run_once(loadtest, args, urls, urls[1:] + urls[:1], [p.pid for p, _, _ in nodes] + [redis.pid], redis_port)
@@ -217,7 +219,7 @@ def main():
         if args.no_single:
             continue
         wait_for_quiet(args.quiet_wait)
-        proc, port, _ = start_broker(switchboard, base, workdir, f"single-{run}", launcher=())
+        proc, port, _ = start_broker(switchboard, base, workdir, f"single-{run}", fsync=args.fsync, launcher=())
         try:
             url = f"ws://127.0.0.1:{port}"
             s = run_once(loadtest, args, [url], [url], [proc.pid])
