@@ -98,13 +98,14 @@ def stop_all():
         stop(proc)
 
 
-def start_broker(binary, workdir, name, max_seconds):
-    """The floor broker pinned to core 0 (taskset execs it: its PID is the broker's);
+def start_broker(binary, workdir, name, max_seconds, mode=("broker",), launcher=("taskset", "-c", "0")):
+    """The floor broker, by default pinned to core 0 (taskset execs it: its PID is the
+    broker's), or another `mode` of relay_floor that listens (a cluster node);
     returns the process, its port, its log and its counters' file."""
     log_path = os.path.join(workdir, f"{name}.broker.log")
     stats_path = os.path.join(workdir, f"{name}.broker.stats")
     log = open(log_path, "wb")
-    proc = subprocess.Popen(["taskset", "-c", "0", binary, "broker", "--port", "0", "--stats", stats_path,
+    proc = subprocess.Popen([*launcher, binary, *mode, "--port", "0", "--stats", stats_path,
                              "--max-seconds", str(int(max_seconds))],
                             stdout=subprocess.PIPE, stderr=log, cwd=workdir)
     log.close()

@@ -1,14 +1,18 @@
-"""loadtest/bench_floor.py, small and short: the C floor broker and its load generator
-compile with the machine's `cc`, relay every message once and in order, and the driver
-writes its figures, so the floor the README compares the Swift broker with does not rot.
+"""loadtest/bench_floor.py and bench_floor_cluster.py, small and short: the C floor broker,
+its cluster nodes and its load generator compile with the machine's `cc`, relay every
+message once and in order, and the drivers write their figures, so the floors the README
+compares the Swift broker and cluster with do not rot.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,3 +29,23 @@ def test_the_floor_relays_every_message_once_and_reports_its_cost(tmp_path):
     results = json.loads(output.read_text(encoding="utf-8"))["results"]["2000"]
     assert results["errors_total"] == 0, results
     assert results["relayed_per_sec_median"] > 1500 and results["broker_us_per_message_median"] > 0, results
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed (bash scripts/setup.sh)")
+def test_the_cluster_floor_relays_every_message_once_through_redis(tmp_path):
+    """loadtest/bench_floor_cluster.py: three C nodes on a real redis-server, customers and
+    agents spread over them; every ack and event arrives once and in order, and the
+    figures the README's cluster floor quotes are there."""
+    output = tmp_path / "floor-cluster.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "loadtest" / "bench_floor_cluster.py"), "--rate", "1000", "--conversations", "300",
+         "--agents", "9", "--runs", "1", "--duration", "1", "--warmup", "0.5", "--quiet-wait", "0", "--retries", "0",
+         "--scratch-path", str(tmp_path / "build"), "--output", str(output)],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Redis cmds/msg" in run.stdout
+    results = json.loads(output.read_text(encoding="utf-8"))["results"]["1000"]
+    assert results["errors_total"] == 0, results
+    assert results["relayed_per_sec_median"] > 750, results
+    # Per message: its XADD, and its share of one PUBLISH per node iteration.
+    assert 1 <= results["redis_commands_per_message_median"] <= 2.5, results

@@ -9,9 +9,17 @@
  * cost on this machine: the floor that no work on the Swift side can go below.
  *
  *   relay_floor broker --port P [--stats FILE] [--max-seconds S]
- *   relay_floor load --port P --conversations N --agents A --rate R --seconds S
- *                    --warmup W --reply-every K [--server-pid PID] [--server-stats FILE]
- *                    [--json] [--quiet]
+ *   relay_floor node --port P --redis-port R --node-index I [--prefix K] [--stats FILE]
+ *                    [--max-seconds S]
+ *   relay_floor load --port P[,P...] --conversations N --agents A --rate R --seconds S
+ *                    --warmup W --reply-every K [--server-pid PID[,...]]
+ *                    [--server-stats FILE[,...]] [--redis-pid PID] [--json] [--quiet] [--marks]
+ *
+ * `node` is the same broker as one node of a `serve --cluster` cluster, to ask the same
+ * of the cluster relay (loadtest/bench_floor_cluster.py): each message goes through
+ * Redis (XADD to its conversation's stream, one PUBLISH of the iteration's entries,
+ * delivered by whichever node holds the recipient) before anyone gets it; see "Cluster
+ * node" below. `load` with several ports spreads the clients over the nodes.
  *
  * The broker copies the real one's loop (Sources/EventLoop/EventLoop.swift,
  * Sources/Posix/Epoll.swift): one thread, one level-triggered epoll with room for 1024
@@ -118,7 +126,9 @@ static void die(const char *fmt, ...) {
 
 /* ---- Connections, shared by both modes ------------------------------------------ */
 
-enum role { UNKNOWN = 0, CUSTOMER, AGENT };
+/* A node's two Redis connections are connections too: their output goes through the
+ * same end-of-iteration send. */
+enum role { UNKNOWN = 0, CUSTOMER, AGENT, REDIS_COMMANDS, REDIS_EVENTS };
 
 /* One socket. Indexed by fd: fds are small integers, as in the real loop. */
 struct conn {
@@ -130,6 +140,8 @@ struct conn {
     uint32_t out_len, out_cap;
     uint8_t *partial;  /* the start of a frame that one recv cut (kept between reads) */
     uint32_t partial_len;
+    uint8_t *in;       /* Redis only: replies read and not parsed yet (a batch can be long) */
+    uint32_t in_len, in_cap;
     /* load side only */
     uint32_t next_seq;      /* customer: its next message; agent: unused */
     uint32_t acked;         /* acks received, in order */
@@ -159,13 +171,36 @@ static void set_nodelay(int fd) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/* A blocking connect (retried while the listener is not up yet), then nonblocking: the
+ * load's clients and a node's Redis connections. */
+static int connect_loopback(int port) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (int attempt = 0; attempt < 50; attempt++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) die("socket: %s (raise the file-descriptor limit)", strerror(errno));
+        if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+            set_nodelay(fd);
+            return fd;
+        }
+        int error = errno;
+        close(fd);
+        if (error != EAGAIN && error != ECONNREFUSED && error != EINTR) die("connect 127.0.0.1:%d: %s", port, strerror(error));
+        usleep(20000);
+    }
+    die("connect 127.0.0.1:%d: gave up after 50 attempts", port);
+    return -1;
+}
+
 static struct conn *add_conn(int fd) {
     if (fd >= max_fds) die("fd %d over the table (RLIMIT_NOFILE %d)", fd, max_fds);
     struct conn *c = &conns[fd];
-    uint8_t *out = c->out, *partial = c->partial;
-    uint32_t cap = c->out_cap;
+    uint8_t *out = c->out, *partial = c->partial, *in = c->in;
+    uint32_t cap = c->out_cap, in_cap = c->in_cap;
     memset(c, 0, sizeof *c);
     c->out = out, c->out_cap = cap, c->partial = partial;  /* reuse a closed fd's buffers */
+    c->in = in, c->in_cap = in_cap;
     c->open = true;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl: %s", strerror(errno));
@@ -205,6 +240,9 @@ static uint8_t *frame(int fd, uint8_t kind, uint32_t size) {
 struct broker_stats {
     uint64_t iterations, events, recvs, recv_bytes, sends, send_bytes, short_sends, epoll_ctls;
     uint64_t messages, replies, acks, events_out, undeliverable, accepted, closed;
+    /* node only: appends stored, refused (another node took the seq) and retried, batches
+     * published and the entries in them, and entries heard from the other nodes */
+    uint64_t xadds, refused, publishes, published_entries, heard_entries;
 };
 static struct broker_stats local_stats, *stats = &local_stats;
 
@@ -296,6 +334,22 @@ static char *option(int argc, char **argv, const char *name, const char *fallbac
     return (char *)fallback;
 }
 
+/* Every value of a repeatable option, each also a comma list (`--port 1 --port 2,3`);
+ * returns how many, at most `room`. The commas in argv become the values' ends. */
+static int option_values(int argc, char **argv, const char *name, char **values, int room) {
+    int count = 0;
+    for (int i = 2; i < argc - 1; i++) {
+        if (strcmp(argv[i], name) != 0) continue;
+        for (char *at = argv[i + 1]; at && *at;) {
+            if (count == room) die("%s: at most %d values", name, room);
+            values[count++] = at;
+            at = strchr(at, ',');
+            if (at) *at++ = 0;
+        }
+    }
+    return count;
+}
+
 static bool flag(int argc, char **argv, const char *name) {
     for (int i = 2; i < argc; i++)
         if (strcmp(argv[i], name) == 0) return true;
@@ -311,15 +365,20 @@ static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig) { (void)sig; stopping = 1; }
 
+/* `table` (of `*slots` entries of `size` bytes) grown, zeroed, to hold entry `id`. */
+static void *grow(void *table, uint32_t *slots, uint32_t id, size_t size) {
+    if (id < *slots) return table;
+    uint32_t grown = *slots ? *slots : 1024;
+    while (grown <= id) grown *= 2;
+    uint8_t *bigger = realloc(table, grown * size);
+    if (!bigger) die("out of memory");
+    memset(bigger + *slots * size, 0, (grown - *slots) * size);
+    *slots = grown;
+    return bigger;
+}
+
 static void remember(int **table, uint32_t *slots, uint32_t id, int fd) {
-    if (id >= *slots) {
-        uint32_t grown = *slots ? *slots : 1024;
-        while (grown <= id) grown *= 2;
-        *table = realloc(*table, grown * sizeof **table);
-        if (!*table) die("out of memory");
-        memset(*table + *slots, 0, (grown - *slots) * sizeof **table);
-        *slots = grown;
-    }
+    *table = grow(*table, slots, id, sizeof **table);
     (*table)[id] = fd;
 }
 
@@ -337,11 +396,12 @@ static void ack(int fd, uint32_t seq) {
     stats->acks++;
 }
 
-/* The event a recipient gets: who, which, when sent, when the broker read it (so the
- * load generator can tell a broker that is behind from its own reading that is), and
- * the text carried on. */
-static void event(int fd, uint32_t customer, uint32_t seq, uint64_t sent, const uint8_t *text, uint32_t text_len) {
-    uint8_t *p = frame(fd, EVENT, EVENT_SIZE);
+/* The event a recipient gets, the whole frame: who, which, when sent, when the broker
+ * read it (so the load generator can tell a broker that is behind from its own reading
+ * that is), and the text carried on. A node stores these bytes in Redis as they are. */
+static void write_event(uint8_t *p, uint32_t customer, uint32_t seq, uint64_t sent, const uint8_t *text, uint32_t text_len) {
+    put32(p, EVENT_SIZE - 4);
+    p[4] = EVENT;
     put32(p + HEADER, customer);
     put32(p + HEADER + 4, seq);
     put64(p + HEADER + 8, sent);
@@ -350,48 +410,72 @@ static void event(int fd, uint32_t customer, uint32_t seq, uint64_t sent, const 
     if (text_len > room) text_len = room;
     memcpy(p + HEADER + 24, text, text_len);
     memcpy(p + HEADER + 24 + text_len, filler, room - text_len);
+}
+
+static void event(int fd, uint32_t customer, uint32_t seq, uint64_t sent, const uint8_t *text, uint32_t text_len) {
+    write_event(reserve(fd, EVENT_SIZE), customer, seq, sent, text, text_len);
     stats->events_out++;
 }
 
-static void broker_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t length) {
+/* A chat message as both modes read it: a customer's (to its agent) or an agent's reply
+ * (to the customer). False if the frame is not one, or too short. */
+struct chat_message {
+    uint32_t customer, seq;  /* the conversation, and the sender's own message number */
+    uint64_t sent;
+    const uint8_t *text;
+    uint32_t text_len;
+};
+
+static bool read_chat_message(const struct conn *c, uint8_t kind, const uint8_t *payload, uint32_t length,
+                              struct chat_message *m) {
+    if (kind == MESSAGE && c->role == CUSTOMER && length >= 12) {
+        *m = (struct chat_message){c->id, get32(payload), get64(payload + 4), payload + 12, length - 12};
+        stats->messages++;
+        return true;
+    }
+    if (kind == REPLY && c->role == AGENT && length >= 16) {
+        *m = (struct chat_message){get32(payload), get32(payload + 4), get64(payload + 8), payload + 16, length - 16};
+        stats->replies++;
+        return true;
+    }
+    return false;
+}
+
+/* A hello registers the connection as a customer (with its agent) or an agent, answered
+ * with READY; false if the frame is not a hello. */
+static bool register_hello(int fd, uint8_t kind, const uint8_t *payload, uint32_t length) {
     struct conn *c = &conns[fd];
-    switch (kind) {
-    case HELLO_CUSTOMER:
-        if (length < 8) break;
+    if (kind == HELLO_CUSTOMER && length >= 8) {
         c->role = CUSTOMER, c->id = get32(payload), c->agent = get32(payload + 4);
         remember(&customer_fd, &customer_slots, c->id, fd);
-        frame(fd, READY, HEADER);
-        return;
-    case HELLO_AGENT:
-        if (length < 4) break;
+    } else if (kind == HELLO_AGENT && length >= 4) {
         c->role = AGENT, c->id = get32(payload);
         remember(&agent_fd, &agent_slots, c->id, fd);
-        frame(fd, READY, HEADER);
-        return;
-    case MESSAGE: {
-        if (c->role != CUSTOMER || length < 12) break;
-        stats->messages++;
-        uint32_t seq = get32(payload);
-        ack(fd, seq);
-        int agent = lookup(agent_fd, agent_slots, c->agent);
-        if (agent < 0) { stats->undeliverable++; return; }
-        event(agent, c->id, seq, get64(payload + 4), payload + 12, length - 12);
-        return;
+    } else {
+        return false;
     }
-    case REPLY: {
-        if (c->role != AGENT || length < 16) break;
-        stats->replies++;
-        uint32_t customer = get32(payload), seq = get32(payload + 4);
-        ack(fd, seq);
-        int to = lookup(customer_fd, customer_slots, customer);
-        if (to < 0) { stats->undeliverable++; return; }
-        event(to, customer, seq, get64(payload + 8), payload + 16, length - 16);
-        return;
-    }
-    }
+    frame(fd, READY, HEADER);
+    return true;
+}
+
+static void refuse_frame(int fd, uint8_t kind, uint32_t length) {
+    struct conn *c = &conns[fd];
     fprintf(stderr, "relay_floor: fd %d sent kind %u (%u bytes) as %s; closing it\n", fd, kind, length,
             c->role == CUSTOMER ? "customer" : c->role == AGENT ? "agent" : "nobody yet");
     close_conn(fd);
+}
+
+static void broker_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t length) {
+    struct chat_message m;
+    if (register_hello(fd, kind, payload, length)) return;
+    if (!read_chat_message(&conns[fd], kind, payload, length, &m)) {
+        refuse_frame(fd, kind, length);
+        return;
+    }
+    ack(fd, m.seq);
+    int to = kind == MESSAGE ? lookup(agent_fd, agent_slots, conns[fd].agent) : lookup(customer_fd, customer_slots, m.customer);
+    if (to < 0) { stats->undeliverable++; return; }
+    event(to, m.customer, m.seq, m.sent, m.text, m.text_len);
 }
 
 static int listen_loopback(int port) {
@@ -415,7 +499,19 @@ static void accept_all(int listener) {
     }
 }
 
-static int broker(int argc, char **argv) {
+/* What makes a broker a single-node broker or a cluster node: the same loop, with these
+ * hooks. */
+struct broker_mode {
+    const char *name;
+    frame_handler client_frame;
+    void (*start)(int argc, char **argv);  /* after the tables, before listening (or NULL) */
+    void (*redis_readable)(int fd);        /* one read of a Redis connection (or NULL) */
+    void (*end_of_iteration)(void);        /* before the sends (or NULL) */
+};
+
+/* The broker's loop, both modes: options --port, --stats, --max-seconds; stops on
+ * SIGTERM/SIGINT, its parent's death, or --max-seconds. */
+static int serve(int argc, char **argv, const struct broker_mode *mode) {
     int port = atoi(option(argc, argv, "--port", "0"));
     const char *stats_path = option(argc, argv, "--stats", NULL);
     double max_seconds = atof(option(argc, argv, "--max-seconds", "900"));
@@ -430,13 +526,14 @@ static int broker(int argc, char **argv) {
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     prctl(PR_SET_PDEATHSIG, SIGTERM);  /* a driver that dies takes its broker along */
+    if (mode->start) mode->start(argc, argv);
     int listener = listen_loopback(port);
     struct epoll_event lev = {.events = EPOLLIN, .data.fd = listener};
     epoll_ctl(epfd, EPOLL_CTL_ADD, listener, &lev);
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
     getsockname(listener, (struct sockaddr *)&addr, &len);
-    printf("relay_floor broker listening on 127.0.0.1:%d\n", ntohs(addr.sin_port));
+    printf("relay_floor %s listening on 127.0.0.1:%d\n", mode->name, ntohs(addr.sin_port));
     fflush(stdout);
 
     uint64_t deadline = now_ns() + (uint64_t)(max_seconds * 1e9);
@@ -460,19 +557,350 @@ static int broker(int argc, char **argv) {
                 c->dirty = true;
                 dirty_list[dirty_count++] = fd;
             }
-            if (flags & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) read_once(fd, broker_frame);
+            if (!(flags & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) continue;
+            if (c->role == REDIS_COMMANDS || c->role == REDIS_EVENTS) mode->redis_readable(fd);
+            else read_once(fd, mode->client_frame);
         }
+        if (mode->end_of_iteration) mode->end_of_iteration();
         flush_all();
         if (loop_now > deadline) {
-            fprintf(stderr, "relay_floor broker: --max-seconds %.0f passed; stopping\n", max_seconds);
+            fprintf(stderr, "relay_floor %s: --max-seconds %.0f passed; stopping\n", mode->name, max_seconds);
             break;
         }
     }
-    fprintf(stderr, "relay_floor broker: %llu messages, %llu replies relayed; %llu iterations, %llu recvs, %llu sends "
-            "(%llu short), %llu undeliverable\n", (unsigned long long)stats->messages, (unsigned long long)stats->replies,
+    fprintf(stderr, "relay_floor %s: %llu messages, %llu replies relayed; %llu iterations, %llu recvs, %llu sends "
+            "(%llu short), %llu undeliverable; %llu appends (%llu refused), %llu batches published (%llu entries), "
+            "%llu entries heard\n", mode->name, (unsigned long long)stats->messages, (unsigned long long)stats->replies,
             (unsigned long long)stats->iterations, (unsigned long long)stats->recvs, (unsigned long long)stats->sends,
-            (unsigned long long)stats->short_sends, (unsigned long long)stats->undeliverable);
+            (unsigned long long)stats->short_sends, (unsigned long long)stats->undeliverable,
+            (unsigned long long)stats->xadds, (unsigned long long)stats->refused, (unsigned long long)stats->publishes,
+            (unsigned long long)stats->published_entries, (unsigned long long)stats->heard_entries);
     return 0;
+}
+
+static int broker(int argc, char **argv) {
+    static const struct broker_mode single = {.name = "broker", .client_frame = broker_frame};
+    return serve(argc, argv, &single);
+}
+
+/* ---- Cluster node ---------------------------------------------------------------- */
+
+/* What one `switchboard serve --cluster` node does per message besides the broker's
+ * sockets (Sources/ChatServer/ConversationRelay.swift): the sender's node appends it
+ * to the conversation's stream with an explicit id, all of an iteration's XADDs in one
+ * write; on each XADD reply it delivers the event if the recipient is its own, acks the
+ * sender, and adds the entry to the iteration's batch, published once at the end of the
+ * iteration on the events channel, which every node hears and delivers from. */
+
+#define STREAM_LENGTH "4096"   /* MAXLEN ~, as ConversationRelay.streamLength */
+#define BATCH_ENTRY_HEADER 17  /* u32 conversation, u8 recipient role, u32 recipient, u32 seq, u32 size */
+#define MAX_ATTEMPTS 20        /* a seq refused this often is a broken floor, not a race */
+
+static const char *key_prefix = "sbfloor";
+static uint32_t node_index;
+static int redis_commands = -1, redis_events = -1;
+/* Per conversation: the highest seq this node stored or heard. Each conversation has
+ * one writer at a time (its next message is a second away at 10,000/s), so top + 1 is
+ * free unless the customer and the agent write within a round trip of each other. */
+static uint32_t *conversation_top, conversation_slots;
+
+/* A command sent to Redis and not answered yet, in the order sent: an XADD with what
+ * its reply needs (who is acked, who gets the event, the event itself), or a PUBLISH. */
+struct pending {
+    bool publish;
+    uint8_t sender_role, recipient_role, attempts;
+    int sender;
+    uint32_t sender_id, client_seq, conversation, seq, recipient;
+    uint8_t event[EVENT_SIZE];
+};
+static struct pending *pending;
+static uint32_t pending_head, pending_count, pending_cap;
+
+/* The iteration's batch: u32 node index, then entries. */
+static uint8_t *batch;
+static uint32_t batch_len, batch_cap, batch_entries;
+
+static struct pending *pending_push(void) {
+    if (pending_count == pending_cap) {
+        uint32_t cap = pending_cap ? pending_cap * 2 : 4096;
+        struct pending *bigger = malloc(cap * sizeof *bigger);
+        if (!bigger) die("out of memory");
+        for (uint32_t i = 0; i < pending_count; i++) bigger[i] = pending[(pending_head + i) % pending_cap];
+        free(pending);
+        pending = bigger, pending_cap = cap, pending_head = 0;
+    }
+    return &pending[(pending_head + pending_count++) % pending_cap];
+}
+
+static uint32_t next_seq(uint32_t conversation) {
+    conversation_top = grow(conversation_top, &conversation_slots, conversation, sizeof *conversation_top);
+    return ++conversation_top[conversation];
+}
+
+static void heard_seq(uint32_t conversation, uint32_t seq) {
+    conversation_top = grow(conversation_top, &conversation_slots, conversation, sizeof *conversation_top);
+    if (seq > conversation_top[conversation]) conversation_top[conversation] = seq;
+}
+
+/* A RESP bulk string (RESP2, https://redis.io/docs/reference/protocol-spec/). */
+static uint8_t *bulk(uint8_t *p, const void *bytes, uint32_t len) {
+    p += sprintf((char *)p, "$%u\r\n", len);
+    memcpy(p, bytes, len);
+    p += len;
+    *p++ = '\r', *p++ = '\n';
+    return p;
+}
+
+/* XADD PREFIX:conv:ID MAXLEN ~ 4096 0-SEQ e <event> k <client id> t <ms>, queued for
+ * the end of the iteration. */
+static void send_append(const struct pending *a) {
+    char key[96], id[24], client[32], ts[24];
+    int key_len = snprintf(key, sizeof key, "%s:conv:%u", key_prefix, a->conversation);
+    int id_len = snprintf(id, sizeof id, "0-%u", a->seq);
+    int client_len = snprintf(client, sizeof client, "%s-%u-%u", a->sender_role == CUSTOMER ? "customer" : "agent",
+                              a->sender_id, a->client_seq);
+    int ts_len = snprintf(ts, sizeof ts, "%llu", (unsigned long long)(loop_now / 1000000));
+    uint8_t command[1024], *p = command;
+    p += sprintf((char *)p, "*12\r\n");
+    p = bulk(p, "XADD", 4);
+    p = bulk(p, key, (uint32_t)key_len);
+    p = bulk(p, "MAXLEN", 6);
+    p = bulk(p, "~", 1);
+    p = bulk(p, STREAM_LENGTH, sizeof STREAM_LENGTH - 1);
+    p = bulk(p, id, (uint32_t)id_len);
+    p = bulk(p, "e", 1);
+    p = bulk(p, a->event, EVENT_SIZE);
+    p = bulk(p, "k", 1);
+    p = bulk(p, client, (uint32_t)client_len);
+    p = bulk(p, "t", 1);
+    p = bulk(p, ts, (uint32_t)ts_len);
+    memcpy(reserve(redis_commands, (uint32_t)(p - command)), command, (size_t)(p - command));
+}
+
+static void node_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t length) {
+    struct chat_message m;
+    if (register_hello(fd, kind, payload, length)) return;
+    struct conn *c = &conns[fd];
+    if (!read_chat_message(c, kind, payload, length, &m)) {
+        refuse_frame(fd, kind, length);
+        return;
+    }
+    struct pending *a = pending_push();
+    *a = (struct pending){.sender_role = c->role, .sender = fd, .sender_id = c->id, .client_seq = m.seq,
+                          .conversation = m.customer, .seq = next_seq(m.customer),
+                          .recipient_role = kind == MESSAGE ? AGENT : CUSTOMER,
+                          .recipient = kind == MESSAGE ? c->agent : m.customer};
+    write_event(a->event, m.customer, m.seq, m.sent, m.text, m.text_len);
+    send_append(a);
+}
+
+static void deliver(uint8_t role, uint32_t recipient, const uint8_t *event) {
+    int to = role == AGENT ? lookup(agent_fd, agent_slots, recipient) : lookup(customer_fd, customer_slots, recipient);
+    if (to < 0) return;  /* on another node */
+    memcpy(reserve(to, EVENT_SIZE), event, EVENT_SIZE);
+    stats->events_out++;
+}
+
+/* One RESP reply: its type byte, its text (simple string, error, bulk), and for an
+ * array (a pub/sub push) its first elements. */
+struct resp {
+    char type;
+    const uint8_t *text;
+    uint32_t len, count;
+    struct { const uint8_t *text; uint32_t len; } items[4];
+};
+
+/* The reply at `p`: the bytes it takes, 0 if it is not all there yet, -1 if it is not
+ * RESP. Arrays of simple values only: all a node is sent. */
+static long resp_parse(const uint8_t *p, uint32_t len, struct resp *r) {
+    const uint8_t *eol = len >= 2 ? memmem(p, len, "\r\n", 2) : NULL;
+    if (!eol) return 0;
+    long line = eol - p + 2, n = strtol((const char *)p + 1, NULL, 10);
+    *r = (struct resp){.type = (char)p[0], .text = p + 1, .len = (uint32_t)(eol - p - 1)};
+    switch (p[0]) {
+    case '+': case '-': case ':':
+        return line;
+    case '$':
+        if (n < 0) { r->text = NULL, r->len = 0; return line; }
+        if ((long)len < line + n + 2) return 0;
+        r->text = p + line, r->len = (uint32_t)n;
+        return line + n + 2;
+    case '*': {
+        long at = line;
+        for (long i = 0; i < n; i++) {
+            struct resp item;
+            long used = resp_parse(p + at, len - (uint32_t)at, &item);
+            if (used <= 0) return used;
+            if (item.type == '*') return -1;
+            if (i < 4) r->items[i].text = item.text, r->items[i].len = item.len;
+            at += used;
+        }
+        r->count = n > 0 ? (uint32_t)n : 0;
+        return at;
+    }
+    }
+    return -1;
+}
+
+/* An XADD's reply: stored (event to a local recipient, ack, entry in the batch), or a
+ * seq another node took (sent again with the next free one). */
+static void stored(struct pending *a, const struct resp *reply) {
+    if (reply->type == '-') {
+        if (memmem(reply->text, reply->len, "equal or smaller", 16) && a->attempts < MAX_ATTEMPTS) {
+            stats->refused++;
+            heard_seq(a->conversation, a->seq);
+            a->seq = next_seq(a->conversation);
+            a->attempts++;
+            struct pending *again = pending_push();
+            *again = *a;
+            send_append(again);
+            return;
+        }
+        if (stats->undeliverable++ < 10)
+            fprintf(stderr, "relay_floor node: XADD conversation %u seq %u: %.*s\n", a->conversation, a->seq, (int)reply->len,
+                    (const char *)reply->text);
+        return;
+    }
+    stats->xadds++;
+    /* Delivered here before the sender is acked, as ConversationRelay.finish does. */
+    deliver(a->recipient_role, a->recipient, a->event);
+    struct conn *sender = &conns[a->sender];
+    if (sender->open && sender->role == a->sender_role && sender->id == a->sender_id) ack(a->sender, a->client_seq);
+    if (batch_len + BATCH_ENTRY_HEADER + EVENT_SIZE > batch_cap) {
+        batch_cap = batch_cap * 2;
+        if (!(batch = realloc(batch, batch_cap))) die("out of memory");
+    }
+    uint8_t *p = batch + batch_len;
+    put32(p, a->conversation);
+    p[4] = a->recipient_role;
+    put32(p + 5, a->recipient);
+    put32(p + 9, a->seq);
+    put32(p + 13, EVENT_SIZE);
+    memcpy(p + BATCH_ENTRY_HEADER, a->event, EVENT_SIZE);
+    batch_len += BATCH_ENTRY_HEADER + EVENT_SIZE;
+    batch_entries++;
+}
+
+static void answered(const struct resp *reply) {
+    if (pending_count == 0) die("Redis answered a command that was not sent");
+    struct pending a = pending[pending_head];  /* a copy: a retry may move the queue */
+    pending_head = (pending_head + 1) % pending_cap;
+    pending_count--;
+    if (!a.publish) stored(&a, reply);
+    else if (reply->type == '-') die("PUBLISH: %.*s", (int)reply->len, (const char *)reply->text);
+}
+
+/* A batch heard on the events channel: every other node's entries for recipients here. */
+static void heard(const struct resp *push) {
+    if (push->type != '*' || push->count != 3 || push->items[0].len != 7 || memcmp(push->items[0].text, "message", 7) != 0)
+        return;
+    const uint8_t *p = push->items[2].text;
+    uint32_t len = push->items[2].len;
+    if (len < 4 || get32(p) == node_index) return;  /* its writer delivered these */
+    for (uint32_t at = 4; at < len;) {
+        if (len - at < BATCH_ENTRY_HEADER) die("a batch cut short");
+        uint32_t conversation = get32(p + at), recipient = get32(p + at + 5), seq = get32(p + at + 9), size = get32(p + at + 13);
+        uint8_t role = p[at + 4];
+        at += BATCH_ENTRY_HEADER;
+        if (size != EVENT_SIZE || len - at < size) die("a batch entry of %u bytes", size);
+        stats->heard_entries++;
+        heard_seq(conversation, seq);
+        deliver(role, recipient, p + at);
+        at += size;
+    }
+}
+
+/* One recv from a Redis connection, and every whole reply in it handled in order. */
+static void redis_readable(int fd) {
+    struct conn *c = &conns[fd];
+    if (c->in_cap - c->in_len < READ_BUFFER) {
+        c->in_cap = c->in_len + 2 * READ_BUFFER;
+        if (!(c->in = realloc(c->in, c->in_cap))) die("out of memory");
+    }
+    ssize_t n = recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+    stats->recvs++;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (n <= 0) die("Redis closed the %s connection", fd == redis_commands ? "command" : "events");
+    stats->recv_bytes += (uint64_t)n;
+    c->in_len += (uint32_t)n;
+    uint32_t at = 0;
+    for (;;) {
+        struct resp reply;
+        long used = resp_parse(c->in + at, c->in_len - at, &reply);
+        if (used < 0) die("Redis sent what is not RESP (kind '%c')", c->in[at]);
+        if (used == 0) break;
+        at += (uint32_t)used;
+        if (fd == redis_commands) answered(&reply);
+        else heard(&reply);
+    }
+    memmove(c->in, c->in + at, c->in_len - at);
+    c->in_len -= at;
+}
+
+/* The iteration's stored entries in one PUBLISH, if there are any. */
+static void publish_batch(void) {
+    if (batch_entries == 0) return;
+    char head[160];
+    int channel_len = (int)strlen(key_prefix) + (int)strlen(":conv-events");
+    int head_len = snprintf(head, sizeof head, "*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s:conv-events\r\n$%u\r\n", channel_len,
+                            key_prefix, batch_len);
+    uint8_t *p = reserve(redis_commands, (uint32_t)head_len + batch_len + 2);
+    memcpy(p, head, (size_t)head_len);
+    memcpy(p + head_len, batch, batch_len);
+    memcpy(p + head_len + batch_len, "\r\n", 2);
+    pending_push()->publish = true;
+    stats->publishes++;
+    stats->published_entries += batch_entries;
+    batch_len = 4, batch_entries = 0;  /* the node index stays */
+}
+
+/* Both Redis connections, and the subscription confirmed before the node listens: a
+ * batch published before it would be lost to this node. */
+static void node_start(int argc, char **argv) {
+    int redis_port = atoi(option(argc, argv, "--redis-port", "0"));
+    node_index = (uint32_t)atol(option(argc, argv, "--node-index", "0"));
+    key_prefix = option(argc, argv, "--prefix", key_prefix);
+    if (redis_port <= 0) die("node needs --redis-port");
+    redis_commands = connect_loopback(redis_port);
+    add_conn(redis_commands)->role = REDIS_COMMANDS;
+    redis_events = connect_loopback(redis_port);
+    struct conn *events = add_conn(redis_events);
+    events->role = REDIS_EVENTS;
+    char channel[128];
+    int channel_len = snprintf(channel, sizeof channel, "%s:conv-events", key_prefix);
+    uint8_t command[256], *p = command;
+    p += sprintf((char *)p, "*2\r\n");
+    p = bulk(p, "SUBSCRIBE", 9);
+    p = bulk(p, channel, (uint32_t)channel_len);
+    if (send(redis_events, command, (size_t)(p - command), MSG_NOSIGNAL) != p - command) die("SUBSCRIBE: %s", strerror(errno));
+    events->in_cap = 2 * READ_BUFFER;
+    if (!(events->in = realloc(events->in, events->in_cap))) die("out of memory");
+    uint64_t deadline = now_ns() + 5000000000ull;
+    for (;;) {
+        if (now_ns() > deadline) die("Redis did not confirm SUBSCRIBE %s within 5 s", channel);
+        ssize_t n = recv(redis_events, events->in + events->in_len, events->in_cap - events->in_len, 0);
+        if (n == 0) die("Redis closed the events connection");
+        if (n < 0) { usleep(1000); continue; }
+        events->in_len += (uint32_t)n;
+        struct resp reply;
+        long used = resp_parse(events->in, events->in_len, &reply);
+        if (used < 0 || (used > 0 && (reply.type != '*' || reply.count != 3 || reply.items[0].len != 9)))
+            die("SUBSCRIBE %s: unexpected reply", channel);
+        if (used == 0) continue;
+        memmove(events->in, events->in + used, events->in_len - (uint32_t)used);
+        events->in_len -= (uint32_t)used;
+        break;
+    }
+    batch_cap = 64 * 1024;
+    if (!(batch = malloc(batch_cap))) die("out of memory");
+    put32(batch, node_index);
+    batch_len = 4;
+}
+
+static int node(int argc, char **argv) {
+    static const struct broker_mode cluster = {.name = "node", .client_frame = node_frame, .start = node_start,
+                                               .redis_readable = redis_readable, .end_of_iteration = publish_batch};
+    return serve(argc, argv, &cluster);
 }
 
 /* ---- Load generator -------------------------------------------------------------- */
@@ -510,8 +938,11 @@ static double percentile_ms(const struct histogram *h, double p) {
     return 0;
 }
 
+#define MAX_NODES 16
+
 static struct {
     uint32_t conversations, agents, reply_every;
+    int ports[MAX_NODES], nodes;  /* a broker's, or a cluster's nodes' */
     uint32_t *c2a_next;    /* per customer: the seq its agent should see next */
     uint32_t *reply_next;  /* per customer: the seq of its agent's next reply */
     uint32_t *a2c_next;    /* per customer: the reply seq it should see next */
@@ -525,6 +956,15 @@ static struct {
     /* c2a split at the broker's read: waiting for the broker, then for the agent's read */
     struct histogram c2a_before_broker, c2a_after_broker;
 } load;
+
+/* Customer i's agent. On one broker agent i % A, as always; on a cluster, where customer
+ * i is on node i % N and agent a on node (a + 1) % N, agent (i / N) % A, so that a third
+ * of the conversations (with 3 nodes) have both sides on one node and two thirds cross,
+ * as when the real centre hands a customer to whichever agent is free (bench_cluster.py;
+ * i % A with A = 99 would make every one cross). */
+static uint32_t agent_of(uint32_t customer) {
+    return load.nodes == 1 ? customer % load.agents : (customer / (uint32_t)load.nodes) % load.agents;
+}
 
 static void load_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t length) {
     struct conn *c = &conns[fd];
@@ -548,7 +988,7 @@ static void load_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t le
         uint64_t sent = get64(payload + 8);
         if (customer >= load.conversations) break;
         if (c->role == AGENT) {
-            if (customer % load.agents != c->id || seq != load.c2a_next[customer]) load.out_of_order++;
+            if (agent_of(customer) != c->id || seq != load.c2a_next[customer]) load.out_of_order++;
             load.c2a_next[customer] = seq + 1;
             load.c2a++;
             if (load.measuring) {
@@ -583,26 +1023,6 @@ static void load_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t le
     load.unexpected++;
 }
 
-static int connect_loopback(int port) {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    for (int attempt = 0; attempt < 50; attempt++) {
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) die("socket: %s (raise the file-descriptor limit)", strerror(errno));
-        if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
-            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-            set_nodelay(fd);
-            return fd;
-        }
-        int error = errno;
-        close(fd);
-        if (error != EAGAIN && error != ECONNREFUSED && error != EINTR) die("connect 127.0.0.1:%d: %s", port, strerror(error));
-        usleep(20000);
-    }
-    die("connect 127.0.0.1:%d: gave up after 50 attempts", port);
-    return -1;
-}
-
 static struct epoll_event load_events[MAX_EVENTS];
 
 /* One iteration of the load's loop: wait (at most `timeout_ms`), read what came. */
@@ -625,20 +1045,22 @@ static void pump(int timeout_ms) {
 }
 
 /* Connects everyone in batches, each batch registered (READY) before the next, so the
- * listen backlog never overflows into SYN retries. */
-static void open_connections(int port) {
+ * listen backlog never overflows into SYN retries. Customers go to the nodes in turn,
+ * agents the same way shifted by one node (bench_cluster.py's customer and agent URLs). */
+static void open_connections(void) {
     uint32_t total = load.agents + load.conversations, batch = 500;
     for (uint32_t first = 0; first < total; first += batch) {
         uint32_t last = first + batch < total ? first + batch : total;
         for (uint32_t i = first; i < last; i++) {
-            int fd = connect_loopback(port);
+            int fd = connect_loopback(i < load.agents ? load.ports[(i + 1) % (uint32_t)load.nodes]
+                                                      : load.ports[(i - load.agents) % (uint32_t)load.nodes]);
             struct conn *c = add_conn(fd);
             if (i < load.agents) {
                 c->role = AGENT, c->id = i;
                 put32(frame(fd, HELLO_AGENT, HEADER + 4) + HEADER, i);
             } else {
                 uint32_t customer = i - load.agents;
-                c->role = CUSTOMER, c->id = customer, c->agent = customer % load.agents;
+                c->role = CUSTOMER, c->id = customer, c->agent = agent_of(customer);
                 uint8_t *p = frame(fd, HELLO_CUSTOMER, HEADER + 8);
                 put32(p + HEADER, customer);
                 put32(p + HEADER + 4, c->agent);
@@ -697,44 +1119,66 @@ static void core_ticks(int core, unsigned long long *busy, unsigned long long *t
     fclose(f);
 }
 
+/* The brokers (one, or a cluster's nodes) and Redis the load samples. */
+static struct {
+    int pids[MAX_NODES], count, redis_pid;
+    const struct broker_stats *stats[MAX_NODES];
+    int stats_count;
+} servers;
+
 struct sample {
     uint64_t at;
-    double mine, server;
+    double mine, server, each[MAX_NODES], redis;
     unsigned long long busy[2], total[2];
-    struct broker_stats broker;
+    struct broker_stats broker;  /* all brokers' counts added up */
 };
 
-static void take_sample(struct sample *s, int server_pid, const struct broker_stats *broker) {
+static void take_sample(struct sample *s) {
     s->at = now_ns();
     s->mine = self_cpu_seconds();
-    s->server = server_pid > 0 ? proc_cpu_seconds(server_pid) : -1;
+    s->server = servers.count ? 0 : -1;
+    for (int i = 0; i < servers.count; i++) {
+        s->each[i] = proc_cpu_seconds(servers.pids[i]);
+        s->server = s->each[i] < 0 || s->server < 0 ? -1 : s->server + s->each[i];
+    }
+    s->redis = servers.redis_pid > 0 ? proc_cpu_seconds(servers.redis_pid) : -1;
     for (int core = 0; core < 2; core++) core_ticks(core, &s->busy[core], &s->total[core]);
-    if (broker) s->broker = *broker;
+    memset(&s->broker, 0, sizeof s->broker);
+    for (int i = 0; i < servers.stats_count; i++) {
+        const uint64_t *from = (const uint64_t *)servers.stats[i];
+        uint64_t *to = (uint64_t *)&s->broker;
+        for (size_t f = 0; f < sizeof s->broker / sizeof(uint64_t); f++) to[f] += from[f];
+    }
 }
 
 static int run_load(int argc, char **argv) {
-    int port = atoi(option(argc, argv, "--port", "0"));
+    char *values[MAX_NODES];
+    load.nodes = option_values(argc, argv, "--port", values, MAX_NODES);
+    for (int i = 0; i < load.nodes; i++)
+        if ((load.ports[i] = atoi(values[i])) <= 0) die("--port %s: not a port", values[i]);
+    servers.count = option_values(argc, argv, "--server-pid", values, MAX_NODES);
+    for (int i = 0; i < servers.count; i++) servers.pids[i] = atoi(values[i]);
+    servers.redis_pid = atoi(option(argc, argv, "--redis-pid", "0"));
     load.conversations = (uint32_t)atol(option(argc, argv, "--conversations", "10000"));
     load.agents = (uint32_t)atol(option(argc, argv, "--agents", "100"));
     double rate = atof(option(argc, argv, "--rate", "20000"));
     double seconds = atof(option(argc, argv, "--seconds", "5"));
     double warmup = atof(option(argc, argv, "--warmup", "2"));
     load.reply_every = (uint32_t)atol(option(argc, argv, "--reply-every", "10"));
-    int server_pid = atoi(option(argc, argv, "--server-pid", "0"));
-    const char *server_stats = option(argc, argv, "--server-stats", NULL);
-    bool json = flag(argc, argv, "--json"), quiet = flag(argc, argv, "--quiet");
-    if (port <= 0 || load.conversations == 0 || load.agents == 0 || rate <= 0 || seconds <= 0 || warmup < 0)
+    bool json = flag(argc, argv, "--json"), quiet = flag(argc, argv, "--quiet"), marks = flag(argc, argv, "--marks");
+    if (load.nodes == 0 || load.conversations == 0 || load.agents == 0 || rate <= 0 || seconds <= 0 || warmup < 0)
         die("load needs --port, and positive --conversations, --agents, --rate, --seconds");
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-    const struct broker_stats *broker = NULL;
-    if (server_stats) {
-        int fd = open(server_stats, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) die("%s: %s", server_stats, strerror(errno));
-        broker = mmap(NULL, sizeof *broker, PROT_READ, MAP_SHARED, fd, 0);
-        if (broker == MAP_FAILED) die("mmap %s: %s", server_stats, strerror(errno));
+    servers.stats_count = option_values(argc, argv, "--server-stats", values, MAX_NODES);
+    for (int i = 0; i < servers.stats_count; i++) {
+        int fd = open(values[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) die("%s: %s", values[i], strerror(errno));
+        servers.stats[i] = mmap(NULL, sizeof *servers.stats[i], PROT_READ, MAP_SHARED, fd, 0);
+        if (servers.stats[i] == MAP_FAILED) die("mmap %s: %s", values[i], strerror(errno));
         close(fd);
     }
+    const bool broker = servers.stats_count > 0;
     setup_tables();
     load.c2a_next = calloc(load.conversations, sizeof(uint32_t));
     load.reply_next = calloc(load.conversations, sizeof(uint32_t));
@@ -743,7 +1187,7 @@ static int run_load(int argc, char **argv) {
     if (!load.c2a_next || !load.reply_next || !load.a2c_next || !load.customer_fd) die("out of memory");
 
     uint64_t setup_start = now_ns();
-    open_connections(port);
+    open_connections();
     double setup_seconds = (double)(now_ns() - setup_start) / 1e9;
     if (!quiet) fprintf(stderr, "relay_floor load: %u agents and %u customers connected in %.1f s\n", load.agents, load.conversations, setup_seconds);
 
@@ -780,13 +1224,16 @@ static int run_load(int argc, char **argv) {
         if (!started && load.now >= window_start) {
             started = true;
             load.measuring = true;
-            take_sample(&first, server_pid, broker);
+            take_sample(&first);
+            /* For a driver that samples more (Redis's INFO) at the window's edges. */
+            if (marks) fprintf(stderr, "relay_floor load: measuring\n");
         }
         uint64_t next_tick = load.now + 1000000 - (load.now - start) % 1000000;
         pump(next_tick > now_ns() ? 1 : 0);
     }
     load.measuring = false;
-    take_sample(&last, server_pid, broker);
+    take_sample(&last);
+    if (marks) fprintf(stderr, "relay_floor load: measured; draining\n");
     flush_all();
 
     /* Draining: every message and reply acknowledged and delivered, or 10 s. */
@@ -802,7 +1249,8 @@ static int run_load(int argc, char **argv) {
     double window = (double)(last.at - first.at) / 1e9;
     double relayed = (double)(load.measured_c2a + load.measured_a2c) / window;
     double my_cpu = (last.mine - first.mine) / window * 100;
-    double server_cpu = server_pid > 0 && first.server >= 0 && last.server >= 0 ? (last.server - first.server) / window * 100 : -1;
+    double server_cpu = first.server >= 0 && last.server >= 0 ? (last.server - first.server) / window * 100 : -1;
+    double redis_cpu = first.redis >= 0 && last.redis >= 0 ? (last.redis - first.redis) / window * 100 : -1;
     double core_busy[2];
     for (int core = 0; core < 2; core++) {
         unsigned long long total = last.total[core] - first.total[core];
@@ -823,7 +1271,8 @@ static int run_load(int argc, char **argv) {
            percentile_ms(&load.c2a_before_broker, 50), percentile_ms(&load.c2a_before_broker, 99),
            percentile_ms(&load.c2a_after_broker, 50), percentile_ms(&load.c2a_after_broker, 99));
     printf("  cpu: load %.0f%% of a core", my_cpu);
-    if (server_cpu >= 0) printf(", broker %.0f%%", server_cpu);
+    if (server_cpu >= 0) printf(", %s %.0f%%", servers.count > 1 ? "nodes" : "broker", server_cpu);
+    if (redis_cpu >= 0) printf(", Redis %.0f%%", redis_cpu);
     printf("; core 0 busy %.0f%%, core 1 %.0f%%\n", core_busy[0], core_busy[1]);
     printf("  total: sent %llu, acked %llu, events at agents %llu; replies %llu, acked %llu, events at customers %llu\n",
            (unsigned long long)load.sent, (unsigned long long)load.acks_c, (unsigned long long)load.c2a,
@@ -853,15 +1302,24 @@ static int run_load(int argc, char **argv) {
                (unsigned long long)load.sent, (unsigned long long)load.acks_c, (unsigned long long)load.c2a,
                (unsigned long long)load.replies, (unsigned long long)load.acks_a, (unsigned long long)load.a2c,
                (unsigned long long)load.out_of_order, (unsigned long long)load.unexpected, (unsigned long long)errors, drain_seconds);
+        if (redis_cpu >= 0) printf(",\"redis_cpu_pct\":%.1f", redis_cpu);
+        if (servers.count > 1) {
+            printf(",\"server_cpu_pct_each\":[");
+            for (int i = 0; i < servers.count; i++)
+                printf("%s%.1f", i ? "," : "", first.each[i] >= 0 && last.each[i] >= 0 ? (last.each[i] - first.each[i]) / window * 100 : -1);
+            printf("]");
+        }
         if (broker) {
             /* The broker's own counts over the window: syscalls and wake-ups per message. */
             const struct broker_stats *a = &first.broker, *b = &last.broker;
 #define D(field) (unsigned long long)(b->field - a->field)
             printf(",\"broker\":{\"iterations\":%llu,\"events\":%llu,\"recvs\":%llu,\"recv_bytes\":%llu,\"sends\":%llu,"
                    "\"send_bytes\":%llu,\"short_sends\":%llu,\"epoll_ctls\":%llu,\"messages\":%llu,\"replies\":%llu,"
-                   "\"events_out\":%llu,\"undeliverable\":%llu}",
+                   "\"events_out\":%llu,\"undeliverable\":%llu,\"xadds\":%llu,\"refused\":%llu,\"publishes\":%llu,"
+                   "\"published_entries\":%llu,\"heard_entries\":%llu}",
                    D(iterations), D(events), D(recvs), D(recv_bytes), D(sends), D(send_bytes), D(short_sends), D(epoll_ctls),
-                   D(messages), D(replies), D(events_out), D(undeliverable));
+                   D(messages), D(replies), D(events_out), D(undeliverable), D(xadds), D(refused), D(publishes),
+                   D(published_entries), D(heard_entries));
 #undef D
         }
         printf("}\n");
@@ -878,12 +1336,15 @@ static int run_load(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "broker") == 0) return broker(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "node") == 0) return node(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "load") == 0) return run_load(argc, argv);
     fprintf(stderr,
             "usage: relay_floor broker --port P [--stats FILE] [--max-seconds S]\n"
-            "       relay_floor load --port P --conversations N --agents A --rate R --seconds S --warmup W\n"
-            "                        --reply-every K [--server-pid PID] [--server-stats FILE] [--json] [--quiet]\n"
+            "       relay_floor node --port P --redis-port R --node-index I [--prefix K] [--stats FILE] [--max-seconds S]\n"
+            "       relay_floor load --port P[,P2,...] --conversations N --agents A --rate R --seconds S --warmup W\n"
+            "                        --reply-every K [--server-pid PID[,...]] [--server-stats FILE[,...]] [--redis-pid PID]\n"
+            "                        [--json] [--quiet] [--marks]\n"
             "The floor of Switchboard's relay: the broker's epoll/recv/send pattern over loopback TCP, nothing else.\n"
-            "Driven by loadtest/bench_floor.py.\n");
+            "Driven by loadtest/bench_floor.py and loadtest/bench_floor_cluster.py.\n");
     return 2;
 }
