@@ -10,7 +10,8 @@ import Synchronization
 /// conversations are remembered here for deduplication.
 ///
 /// Owned by the domain thread. The spill writer's reports reach it through
-/// `domain.execute` (`progressed`), and the positions it releases go to `released`,
+/// `domain.execute` (`progressed`), or at once when the domain thread wrote the
+/// records itself (`flushLog`), and the positions it releases go to `released`,
 /// which the desk points at its outbox, so that acknowledgements wait for the disk
 /// as the fsync policy says (protocol/storage.md).
 final class DiskTranscripts: TranscriptStore, Flushable {
@@ -76,6 +77,20 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     /// A writer report, on the domain thread.
     func progressed(_ progress: SpillProgress) {
         log.progressed(progress)
+        advanced()
+    }
+
+    /// Hands this iteration's records to the log; under an interval or `never` they
+    /// are usually written before it returns, and what waited for them is released.
+    private func flushLog() {
+        let before = log.progress.version
+        log.flush()
+        if log.progress.version != before { advanced() }
+    }
+
+    /// After the log's progress moved: the budgets, the health figures, and the
+    /// position up to which what waited may go out.
+    private func advanced() {
         shares.written(upTo: log.progress.written)
         health.update(log)
         let position = releasable
@@ -105,7 +120,7 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     func refusedOne() { health.refusedOne() }
 
     func commit() -> UInt64? {
-        log.flush()
+        flushLog()
         guard log.configuration.fsync != .never, log.appended > releasable else { return nil }
         return log.appended
     }
@@ -174,7 +189,7 @@ final class DiskTranscripts: TranscriptStore, Flushable {
     /// also when nothing is sent to anyone.
     func flush() {
         flushScheduled = false
-        log.flush()
+        flushLog()
     }
 
     func events(of conversation: ConversationID, after seq: Int64, limit: Int) -> (events: [ConversationEvent], more: Bool) {

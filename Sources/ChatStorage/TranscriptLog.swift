@@ -36,7 +36,8 @@ public final class TranscriptLog {
     public private(set) var failure: String?
     private let writer: SpillWriter
     private var pending: [Chunk] = []
-    private var segment: UInt64
+    /// The segment the next record goes into.
+    private(set) var segment: UInt64
     private var segmentSize: Int64 = 0
     /// Conversations under legal hold (`LegalHolds`), re-read about once a second.
     public private(set) var holds: Set<TranscriptKey> = []
@@ -136,11 +137,14 @@ public final class TranscriptLog {
     }
 
     /// Hands everything appended since the last call to the writer (one group commit
-    /// candidate). Call once per domain-loop iteration.
+    /// candidate). Call once per domain-loop iteration. Under an interval or `never`
+    /// the records are usually written on this thread and `progress` moves before
+    /// this returns (`SpillWriter`).
     public func flush() {
         guard !pending.isEmpty else { return }
-        writer.submit(pending)
+        let written = writer.submit(pending)
         pending.removeAll(keepingCapacity: true)
+        if let written { progressed(written) }
     }
 
     /// Takes in the writer's report (domain thread).

@@ -32,6 +32,14 @@ final class WakeCondition: @unchecked Sendable {
         return try body()
     }
 
+    /// Runs `body` with the lock if it is free now; nil (without running it) if another
+    /// thread holds it.
+    func withLockIfFree<T>(_ body: () throws -> T) rethrows -> T? {
+        guard pthread_mutex_trylock(mutex) == 0 else { return nil }
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
     /// Waits (lock held) until signalled or `deadline` (monotonic ns) passes.
     func wait(until deadline: UInt64) {
         var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))

@@ -57,6 +57,41 @@ struct TranscriptLogTests {
         log.close()
     }
 
+    /// An acknowledgement under an interval waits only for the write to the OS, so once
+    /// a segment is open the flushing thread writes into it itself: the log's progress
+    /// moves before `flush` returns, with no report from the writer's thread. A new
+    /// segment is still opened by the thread.
+    @Test func underAnIntervalAFlushWritesAnOpenSegmentAtOnce() {
+        let dir = TestDirectory()
+        defer { withExtendedLifetime(dir) {} }  // removed only after the log is closed
+        let box = ProgressBox()
+        let log = TranscriptLog(configuration: configuration(dir, policy: .interval(milliseconds: 20), segmentBytes: 4096),
+                                report: box.report)
+        let first = log.append(a, seq: 1, ts: now + 1, payload: payload("opens the segment"))
+        log.flush()
+        box.wait(for: log, written: first)
+        var seq: Int64 = 1
+        var rotated = false
+        while !rotated {
+            seq += 1
+            let segments = log.segment
+            let end = log.append(a, seq: seq, ts: now + seq, payload: payload("m\(seq)"))
+            rotated = log.segment > segments
+            log.flush()
+            if rotated {
+                box.wait(for: log, written: end)
+            } else {
+                #expect(log.progress.written == end, "record \(seq) was not written by its flush")
+            }
+        }
+        #expect(log.progress.written == log.appended && log.failure == nil)
+        #expect(texts(log, a).count == Int(seq))
+        log.close()
+        let again = TranscriptLog(configuration: configuration(dir, policy: .interval(milliseconds: 20)), report: ProgressBox().report)
+        defer { again.close() }
+        #expect(again.recovery.records == Int(seq) && again.recovery.repairs.isEmpty)
+    }
+
     @Test func segmentsRotateBySizeAndReadsCrossThem() {
         let dir = TestDirectory()
         defer { withExtendedLifetime(dir) {} }  // removed only after the log is closed
@@ -174,6 +209,8 @@ struct TranscriptLogFullDiskTests {
     func appendMessage(_ log: TranscriptLog, _ box: ProgressBox, seq: Int64) -> UInt64 {
         let end = log.append(a, seq: seq, ts: now + seq, payload: message, promised: true)
         log.flush()
+        // Into the open segment the write is usually made here, at once.
+        if log.progress.written >= end || log.failure != nil { return end }
         for _ in 0..<500 {
             let p = box.latest.withLock { $0 }
             if p.written >= end || p.failure != nil { break }
