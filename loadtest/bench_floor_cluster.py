@@ -38,6 +38,15 @@ process started is stopped by its PID; each node also stops by itself after its 
     python3 loadtest/bench_floor_cluster.py                              # 10,000/s, always, 3 runs of 10 s
     python3 loadtest/bench_floor_cluster.py --appendfsync everysec
     python3 loadtest/bench_floor_cluster.py --rate 5000 20000 --runs 1
+    python3 loadtest/bench_floor_cluster.py --one-script                 # each node iteration's XADDs + PUBLISH in one EVALSHA
+
+--one-script asks what one Redis iteration per cross-node message would give: each node
+sends, at the end of its loop iteration, one EVALSHA that does the iteration's XADDs
+(redis.pcall each: a refused seq is reported per entry) and then one PUBLISH of the
+stored entries, so Redis stores and publishes them in one event-loop iteration (one AOF
+fsync under `always`) instead of two. Redis 7 counts the commands a script runs in INFO
+commandstats too (cmdstat_xadd, cmdstat_publish), so cmds/msg then includes them as
+well as the EVALSHA.
 """
 import argparse, json, os, platform, shutil, signal, subprocess, sys, tempfile, threading, time
 
@@ -56,7 +65,7 @@ def start_cluster(binary, workdir, name, args, budget):
     started[redis.pid] = redis
     nodes = []
     for index in range(NODES):
-        mode = ("node", "--redis-port", str(redis_port), "--node-index", str(index))
+        mode = ("node", "--redis-port", str(redis_port), "--node-index", str(index)) + (("--one-script",) if args.one_script else ())
         nodes.append(start_broker(binary, workdir, f"{name}-node{index}", budget, mode=mode, launcher=()))
     return redis, redis_port, nodes
 
@@ -153,6 +162,8 @@ def main():
     parser.add_argument("--reply-every", type=int, default=10, help="agents answer every n'th event they get (0: never)")
     parser.add_argument("--appendfsync", default="always", choices=("always", "everysec", "no"),
                         help="redis-server's AOF fsync policy (bench_cluster.py's default: always)")
+    parser.add_argument("--one-script", action="store_true",
+                        help="nodes send each iteration's XADDs and PUBLISH as one EVALSHA (relay_floor node --one-script)")
     parser.add_argument("--runs", type=int, default=3, help="runs per rate; the table shows medians")
     parser.add_argument("--duration", type=float, default=10, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before the measurement starts")
@@ -180,13 +191,14 @@ def main():
 
 
 def measure(args, binary, workdir, limit):
-    print(f"== cluster relay floor: {NODES} C nodes + redis-server (appendfsync {args.appendfsync}) + the C load generator, "
+    print(f"== cluster relay floor: {NODES} C nodes{' (one script per iteration)' if args.one_script else ''} + redis-server "
+          f"(appendfsync {args.appendfsync}) + the C load generator, "
           f"unpinned on {os.cpu_count()} cores; {args.conversations:,} conversations, {args.agents} agents answering every "
           f"{args.reply_every}th; {', '.join(f'{r:,.0f}' for r in args.rate)} customer msg/s; {args.warmup:g} s warm-up + "
           f"{args.duration:g} s per run, {args.runs} runs; fd limit {limit[0]}; work dir {workdir}", flush=True)
     report = {"command": " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
               "machine": {"cores": os.cpu_count(), "platform": platform.platform()},
-              "date": time.strftime("%Y-%m-%d %H:%M:%S"), "appendfsync": args.appendfsync,
+              "date": time.strftime("%Y-%m-%d %H:%M:%S"), "appendfsync": args.appendfsync, "one_script": args.one_script,
               "conversations": args.conversations, "agents": args.agents, "reply_every": args.reply_every,
               "duration": args.duration, "warmup": args.warmup, "runs": args.runs, "results": {}}
     failures = 0
@@ -238,7 +250,8 @@ def measure(args, binary, workdir, limit):
         result.update({f"{k}_median": median(runs, k) for k in keys})
         report["results"][f"{rate:.0f}"] = result
 
-    print(f"\nCluster relay floor ({NODES} C nodes, Redis appendfsync {args.appendfsync}), medians of {args.runs} runs; "
+    print(f"\nCluster relay floor ({NODES} C nodes{', one script per iteration' if args.one_script else ''}, "
+          f"Redis appendfsync {args.appendfsync}), medians of {args.runs} runs; "
           f"{args.conversations:,} conversations, {args.agents} agents answering every {args.reply_every}th")
     print("| offered customer msg/s | relayed msg/s | c→a p50 | c→a p99 | c→a p99.9 | nodes CPU (all) | nodes µs/msg | "
           "Redis CPU | Redis µs/msg | Redis cmds/msg | load generator CPU | machine busy (of 200%) | errors |")

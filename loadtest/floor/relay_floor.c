@@ -9,8 +9,8 @@
  * cost on this machine: the floor that no work on the Swift side can go below.
  *
  *   relay_floor broker --port P [--stats FILE] [--max-seconds S]
- *   relay_floor node --port P --redis-port R --node-index I [--prefix K] [--stats FILE]
- *                    [--max-seconds S]
+ *   relay_floor node --port P --redis-port R --node-index I [--prefix K] [--one-script]
+ *                    [--stats FILE] [--max-seconds S]
  *   relay_floor load --port P[,P...] --conversations N --agents A --rate R --seconds S
  *                    --warmup W --reply-every K [--server-pid PID[,...]]
  *                    [--server-stats FILE[,...]] [--redis-pid PID] [--json] [--quiet] [--marks]
@@ -19,7 +19,10 @@
  * of the cluster relay (loadtest/bench_floor_cluster.py): each message goes through
  * Redis (XADD to its conversation's stream, one PUBLISH of the iteration's entries,
  * delivered by whichever node holds the recipient) before anyone gets it; see "Cluster
- * node" below. `load` with several ports spreads the clients over the nodes.
+ * node" below. With --one-script, a node sends its iteration's XADDs and the PUBLISH as
+ * one EVALSHA instead, so that Redis runs them in one event-loop iteration (one AOF
+ * fsync before anything of it is answered or published). `load` with several ports
+ * spreads the clients over the nodes.
  *
  * The broker copies the real one's loop (Sources/EventLoop/EventLoop.swift,
  * Sources/Posix/Epoll.swift): one thread, one level-triggered epoll with room for 1024
@@ -590,7 +593,14 @@ static int broker(int argc, char **argv) {
  * to the conversation's stream with an explicit id, all of an iteration's XADDs in one
  * write; on each XADD reply it delivers the event if the recipient is its own, acks the
  * sender, and adds the entry to the iteration's batch, published once at the end of the
- * iteration on the events channel, which every node hears and delivers from. */
+ * iteration on the events channel, which every node hears and delivers from.
+ *
+ * --one-script (not what the Swift relay does; a question to Redis): the iteration's
+ * appends go out at its end as one EVALSHA that does them all and then PUBLISHes the
+ * stored ones, so a cross-node message waits for one Redis iteration (one fsync under
+ * appendfsync always) instead of two (its XADD's, then the PUBLISH's). On the script's
+ * reply the node acks and delivers each stored entry as on an XADD reply, and retries a
+ * refused seq in the next script; it publishes nothing itself. */
 
 #define STREAM_LENGTH "4096"   /* MAXLEN ~, as ConversationRelay.streamLength */
 #define BATCH_ENTRY_HEADER 17  /* u32 conversation, u8 recipient role, u32 recipient, u32 seq, u32 size */
@@ -605,9 +615,11 @@ static int redis_commands = -1, redis_events = -1;
 static uint32_t *conversation_top, conversation_slots;
 
 /* A command sent to Redis and not answered yet, in the order sent: an XADD with what
- * its reply needs (who is acked, who gets the event, the event itself), or a PUBLISH. */
+ * its reply needs (who is acked, who gets the event, the event itself), or a PUBLISH;
+ * with --one-script, a script call (`script` its entries, which follow it in the queue). */
 struct pending {
     bool publish;
+    uint32_t script;
     uint8_t sender_role, recipient_role, attempts;
     int sender;
     uint32_t sender_id, client_seq, conversation, seq, recipient;
@@ -619,6 +631,42 @@ static uint32_t pending_head, pending_count, pending_cap;
 /* The iteration's batch: u32 node index, then entries. */
 static uint8_t *batch;
 static uint32_t batch_len, batch_cap, batch_entries;
+
+/* --one-script: the iteration's appends, sent at its end in one script call, which does
+ * every XADD (redis.pcall: a refused one is reported, the others go on) and then one
+ * PUBLISH of the stored entries, all in one Redis iteration. Every stream key is in KEYS.
+ * ARGV: channel, ms, the batch's head (u32 node index), then per entry its id, its batch
+ * entry header, its event and its client id. Returns per entry "ok" or the error text. */
+static bool one_script;
+static struct pending *staged;
+static uint32_t staged_count, staged_cap;
+static char script_sha[41];
+static bool script_by_eval;  /* Redis lost the script (NOSCRIPT): the next call carries it */
+static const char script_body[] =
+    "local batch, results = {ARGV[3]}, {}\n"
+    "for i = 1, #KEYS do\n"
+    "  local a = 3 + (i - 1) * 4\n"
+    "  local r = redis.pcall('XADD', KEYS[i], 'MAXLEN', '~', '" STREAM_LENGTH "', ARGV[a + 1], 'e', ARGV[a + 3], 'k', ARGV[a + 4], 't', ARGV[2])\n"
+    "  if type(r) == 'table' and r.err then\n"
+    "    results[i] = r.err\n"
+    "  else\n"
+    "    results[i] = 'ok'\n"
+    "    batch[#batch + 1] = ARGV[a + 2]\n"
+    "    batch[#batch + 1] = ARGV[a + 3]\n"
+    "  end\n"
+    "end\n"
+    "if #batch > 1 then redis.call('PUBLISH', ARGV[1], table.concat(batch)) end\n"
+    "return results\n";
+
+static struct pending *stage_slot(void) {
+    if (staged_count == staged_cap) {
+        staged_cap = staged_cap ? staged_cap * 2 : 1024;
+        if (!(staged = realloc(staged, staged_cap * sizeof *staged))) die("out of memory");
+    }
+    return &staged[staged_count++];
+}
+
+static void stage(const struct pending *a) { *stage_slot() = *a; }
 
 static struct pending *pending_push(void) {
     if (pending_count == pending_cap) {
@@ -685,13 +733,13 @@ static void node_frame(int fd, uint8_t kind, const uint8_t *payload, uint32_t le
         refuse_frame(fd, kind, length);
         return;
     }
-    struct pending *a = pending_push();
+    struct pending *a = one_script ? stage_slot() : pending_push();  /* one_script: sent with the iteration's script */
     *a = (struct pending){.sender_role = c->role, .sender = fd, .sender_id = c->id, .client_seq = m.seq,
                           .conversation = m.customer, .seq = next_seq(m.customer),
                           .recipient_role = kind == MESSAGE ? AGENT : CUSTOMER,
                           .recipient = kind == MESSAGE ? c->agent : m.customer};
     write_event(a->event, m.customer, m.seq, m.sent, m.text, m.text_len);
-    send_append(a);
+    if (!one_script) send_append(a);
 }
 
 static void deliver(uint8_t role, uint32_t recipient, const uint8_t *event) {
@@ -751,6 +799,10 @@ static void stored(struct pending *a, const struct resp *reply) {
             heard_seq(a->conversation, a->seq);
             a->seq = next_seq(a->conversation);
             a->attempts++;
+            if (one_script) {
+                stage(a);  /* in this iteration's script */
+                return;
+            }
             struct pending *again = pending_push();
             *again = *a;
             send_append(again);
@@ -766,6 +818,7 @@ static void stored(struct pending *a, const struct resp *reply) {
     deliver(a->recipient_role, a->recipient, a->event);
     struct conn *sender = &conns[a->sender];
     if (sender->open && sender->role == a->sender_role && sender->id == a->sender_id) ack(a->sender, a->client_seq);
+    if (one_script) return;  /* the script published it */
     if (batch_len + BATCH_ENTRY_HEADER + EVENT_SIZE > batch_cap) {
         batch_cap = batch_cap * 2;
         if (!(batch = realloc(batch, batch_cap))) die("out of memory");
@@ -781,12 +834,50 @@ static void stored(struct pending *a, const struct resp *reply) {
     batch_entries++;
 }
 
-static void answered(const struct resp *reply) {
+static struct pending pending_pop(void) {
     if (pending_count == 0) die("Redis answered a command that was not sent");
     struct pending a = pending[pending_head];  /* a copy: a retry may move the queue */
     pending_head = (pending_head + 1) % pending_cap;
     pending_count--;
-    if (!a.publish) stored(&a, reply);
+    return a;
+}
+
+/* A script call's reply (`raw`, `raw_len`: all of it): per entry "ok" (stored and
+ * published) or the XADD's error, handled as the XADD's own reply would be. */
+static void script_answered(uint32_t entries, const struct resp *reply, const uint8_t *raw, uint32_t raw_len) {
+    if (reply->type == '-' && reply->len >= 8 && memcmp(reply->text, "NOSCRIPT", 8) == 0) {
+        script_by_eval = true;  /* all of them again, with the script's text */
+        for (uint32_t i = 0; i < entries; i++) {
+            struct pending a = pending_pop();
+            stage(&a);
+        }
+        return;
+    }
+    if (reply->type != '*' || reply->count != entries)
+        die("the script answered %c%.*s for %u entries", reply->type, (int)(reply->len > 200 ? 200 : reply->len),
+            (const char *)reply->text, entries);
+    uint32_t at = reply->len + 3, ok = 0;  /* past "*N\r\n" */
+    for (uint32_t i = 0; i < entries; i++) {
+        struct resp item;
+        long used = resp_parse(raw + at, raw_len - at, &item);
+        if (used <= 0) die("the script's reply is cut short");
+        at += (uint32_t)used;
+        struct pending a = pending_pop();
+        bool stored_ok = item.len == 2 && memcmp(item.text, "ok", 2) == 0;
+        struct resp result = {.type = stored_ok ? '+' : '-', .text = item.text, .len = item.len};
+        ok += stored_ok;
+        stored(&a, &result);
+    }
+    if (ok) {
+        stats->publishes++;
+        stats->published_entries += ok;
+    }
+}
+
+static void answered(const struct resp *reply, const uint8_t *raw, uint32_t raw_len) {
+    struct pending a = pending_pop();
+    if (a.script) script_answered(a.script, reply, raw, raw_len);
+    else if (!a.publish) stored(&a, reply);
     else if (reply->type == '-') die("PUBLISH: %.*s", (int)reply->len, (const char *)reply->text);
 }
 
@@ -829,9 +920,9 @@ static void redis_readable(int fd) {
         long used = resp_parse(c->in + at, c->in_len - at, &reply);
         if (used < 0) die("Redis sent what is not RESP (kind '%c')", c->in[at]);
         if (used == 0) break;
-        at += (uint32_t)used;
-        if (fd == redis_commands) answered(&reply);
+        if (fd == redis_commands) answered(&reply, c->in + at, (uint32_t)used);
         else heard(&reply);
+        at += (uint32_t)used;
     }
     memmove(c->in, c->in + at, c->in_len - at);
     c->in_len -= at;
@@ -854,6 +945,84 @@ static void publish_batch(void) {
     batch_len = 4, batch_entries = 0;  /* the node index stays */
 }
 
+/* --one-script: the iteration's appends in one script call, if there are any. */
+static void send_script(void) {
+    if (staged_count == 0) return;
+    uint32_t n = staged_count;
+    char channel[128], ts[24];
+    int channel_len = snprintf(channel, sizeof channel, "%s:conv-events", key_prefix);
+    int ts_len = snprintf(ts, sizeof ts, "%llu", (unsigned long long)(loop_now / 1000000));
+    uint32_t room = 512 + sizeof script_body + n * (2 * 128 + 3 * 32 + BATCH_ENTRY_HEADER + EVENT_SIZE + 64);
+    uint8_t *start = reserve(redis_commands, room), *p = start;
+    p += sprintf((char *)p, "*%u\r\n", 3 + n + 3 + 4 * n);
+    if (script_by_eval) {
+        p = bulk(p, "EVAL", 4);
+        p = bulk(p, script_body, sizeof script_body - 1);
+        script_by_eval = false;  /* EVAL caches it again */
+    } else {
+        p = bulk(p, "EVALSHA", 7);
+        p = bulk(p, script_sha, 40);
+    }
+    char count[16];
+    p = bulk(p, count, (uint32_t)snprintf(count, sizeof count, "%u", n));
+    for (uint32_t i = 0; i < n; i++) {
+        char key[96];
+        p = bulk(p, key, (uint32_t)snprintf(key, sizeof key, "%s:conv:%u", key_prefix, staged[i].conversation));
+    }
+    p = bulk(p, channel, (uint32_t)channel_len);
+    p = bulk(p, ts, (uint32_t)ts_len);
+    uint8_t head[4];
+    put32(head, node_index);
+    p = bulk(p, head, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct pending *a = &staged[i];
+        char id[24], client[32];
+        uint8_t entry[BATCH_ENTRY_HEADER];
+        p = bulk(p, id, (uint32_t)snprintf(id, sizeof id, "0-%u", a->seq));
+        put32(entry, a->conversation);
+        entry[4] = a->recipient_role;
+        put32(entry + 5, a->recipient);
+        put32(entry + 9, a->seq);
+        put32(entry + 13, EVENT_SIZE);
+        p = bulk(p, entry, BATCH_ENTRY_HEADER);
+        p = bulk(p, a->event, EVENT_SIZE);
+        p = bulk(p, client, (uint32_t)snprintf(client, sizeof client, "%s-%u-%u", a->sender_role == CUSTOMER ? "customer" : "agent",
+                                              a->sender_id, a->client_seq));
+    }
+    if ((uint32_t)(p - start) > room) die("a script call over its room");
+    conns[redis_commands].out_len -= room - (uint32_t)(p - start);  /* give back what it did not take */
+    *pending_push() = (struct pending){.script = n};
+    for (uint32_t i = 0; i < n; i++) *pending_push() = staged[i];
+    staged_count = 0;
+}
+
+/* A reply to a command sent before the node listens (blocking, up to 5 s); the reply
+ * stays at the start of the connection's input until `consume_reply`. */
+static long await_reply(int fd, const char *what, struct resp *reply) {
+    struct conn *c = &conns[fd];
+    if (c->in_cap < 2 * READ_BUFFER) {
+        c->in_cap = 2 * READ_BUFFER;
+        if (!(c->in = realloc(c->in, c->in_cap))) die("out of memory");
+    }
+    uint64_t deadline = now_ns() + 5000000000ull;
+    for (;;) {
+        long used = resp_parse(c->in, c->in_len, reply);
+        if (used < 0) die("%s: not RESP", what);
+        if (used > 0) return used;
+        if (now_ns() > deadline) die("Redis did not answer %s within 5 s", what);
+        ssize_t n = recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        if (n == 0) die("Redis closed the connection (%s)", what);
+        if (n < 0) { usleep(1000); continue; }
+        c->in_len += (uint32_t)n;
+    }
+}
+
+static void consume_reply(int fd, long used) {
+    struct conn *c = &conns[fd];
+    memmove(c->in, c->in + used, c->in_len - (uint32_t)used);
+    c->in_len -= (uint32_t)used;
+}
+
 /* Both Redis connections, and the subscription confirmed before the node listens: a
  * batch published before it would be lost to this node. */
 static void node_start(int argc, char **argv) {
@@ -873,23 +1042,22 @@ static void node_start(int argc, char **argv) {
     p = bulk(p, "SUBSCRIBE", 9);
     p = bulk(p, channel, (uint32_t)channel_len);
     if (send(redis_events, command, (size_t)(p - command), MSG_NOSIGNAL) != p - command) die("SUBSCRIBE: %s", strerror(errno));
-    events->in_cap = 2 * READ_BUFFER;
-    if (!(events->in = realloc(events->in, events->in_cap))) die("out of memory");
-    uint64_t deadline = now_ns() + 5000000000ull;
-    for (;;) {
-        if (now_ns() > deadline) die("Redis did not confirm SUBSCRIBE %s within 5 s", channel);
-        ssize_t n = recv(redis_events, events->in + events->in_len, events->in_cap - events->in_len, 0);
-        if (n == 0) die("Redis closed the events connection");
-        if (n < 0) { usleep(1000); continue; }
-        events->in_len += (uint32_t)n;
-        struct resp reply;
-        long used = resp_parse(events->in, events->in_len, &reply);
-        if (used < 0 || (used > 0 && (reply.type != '*' || reply.count != 3 || reply.items[0].len != 9)))
-            die("SUBSCRIBE %s: unexpected reply", channel);
-        if (used == 0) continue;
-        memmove(events->in, events->in + used, events->in_len - (uint32_t)used);
-        events->in_len -= (uint32_t)used;
-        break;
+    struct resp reply;
+    long used = await_reply(redis_events, "SUBSCRIBE", &reply);
+    if (reply.type != '*' || reply.count != 3 || reply.items[0].len != 9) die("SUBSCRIBE %s: unexpected reply", channel);
+    consume_reply(redis_events, used);
+    one_script = flag(argc, argv, "--one-script");
+    if (one_script) {
+        uint8_t load[sizeof script_body + 64], *q = load;
+        q += sprintf((char *)q, "*3\r\n");
+        q = bulk(q, "SCRIPT", 6);
+        q = bulk(q, "LOAD", 4);
+        q = bulk(q, script_body, sizeof script_body - 1);
+        if (send(redis_commands, load, (size_t)(q - load), MSG_NOSIGNAL) != q - load) die("SCRIPT LOAD: %s", strerror(errno));
+        used = await_reply(redis_commands, "SCRIPT LOAD", &reply);
+        if (reply.type != '$' || reply.len != 40) die("SCRIPT LOAD: %c%.*s", reply.type, (int)reply.len, (const char *)reply.text);
+        memcpy(script_sha, reply.text, 40);
+        consume_reply(redis_commands, used);
     }
     batch_cap = 64 * 1024;
     if (!(batch = malloc(batch_cap))) die("out of memory");
@@ -900,7 +1068,9 @@ static void node_start(int argc, char **argv) {
 static int node(int argc, char **argv) {
     static const struct broker_mode cluster = {.name = "node", .client_frame = node_frame, .start = node_start,
                                                .redis_readable = redis_readable, .end_of_iteration = publish_batch};
-    return serve(argc, argv, &cluster);
+    static const struct broker_mode scripted = {.name = "node", .client_frame = node_frame, .start = node_start,
+                                                .redis_readable = redis_readable, .end_of_iteration = send_script};
+    return serve(argc, argv, flag(argc, argv, "--one-script") ? &scripted : &cluster);
 }
 
 /* ---- Load generator -------------------------------------------------------------- */
@@ -1340,7 +1510,8 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "load") == 0) return run_load(argc, argv);
     fprintf(stderr,
             "usage: relay_floor broker --port P [--stats FILE] [--max-seconds S]\n"
-            "       relay_floor node --port P --redis-port R --node-index I [--prefix K] [--stats FILE] [--max-seconds S]\n"
+            "       relay_floor node --port P --redis-port R --node-index I [--prefix K] [--one-script] [--stats FILE]\n"
+            "                        [--max-seconds S]\n"
             "       relay_floor load --port P[,P2,...] --conversations N --agents A --rate R --seconds S --warmup W\n"
             "                        --reply-every K [--server-pid PID[,...]] [--server-stats FILE[,...]] [--redis-pid PID]\n"
             "                        [--json] [--quiet] [--marks]\n"
