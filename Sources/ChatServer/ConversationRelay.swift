@@ -11,13 +11,12 @@ import RedisClient
 /// Each conversation is a stream `PREFIX:conv:ID` whose entry ids are `0-SEQ`: the
 /// protocol's per-conversation sequence numbers (1, 2, 3, … without gaps) are the stream
 /// ids themselves. A node appends the next event with `XADD … 0-(last + 1)`, which Redis
-/// refuses if any node got that number first: a compare-and-set. What Redis stored is
-/// published on the relay's channel, where every node listens and keeps what concerns
-/// the conversations it follows: the appends of one loop iteration go to Redis at its
-/// end in one script that makes them and one `PUBLISH` of those it took
-/// (`writeAndPublish`, `RelayBatch`), so an event reaches the other nodes within one
-/// Redis iteration (one AOF sync under `appendfsync always`); on the rare refusal the
-/// node reads the stream's top and tries the next number.
+/// refuses if any node got that number first: a compare-and-set without a script.
+/// Then it publishes the entry on the relay's channel, where every node listens and
+/// keeps what concerns the conversations it follows: the entries a node stores during
+/// one loop iteration go out in one `PUBLISH` at its end (`RelayBatch`), so an event
+/// costs one `XADD` and a share of a `PUBLISH`, pipelined; on the rare refusal the node
+/// reads the stream's top and tries the next number.
 ///
 /// A node has at most one append in flight per conversation: were two in flight and the
 /// first refused, the second could take a number past a gap. What a node knows of the
@@ -288,11 +287,15 @@ package final class ConversationRelay: Flushable {
 
     private func attempt(_ conversation: String, _ pending: Pending, seq: Int64, conflicts: Int) {
         let bytes = pending.encode(seq)
-        let event = Event(seq: seq, clientID: pending.clientID, bytes: bytes, recipients: pending.recipients, ts: pending.ts)
-        write(conversation, event) { [unowned self] result in
+        var fields: [any RedisArgument] = [stream(conversation), "MAXLEN", "~", streamLength, "0-\(seq)", "e", bytes]
+        if let id = pending.clientID { fields += ["k", id] }
+        if !pending.recipients.isEmpty { fields += ["r", pending.recipients] }
+        if pending.ts != 0 { fields += ["t", pending.ts] }
+        link.send(RedisCommand("XADD", fields)) { [unowned self] result in
             switch result {
             case .success:
-                // Published by the same script that stored it.
+                let event = Event(seq: seq, clientID: pending.clientID, bytes: bytes, recipients: pending.recipients, ts: pending.ts)
+                publish(conversation, event)
                 finish(conversation, with: .success(.stored(event)), learning: event)
             case .failure(.replied(let text)) where text.contains("equal or smaller"):
                 refusedAppends &+= 1
@@ -389,112 +392,15 @@ package final class ConversationRelay: Flushable {
         }
     }
 
-    /// End of the loop iteration: the appends made in it go to Redis in one script
-    /// (`writeAndPublish`), and whatever else is to be published (notes, an event published
-    /// again) in one `PUBLISH`. Lost if the link is down: the streams have the events, and
-    /// listeners read gaps from there.
+    /// End of the loop iteration: one `PUBLISH` for every entry written in it. Lost if the
+    /// link is down: the streams have the events, and listeners read gaps from there.
     package func flush() {
         flushScheduled = false
-        sendWrites()
         guard !outgoing.isEmpty else { return }
         entriesPublished &+= UInt64(outgoing.count)
         batchesPublished &+= 1
         link.send(RedisCommand("PUBLISH", eventsChannel, outgoing.take())) { _ in }
     }
-
-    // MARK: Writing and publishing in one go
-
-    /// An append waiting for the end of the loop iteration.
-    private struct Write {
-        var key: String
-        /// The script's six arguments for it (see `writeAndPublish`).
-        var arguments: [any RedisArgument]
-        var completion: (Result<Void, RedisFailure>) -> Void
-    }
-
-    private var writes: [Write] = []
-    private var writeBytes = 0
-
-    /// Queues `event`'s append at its seq for the iteration's script; `completion` gets
-    /// success once it is stored and published, or Redis's refusal.
-    private func write(_ conversation: String, _ event: Event, _ completion: @escaping (Result<Void, RedisFailure>) -> Void) {
-        // The entry as the channel carries it, less the event's bytes, which the script
-        // appends to it: the bytes travel to Redis once.
-        var entry = RelayBatch()
-        entry.add(conversation, Event(seq: event.seq, clientID: event.clientID, bytes: [], recipients: event.recipients, ts: event.ts))
-        var header = entry.take()
-        RelayBatch.addToFrameLength(of: &header, event.bytes.count)
-        writes.append(Write(key: stream(conversation),
-                            arguments: ["0-\(event.seq)", event.bytes, event.clientID ?? "", event.recipients, event.ts, header],
-                            completion: completion))
-        writeBytes += event.bytes.count + header.count
-        if writeBytes >= RelayBatch.flushSize {
-            sendWrites()
-        } else if !flushScheduled {
-            flushScheduled = true
-            link.loop.scheduleFlush(self)
-        }
-    }
-
-    private func sendWrites() {
-        guard !writes.isEmpty else { return }
-        let batch = writes
-        writes = []
-        writeBytes = 0
-        Self.writeAndPublish.run(on: link, keys: batch.map(\.key),
-                                 arguments: [eventsChannel, streamLength] + batch.flatMap(\.arguments)) { [unowned self] result in
-            switch result {
-            case .success(.array(let outcomes?)) where outcomes.count == batch.count:
-                let stored = outcomes.filter { $0 == .integer(1) }.count
-                if stored > 0 {
-                    entriesPublished &+= UInt64(stored)
-                    batchesPublished &+= 1
-                }
-                for (write, outcome) in zip(batch, outcomes) {
-                    if case .integer(1) = outcome {
-                        write.completion(.success(()))
-                    } else {
-                        write.completion(.failure(.replied(outcome.text ?? "unexpected reply to an append")))
-                    }
-                }
-            case .success:
-                for write in batch { write.completion(.failure(.replied("unexpected reply to the relay's appends"))) }
-            case .failure(let failure):
-                for write in batch { write.completion(.failure(failure)) }
-            }
-        }
-    }
-
-    /// Appends one loop iteration's events, each to its conversation's stream at its seq,
-    /// then publishes those Redis took in one message on the relay's channel: all in one
-    /// Redis iteration, so that under `appendfsync always` an event waits for one sync
-    /// on its way to the other nodes, not two (an `XADD`, then a `PUBLISH` after its reply).
-    /// A refused append (its seq was taken) is reported and not published; the others go on.
-    ///
-    /// KEYS: the streams, one per event. ARGV: the channel, the streams' MAXLEN, then six
-    /// per event: its id (`0-SEQ`), bytes, client id, recipients, ts (each "" or "0" when
-    /// not told) and its channel entry less the bytes. Returns, per event, 1 or the error.
-    static let writeAndPublish = RedisScript("""
-    local published = {}
-    local outcomes = {}
-    for i = 1, #KEYS do
-      local a = 3 + (i - 1) * 6
-      local fields = {'e', ARGV[a + 1]}
-      if ARGV[a + 2] ~= '' then fields[#fields + 1] = 'k'; fields[#fields + 1] = ARGV[a + 2] end
-      if ARGV[a + 3] ~= '' then fields[#fields + 1] = 'r'; fields[#fields + 1] = ARGV[a + 3] end
-      if ARGV[a + 4] ~= '0' then fields[#fields + 1] = 't'; fields[#fields + 1] = ARGV[a + 4] end
-      local stored = redis.pcall('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], ARGV[a], unpack(fields))
-      if type(stored) == 'table' and stored.err then
-        outcomes[i] = stored.err
-      else
-        outcomes[i] = 1
-        published[#published + 1] = ARGV[a + 5]
-        published[#published + 1] = ARGV[a + 1]
-      end
-    end
-    if #published > 0 then redis.call('PUBLISH', ARGV[1], table.concat(published)) end
-    return outcomes
-    """)
 
     private func published(channel: String, payload: [UInt8]) {
         guard channel == eventsChannel else { return }

@@ -31,15 +31,6 @@ package struct RelayBatch {
         count += 1
     }
 
-    /// Adds `count` to the frame length of `entry`, a one-entry batch (the bytes of an
-    /// event appended to it later, by Redis: `ConversationRelay.writeAndPublish`).
-    package static func addToFrameLength(of entry: inout [UInt8], _ count: Int) {
-        let idLength = Int(entry[0]) << 8 | Int(entry[1])
-        let at = 2 + idLength
-        let length = entry[at..<(at + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } &+ UInt32(truncatingIfNeeded: count)
-        for index in 0..<4 { entry[at + index] = UInt8(truncatingIfNeeded: length >> (24 - 8 * index)) }
-    }
-
     /// Takes the batch, leaving this one empty.
     package mutating func take() -> [UInt8] {
         defer { bytes = []; count = 0 }

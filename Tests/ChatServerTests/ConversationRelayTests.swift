@@ -174,60 +174,6 @@ import Testing
         #expect(batches >= 1 && batches <= 25, "\(batches) PUBLISHes for 50 events stored together")
     }
 
-    /// One loop iteration's appends go to Redis in one script that stores and publishes
-    /// them (one sync-gated Redis iteration under `appendfsync always`, not two): one
-    /// refused there (its seq taken behind the writer's back) is neither stored nor
-    /// published, and does not hold up the others; it goes again at the next number.
-    @Test func anIterationsAppendsAreStoredAndPublishedTogetherAndARefusalStopsOnlyItsOwn() throws {
-        let server = try RedisServer()
-        let east = try Node(port: server.port)
-        let west = try Node(port: server.port)
-        defer { east.stop(); west.stop() }
-        let conversations = ["c-1-31", "c-1-32", "c-1-33"]
-        for conversation in conversations {
-            east.follow(conversation)
-            west.follow(conversation)
-        }
-        usleep(200_000)
-        // Another node's event in c-1-31, written behind both nodes' backs (not published).
-        east.rig.send([RedisCommand("XADD", "switchboard:conv:c-1-31", "0-1", "e", "1:agent_joined")])
-        #expect(try east.rig.waitForReplies(1).first?.get() == .bulk(Array("0-1".utf8)))
-        east.rig.perform { _ in
-            for conversation in conversations {
-                east.relay.append(to: conversation, clientID: "m1", encode: { seq in Array("\(seq):hello".utf8) }) {
-                    result in
-                    if case .success(let appended) = result { east.appended.withLock { $0.append(appended) } }
-                }
-            }
-        }
-        #expect(LinkRig.wait { east.appended.withLock { $0.count == 3 } })
-        for conversation in ["c-1-32", "c-1-33"] {
-            #expect(west.events(conversation, count: 1).map(\.bytes) == [Array("1:hello".utf8)], "\(conversation) heard once")
-            #expect(east.read(conversation, after: 0).map(\.seq) == [1])
-        }
-        // West hears the retry at 2 and reads the gap before it from the stream.
-        #expect(west.events("c-1-31", count: 2).map(\.bytes) == [Array("1:agent_joined".utf8), Array("2:hello".utf8)])
-        let counts = Mutex((refused: UInt64(0), batches: UInt64(0), entries: UInt64(0)))
-        east.rig.perform { _ in
-            counts.withLock { $0 = (east.relay.refusedAppends, east.relay.batchesPublished, east.relay.entriesPublished) }
-        }
-        let (refused, batches, entries) = counts.withLock { $0 }
-        #expect(refused == 1)
-        #expect(entries == 3, "the refused try was not published")
-        #expect(batches == 2, "the first two in one go, the retry in another")
-        // Each go was one script call, its XADDs and PUBLISH inside (counted by Redis too).
-        east.rig.send([RedisCommand("INFO", "commandstats")])
-        let stats = try east.rig.waitForReplies(1).first?.get().text ?? ""
-        func calls(_ command: String) -> Int {
-            guard let line = stats.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("cmdstat_\(command):") }),
-                  let field = line.split(separator: ",").first?.split(separator: "=").last else { return 0 }
-            return Int(field) ?? 0
-        }
-        #expect(calls("evalsha") == 2, "\(stats)")
-        usleep(200_000)
-        #expect(west.heard.withLock { $0["c-1-31", default: []].count } == 2, "nothing more heard")
-    }
-
     /// The writer hands its own event on as soon as Redis has stored it, without waiting
     /// for the channel: here its subscriber link is closed and it still hears it, once.
     @Test func theWriterHandsItsOwnEventOnWithoutTheChannel() throws {
