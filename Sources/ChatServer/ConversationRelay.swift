@@ -303,8 +303,20 @@ package final class ConversationRelay: Flushable {
                     finish(conversation, with: .failure(.replied("gave up after \(conflicts) refused appends")), learning: nil)
                     return
                 }
-                // Another node took this number: learn the top (and the ids before it) and go on.
-                refreshTop(conversation) { [unowned self] events in
+                // Another node took this number. Learn the top and go on: the first time from
+                // the stream's last entries (a resend whose first copy was stored, its reply
+                // lost, is found among them); after that this event's own tries were refused,
+                // so nothing older than the top known here can be one of them, and what took
+                // the number is often heard on the channel already (then the next number is
+                // tried at once) or read alone. A retry that reread ~300 entries each time lost
+                // 32 races in a row to a writer on the other side sending as fast as its acks
+                // came (test_cluster_relay.py, 200 messages each way, on a busy machine).
+                if conflicts > 0, let state = followed[conversation], state.top >= seq,
+                   pending.clientID.flatMap({ state.recentSet[$0] }) == nil {
+                    attempt(conversation, pending, seq: state.top + 1, conflicts: conflicts + 1)
+                    return
+                }
+                refreshTop(conversation, after: conflicts == 0 ? nil : followed[conversation]?.top) { [unowned self] events in
                     guard let state = followed[conversation] else { return }
                     if let id = pending.clientID, let seq = state.recentSet[id] {
                         // Stored already — perhaps by this node's own earlier try, whose reply
@@ -365,8 +377,10 @@ package final class ConversationRelay: Flushable {
     }
 
     /// Reads the stream's last entries (the top and recent client ids); `then` gets them, newest first.
-    private func refreshTop(_ conversation: String, then: @escaping ([Event]) -> Void) {
-        link.send(RedisCommand("XREVRANGE", stream(conversation), "+", "-", "COUNT", Self.recentIDs)) { [unowned self] result in
+    /// `after`: only the entries after that seq (all of them if nil), at most `recentIDs`.
+    private func refreshTop(_ conversation: String, after: Int64? = nil, then: @escaping ([Event]) -> Void) {
+        let start = after.map { "(0-\($0)" } ?? "-"
+        link.send(RedisCommand("XREVRANGE", stream(conversation), "+", start, "COUNT", Self.recentIDs)) { [unowned self] result in
             var read: [Event] = []
             if case .success(let reply) = result, let events = Self.events(in: reply) {
                 for event in events.reversed() { followed[conversation]?.learn(event) }
