@@ -61,7 +61,8 @@ process started is stopped by its PID at the end, on error and on Ctrl-C. Loopba
 import argparse, json, os, platform, select, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_relay import ROOT, cpu_sample, median, others_cpu, raise_fd_limit, wait_for_quiet  # noqa: E402
+from bench_relay import (ROOT, add_shared_machine_arguments, cpu_sample, measured_runs, median, others_cpu,  # noqa: E402
+                         raise_fd_limit)
 
 OUTPUT = os.path.join(ROOT, "test-output", "bench", "floor.json")
 SOURCE = os.path.join(ROOT, "loadtest", "floor", "relay_floor.c")
@@ -211,11 +212,7 @@ def main():
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before the measurement starts")
     parser.add_argument("--scratch-path", default=".build-floor", help="where relay_floor is compiled (relative to the repo)")
     parser.add_argument("--output", default=OUTPUT, help="raw results (JSON)")
-    parser.add_argument("--max-other-cpu", type=float, default=15,
-                        help="a run during which other processes used more than this %% of a core is measured again")
-    parser.add_argument("--retries", type=int, default=3, help="contended runs measured again, at most, per rate")
-    parser.add_argument("--quiet-wait", type=float, default=120,
-                        help="seconds to wait before each run for other processes to go idle (a shared machine)")
+    add_shared_machine_arguments(parser, retries=3, quiet_wait=120)
     args = parser.parse_args()
 
     if os.cpu_count() < 2 or not shutil.which("taskset") or not shutil.which("cc"):
@@ -249,41 +246,21 @@ def measure(args, binary, workdir, limit):
 
     for rate in args.rate:
         label = f"{rate:>9,.0f}/s"
-        runs, discarded = [], []
-        run, attempt = 0, 0
-        while run < args.runs:
-            attempt += 1
-            others = wait_for_quiet(args.quiet_wait)
-            print(f"  {label} run {run + 1}: running ({args.warmup + args.duration:g} s)…", flush=True)
-            name = f"r{rate:.0f}-attempt{attempt}"
+
+        def measure_once(attempt):
             proc = None
             try:
-                proc, port, log_path, stats_path = start_broker(binary, workdir, name, broker_budget)
+                proc, port, log_path, stats_path = start_broker(binary, workdir, f"r{rate:.0f}-attempt{attempt}", broker_budget)
                 r = run_load(binary, port, proc.pid, stats_path, args, rate)
-            except (RuntimeError, subprocess.TimeoutExpired) as e:
-                print(f"  {label} run {run + 1}: FAILED: {e}", flush=True)
-                failures += 1
-                run += 1
-                continue
             finally:
                 if proc is not None:
                     stop(proc)
             derive(r)
-            other = r.get("other_cpu_pct") or 0
-            if other > args.max_other_cpu and len(discarded) < args.retries:
-                print(f"  {label} run {run + 1}: other processes used {other:.0f}% of a core during the measurement "
-                      f"({', '.join(p['name'] for p in r['other_processes'][:3])}); measuring again", flush=True)
-                r["busy_before"] = others
-                discarded.append(r)
-                continue
-            run += 1
             with open(log_path, "rb") as f:
                 r["broker_log"] = f.read().decode(errors="replace").splitlines()[-5:]
-            r["busy_before"] = others
-            runs.append(r)
-            note = ""
-            if other > args.max_other_cpu:
-                note += f"  [CONTENDED: other processes {other:.0f}% of a core]"
+            return r
+
+        def show(run, r, note):
             print(f"  {label} run {run}: relayed {r['relayed_per_sec']:>9,.0f} msg/s (broker's count "
                   f"{r['broker_relayed_per_sec']:,.0f})  broker {fmt(r['server_cpu_pct'], '.0f')}% "
                   f"= {fmt(r['broker_us_per_message'], '.2f')} µs/msg, {fmt(r.get('broker_syscalls_per_message'), '.2f')} "
@@ -292,8 +269,9 @@ def measure(args, binary, workdir, limit):
                   f"c→a p50 {r['c2a_p50_ms']:.2f} ms (before/after the broker's read {r['c2a_before_broker_p50_ms']:.2f}/"
                   f"{r['c2a_after_broker_p50_ms']:.2f}) p99 {r['c2a_p99_ms']:.2f} ms  errors {r['errors']}"
                   f"{'  [' + full(r) + ']' if full(r) else ''}{note}", flush=True)
-            if r["errors"]:
-                print("      " + r["summary"].replace("\n", "\n      "), flush=True)
+
+        runs, discarded, failed = measured_runs(args, label, f"{args.warmup + args.duration:g} s", measure_once, show)
+        failures += failed
         report["results"][f"{rate:.0f}"] = {
             "rate": rate,
             "relayed_per_sec_median": median(runs, "relayed_per_sec"),

@@ -51,7 +51,8 @@ well as the EVALSHA.
 import argparse, json, os, platform, shutil, signal, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_relay import ROOT, cpu_sample, median, others_cpu, raise_fd_limit, wait_for_quiet  # noqa: E402
+from bench_relay import (ROOT, add_shared_machine_arguments, cpu_sample, measured_runs, median, others_cpu,  # noqa: E402
+                         raise_fd_limit)
 from bench_cluster import command_calls, start_redis  # noqa: E402
 from bench_floor import build, fmt, start_broker, started, stop, stop_all  # noqa: E402
 
@@ -169,11 +170,7 @@ def main():
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before the measurement starts")
     parser.add_argument("--scratch-path", default=".build-floor", help="where relay_floor is compiled (relative to the repo)")
     parser.add_argument("--output", default=OUTPUT, help="raw results (JSON)")
-    parser.add_argument("--max-other-cpu", type=float, default=15,
-                        help="a run during which other processes used more than this %% of a core is measured again")
-    parser.add_argument("--retries", type=int, default=2, help="contended runs measured again, at most, per rate")
-    parser.add_argument("--quiet-wait", type=float, default=120,
-                        help="seconds to wait before each run for other processes to go idle (a shared machine)")
+    add_shared_machine_arguments(parser, retries=2, quiet_wait=120)
     args = parser.parse_args()
 
     if not shutil.which("cc"):
@@ -208,42 +205,25 @@ def measure(args, binary, workdir, limit):
             "entries_per_publish", "kernel_io_threads_cpu_pct")
     for rate in args.rate:
         label = f"{rate:>7,.0f}/s"
-        runs, discarded = [], []
-        run, attempt = 0, 0
-        while run < args.runs:
-            attempt += 1
-            others = wait_for_quiet(args.quiet_wait)
-            print(f"  {label} run {run + 1}: running ({args.warmup + args.duration:g} s + connecting)…", flush=True)
+
+        def measure_once(attempt):
             redis, nodes = None, []
             try:
                 redis, redis_port, nodes = start_cluster(binary, workdir, f"r{rate:.0f}-{attempt}", args, node_budget)
                 r = run_load(binary, redis, redis_port, nodes, args, rate)
-            except (RuntimeError, subprocess.TimeoutExpired) as e:
-                print(f"  {label} run {run + 1}: FAILED: {e}", flush=True)
-                failures += 1
-                run += 1
-                continue
             finally:
                 for proc, _, _, _ in nodes:
                     stop(proc)
                 if redis is not None:
                     stop(redis, grace=20)
-            r["busy_before"] = others
-            other = r["other_cpu_pct"]
-            if other > args.max_other_cpu and len(discarded) < args.retries:
-                print(f"  {label} run {run + 1}: other processes used {other:.0f}% of a core during the measurement "
-                      f"({', '.join(p['name'] for p in r['other_processes'][:3])}); measuring again", flush=True)
-                discarded.append(r)
-                continue
-            run += 1
             for _, _, log_path, _ in nodes:
                 with open(log_path, "rb") as f:
                     r.setdefault("node_logs", []).append(f.read().decode(errors="replace").splitlines()[-3:])
-            runs.append(r)
-            note = f"  [CONTENDED: other processes {other:.0f}% of a core]" if other > args.max_other_cpu else ""
-            print("  " + line(f"{label} run {run}", r) + note, flush=True)
-            if r["errors"]:
-                print("      " + r["summary"].replace("\n", "\n      "), flush=True)
+            return r
+
+        runs, discarded, failed = measured_runs(args, label, f"{args.warmup + args.duration:g} s + connecting", measure_once,
+                                                lambda run, r, note: print("  " + line(f"{label} run {run}", r) + note, flush=True))
+        failures += failed
         result = {"rate": rate, "errors_total": sum(r["errors"] for r in runs),
                   "other_cpu_pct_max": max((r["other_cpu_pct"] for r in runs), default=None),
                   "runs": runs, "discarded_contended_runs": discarded}

@@ -158,6 +158,55 @@ def wait_for_quiet(seconds):
         time.sleep(4)
 
 
+def add_shared_machine_arguments(parser, retries, quiet_wait):
+    """The options every benchmark that measures again on a busy machine takes."""
+    parser.add_argument("--max-other-cpu", type=float, default=15,
+                        help="a run during which other processes used more than this %% of a core is measured again")
+    parser.add_argument("--retries", type=int, default=retries, help="contended runs measured again, at most, per case")
+    parser.add_argument("--quiet-wait", type=float, default=quiet_wait,
+                        help="seconds to wait before each run for other processes to go idle (a shared machine)")
+
+
+def measured_runs(args, label, running, measure_once, show):
+    """One case's runs on a shared machine: each waits for a quiet machine first
+    (--quiet-wait); `measure_once(attempt)` returns the run's result (with
+    `other_cpu_pct` and `other_processes`: what every other process used meanwhile) or
+    raises RuntimeError or TimeoutExpired (a failed run). A run during which others used
+    more than --max-other-cpu of a core is measured again, at most --retries times (the
+    attempt is kept in the raw results); `show(run, r, note)` prints a kept one.
+    Returns (kept runs, discarded contended runs, failed runs)."""
+    runs, discarded, failures = [], [], 0
+    attempt = 0
+    while len(runs) + failures < args.runs:
+        attempt += 1
+        number = len(runs) + failures + 1
+        others = wait_for_quiet(args.quiet_wait)
+        load = os.getloadavg()[0]
+        print(f"  {label} run {number}: running ({running})…", flush=True)
+        try:
+            r = measure_once(attempt)
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            print(f"  {label} run {number}: FAILED: {e}", flush=True)
+            failures += 1
+            continue
+        r["busy_before"] = others
+        r["loadavg_before"] = round(load, 2)
+        other = r.get("other_cpu_pct") or 0
+        if other > args.max_other_cpu and len(discarded) < args.retries:
+            # Someone else's work shared the cores during the measurement: not this
+            # build's figure.
+            print(f"  {label} run {number}: other processes used {other:.0f}% of a core during the measurement "
+                  f"({', '.join(p['name'] for p in r.get('other_processes', [])[:3])}); measuring again", flush=True)
+            discarded.append(r)
+            continue
+        runs.append(r)
+        note = f"  [CONTENDED: other processes {other:.0f}% of a core]" if other > args.max_other_cpu else ""
+        show(number, r, note)
+        if r.get("errors"):
+            print("      " + r["summary"].replace("\n", "\n      "), flush=True)
+    return runs, discarded, failures
+
+
 def broker_us_per_message(r):
     """Broker CPU (its own utime+stime, all threads) per relayed message, in µs."""
     if not r.get("server_cpu_pct") or not r.get("relayed_per_sec"):
@@ -218,11 +267,7 @@ def main():
                         help="the broker's transcript fsync policy (always, never or <N>ms; default: the broker's, every 5 ms)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--output", default=OUTPUT)
-    parser.add_argument("--max-other-cpu", type=float, default=15,
-                        help="a run during which other processes used more than this %% of a core is measured again")
-    parser.add_argument("--retries", type=int, default=6, help="contended runs measured again, at most, per size")
-    parser.add_argument("--quiet-wait", type=float, default=180,
-                        help="seconds to wait before each run for other processes to go idle (a shared machine)")
+    add_shared_machine_arguments(parser, retries=6, quiet_wait=180)
     args = parser.parse_args()
 
     switchboard, loadtest = binaries(args)
@@ -255,57 +300,32 @@ def main():
         # One key per case: the conversation count, and the rate when several are run.
         key = str(conversations) if len(args.rate) == 1 else f"{conversations}@{rate:.0f}"
         label = f"{conversations:>6} conversations" + (f" @ {rate:>7.0f}/s" if len(args.rate) > 1 else "")
-        runs = []
-        discarded = []
-        run, attempt = 0, 0
-        while run < args.runs:
-            attempt += 1
-            others = wait_for_quiet(args.quiet_wait)
-            load = os.getloadavg()[0]
-            name = f"c{conversations}-attempt{attempt}"
-            proc, port, log_path = start_broker(switchboard, config, workdir, name, args.fsync)
+
+        def measure_once(attempt):
+            proc, port, log_path = start_broker(switchboard, config, workdir, f"c{conversations}-attempt{attempt}", args.fsync)
             try:
                 r = run_loadtest(loadtest, port, proc.pid, args, conversations, rate)
-            except (RuntimeError, subprocess.TimeoutExpired) as e:
-                print(f"  {label} run {run + 1}: FAILED: {e}", flush=True)
-                failures += 1
-                run += 1
-                continue
             finally:
                 stop_broker(proc)
-            other = r.get("other_cpu_pct") or 0
-            if other > args.max_other_cpu and len(discarded) < args.retries:
-                # Someone else's work shared the cores during the measurement: not this
-                # broker's figure. Measure again (the attempt is kept in the raw results).
-                print(f"  {label} run {run + 1}: other processes used {other:.0f}% of a core "
-                      f"during the measurement (p99 {r['c2a_p99_us'] / 1000:.2f} ms); measuring again", flush=True)
-                r["loadavg_before"] = round(load, 2)
-                r["busy_before"] = others
-                discarded.append(r)
-                continue
-            run += 1
             with open(log_path, "rb") as f:
-                broker_log = f.read().decode(errors="replace").splitlines()
-            r["broker_log_tail"] = broker_log[-20:]
-            r["loadavg_before"] = round(load, 2)
-            r["busy_before"] = others
-            runs.append(r)
-            note = ""
-            if r["client_cpu_pct"] >= 90:
-                note += "  [load generator saturated its core]"
-            if others:
-                note += "  [busy before: " + ", ".join(f"{p['name']} {p['cpu_pct']}%" for p in others[:3]) + "]"
-            if other > args.max_other_cpu:
-                note += f"  [CONTENDED: other processes {other:.0f}% of a core]"
+                r["broker_log_tail"] = f.read().decode(errors="replace").splitlines()[-20:]
             r["broker_us_per_message"] = broker_us_per_message(r)
+            return r
+
+        def show(run, r, note):
+            if r["client_cpu_pct"] >= 90:
+                note = "  [load generator saturated its core]" + note
+            if r["busy_before"]:
+                note = "  [busy before: " + ", ".join(f"{p['name']} {p['cpu_pct']}%" for p in r["busy_before"][:3]) + "]" + note
             per = "–" if r["broker_us_per_message"] is None else f"{r['broker_us_per_message']:.1f}"
             print(f"  {label} run {run}: relayed {r['relayed_per_sec']:>8.0f} msg/s  broker {per} µs/msg  "
                   f"c→a p50 {r['c2a_p50_us'] / 1000:6.2f} ms  p99 {r['c2a_p99_us'] / 1000:7.2f} ms  "
                   f"p99.9 {r['c2a_p999_us'] / 1000:7.2f} ms  cpu broker {r['server_cpu_pct'] or 0:.0f}% "
                   f"loadtest {r['client_cpu_pct']:.0f}%  loop stall {r['loop_stall_max_us'] / 1000:.1f} ms  "
                   f"errors {r['errors']}{note}", flush=True)
-            if r["errors"]:
-                print("      " + r["summary"].replace("\n", "\n      "), flush=True)
+
+        runs, discarded, failed = measured_runs(args, label, f"{args.warmup + args.duration:g} s", measure_once, show)
+        failures += failed
         report["results"][key] = {
             "conversations": conversations,
             "rate": rate,
