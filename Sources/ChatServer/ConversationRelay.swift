@@ -81,6 +81,10 @@ package final class ConversationRelay: Flushable {
         var recent: Deque<(String, Int64)> = []
         var recentSet: [String: Int64] = [:]
         var appending = false
+        /// This node's last append, while more wait behind it: the next one waits until
+        /// it is heard back on the channel (`pacedSince` is when it began to wait).
+        var pacedOn: Int64 = 0
+        var pacedSince: UInt64 = 0
         var queue: Deque<Pending> = []
         var loaded = false
         /// The last seq handed on (`eventReceived`).
@@ -109,7 +113,10 @@ package final class ConversationRelay: Flushable {
     /// (`limits.max_events_per_conversation`), so a live one is never trimmed.
     let streamLength: Int
     /// Refusals in a row before an append gives up (each one means another node appended).
-    static let maxConflicts = 32
+    /// Against a burst from the other side each retry is a fair race (the burst is paced,
+    /// see `finish`), so losing this many in a row means something else is wrong; at 32,
+    /// chance alone gave a message up now and then on a busy machine.
+    static let maxConflicts = 256
 
     let keyPrefix: String
     private let link: RedisConnection
@@ -117,6 +124,13 @@ package final class ConversationRelay: Flushable {
     /// What this node publishes at the end of the loop iteration.
     private var outgoing = RelayBatch()
     private var flushScheduled = false
+    /// Whether the subscriber link is up (a paced append waits for its echo only then).
+    private var subscribed = false
+    /// Conversations whose next append waits for this node's last to be heard back.
+    private var paced: Set<String> = []
+    private var pacingWatched = false
+    /// How long a paced append waits for its predecessor's echo at most (checked each tick).
+    static let pacingLimit: UInt64 = 100_000_000
     /// `PUBLISH`es sent, and the entries they carried (for /v1/cluster).
     package private(set) var batchesPublished: UInt64 = 0
     package private(set) var entriesPublished: UInt64 = 0
@@ -133,6 +147,10 @@ package final class ConversationRelay: Flushable {
         subscription.messageReceived = { [unowned self] channel, payload in published(channel: channel, payload: payload) }
         subscription.subscribe(eventsChannel)
         subscription.availabilityChanged = { [unowned self] up in
+            subscribed = up
+            if !up {
+                for conversation in paced { if let state = followed[conversation] { endPacing(conversation, state) } }
+            }
             if up { catchUp() }
             availabilityChanged?(up)
         }
@@ -274,7 +292,8 @@ package final class ConversationRelay: Flushable {
     // MARK: Appending
 
     private func pump(_ conversation: String) {
-        guard let state = followed[conversation], state.loaded, !state.appending, let next = state.queue.first else { return }
+        guard let state = followed[conversation], state.loaded, !state.appending, state.pacedOn == 0,
+              let next = state.queue.first else { return }
         if let id = next.clientID, let seq = state.recentSet[id] {
             state.queue.removeFirst()
             next.completion(.success(.duplicate(seq: seq)))
@@ -353,6 +372,16 @@ package final class ConversationRelay: Flushable {
         }
         let done = state.queue.removeFirst()
         state.appending = false
+        // A burst: the next append waits to hear this one back on the channel. Sent at
+        // once, it would be in Redis before another node writing the conversation had
+        // even heard this event, and that node, refused every time, would give its
+        // message up after `maxConflicts`; waiting, both try the next number together.
+        if let event, !state.queue.isEmpty, subscribed {
+            state.pacedOn = event.seq
+            state.pacedSince = link.loop.now
+            paced.insert(conversation)
+            watchPacing()
+        }
         // Stored and delivered here before the writer hears it was stored (its ack), as on one node.
         if handOn { drain(conversation) }
         done.completion(result)
@@ -442,6 +471,26 @@ package final class ConversationRelay: Flushable {
         state.learn(event)
         if event.seq > state.delivered { state.early[event.seq] = event }
         drain(conversation)
+        if state.pacedOn != 0, event.seq >= state.pacedOn { endPacing(conversation, state) }
+    }
+
+    private func endPacing(_ conversation: String, _ state: Followed) {
+        state.pacedOn = 0
+        paced.remove(conversation)
+        pump(conversation)
+    }
+
+    /// A publication lost (the link failed after the append) is not waited for past a tick.
+    private func watchPacing() {
+        guard !pacingWatched else { return }
+        pacingWatched = true
+        link.loop.addTicker(TickAction { [weak self] now in
+            guard let self, !paced.isEmpty else { return }
+            for conversation in paced {
+                guard let state = followed[conversation] else { paced.remove(conversation); continue }
+                if now &- state.pacedSince >= Self.pacingLimit { endPacing(conversation, state) }
+            }
+        })
     }
 
     /// Hands on the events that are next in seq order; reads a gap from the stream.

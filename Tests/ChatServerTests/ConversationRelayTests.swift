@@ -130,6 +130,27 @@ import Testing
         #expect(east.appended.withLock { $0.count } == 200 && west.appended.withLock { $0.count } == 200)
     }
 
+    /// One side sending a long burst does not shut the other out: the writer waits to hear
+    /// each event back before its next, so a node refused because the burst took the
+    /// number tries the next one on equal terms (sent at once, the burst's next append was
+    /// in Redis first every time, and the other side's message was given up after 32
+    /// refusals).
+    @Test func aBurstFromOneSideDoesNotShutOutTheOther() throws {
+        let server = try RedisServer()
+        let east = try Node(port: server.port)
+        let west = try Node(port: server.port)
+        defer { east.stop(); west.stop() }
+        east.follow("c-1-8")
+        west.follow("c-1-8")
+        usleep(100_000)
+        east.send("c-1-8", (1...400).map { "burst \($0)" })
+        _ = LinkRig.wait { east.appended.withLock { $0.count >= 20 } }
+        west.send("c-1-8", ["wait", "a", "moment"])
+        #expect(LinkRig.wait(seconds: 20) { west.appended.withLock { $0.count == 3 } }, "west's three got in")
+        #expect(LinkRig.wait(seconds: 20) { east.appended.withLock { $0.count == 400 } })
+        #expect(west.events("c-1-8", count: 403).map(\.seq) == Array(1...403))
+    }
+
     /// A listener stores a heard event without decoding it: the writer's `ts` comes with
     /// it on the channel, in the stream (read back for a gap or a resume), and to the writer itself.
     @Test func anEventCarriesItsWritersTimestampEverywhere() throws {
